@@ -1,0 +1,186 @@
+"""Read the World Bank WGI "Political Stability and Absence of Violence/Terrorism" files.
+
+Three wide files share one layout, ``Country/Territory,Code,1996,1998,2000,2002,...,2024,country_code``:
+``wgi_political_stability_estimate.csv`` (-2.5 weak .. 2.5 strong), ``..._stderr.csv`` and
+``..._normalized.csv``. :func:`parse_wgi` joins them line by line into one long table:
+
+    wb_code (the ISO3-like Code, as published), country_name, country_code Int32 (the numeric
+    code the compiler attached, BACI-style: 328 Guyana, 849 US Misc. Pacific Isds; null where the
+    file says NA), year Int16, estimate Float64, stderr Float64, normalized Float64, file, line.
+
+What the files hold, and the rules kept here:
+
+- Years are 1996, 1998, 2000 and 2002-2024: the WGI was biennial before 2002, so 1997, 1999 and
+  2001 are absent (not missing values). No year is invented.
+- Missing values are written ``nan`` (and ``None`` for US Misc. Pacific Isds in 2023-2024); both
+  become null.
+- ``normalized`` is ``(2.5 - estimate) / 5`` clipped to [0, 1]: a *risk* score, 0 most stable,
+  1 least (72 values of estimates below -2.5 sit at 1.0). Where the estimate is missing the file
+  has ``0.0`` for most economies (170 cells; ``nan`` for the other 53), which would read as "most
+  stable". Rule: ``normalized`` is null wherever ``estimate`` is null.
+- ``GUY`` appears twice (lines 81 and 83) with different series up to 2022 and equal 2023-2024
+  values; line 81's positive series looks like another territory (probably French Guiana) filed
+  under Guyana's code. Both rows are kept, told apart by ``line``; the files agree line by line.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import re
+from pathlib import Path
+
+import polars as pl
+
+from transforms.errors import UpstreamFormatError
+
+WGI_MEASURES: tuple[str, ...] = ("estimate", "stderr", "normalized")
+WGI_FILE_PATTERN = "wgi_political_stability_{measure}.csv"
+WGI_MISSING: frozenset[str] = frozenset({"", "nan", "NaN", "None", "NA", ".."})
+"""Cell texts that mean "no value" in these files."""
+
+WGI_SCHEMA: dict[str, pl.DataType] = {
+    "wb_code": pl.Utf8(),
+    "country_name": pl.Utf8(),
+    "country_code": pl.Int32(),
+    "year": pl.Int16(),
+    "estimate": pl.Float64(),
+    "stderr": pl.Float64(),
+    "normalized": pl.Float64(),
+    "file": pl.Utf8(),
+    "line": pl.Int32(),
+}
+
+_YEAR_RE = re.compile(r"^\d{4}$")
+_FLOAT_RE = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+_LEAD = ("Country/Territory", "Code")
+_TAIL = "country_code"
+
+
+def _read_wide(path: Path) -> tuple[list[int], list[list[str]], list[int]]:
+    """Year columns, data rows and the line each row starts on, of one WGI wide file."""
+    if not path.is_file():
+        raise UpstreamFormatError(str(path), "WGI file not found")
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = data.decode("cp1252", errors="replace")
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header = [h.strip() for h in next(reader, [])]
+    if len(header) < 4 or tuple(header[:2]) != _LEAD or header[-1] != _TAIL:
+        column = next(
+            (
+                want
+                for want, got in zip(
+                    (*_LEAD, _TAIL), (*header[:2], header[-1] if header else ""), strict=False
+                )
+                if want != got
+            ),
+            None,
+        )
+        raise UpstreamFormatError(
+            path.name,
+            f"expected header {','.join(_LEAD)},<years>,{_TAIL}",
+            line=1,
+            column=column,
+            value=",".join(header)[:200],
+        )
+    years = []
+    for col in header[2:-1]:
+        if not _YEAR_RE.match(col):
+            raise UpstreamFormatError(
+                path.name, "column between Code and country_code is not a year", line=1, column=col
+            )
+        years.append(int(col))
+    rows: list[list[str]] = []
+    lines: list[int] = []
+    start = reader.line_num + 1
+    for row in reader:
+        if any(cell.strip() for cell in row):
+            if len(row) != len(header):
+                raise UpstreamFormatError(
+                    path.name,
+                    f"row has {len(row)} fields, the header has {len(header)}",
+                    line=start,
+                )
+            rows.append(row)
+            lines.append(start)
+        start = reader.line_num + 1
+    return years, rows, lines
+
+
+def _number(cell: str, file: str, line: int, column: str) -> float | None:
+    text = cell.strip()
+    if text in WGI_MISSING:
+        return None
+    if not _FLOAT_RE.match(text):
+        raise UpstreamFormatError(file, "not a number", line=line, column=column, value=cell)
+    value = float(text)
+    if not math.isfinite(value):
+        raise UpstreamFormatError(file, "not a finite number", line=line, column=column, value=cell)
+    return value
+
+
+def parse_wgi(directory: Path | str) -> pl.DataFrame:
+    """The three WGI political-stability files of ``directory`` as one long table (see module)."""
+    directory = Path(directory)
+    paths = {m: directory / WGI_FILE_PATTERN.format(measure=m) for m in WGI_MEASURES}
+    wide = {m: _read_wide(p) for m, p in paths.items()}
+    ref_years, ref_rows, ref_lines = wide["estimate"]
+    ref_name = paths["estimate"].name
+    for measure in ("stderr", "normalized"):
+        years, rows, lines = wide[measure]
+        name = paths[measure].name
+        if years != ref_years:
+            raise UpstreamFormatError(name, f"year columns differ from {ref_name}", line=1)
+        if len(rows) != len(ref_rows):
+            raise UpstreamFormatError(
+                name, f"{len(rows)} economies, {ref_name} has {len(ref_rows)}"
+            )
+        for row, ref, line, ref_line in zip(rows, ref_rows, lines, ref_lines, strict=True):
+            # Codes repeat (GUY), so the files can only be joined by position; check they line up.
+            if (
+                line != ref_line
+                or row[0].strip() != ref[0].strip()
+                or row[1].strip() != ref[1].strip()
+            ):
+                raise UpstreamFormatError(
+                    name,
+                    f"economy differs from {ref_name} line {ref_line} ({ref[1]})",
+                    line=line,
+                    column="Code",
+                    value=row[1],
+                )
+
+    file_label = WGI_FILE_PATTERN.format(measure="{" + ",".join(WGI_MEASURES) + "}")
+    out: dict[str, list] = {c: [] for c in WGI_SCHEMA}
+    for index, (ref, line) in enumerate(zip(ref_rows, ref_lines, strict=True)):
+        code_text = ref[-1].strip()
+        if code_text.isdigit():
+            country_code: int | None = int(code_text)
+        elif code_text in WGI_MISSING:
+            country_code = None
+        else:
+            raise UpstreamFormatError(
+                ref_name, "country_code is not a number", line=line, column=_TAIL, value=ref[-1]
+            )
+        for offset, year in enumerate(ref_years, start=2):
+            values = {
+                m: _number(wide[m][1][index][offset], paths[m].name, line, str(year))
+                for m in WGI_MEASURES
+            }
+            if values["estimate"] is None:
+                values["normalized"] = (
+                    None  # the file's 0.0 placeholder would read as "most stable"
+                )
+            out["wb_code"].append(ref[1].strip())
+            out["country_name"].append(ref[0].strip())
+            out["country_code"].append(country_code)
+            out["year"].append(year)
+            for m in WGI_MEASURES:
+                out[m].append(values[m])
+            out["file"].append(file_label)
+            out["line"].append(line)
+    return pl.DataFrame(out, schema=WGI_SCHEMA)
