@@ -1,0 +1,103 @@
+"""Clean layer: typed, harmonised tables, each validated by a blocking pandera asset check.
+
+Every asset here calls one ``transforms.clean`` function; its description, column schema and
+validation come from the table metadata in ``transforms.tables``. The reconciliation checks
+(country sums vs published world totals, USGS vs World Mining Data) live in
+``orchestration.assets.reconcile``.
+"""
+
+
+import dagster as dg
+import polars as pl
+
+from orchestration.metadata import frame_metadata
+from transforms import clean, reference
+from transforms.render import frame_to_markdown
+from transforms.tables import TABLES, validate
+
+GROUP = "clean"
+FAILURE_SAMPLE_ROWS = 20
+
+
+def snap(name: str) -> dg.AssetIn:
+    return dg.AssetIn(key=dg.AssetKey(["snapshot", name]))
+
+
+def _meta(table: str, df: pl.DataFrame) -> dict:
+    return frame_metadata(df, TABLES[table].column_descriptions)
+
+
+def _clean_asset(table: str, ins: dict[str, str], compute):
+    """An asset for one clean table; ``ins`` maps the function's argument names to snapshot tables."""
+
+    @dg.asset(
+        name=table,
+        key_prefix=[GROUP],
+        group_name=GROUP,
+        description=TABLES[table].asset_description(),
+        ins={arg: snap(name) for arg, name in ins.items()},
+        kinds={"polars"},
+        tags={"layer": "clean"},
+        metadata={"primary_key": ", ".join(TABLES[table].primary_key)},
+    )
+    def _asset(context: dg.AssetExecutionContext, **frames: pl.DataFrame) -> dg.Output[pl.DataFrame]:
+        # Optional snapshot tables arrive as empty frames; the transforms expect None for them.
+        args = {k: (None if v.width == 0 else v) for k, v in frames.items()}
+        df = compute(**args)
+        context.log.info(f"clean {table}: {df.height:,} rows")
+        return dg.Output(df, metadata=_meta(table, df))
+
+    return _asset
+
+
+production = _clean_asset("production", {"world": "usgs_world", "world2026": "usgs2026_world"}, clean.clean_production)
+reserves = _clean_asset("reserves", {"world": "usgs_world", "world2026": "usgs2026_world"}, clean.clean_reserves)
+production_wmd = _clean_asset("production_wmd", {"wmd": "wmd_production"}, clean.clean_production_wmd)
+trade = _clean_asset("trade", {"baci": "baci_trade", "baci_countries": "baci_country_codes"}, clean.clean_trade)
+us_salient = _clean_asset("us_salient", {"salient": "usgs_salient"}, clean.clean_us_salient)
+governance = _clean_asset("governance", {"wgi": "wgi_political_stability"}, clean.clean_governance)
+
+
+def known_sets() -> dict[str, frozenset[str]]:
+    economies = frozenset(reference.economies_frame()["iso3"].to_list())
+    aggregates = frozenset(
+        reference.country_names_frame().filter(pl.col("kind") == "aggregate")["code"].to_list()
+    )
+    return {
+        "mineral": frozenset(reference.minerals_frame()["slug"].to_list()),
+        "economy": economies,
+        "country_or_aggregate": economies | aggregates,
+    }
+
+
+def failure_metadata(failures: pl.DataFrame, counts: dict[str, int]) -> dict:
+    sample = failures.head(FAILURE_SAMPLE_ROWS)
+    return {
+        "failure_count": dg.MetadataValue.int(failures.height),
+        "failures_by_check": dg.MetadataValue.json(counts),
+        "failure_sample": dg.MetadataValue.md(frame_to_markdown(sample)),
+    }
+
+
+def _schema_check(table: str) -> dg.AssetChecksDefinition:
+    @dg.asset_check(
+        asset=dg.AssetKey([GROUP, table]),
+        name="schema",
+        blocking=True,
+        description=(
+            f"pandera.polars schema of `{table}` (types, nullability, ranges, known ISO3 and minerals, "
+            f"unique {', '.join(TABLES[table].primary_key)}), validated lazily."
+        ),
+    )
+    def _check(df: pl.DataFrame) -> dg.AssetCheckResult:
+        report = validate(table, df, known_sets())
+        meta = {"rows_checked": dg.MetadataValue.int(report.rows)}
+        if not report.passed:
+            meta |= failure_metadata(report.failure_cases, report.counts())
+        return dg.AssetCheckResult(passed=report.passed, metadata=meta)
+
+    return _check
+
+
+clean_assets = [production, reserves, production_wmd, trade, us_salient, governance]
+clean_checks = [_schema_check(t) for t in ("production", "reserves", "production_wmd", "trade", "us_salient", "governance")]

@@ -1,0 +1,116 @@
+"""Data-quality tables of the clean layer and their checks.
+
+* ``country_name_coverage`` — every country name or code of every source and what it maps to;
+  a blocking check fails on any unmapped name.
+* ``world_total_reconciliation`` — USGS country sums vs the published world totals, per
+  edition; fails beyond the named tolerance unless the corrections file accepts the row.
+* ``usgs_wmd_comparison`` — USGS vs World Mining Data for the same mineral, stage, economy and
+  year; disagreements beyond the named tolerance are a warning with the table attached.
+"""
+
+
+import dagster as dg
+import polars as pl
+
+from orchestration.assets.clean import GROUP, failure_metadata, snap
+from orchestration.metadata import frame_metadata
+from transforms import clean, reconcile
+from transforms.render import frame_to_markdown
+
+NAME_COLUMNS = {
+    ("usgs", "country"): "usgs_world",
+    ("usgs2026", "country"): "usgs2026_world",
+    ("usgs2026", "partner_country"): "usgs2026_import_sources",
+    ("wmd", "country"): "wmd_production",
+    ("wgi", "wb_code"): "wgi_political_stability",
+    ("baci", "baci_code"): "baci_country_codes",
+}
+
+
+@dg.asset(
+    key_prefix=[GROUP],
+    group_name=GROUP,
+    ins={name: snap(name) for name in sorted(set(NAME_COLUMNS.values()))},
+    kinds={"polars"},
+    tags={"layer": "clean", "purpose": "data-quality"},
+)
+def country_name_coverage(**frames: pl.DataFrame) -> dg.Output[pl.DataFrame]:
+    """Every country name or code that appears in any source, with the ISO3 or aggregate code it
+    maps to through data/reference/country_names.csv (null code = unmapped)."""
+    df = reconcile.name_coverage({key: frames[table] for key, table in NAME_COLUMNS.items()})
+    unmapped = df.filter(pl.col("code").is_null()).height
+    return dg.Output(df, metadata={**frame_metadata(df), "unmapped": dg.MetadataValue.int(unmapped)})
+
+
+@dg.asset_check(asset=country_name_coverage, blocking=True, description="Every country name in the sources maps to an ISO3 or aggregate code.")
+def all_names_mapped(country_name_coverage: pl.DataFrame) -> dg.AssetCheckResult:
+    unmapped = country_name_coverage.filter(pl.col("code").is_null())
+    meta = {"names_checked": dg.MetadataValue.int(country_name_coverage.height)}
+    if unmapped.height:
+        counts = {s: n for s, n in unmapped.group_by("source").len().iter_rows()}
+        meta |= failure_metadata(unmapped, counts)
+    return dg.AssetCheckResult(passed=unmapped.height == 0, metadata=meta)
+
+
+@dg.asset(
+    key_prefix=[GROUP],
+    group_name=GROUP,
+    ins={"world": snap("usgs_world"), "world2026": snap("usgs2026_world")},
+    kinds={"polars"},
+    tags={"layer": "clean", "purpose": "data-quality"},
+)
+def world_total_reconciliation(world: pl.DataFrame, world2026: pl.DataFrame) -> dg.Output[pl.DataFrame]:
+    """USGS production: sum of economies and 'other countries' against the published world total,
+    per mineral, stage, year and edition. Tolerance: WORLD_TOTAL_REL_TOLERANCE in
+    transforms/reconcile.py; accepted exceptions in data/reference/corrections.yaml."""
+    candidates = clean.production_candidates(world, None if world2026.width == 0 else world2026)
+    df = reconcile.world_total_reconciliation(candidates)
+    return dg.Output(df, metadata={**frame_metadata(df), "tolerance": reconcile.WORLD_TOTAL_REL_TOLERANCE})
+
+
+@dg.asset_check(asset=world_total_reconciliation, description="Country sums within the tolerance of the published world total, or accepted in the corrections file.")
+def world_totals_agree(world_total_reconciliation: pl.DataFrame) -> dg.AssetCheckResult:
+    df = world_total_reconciliation
+    outside = df.filter(pl.col("status") == "outside tolerance")
+    failing = outside.filter(pl.col("accepted_reason").is_null())
+    meta = {
+        "groups_checked": dg.MetadataValue.int(df.height),
+        "not_comparable": dg.MetadataValue.int(df.filter(~pl.col("comparable")).height),
+        "accepted_by_corrections": dg.MetadataValue.int(outside.height - failing.height),
+    }
+    if failing.height:
+        meta |= failure_metadata(failing, {"outside tolerance": failing.height})
+    return dg.AssetCheckResult(passed=failing.height == 0, metadata=meta)
+
+
+@dg.asset(
+    key_prefix=[GROUP],
+    group_name=GROUP,
+    ins={"production": dg.AssetIn(key=dg.AssetKey([GROUP, "production"])), "production_wmd": dg.AssetIn(key=dg.AssetKey([GROUP, "production_wmd"]))},
+    kinds={"polars"},
+    tags={"layer": "clean", "purpose": "data-quality"},
+)
+def usgs_wmd_comparison(production: pl.DataFrame, production_wmd: pl.DataFrame) -> dg.Output[pl.DataFrame]:
+    """USGS vs World Mining Data production for the same mineral, stage, economy and year, with the
+    relative difference; `disagrees` beyond USGS_WMD_REL_TOLERANCE (transforms/reconcile.py)."""
+    df = reconcile.usgs_vs_wmd(production, production_wmd)
+    return dg.Output(df, metadata={**frame_metadata(df), "disagreements": dg.MetadataValue.int(df.filter("disagrees").height)})
+
+
+@dg.asset_check(asset=usgs_wmd_comparison, description="USGS and World Mining Data agree within the named tolerance (warning only: the sources estimate independently).")
+def usgs_wmd_agree(usgs_wmd_comparison: pl.DataFrame) -> dg.AssetCheckResult:
+    df = usgs_wmd_comparison
+    bad = df.filter("disagrees").sort(pl.col("rel_diff").abs(), descending=True)
+    meta = {
+        "pairs_compared": dg.MetadataValue.int(df.height),
+        "disagreements": dg.MetadataValue.int(bad.height),
+        "tolerance": reconcile.USGS_WMD_REL_TOLERANCE,
+    }
+    if bad.height:
+        meta["largest_disagreements"] = dg.MetadataValue.md(frame_to_markdown(bad.head(25)))
+        meta["by_mineral"] = dg.MetadataValue.json({m: n for m, n in bad.group_by("mineral").len().sort("mineral").iter_rows()})
+    return dg.AssetCheckResult(passed=bad.height == 0, severity=dg.AssetCheckSeverity.WARN, metadata=meta)
+
+
+reconcile_assets = [country_name_coverage, world_total_reconciliation, usgs_wmd_comparison]
+reconcile_checks = [all_names_mapped, world_totals_agree, usgs_wmd_agree]

@@ -1,0 +1,59 @@
+"""Snapshot layer: the embedded snapshot's tables (or, on request, freshly parsed upstream files).
+
+One asset per table of ``transforms.snapshot.TABLES``; each carries its source's origin
+record (publisher, licence, citation, upstream file checksums) as metadata.
+"""
+
+
+import dagster as dg
+import polars as pl
+
+from orchestration.metadata import frame_metadata
+from orchestration.resources import SnapshotSource
+from transforms.snapshot import TABLES, TableSpec, load_sources, parse_table, read_table
+
+GROUP = "snapshot"
+
+
+def _origin_metadata(spec: TableSpec) -> dict:
+    origin = load_sources()[spec.source]
+    meta = {
+        "source": spec.source,
+        "publisher": origin["publisher"],
+        "licence": origin["licence"],
+        "citation": origin["citation"],
+        "upstream_patterns": ", ".join(spec.patterns),
+    }
+    if origin.get("url"):
+        meta["url"] = dg.MetadataValue.url(origin["url"])
+    return meta
+
+
+def _snapshot_asset(spec: TableSpec) -> dg.AssetsDefinition:
+    @dg.asset(
+        name=spec.name,
+        key_prefix=[GROUP],
+        group_name=GROUP,
+        description=spec.description
+        + (" Optional: empty when the snapshot does not hold it." if not spec.required else ""),
+        metadata=_origin_metadata(spec),
+        kinds={"polars", "parquet"},
+        tags={"layer": "snapshot", "source": spec.source},
+    )
+    def _asset(context: dg.AssetExecutionContext, snapshot: SnapshotSource) -> dg.Output[pl.DataFrame]:
+        origin = "embedded snapshot"
+        if snapshot.upstream_path is not None:
+            parsed = parse_table(spec, snapshot.upstream_path)
+            df = parsed[0] if parsed is not None else None
+            origin = f"upstream files in {snapshot.upstream_path}"
+        else:
+            df = read_table(spec.name, snapshot.snapshot_path)
+        if df is None:
+            df = pl.DataFrame()
+        context.log.info(f"{spec.name}: {df.height:,} rows from the {origin}")
+        return dg.Output(df, metadata={**frame_metadata(df), "read_from": origin})
+
+    return _asset
+
+
+snapshot_assets = [_snapshot_asset(spec) for spec in TABLES]

@@ -1,0 +1,123 @@
+"""The ``briefing`` command: build the briefing, rebuild the snapshot, serve the site.
+
+``briefing build`` runs the Dagster ``build`` job in process against the project's own
+DAGSTER_HOME (``.dagster_home``), printing a line per asset and check and a summary, so the run
+also shows up in ``dagster dev``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+from transforms.errors import UpstreamFormatError
+from transforms.snapshot import (
+    DEFAULT_SNAPSHOT_DIR,
+    REPO_ROOT,
+    build_snapshot,
+    recover_interrupted_swap,
+)
+
+DAGSTER_HOME = REPO_ROOT / ".dagster_home"
+DEFAULT_UPSTREAM_DIR = (REPO_ROOT / ".." / "shared" / "data").resolve()
+
+
+def ensure_dagster_home() -> Path:
+    """Point Dagster at the project's instance (unless the user chose another) with telemetry off."""
+    home = Path(os.environ.setdefault("DAGSTER_HOME", str(DAGSTER_HOME)))
+    home.mkdir(parents=True, exist_ok=True)
+    config = home / "dagster.yaml"
+    if not config.exists():
+        config.write_text("telemetry:\n  enabled: false\n", encoding="utf-8")
+    return home
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    ensure_dagster_home()
+    recover_interrupted_swap(DEFAULT_SNAPSHOT_DIR)
+    import dagster as dg
+
+    from orchestration.definitions import defs
+
+    run_config: dict = {"loggers": {"progress": {}}}
+    if args.from_upstream:
+        run_config["resources"] = {
+            "snapshot": {"config": {"upstream_dir": str(Path(args.from_upstream).resolve())}}
+        }
+        print(f"Building from the upstream files in {args.from_upstream} (snapshot left as is)")
+    else:
+        print(f"Building from the embedded snapshot in {DEFAULT_SNAPSHOT_DIR}")
+    started = time.perf_counter()
+    instance = dg.DagsterInstance.get()
+    job = defs.resolve_job_def("build")
+    result = job.execute_in_process(instance=instance, run_config=run_config, raise_on_error=False)
+    elapsed = time.perf_counter() - started
+
+    materialised = result.get_asset_materialization_events()
+    rows = 0
+    for event in materialised:
+        count = event.materialization.metadata.get("dagster/row_count")
+        rows += count.value if count is not None else 0
+    checks = result.get_asset_check_evaluations()
+    failed_checks = [c for c in checks if not c.passed]
+    errors = [c for c in failed_checks if c.severity.value == "ERROR"]
+    print(
+        f"\nSummary: {len(materialised)} assets materialised ({rows:,} rows), "
+        f"{len(checks) - len(failed_checks)}/{len(checks)} checks passed"
+        + (f", {len(failed_checks) - len(errors)} warning(s)" if len(failed_checks) > len(errors) else "")
+        + f", in {elapsed:.1f} s. Run {result.run_id} in {os.environ['DAGSTER_HOME']}."
+    )
+    for check in failed_checks:
+        print(f"  {check.severity.value:<7} {check.asset_key.to_user_string()}:{check.check_name}")
+    if not result.success or errors:
+        print("Build FAILED: see the lines above; nothing downstream of a failure was built.", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_snapshot(args: argparse.Namespace) -> int:
+    source = Path(args.from_dir) if args.from_dir else DEFAULT_UPSTREAM_DIR
+    out = Path(args.out) if args.out else DEFAULT_SNAPSHOT_DIR
+    recover_interrupted_swap(out)
+    print(f"Rebuilding the snapshot in {out} from {source}")
+    started = time.perf_counter()
+    try:
+        manifests = build_snapshot(source, out, progress=lambda m: print("  " + m, flush=True))
+    except (UpstreamFormatError, FileNotFoundError) as exc:
+        print(f"Snapshot NOT rebuilt; the previous one is untouched.\n  {exc}", file=sys.stderr)
+        return 1
+    tables = sum(len(m["tables"]) for m in manifests.values())
+    files = sum(len(m["files"]) for m in manifests.values())
+    print(
+        f"Snapshot rebuilt: {len(manifests)} sources, {tables} tables from {files} upstream files "
+        f"in {time.perf_counter() - started:.1f} s"
+    )
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="briefing", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    build = sub.add_parser("build", help="materialise every asset (default: on the embedded snapshot)")
+    build.add_argument(
+        "--from-upstream",
+        metavar="DIR",
+        help="parse the upstream files in DIR instead of reading the embedded snapshot",
+    )
+    build.set_defaults(func=cmd_build)
+
+    snap = sub.add_parser("snapshot", help="rebuild data/snapshot from upstream files")
+    snap.add_argument("--from", dest="from_dir", metavar="DIR", help=f"upstream folder (default {DEFAULT_UPSTREAM_DIR})")
+    snap.add_argument("--out", metavar="DIR", help=f"snapshot folder (default {DEFAULT_SNAPSHOT_DIR})")
+    snap.set_defaults(func=cmd_snapshot)
+
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

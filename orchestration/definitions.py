@@ -1,0 +1,35 @@
+"""The one Dagster entry point: every asset, check, job and resource of the briefing.
+
+``dagster dev`` loads this module (see ``[tool.dagster]`` in pyproject.toml); the CLI's
+``briefing build`` runs its ``build`` job in process against the project's DAGSTER_HOME, so
+CLI runs show up in the UI too.
+"""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from orchestration.assets.clean import clean_assets, clean_checks
+from orchestration.assets.reconcile import reconcile_assets, reconcile_checks
+from orchestration.assets.snapshot import snapshot_assets
+from orchestration.io import PolarsParquetIOManager
+from orchestration.progress import progress_logger
+from orchestration.resources import DEFAULT_WAREHOUSE_DIR, SnapshotSource
+
+build_job = dg.define_asset_job(
+    "build",
+    selection=dg.AssetSelection.all(),
+    description="Materialise every asset on the embedded snapshot, checks included.",
+    executor_def=dg.in_process_executor,
+)
+
+defs = dg.Definitions(
+    assets=[*snapshot_assets, *clean_assets, *reconcile_assets],
+    asset_checks=[*clean_checks, *reconcile_checks],
+    jobs=[build_job],
+    resources={
+        "io_manager": PolarsParquetIOManager(base_dir=str(DEFAULT_WAREHOUSE_DIR)),
+        "snapshot": SnapshotSource(),
+    },
+    loggers={"progress": progress_logger, "console": dg.colored_console_logger},
+)

@@ -1,0 +1,116 @@
+"""Cross-checks between figures: country sums vs published world totals, USGS vs World Mining Data,
+and coverage of the country-name harmonisation.
+
+Tolerances are named constants (owid/etl style). Known upstream discrepancies that exceed them
+are not fixed in code: they are listed with a reason in ``data/reference/corrections.yaml``
+(see :mod:`transforms.corrections`) and reported as accepted.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from transforms import reference
+from transforms.corrections import mark_accepted
+
+# USGS rounds world totals to two or three significant figures ("World total (rounded)"), so a
+# country sum within 5% of the total is agreement; MCS 2026's own check found 0.965-1.036.
+WORLD_TOTAL_REL_TOLERANCE = 0.05
+# USGS and World Mining Data estimate independently and sometimes on different bases
+# (e.g. ore vs contained); beyond 25% apart for the same mineral, economy and year the
+# disagreement is listed for an analyst to look at.
+USGS_WMD_REL_TOLERANCE = 0.25
+# Below this many tonnes a relative difference says nothing (0 vs 0.4 t is not a finding).
+USGS_WMD_MIN_T = 1.0
+
+def world_total_reconciliation(candidates: pl.DataFrame) -> pl.DataFrame:
+    """Per mineral, stage, year and edition: sum of economies + 'other' vs the published world total.
+
+    ``candidates`` are production rows of every edition (before the latest-edition pick), with
+    ``country_kind``, ``country_code``, ``production_t``, ``value_flag``. Groups where any
+    economy's figure is withheld (W) or not numeric cannot be summed and are marked
+    ``comparable = False`` rather than failed.
+    """
+    key = ["mineral", "stage", "year", "edition"]
+    parts = candidates.filter(
+        (pl.col("country_kind") == "economy") | (pl.col("country_code") == "OTHER")
+    )
+    sums = parts.group_by(key).agg(
+        pl.col("production_t").sum().alias("sum_of_countries_t"),
+        pl.len().alias("rows"),
+        (pl.col("production_t").is_null() & pl.col("value_text").is_not_null()).sum().alias("non_numeric_rows"),
+    )
+    totals = (
+        candidates.filter(pl.col("country_code") == "WORLD")
+        .group_by(key)
+        .agg(pl.col("production_t").first().alias("world_total_t"))
+    )
+    out = sums.join(totals, on=key, how="inner").with_columns(
+        pl.when(pl.col("world_total_t") > 0)
+        .then(pl.col("sum_of_countries_t") / pl.col("world_total_t"))
+        .alias("ratio")
+    )
+    within = (pl.col("ratio") - 1).abs() <= WORLD_TOTAL_REL_TOLERANCE
+    out = out.with_columns(
+        (pl.col("non_numeric_rows") == 0).alias("comparable"),
+    ).with_columns(
+        pl.when(within)
+        .then(pl.lit("ok"))
+        .when(pl.col("world_total_t").is_null() & (pl.col("sum_of_countries_t").fill_null(0) == 0))
+        .then(pl.lit("no figures"))
+        .when(~pl.col("comparable"))
+        .then(pl.lit("not comparable (withheld or non-numeric figures)"))
+        .when(pl.col("world_total_t").is_null() | (pl.col("world_total_t") == 0))
+        .then(pl.lit("no world total"))
+        .otherwise(pl.lit("outside tolerance"))
+        .alias("status")
+    )
+    return mark_accepted(out, "world_total", key).sort(key)
+
+
+def usgs_vs_wmd(production: pl.DataFrame, production_wmd: pl.DataFrame) -> pl.DataFrame:
+    """USGS and World Mining Data production side by side for the same mineral, stage, economy, year.
+
+    Returns every pair; ``disagrees`` marks those beyond :data:`USGS_WMD_REL_TOLERANCE`.
+    Where World Mining Data has several commodities for one mineral and stage, the one closest
+    to USGS is compared, so a mapping choice does not masquerade as a disagreement.
+    """
+    key = ["mineral", "stage", "country_code", "year"]
+    usgs = production.filter(
+        (pl.col("country_kind") == "economy") & pl.col("production_t").is_not_null()
+    ).select(*key, pl.col("production_t").alias("usgs_t"), pl.col("unit_basis").alias("usgs_basis"), "edition")
+    wmd = production_wmd.filter(pl.col("production_t").is_not_null()).select(
+        *key, "wmd_commodity", pl.col("production_t").alias("wmd_t"), pl.col("unit_basis").alias("wmd_basis")
+    )
+    pairs = usgs.join(wmd, on=key, how="inner").with_columns(
+        ((pl.col("wmd_t") - pl.col("usgs_t")) / pl.max_horizontal("usgs_t", "wmd_t")).alias("rel_diff")
+    )
+    pairs = pairs.sort(pl.col("rel_diff").abs()).unique(subset=key, keep="first")
+    return pairs.with_columns(
+        (
+            (pl.col("rel_diff").abs() > USGS_WMD_REL_TOLERANCE)
+            & (pl.max_horizontal("usgs_t", "wmd_t") >= USGS_WMD_MIN_T)
+        ).alias("disagrees"),
+        (pl.col("usgs_basis") != pl.col("wmd_basis")).alias("basis_differs"),
+    ).sort(key)
+
+
+def name_coverage(frames: dict[tuple[str, str], pl.DataFrame]) -> pl.DataFrame:
+    """Every distinct country name or code per source, with the code it maps to (null if none).
+
+    ``frames`` maps (source, column) to a frame holding that column.
+    """
+    rows = []
+    for (source, column), df in frames.items():
+        if df is None or df.width == 0 or column not in df.columns:
+            continue
+        names = df.select(pl.col(column).cast(pl.Utf8).alias("name")).unique().drop_nulls()
+        mapped = reference.harmonise_countries(names, "name", source)
+        rows.append(
+            mapped.select(
+                pl.lit(source).alias("source"), pl.lit(column).alias("column"), "name", "code", "kind"
+            )
+        )
+    if not rows:
+        return pl.DataFrame(schema={"source": pl.Utf8, "column": pl.Utf8, "name": pl.Utf8, "code": pl.Utf8, "kind": pl.Utf8})
+    return pl.concat(rows).sort("source", "name")
