@@ -15,6 +15,7 @@ from orchestration.assets.snapshot import snapshot_assets
 from orchestration.io import PolarsParquetIOManager
 from orchestration.progress import progress_logger
 from orchestration.resources import DEFAULT_WAREHOUSE_DIR, SnapshotSource
+from orchestration.settings import BriefingSettings
 
 build_job = dg.define_asset_job(
     "build",
@@ -30,6 +31,7 @@ defs = dg.Definitions(
     resources={
         "io_manager": PolarsParquetIOManager(base_dir=str(DEFAULT_WAREHOUSE_DIR)),
         "snapshot": SnapshotSource(),
+        "settings": BriefingSettings(),
     },
     loggers={"progress": progress_logger, "console": dg.colored_console_logger},
 )

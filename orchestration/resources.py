@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import dagster as dg
 
 from transforms.snapshot import DEFAULT_SNAPSHOT_DIR, REPO_ROOT
 
-DEFAULT_WAREHOUSE_DIR = REPO_ROOT / "build" / "warehouse"
+# Where the IO manager keeps every asset's Parquet file. BRIEFING_WAREHOUSE_DIR moves it (tests
+# and parallel builds use their own folder so they never read each other's tables).
+DEFAULT_WAREHOUSE_DIR = Path(os.environ.get("BRIEFING_WAREHOUSE_DIR", REPO_ROOT / "build" / "warehouse"))
 
 
 class SnapshotSource(dg.ConfigurableResource):
