@@ -72,6 +72,10 @@ def cmd_build(args: argparse.Namespace) -> int:
     )
     for check in failed_checks:
         print(f"  {check.severity.value:<7} {check.asset_key.to_user_string()}:{check.check_name}")
+    built = {e.asset_key for e in materialised}
+    not_built = sorted(k.to_user_string() for k in job.asset_layer.executable_asset_keys - built)
+    if not_built:
+        print(f"  Not built ({len(not_built)}): {', '.join(not_built)}")
     if not result.success or errors:
         print("Build FAILED: see the lines above; nothing downstream of a failure was built.", file=sys.stderr)
         return 1

@@ -25,6 +25,9 @@ class _ProgressHandler(logging.Handler):
             status = "passed" if data.passed else f"FAILED ({data.severity.value.lower()})"
             name = f"{data.asset_key.to_user_string()}:{data.check_name}"
             print(f"  check    {name:<40} {status}", file=sys.stdout, flush=True)
+            if not data.passed and data.description:
+                for line in data.description.splitlines():
+                    print(f"             {line}", file=sys.stdout, flush=True)
         elif kind == "STEP_FAILURE":
             err = data.error
             message = err.message.strip() if err is not None else "unknown error"

@@ -160,6 +160,7 @@ def production_candidates(world: pl.DataFrame, world2026: pl.DataFrame | None) -
         pl.col("file").alias("source_file"),
         pl.col("line").alias("source_line"),
         "product",
+        pl.col("country").alias("source_name"),
     )
     frames = [old]
     new = _usgs2026_mapped(world2026)
@@ -182,6 +183,7 @@ def production_candidates(world: pl.DataFrame, world2026: pl.DataFrame | None) -
                 pl.col("file").alias("source_file"),
                 pl.col("line").alias("source_line"),
                 pl.col("registry_product").alias("product"),
+                pl.col("country").alias("source_name"),
             )
         )
     rows = pl.concat(frames, how="vertical_relaxed").with_columns(
@@ -199,10 +201,17 @@ def combine_products(rows: pl.DataFrame, key: list[str]) -> pl.DataFrame:
     and rutile), the combined row is taken instead of the parts so nothing is counted twice.
     Text and flags of the parts are kept, joined with " + ".
     """
+    # Rows under different published names that map to one economy are parts too (helium: the
+    # United States "extracted from natural gas" and "from Cliffside Field"). The same product
+    # under the same name twice is a duplicated upstream row: those rows are passed through
+    # unmerged so the table's unique-key check reports both, with file and line.
+    duplicated = pl.len().over([*key, "product", "source_name"]) > 1
+    dupes = rows.filter(duplicated)
+    rows = rows.filter(~duplicated)
     combined = pl.col("product").fill_null("").str.contains("_and_")
     rows = rows.filter(~(combined.any().over(key)) | combined)
     multi = pl.len() > 1
-    return (
+    merged = (
         rows.sort([*key, "source_line"])
         .group_by(key, maintain_order=True)
         .agg(
@@ -219,6 +228,7 @@ def combine_products(rows: pl.DataFrame, key: list[str]) -> pl.DataFrame:
             pl.col("source_line").first(),
         )
     )
+    return pl.concat([merged, dupes.select(merged.columns)], how="vertical_relaxed")
 
 
 def clean_production(world: pl.DataFrame, world2026: pl.DataFrame | None) -> pl.DataFrame:

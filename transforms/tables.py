@@ -240,7 +240,7 @@ def _check(kind: str, arg: object, known: dict[str, frozenset[str]]) -> pa.Check
         return pa.Check.str_length(arg, arg)
     if kind == "known":
         allowed = known[str(arg)]
-        return pa.Check.isin(sorted(allowed), name=f"known_{arg}", error=f"{arg} not in the reference tables")
+        return pa.Check.isin(sorted(allowed), name=f"known_{arg}", error=f"known_{arg}: value not in the reference tables")
     raise ValueError(f"unknown check kind {kind!r}")
 
 
@@ -270,6 +270,29 @@ class ValidationReport:
     @property
     def passed(self) -> bool:
         return self.failure_cases.height == 0
+
+    def summary(self, limit: int = 5) -> str:
+        """A few failures in words: column, check, value, and the upstream file and line."""
+        if self.passed:
+            return f"{self.table}: {self.rows:,} rows valid"
+        lines = [f"{self.table}: {self.failure_cases.height:,} failure(s)"]
+        for case in self.failure_cases.head(limit).iter_rows(named=True):
+            where = ""
+            if case.get("source_file"):
+                where = f" at file {case['source_file']}"
+                if case.get("source_line") is not None:
+                    where += f", line {case['source_line']}"
+            key = ", ".join(
+                f"{k}={case[k]}" for k in TABLES[self.table].primary_key if case.get(k) is not None
+            )
+            if "uniqueness" in str(case.get("check")):
+                lines.append(f"duplicated key [{key}]{where}")
+                continue
+            lines.append(
+                f"column {case.get('column') or '(row)'}: {case.get('check')} failed for value "
+                f"{case.get('failure_case')!r}{where}" + (f" [{key}]" if key else "")
+            )
+        return "\n".join(lines)
 
     def counts(self) -> dict[str, int]:
         if self.passed:

@@ -94,7 +94,7 @@ def _schema_check(table: str) -> dg.AssetChecksDefinition:
         meta = {"rows_checked": dg.MetadataValue.int(report.rows)}
         if not report.passed:
             meta |= failure_metadata(report.failure_cases, report.counts())
-        return dg.AssetCheckResult(passed=report.passed, metadata=meta)
+        return dg.AssetCheckResult(passed=report.passed, metadata=meta, description=report.summary())
 
     return _check
 
