@@ -10,6 +10,7 @@ from __future__ import annotations
 import dagster as dg
 
 from orchestration.assets.clean import clean_assets, clean_checks
+from orchestration.assets.marts_metrics import marts_metrics_assets, marts_metrics_checks
 from orchestration.assets.reconcile import reconcile_assets, reconcile_checks
 from orchestration.assets.snapshot import snapshot_assets
 from orchestration.io import PolarsParquetIOManager
@@ -25,8 +26,8 @@ build_job = dg.define_asset_job(
 )
 
 defs = dg.Definitions(
-    assets=[*snapshot_assets, *clean_assets, *reconcile_assets],
-    asset_checks=[*clean_checks, *reconcile_checks],
+    assets=[*snapshot_assets, *clean_assets, *reconcile_assets, *marts_metrics_assets],
+    asset_checks=[*clean_checks, *reconcile_checks, *marts_metrics_checks],
     jobs=[build_job],
     resources={
         "io_manager": PolarsParquetIOManager(base_dir=str(DEFAULT_WAREHOUSE_DIR)),
