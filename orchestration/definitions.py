@@ -11,11 +11,13 @@ import dagster as dg
 
 from orchestration.assets.clean import clean_assets, clean_checks
 from orchestration.assets.marts_metrics import marts_metrics_assets, marts_metrics_checks
+from orchestration.assets.marts_scenarios import marts_scenario_assets, marts_scenario_checks
 from orchestration.assets.reconcile import reconcile_assets, reconcile_checks
 from orchestration.assets.snapshot import snapshot_assets
 from orchestration.io import PolarsParquetIOManager
 from orchestration.progress import progress_logger
 from orchestration.resources import DEFAULT_WAREHOUSE_DIR, SnapshotSource
+from orchestration.scenario_settings import ScenarioSettings
 from orchestration.settings import BriefingSettings
 
 build_job = dg.define_asset_job(
@@ -26,13 +28,14 @@ build_job = dg.define_asset_job(
 )
 
 defs = dg.Definitions(
-    assets=[*snapshot_assets, *clean_assets, *reconcile_assets, *marts_metrics_assets],
-    asset_checks=[*clean_checks, *reconcile_checks, *marts_metrics_checks],
+    assets=[*snapshot_assets, *clean_assets, *reconcile_assets, *marts_metrics_assets, *marts_scenario_assets],
+    asset_checks=[*clean_checks, *reconcile_checks, *marts_metrics_checks, *marts_scenario_checks],
     jobs=[build_job],
     resources={
         "io_manager": PolarsParquetIOManager(base_dir=str(DEFAULT_WAREHOUSE_DIR)),
         "snapshot": SnapshotSource(),
         "settings": BriefingSettings(),
+        "scenario_settings": ScenarioSettings(),
     },
     loggers={"progress": progress_logger, "console": dg.colored_console_logger},
 )

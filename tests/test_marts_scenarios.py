@@ -1,0 +1,662 @@
+"""Tests of the policy scenarios, the export-control event study and the curated policy tables.
+
+The scenario tests run on small hand-made frames; every expected value is worked out by hand
+in the test. The policy-table tests load the real YAML files and broken copies of them. A few
+assertions run on the materialised clean tables (build/warehouse/clean) when present.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import polars as pl
+import pytest
+import yaml
+
+from transforms.marts import events, policy, scenario_tables, scenarios
+from transforms.reference import ReferenceDataError
+
+ALLIANCE = ["DEU", "FRA", "JPN"]
+EU27 = ["DEU", "FRA"]
+CHINA = ["CHN"]
+
+KNOWN = {
+    "mineral": frozenset({"graphite", "rare-earths", "gallium", "tungsten", "antimony"}),
+    "economy": frozenset({"DEU", "FRA", "JPN", "AUS", "USA", "CHN"}),
+    "importer": frozenset({"DEU", "FRA", "JPN", "EU27", "ALLIANCE"}),
+}
+
+
+def _trade(rows: list[tuple]) -> pl.DataFrame:
+    """Rows of (year, exporter, importer, hs6, mineral, stage, usd, t) as the clean trade table."""
+    return pl.DataFrame(
+        rows,
+        schema={
+            "year": pl.Int16,
+            "exporter_code": pl.Utf8,
+            "importer_code": pl.Utf8,
+            "hs6": pl.Utf8,
+            "mineral": pl.Utf8,
+            "stage": pl.Utf8,
+            "value_usd": pl.Float64,
+            "quantity_t": pl.Float64,
+        },
+        orient="row",
+    ).with_columns(pl.lit("gross_weight").alias("unit_basis"), pl.lit("CEPII BACI").alias("source"))
+
+
+GR = ("250410", "graphite", "mine")
+RE = ("284690", "rare-earths", "refinery")
+
+TRADE = _trade(
+    [
+        (2024, "CHN", "DEU", *GR, 60.0, 60.0),
+        (2024, "MOZ", "DEU", *GR, 20.0, 20.0),
+        (2024, "FRA", "DEU", *GR, 10.0, 10.0),  # intra-EU and intra-alliance
+        (2024, "CHN", "JPN", *GR, 30.0, 30.0),
+        (2024, "BRA", "JPN", *GR, 10.0, 10.0),
+        (2024, "DEU", "USA", *GR, 5.0, 5.0),  # export out of every bloc
+        (2024, "JPN", "FRA", *GR, 4.0, 4.0),  # extra-EU, intra-alliance
+        (2024, "CHN", "AUS", *GR, 5.0, 5.0),  # not an ally here
+        (2024, "CHN", "DEU", *RE, 10.0, 10.0),
+        (2023, "CHN", "DEU", *GR, 999.0, 999.0),  # another year: ignored by the 2024 scenarios
+        (2023, "MOZ", "JPN", *GR, 7.0, 7.0),
+    ]
+)
+
+
+def _production(rows: list[tuple]) -> pl.DataFrame:
+    """Rows of (mineral, stage, country, kind, year, t, flag, basis) as the clean production table."""
+    return pl.DataFrame(
+        rows,
+        schema={
+            "mineral": pl.Utf8,
+            "stage": pl.Utf8,
+            "country_code": pl.Utf8,
+            "country_kind": pl.Utf8,
+            "year": pl.Int16,
+            "production_t": pl.Float64,
+            "value_flag": pl.Utf8,
+            "unit_basis": pl.Utf8,
+        },
+        orient="row",
+    )
+
+
+PRODUCTION = _production(
+    [
+        ("graphite", "mine", "DEU", "economy", 2024, 100.0, None, "gross_weight"),
+        ("graphite", "mine", "FRA", "economy", 2024, None, "W", "gross_weight"),  # withheld
+        ("graphite", "mine", "CHN", "economy", 2024, 1000.0, None, "gross_weight"),
+        ("graphite", "mine", "WORLD", "aggregate", 2024, 2000.0, None, "gross_weight"),
+        (
+            "graphite",
+            "mine",
+            "DEU",
+            "economy",
+            2025,
+            500.0,
+            None,
+            "gross_weight",
+        ),  # after the trade year
+        ("graphite", "mine", "DEU", "economy", 2023, 90.0, None, "gross_weight"),
+        ("rare-earths", "mine", "CHN", "economy", 2024, 270000.0, None, "oxide_equivalent"),
+    ]
+)
+
+
+def _salient(rows: list[tuple]) -> pl.DataFrame:
+    """Rows of (mineral, statistic, unit, year, value) as the clean us_salient table."""
+    return pl.DataFrame(
+        rows,
+        schema={
+            "mineral": pl.Utf8,
+            "statistic": pl.Utf8,
+            "unit": pl.Utf8,
+            "year": pl.Int16,
+            "value": pl.Float64,
+        },
+        orient="row",
+    ).with_columns(pl.lit("graph").alias("usgs_commodity"))
+
+
+SALIENT = _salient(
+    [
+        ("graphite", "Price_Flake", "usd_per_t", 2022, 1000.0),
+        ("graphite", "Price_Flake", "usd_per_t", 2023, 1200.0),
+        ("graphite", "Price_Lump", "usd_per_t", 2023, 9999.0),  # a series not chosen
+        ("tungsten", "Price_WO3", "usd_per_t", 2023, 260.0),  # US$ per mtu: factor 100
+        ("antimony", "Price_A", "usd_per_t", 2022, 10.0),
+        ("antimony", "Price_A", "usd_per_t", 2023, None),
+        ("antimony", "Price_B", "usd_per_t", 2022, 20.0),
+        ("antimony", "Price_B", "usd_per_t", 2023, 30.0),
+    ]
+)
+
+SERIES = policy.price_series_frame(
+    [
+        policy.PriceSeries("graphite", "mine", ("Price_Flake",), "flake graphite", True),
+        policy.PriceSeries(
+            "tungsten",
+            "mine",
+            ("Price_WO3",),
+            "WO3 in concentrate",
+            False,
+            unit_factor=100.0,
+            note="mtu",
+        ),
+        policy.PriceSeries(
+            "antimony", "mine", ("Price_A", "Price_B"), "antimony metal", False, note="metal"
+        ),
+    ]
+)
+
+BENCHMARKS = pl.DataFrame(
+    {"economy": ["JPN", "KOR"], "programme": ["japan-jogmec", "korea-komir"], "days": [60, 100]},
+    schema={"economy": pl.Utf8, "programme": pl.Utf8, "days": pl.Int32},
+)
+
+
+def _row(df: pl.DataFrame, **keys: object) -> dict:
+    rows = df.filter(pl.all_horizontal([pl.col(k) == v for k, v in keys.items()]))
+    assert rows.height == 1, f"{keys}: {rows.height} rows"
+    return rows.row(0, named=True)
+
+
+# --- export ban ---------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def ban() -> pl.DataFrame:
+    return scenarios.scenario_export_ban(
+        TRADE, PRODUCTION, alliance=ALLIANCE, china=CHINA, eu27=EU27
+    )
+
+
+def test_export_ban_single_economy(ban: pl.DataFrame) -> None:
+    deu = _row(ban, importer="DEU", mineral="graphite")
+    # Imports: CHN 60 + MOZ 20 + FRA 10 = 90 t; exports 5 t; production 100 t (2024, not 2025).
+    assert deu["year"] == 2024
+    assert deu["imports_t"] == 90.0
+    assert deu["imports_from_china_t"] == 60.0
+    assert deu["exports_t"] == 5.0
+    assert deu["production_t"] == 100.0 and deu["production_year"] == 2024
+    assert deu["lost_share_of_imports"] == pytest.approx(60 / 90)
+    assert deu["lost_share_of_supply"] == pytest.approx(60 / 190)
+    assert deu["remaining_supply_t"] == 130.0  # 100 produced + 30 from MOZ and FRA
+    assert deu["use_t"] == 185.0  # 100 + 90 - 5
+    assert deu["months_of_cover"] == pytest.approx(130 / (185 / 12))  # 8.43
+    assert deu["months_of_cover_trade_only"] == pytest.approx(30 / (85 / 12))
+    assert deu["shortfall_t"] == 55.0
+    assert deu["basis_mismatch"] is False
+
+
+def test_export_ban_blocs_remove_internal_trade(ban: pl.DataFrame) -> None:
+    eu = _row(ban, importer="EU27", mineral="graphite")
+    # Extra-EU imports: CHN->DEU 60, MOZ->DEU 20, JPN->FRA 4 (FRA->DEU is internal).
+    assert eu["importer_kind"] == "bloc"
+    assert eu["imports_t"] == 84.0
+    assert eu["production_t"] == 100.0 and eu["production_withheld"] is True  # FRA withheld
+    assert eu["months_of_cover"] == pytest.approx((100 + 24) / ((100 + 84 - 5) / 12))
+    bloc = _row(ban, importer="ALLIANCE", mineral="graphite")
+    # Extra-alliance: CHN->DEU 60, MOZ->DEU 20, CHN->JPN 30, BRA->JPN 10; JPN->FRA is internal.
+    assert bloc["imports_t"] == 120.0 and bloc["imports_from_china_t"] == 90.0
+    assert bloc["lost_share_of_supply"] == pytest.approx(90 / 220)
+    assert bloc["months_of_cover"] == pytest.approx(130 / (215 / 12))  # 7.26
+    # AUS is not an ally here: its imports are nobody's.
+    assert "AUS" not in ban["importer"].to_list()
+
+
+def test_export_ban_unlisted_producer_and_net_exporter(ban: pl.DataFrame) -> None:
+    jpn = _row(ban, importer="JPN", mineral="graphite")
+    # JPN is not in the production table: it produces nothing, use = 40 - 4.
+    assert jpn["production_t"] == 0.0
+    assert jpn["months_of_cover"] == pytest.approx(10 / (36 / 12))
+    fra = _row(ban, importer="FRA", mineral="graphite")
+    # FRA imports 4, exports 10: use is negative, so no months of cover.
+    assert fra["use_t"] is None and fra["months_of_cover"] is None
+    assert "net exporter" in fra["cover_note"]
+
+
+def test_export_ban_stage_without_production(ban: pl.DataFrame) -> None:
+    re = _row(ban, importer="ALLIANCE", mineral="rare-earths")
+    # Only mine production is published for rare earths: the refinery row has no use.
+    assert re["production_t"] is None and re["months_of_cover"] is None
+    assert "not published" in re["cover_note"]
+    assert re["lost_share_of_imports"] == 1.0 and re["exposure_basis"] == "imports"
+    assert re["months_of_cover_trade_only"] == 0.0
+    # Ranked by exposure: rare earths lose 100% of imports, graphite 41% of supply.
+    assert re["exposure_rank"] == 1
+    assert _row(ban, importer="ALLIANCE", mineral="graphite")["exposure_rank"] == 2
+
+
+def test_export_ban_validates_and_has_no_negative_tonnes(ban: pl.DataFrame) -> None:
+    report = scenario_tables.validate_mart("scenario_export_ban", ban, KNOWN)
+    assert report.passed, report.counts()
+    assert scenario_tables.negative_tonnes("scenario_export_ban", ban).height == 0
+
+
+def test_negative_tonnes_are_caught() -> None:
+    bad = pl.DataFrame({"stock_t": [1.0, -0.5, None], "imports_from_china_t": [1.0, 1.0, 1.0]})
+    assert scenario_tables.negative_tonnes("scenario_stockpile", bad).height == 1
+
+
+# --- prices and stockpile ---------------------------------------------------------------------
+
+
+def test_price_history_priority_and_unit_factor() -> None:
+    history = scenarios.price_history(SALIENT, SERIES)
+    # Antimony: 2022 has both series, the first (A = 10) wins; 2023 only B has a number (30).
+    assert _row(history, mineral="antimony", year=2022)["price_usd_per_t"] == 10.0
+    assert _row(history, mineral="antimony", year=2023)["price_statistic"] == "Price_B"
+    # Tungsten: 260 US$ per metric ton unit = 26,000 US$ per t.
+    assert _row(history, mineral="tungsten", year=2023)["price_usd_per_t"] == 26000.0
+    latest = scenarios.latest_prices(SALIENT, SERIES)
+    assert _row(latest, mineral="graphite")["price_usd_per_t"] == 1200.0
+    assert _row(latest, mineral="graphite")["price_year"] == 2023
+
+
+def test_stockpile_days_and_benchmarks() -> None:
+    df = scenarios.scenario_stockpile(
+        TRADE,
+        SALIENT,
+        alliance=ALLIANCE,
+        china=CHINA,
+        eu27=EU27,
+        days=[30],
+        benchmarks=BENCHMARKS,
+        price_series=SERIES,
+    )
+    assert sorted(df["days"].unique().to_list()) == [30, 60, 100]
+    sixty = _row(df, importer="ALLIANCE", mineral="graphite", days=60)
+    # 90 t a year from China: 60 days = 90 x 60 / 365 = 14.79 t, at US$1,200/t.
+    assert sixty["stock_t"] == pytest.approx(90 * 60 / 365)
+    assert sixty["cost_usd"] == pytest.approx(90 * 60 / 365 * 1200)
+    assert sixty["cost_usd_at_import_unit_value"] == pytest.approx(90 * 60 / 365)
+    assert sixty["benchmark"] == "JPN japan-jogmec target (60 days)"
+    assert _row(df, importer="ALLIANCE", mineral="graphite", days=30)["benchmark"] is None
+    # Rare earths have no price series in this test: tonnes yes, cost no.
+    re = _row(df, importer="DEU", mineral="rare-earths", days=100)
+    assert re["stock_t"] == pytest.approx(10 * 100 / 365) and re["cost_usd"] is None
+    assert scenario_tables.validate_mart("scenario_stockpile", df, KNOWN).passed
+
+
+def test_reserve_budget_split_and_days() -> None:
+    df = scenarios.scenario_reserve_budget(
+        TRADE,
+        SALIENT,
+        PRODUCTION,
+        budget_aud=1_000_000,
+        aud_usd=0.5,
+        minerals=["graphite", "gallium"],
+        alliance=ALLIANCE,
+        china=CHINA,
+        price_series=SERIES,
+    )
+    assert df["mineral"].to_list() == ["graphite", "gallium"]
+    graphite = _row(df, mineral="graphite")
+    # A$1m x 0.5 = US$500k, half each: US$250k / US$1,200 per t = 208.3 t.
+    assert graphite["mineral_budget_usd"] == 250_000.0
+    assert graphite["tonnes"] == pytest.approx(250_000 / 1200)
+    # Australia imports 5 t a year from China, the alliance 90 t.
+    assert graphite["days_of_economy_china_imports"] == pytest.approx(250_000 / 1200 / (5 / 365))
+    assert graphite["days_of_alliance_china_imports"] == pytest.approx(250_000 / 1200 / (90 / 365))
+    assert graphite["share_of_world_production"] == pytest.approx(250_000 / 1200 / 2000)
+    gallium = _row(df, mineral="gallium")
+    assert gallium["tonnes"] is None and "no USGS price series" in gallium["note"]
+    assert scenario_tables.validate_mart(
+        "scenario_reserve_budget", df, KNOWN | {"economy": frozenset({"AUS"})}
+    ).passed
+
+
+# --- price floor -------------------------------------------------------------------------------
+
+
+def test_price_floor_back_test() -> None:
+    floors = policy.floors_frame(
+        [
+            policy.PriceFloor("gr-1500", "graphite", 1500.0),
+            policy.PriceFloor("gr-fixed", "graphite", 1100.0, covered="100"),
+        ]
+    )
+    df = scenarios.scenario_price_floor(
+        TRADE,
+        SALIENT,
+        floors,
+        alliance=ALLIANCE,
+        china=CHINA,
+        price_series=SERIES,
+        years=(2022, 2024),
+    )
+    assert df.height == 6
+    # 2022: price 1,000, gap 500, but BACI has no 2022 rows here: volume unknown.
+    y2022 = _row(df, floor_id="gr-1500", year=2022)
+    assert (
+        y2022["gap_usd_per_t"] == 500.0 and y2022["covered_t"] is None and y2022["cost_usd"] is None
+    )
+    # 2023: gap 300 x non-China, non-alliance imports (MOZ->JPN 7 t; CHN->DEU excluded) = 2,100.
+    assert _row(df, floor_id="gr-1500", year=2023)["cost_usd"] == pytest.approx(2100.0)
+    # 2024: imports MOZ 20 + BRA 10 = 30 t, but no price: no cost.
+    y2024 = _row(df, floor_id="gr-1500", year=2024)
+    assert (
+        y2024["covered_t"] == 30.0
+        and y2024["cost_usd"] is None
+        and "no USGS price" in y2024["note"]
+    )
+    # Fixed 100 t: 2022 gap 100 -> 10,000; 2023 price above the floor -> 0.
+    assert _row(df, floor_id="gr-fixed", year=2022)["cost_usd"] == 10_000.0
+    assert _row(df, floor_id="gr-fixed", year=2023)["cost_usd"] == 0.0
+    assert scenario_tables.validate_mart("scenario_price_floor", df, KNOWN).passed
+
+
+def test_floors_reject_bad_input() -> None:
+    with pytest.raises(ValueError, match="covered"):
+        policy.floors_frame([policy.PriceFloor("x", "graphite", 1.0, covered="some")])
+    with pytest.raises(ValueError, match="registry"):
+        policy.floors_frame([policy.PriceFloor("x", "unobtainium", 1.0)])
+
+
+# --- event study -------------------------------------------------------------------------------
+
+
+def _events(rows: list[tuple]) -> pl.DataFrame:
+    return pl.DataFrame(
+        rows,
+        schema={
+            "event_id": pl.Utf8,
+            "date_effective": pl.Date,
+            "hs92": pl.Utf8,
+            "hs92_note": pl.Utf8,
+            "target": pl.Utf8,
+        },
+        orient="row",
+    )
+
+
+def test_event_study_years_and_changes() -> None:
+    trade = _trade(
+        [
+            (2022, "CHN", "DEU", "250410", "graphite", "mine", 100.0, 100.0),
+            (2024, "CHN", "DEU", "250410", "graphite", "mine", 50.0, 60.0),
+            (2022, "CHN", "IND", "250410", "graphite", "mine", 10.0, 10.0),
+            (2024, "CHN", "IND", "250410", "graphite", "mine", 20.0, 20.0),
+            (2023, "CHN", "DEU", "250410", "graphite", "mine", 80.0, 80.0),
+            (
+                2023,
+                "CHN",
+                "DEU",
+                "811230",
+                "germanium",
+                "refinery",
+                5.0,
+                1.0,
+            ),  # not reported in 2024
+            (2024, "HKG", "DEU", "250410", "graphite", "mine", 1.0, 1.0),  # not China
+        ]
+    )
+    evs = _events(
+        [
+            ("graphite", dt.date(2023, 12, 1), "250410", None, "all"),
+            ("us-ban", dt.date(2024, 12, 3), "250410, 811230", None, "DEU"),
+            ("later", dt.date(2025, 4, 4), "250410", None, "all"),
+            ("no-codes", dt.date(2023, 8, 1), None, "no HS92 code", "all"),
+        ]
+    )
+    df = events.event_study(evs, trade, alliance=ALLIANCE, china=CHINA)
+    ally = _row(df, event_id="graphite", hs6="250410", destination="ALLIANCE")
+    # Effective 2023: 2022 vs 2024. Alliance 100 t -> 60 t; rest of world (IND) 10 -> 20.
+    assert (ally["before_year"], ally["after_year"]) == (2022, 2024)
+    assert ally["change_t"] == -40.0 and ally["change_t_pct"] == pytest.approx(-0.4)
+    assert ally["change_usd_pct"] == pytest.approx(-0.5)
+    row = _row(df, event_id="graphite", hs6="250410", destination="REST_OF_WORLD")
+    assert row["change_t_pct"] == pytest.approx(1.0)
+    # Effective 3 Dec 2024, the last BACI year: 2023 vs 2024, 29 days under the control.
+    target = _row(df, event_id="us-ban", hs6="250410", destination="DEU")
+    assert target["after_year"] == 2024 and target["days_in_force_in_after_year"] == 29
+    assert target["before_t"] == 80.0 and target["after_t"] == 60.0
+    # 811230 has no 2024 flows at all: unknown, and left out of the 'all' row.
+    assert _row(df, event_id="us-ban", hs6="811230", destination="DEU")["after_t"] is None
+    assert _row(df, event_id="us-ban", hs6="all", destination="DEU")["after_t"] == 60.0
+    # 2025 events have a before year but no after year.
+    later = _row(df, event_id="later", hs6="250410", destination="ALLIANCE")
+    assert (
+        later["before_year"] == 2024 and later["after_year"] is None and later["before_t"] == 60.0
+    )
+    assert _row(df, event_id="later", hs6="all", destination="ALLIANCE")["after_t"] is None
+    assert (
+        _row(df, event_id="no-codes", hs6="none", destination="ALLIANCE")["note"] == "no HS92 code"
+    )
+
+
+# --- curated policy tables ----------------------------------------------------------------------
+
+
+def test_policy_files_load_and_cite_sources() -> None:
+    params = policy.load_parameters()
+    assert params.days_of_cover == (30, 60, 90, 180)
+    assert {(b.economy, b.days) for b in params.benchmarks} == {("JPN", 60), ("KOR", 100)}
+    assert params.australia_reserve.budget_aud == 1.2e9
+    assert params.australia_reserve.minerals == ("antimony", "gallium", "rare-earths")
+    assert 0.5 < params.aud_usd < 0.8 and params.aud_usd_date
+    for frame in (
+        policy.stockpiles_frame(),
+        policy.price_floors_frame(),
+        policy.export_controls_frame(),
+    ):
+        assert frame.height > 0
+        assert frame.filter(pl.col("source_urls").is_null() & pl.col("verified")).height == 0
+    stock = policy.stockpiles_frame()
+    assert set(stock["country"]) >= {"USA", "JPN", "KOR", "AUS", "EU27"}
+    floor = policy.default_price_floors()[0]
+    assert (floor.mineral, floor.floor_usd_per_t) == ("rare-earths", 110_000.0)
+
+
+def test_export_control_events_as_published() -> None:
+    ev = events.export_control_events(policy.export_controls_frame())
+    by_number = {(r["number_year"], r["number"]): r for r in ev.iter_rows(named=True)}
+    assert by_number[(2023, 23)]["date_effective"] == dt.date(2023, 8, 1)
+    assert by_number[(2023, 39)]["date_effective"] == dt.date(2023, 12, 1)
+    assert by_number[(2024, 33)]["date_effective"] == dt.date(2024, 9, 15)
+    assert by_number[(2024, 46)]["target"] == "USA"
+    assert "tungsten" in by_number[(2025, 10)]["minerals"]
+    assert by_number[(2025, 18)]["hs92"] == "280530, 284690"
+    assert by_number[(2025, 57)]["date_effective"] is None
+    assert scenario_tables.validate_mart("export_control_events", ev, {}).passed
+
+
+@pytest.fixture
+def policy_copy(tmp_path: Path) -> Path:
+    target = tmp_path / "policy"
+    shutil.copytree(policy.POLICY_DIR, target)
+    return target
+
+
+def _edit(directory: Path, name: str, change) -> None:
+    path = directory / name
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    change(data)
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("name", "change", "message"),
+    [
+        (
+            policy.STOCKPILES_FILE,
+            lambda d: d["programmes"][0].update(source_urls=[]),
+            "no source URL",
+        ),
+        (
+            policy.STOCKPILES_FILE,
+            lambda d: d["programmes"][1]["budget"].update(note="secret"),
+            "not published",
+        ),
+        (
+            policy.STOCKPILES_FILE,
+            lambda d: d["programmes"][0].update(minerals=["unobtainium"]),
+            "registry",
+        ),
+        (
+            policy.EXPORT_CONTROLS_FILE,
+            lambda d: d["events"][0].update(hs92=["999999"]),
+            "HS92 999999",
+        ),
+        (policy.EXPORT_CONTROLS_FILE, lambda d: d["events"][1].update(note=None), "needs a note"),
+        (
+            policy.EXPORT_CONTROLS_FILE,
+            lambda d: d["events"][0].update(date_effective="2023-13-01"),
+            "ISO date",
+        ),
+        (
+            policy.PRICE_FLOORS_FILE,
+            lambda d: d["price_floors"][0].update(covered="lots"),
+            "covered",
+        ),
+        (policy.PARAMETERS_FILE, lambda d: d["aud_usd"].update(value=65), "plausible"),
+        (
+            policy.PARAMETERS_FILE,
+            lambda d: d["price_series"][0].update(unit_factor=2),
+            "needs a note",
+        ),
+    ],
+)
+def test_policy_loader_rejects_broken_rows(
+    policy_copy: Path, name: str, change, message: str
+) -> None:
+    _edit(policy_copy, name, change)
+    with pytest.raises(ReferenceDataError, match=message):
+        policy.load_parameters(policy_copy)
+
+
+def test_unverified_row_without_url_is_accepted(policy_copy: Path) -> None:
+    def change(data: dict) -> None:
+        data["programmes"][0].update(
+            source_urls=[], verified=False, note="budget figure from a speech, not found in writing"
+        )
+
+    _edit(policy_copy, policy.STOCKPILES_FILE, change)
+    frame = policy.stockpiles_frame(policy_copy)
+    assert frame.filter(pl.col("programme_id") == "us-nds")["verified"].to_list() == [False]
+
+
+# --- settings and assets -------------------------------------------------------------------------
+
+
+def test_scenario_settings_defaults_and_user_floors() -> None:
+    from orchestration.scenario_settings import ScenarioSettings
+
+    settings = ScenarioSettings()
+    assert settings.days_of_cover == [30, 60, 90, 180]
+    assert settings.aud_usd == policy.load_parameters().aud_usd
+    (documented,) = settings.floors()
+    assert documented.origin.startswith("documented") and documented.hs6 == ("284690",)
+    custom = ScenarioSettings(
+        price_floors=[{"mineral": "gallium", "floor_usd_per_t": 6e5, "covered": "50"}]
+    )
+    (floor,) = custom.floors()
+    assert (floor.floor_id, floor.origin) == ("gallium-600000", "user setting")
+    assert policy.floors_frame(custom.floors())["covered_fixed_t"].to_list() == [50.0]
+
+
+def test_assets_materialise_with_checks() -> None:
+    import dagster as dg
+
+    from orchestration.assets.marts_scenarios import marts_scenario_assets, marts_scenario_checks
+    from orchestration.scenario_settings import ScenarioSettings
+    from orchestration.settings import BriefingSettings
+
+    frames = {"trade": TRADE, "production": PRODUCTION, "us_salient": SALIENT}
+
+    def source(name: str) -> dg.AssetsDefinition:
+        @dg.asset(key=["clean", name])
+        def _source() -> pl.DataFrame:
+            return frames[name]
+
+        return _source
+
+    result = dg.materialize(
+        [*(source(n) for n in frames), *marts_scenario_assets, *marts_scenario_checks],
+        resources={
+            "settings": BriefingSettings(alliance=ALLIANCE),
+            "scenario_settings": ScenarioSettings(),
+        },
+    )
+    assert result.success
+    evaluations = result.get_asset_check_evaluations()
+    assert len(evaluations) == len(marts_scenario_checks)
+    assert all(e.passed for e in evaluations)
+
+
+# --- real data -----------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def clean_tables(repo_root: Path) -> dict[str, pl.DataFrame]:
+    folder = repo_root / "build" / "warehouse" / "clean"
+    names = ("trade", "production", "us_salient")
+    if not all((folder / f"{n}.parquet").is_file() for n in names):
+        pytest.skip(f"clean tables not materialised in {folder} (run 'uv run briefing build')")
+    return {n: pl.read_parquet(folder / f"{n}.parquet") for n in names}
+
+
+def test_real_export_ban(clean_tables: dict[str, pl.DataFrame]) -> None:
+    from orchestration.assets.marts_scenarios import mart_known_sets
+    from transforms import reference
+
+    groups = reference.load_groups()
+    df = scenarios.scenario_export_ban(
+        clean_tables["trade"],
+        clean_tables["production"],
+        alliance=groups["alliance"],
+        china=groups["china"],
+        eu27=groups["eu27"],
+    )
+    # Every mineral with trade in the latest year is there (29 in BACI 2024: germanium's code
+    # has no flows after 2016, gallium and five others have no code in the subset).
+    latest = clean_tables["trade"].filter(pl.col("year") == pl.col("year").max())
+    assert set(df["mineral"]) == set(latest["mineral"]) and df["mineral"].n_unique() >= 29
+    assert scenario_tables.validate_mart("scenario_export_ban", df, mart_known_sets()).passed
+    graphite = _row(df, importer="ALLIANCE", mineral="graphite", stage="mine")
+    # China supplies roughly half of the alliance's natural-graphite imports (BACI 2024).
+    assert 0.3 < graphite["lost_share_of_imports"] < 0.7
+    assert 3 < graphite["months_of_cover"] < 12
+    assert (
+        _row(df, importer="ALLIANCE", mineral="rare-earths", stage="refinery")[
+            "lost_share_of_imports"
+        ]
+        > 0.5
+    )
+
+
+def test_real_reserve_budget_and_floor(clean_tables: dict[str, pl.DataFrame]) -> None:
+    from transforms import reference
+
+    groups = reference.load_groups()
+    params = policy.load_parameters()
+    budget = scenarios.scenario_reserve_budget(
+        clean_tables["trade"],
+        clean_tables["us_salient"],
+        clean_tables["production"],
+        budget_aud=params.australia_reserve.budget_aud,
+        aud_usd=params.aud_usd,
+        minerals=params.australia_reserve.minerals,
+        alliance=groups["alliance"],
+        china=groups["china"],
+        price_series=params.price_series_frame(),
+    )
+    gallium = _row(budget, mineral="gallium")
+    # A$400m at the low-purity price is of the order of a year's world primary gallium output.
+    assert 0.5 < gallium["share_of_world_production"] < 2
+    floor = scenarios.scenario_price_floor(
+        clean_tables["trade"],
+        clean_tables["us_salient"],
+        policy.floors_frame(policy.default_price_floors()),
+        alliance=groups["alliance"],
+        china=groups["china"],
+        price_series=params.price_series_frame(),
+    )
+    # Neodymium oxide averaged US$134/kg in 2022, above the US$110/kg floor: no cost that year.
+    assert _row(floor, year=2022)["cost_usd"] == 0.0
+    assert _row(floor, year=2019)["gap_usd_per_t"] > 0
