@@ -364,8 +364,72 @@ def clean_trade(baci: pl.DataFrame, baci_countries: pl.DataFrame) -> pl.DataFram
     return _order("trade", out)
 
 
-def clean_us_salient(salient: pl.DataFrame) -> pl.DataFrame:
-    """U.S. salient statistics of registry minerals, latest edition per statistic and year."""
+# MCS 2026 prints units as text; prices become USD per metric ton like the 2023/2024 tokens.
+SALIENT_2026_UNITS: dict[str, tuple[str, float]] = {
+    "dollars per kilogram": ("usd_per_t", 1e3),
+    "dollars per pound": ("usd_per_t", LB_PER_T),
+    "cents per pound": ("usd_per_t", LB_PER_T / 100),
+    "dollars per metric ton": ("usd_per_t", 1.0),
+    "dollars per metric ton at foreign ports": ("usd_per_t", 1.0),
+    "dollars per short ton": ("usd_per_t", 1.10231131),
+    "dollars per gram": ("usd_per_t", 1e6),
+    "dollars per troy ounce": ("usd_per_troy_oz", 1.0),
+    "number of employees": ("count", 1.0),
+}
+
+
+def _salient_2026(salient2026: pl.DataFrame) -> pl.DataFrame:
+    """MCS 2026 salient figures in the clean layer's columns; statistic names kept as published."""
+    minerals = reference.minerals_frame().select("slug", "usgs2026_commodity")
+    commodities = set(salient2026["commodity"].unique().to_list())
+    # Minerals without a 2026 world table (germanium) still have salient figures under their slug.
+    codes = minerals.with_columns(
+        pl.coalesce(
+            "usgs2026_commodity",
+            pl.when(pl.col("slug").is_in(sorted(commodities))).then(pl.col("slug")),
+        ).alias("commodity")
+    ).drop_nulls("commodity")
+    conv = pl.DataFrame(
+        [{"unit_text": k, "to_unit": v[0], "factor": v[1]} for k, v in SALIENT_2026_UNITS.items()],
+        schema={"unit_text": pl.Utf8, "to_unit": pl.Utf8, "factor": pl.Float64},
+    )
+    unit_text = pl.col("unit").str.to_lowercase().str.strip_chars()
+    rows = (
+        apply_row_corrections(salient2026, "usgs2026_salient")
+        .join(codes.select("slug", "commodity"), on="commodity", how="inner")
+        .with_columns(unit_text.alias("unit_text"), unit_text_factor_t("unit").alias("mass_factor"))
+        .join(conv, on="unit_text", how="left")
+    )
+    unit = (
+        pl.when(pl.col("mass_factor").is_not_null())
+        .then(pl.lit("t"))
+        .when(pl.col("unit_text").str.starts_with("percent"))
+        .then(pl.lit("pct"))
+        .otherwise(pl.coalesce("to_unit", "unit_text", pl.lit("unspecified")))
+    )
+    factor = pl.coalesce("mass_factor", "factor", pl.lit(1.0))
+    return rows.select(
+        pl.col("slug").alias("mineral"),
+        pl.col("commodity").alias("usgs_commodity"),
+        "statistic",
+        unit.alias("unit"),
+        pl.col("year").cast(pl.Int16),
+        (pl.col("value") * factor).alias("value"),
+        "value_text",
+        _flag_2026("value_text").alias("value_flag"),
+        pl.col("is_estimate").fill_null(False),
+        pl.lit(2026, pl.Int16).alias("edition"),
+        pl.col("file").alias("source_file"),
+        pl.col("line").cast(pl.Int32).alias("source_line"),
+    )
+
+
+def clean_us_salient(salient: pl.DataFrame, salient2026: pl.DataFrame | None = None) -> pl.DataFrame:
+    """U.S. salient statistics of registry minerals, latest edition per statistic and year.
+
+    MCS 2026 figures carry their own statistic names (and the 2026 commodity slug in
+    ``usgs_commodity``), so they sit beside the 2023/2024 series rather than replacing them.
+    """
     codes = (
         reference.usgs_type_map()
         .filter(pl.col("stage") != "exclude")
@@ -408,6 +472,8 @@ def clean_us_salient(salient: pl.DataFrame) -> pl.DataFrame:
         .otherwise(pl.col("statistic"))
         .alias("statistic")
     ).drop("column_number")
+    if salient2026 is not None and salient2026.height:
+        rows = pl.concat([rows, _salient_2026(salient2026)], how="vertical_relaxed")
     best = pick_latest_edition(rows, ["mineral", "usgs_commodity", "statistic", "unit", "year"]).drop("editions_available")
     return _order("us_salient", best.with_columns(pl.lit(USGS_SOURCE).alias("source")))
 

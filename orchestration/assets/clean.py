@@ -54,7 +54,9 @@ production = _clean_asset("production", {"world": "usgs_world", "world2026": "us
 reserves = _clean_asset("reserves", {"world": "usgs_world", "world2026": "usgs2026_world"}, clean.clean_reserves)
 production_wmd = _clean_asset("production_wmd", {"wmd": "wmd_production"}, clean.clean_production_wmd)
 trade = _clean_asset("trade", {"baci": "baci_trade", "baci_countries": "baci_country_codes"}, clean.clean_trade)
-us_salient = _clean_asset("us_salient", {"salient": "usgs_salient"}, clean.clean_us_salient)
+us_salient = _clean_asset(
+    "us_salient", {"salient": "usgs_salient", "salient2026": "usgs2026_salient"}, clean.clean_us_salient
+)
 governance = _clean_asset("governance", {"wgi": "wgi_political_stability"}, clean.clean_governance)
 
 

@@ -705,7 +705,8 @@ def floors_frame(floors: Sequence[PriceFloor]) -> pl.DataFrame:
                 "covered_kind": kind,
                 "covered_fixed_t": tonnes,
                 "hs6": ",".join(floor.hs6) or None,
-                "price_statistics": ",".join(floor.price_statistics) or None,
+                # USGS 2026 statistic names contain commas: one name a line.
+                "price_statistics": "\n".join(floor.price_statistics) or None,
                 "floor_product": floor.floor_product,
                 "price_product": floor.price_product,
                 "origin": floor.origin,

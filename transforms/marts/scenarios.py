@@ -754,7 +754,7 @@ def _floor_series(floor: dict, price_series: pl.DataFrame) -> pl.DataFrame:
         known = price_series.filter(pl.col("mineral") == floor["mineral"]).unique("statistic")
         lookup = {r["statistic"]: r for r in known.iter_rows(named=True)}
         rows = []
-        for priority, name in enumerate(floor["price_statistics"].split(",")):
+        for priority, name in enumerate(floor["price_statistics"].split("\n")):
             spec = lookup.get(
                 name, {"unit": "usd_per_t", "unit_factor": 1.0, "price_product": None}
             )
