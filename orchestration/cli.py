@@ -35,6 +35,17 @@ def ensure_dagster_home() -> Path:
     return home
 
 
+def all_partitions_tags(job) -> dict[str, str]:
+    """Tags that make one run take every partition of the partitioned assets (trade years)."""
+    from orchestration.partitions import trade_years
+
+    keys = trade_years.get_partition_keys()
+    return {
+        "dagster/asset_partition_range_start": keys[0],
+        "dagster/asset_partition_range_end": keys[-1],
+    }
+
+
 def cmd_build(args: argparse.Namespace) -> int:
     ensure_dagster_home()
     recover_interrupted_swap(DEFAULT_SNAPSHOT_DIR)
@@ -53,19 +64,23 @@ def cmd_build(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     instance = dg.DagsterInstance.get()
     job = defs.resolve_job_def("build")
-    result = job.execute_in_process(instance=instance, run_config=run_config, raise_on_error=False)
+    result = job.execute_in_process(
+        instance=instance, run_config=run_config, raise_on_error=False, tags=all_partitions_tags(job)
+    )
     elapsed = time.perf_counter() - started
 
     materialised = result.get_asset_materialization_events()
-    rows = 0
+    # A partitioned asset reports one event per partition, each with the whole output's rows.
+    rows_by_asset: dict = {}
     for event in materialised:
         count = event.materialization.metadata.get("dagster/row_count")
-        rows += count.value if count is not None else 0
+        rows_by_asset[event.asset_key] = count.value if count is not None else 0
+    rows = sum(rows_by_asset.values())
     checks = result.get_asset_check_evaluations()
     failed_checks = [c for c in checks if not c.passed]
     errors = [c for c in failed_checks if c.severity.value == "ERROR"]
     print(
-        f"\nSummary: {len(materialised)} assets materialised ({rows:,} rows), "
+        f"\nSummary: {len(rows_by_asset)} assets materialised ({rows:,} rows), "
         f"{len(checks) - len(failed_checks)}/{len(checks)} checks passed"
         + (f", {len(failed_checks) - len(errors)} warning(s)" if len(failed_checks) > len(errors) else "")
         + f", in {elapsed:.1f} s. Run {result.run_id} in {os.environ['DAGSTER_HOME']}."
@@ -82,7 +97,29 @@ def cmd_build(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_refresh(args: argparse.Namespace) -> int:
+    """Download one source afresh and publish it as a new snapshot version (previous one kept)."""
+    from transforms.connectors.refresh import RefreshError, refresh_source
+
+    out = Path(args.out) if args.out else DEFAULT_SNAPSHOT_DIR
+    print(f"Refreshing {args.refresh_source} from its publisher into {out}")
+    try:
+        result = refresh_source(
+            args.refresh_source,
+            upstream_dir=Path(args.from_dir) if args.from_dir else DEFAULT_UPSTREAM_DIR,
+            snapshot_dir=out,
+            progress=lambda m: print("  " + m, flush=True),
+        )
+    except RefreshError as exc:
+        print(f"Snapshot NOT refreshed; the current snapshot is untouched.\n  {exc}", file=sys.stderr)
+        return 1
+    print(result.summary())
+    return 0
+
+
 def cmd_snapshot(args: argparse.Namespace) -> int:
+    if args.refresh_source:
+        return cmd_refresh(args)
     source = Path(args.from_dir) if args.from_dir else DEFAULT_UPSTREAM_DIR
     out = Path(args.out) if args.out else DEFAULT_SNAPSHOT_DIR
     recover_interrupted_swap(out)
@@ -102,6 +139,28 @@ def cmd_snapshot(args: argparse.Namespace) -> int:
     return 0
 
 
+DEFAULT_PUBLIC_DIR = REPO_ROOT / "public"
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Serve the published site on the loopback interface only (nothing else can reach it)."""
+    import functools
+    import http.server
+
+    directory = Path(args.dir).resolve()
+    if not (directory / "index.html").exists():
+        print(f"No site in {directory}: run 'uv run briefing build' first.", file=sys.stderr)
+        return 1
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(directory))
+    with http.server.ThreadingHTTPServer(("127.0.0.1", args.port), handler) as server:
+        print(f"Serving {directory} at http://127.0.0.1:{server.server_address[1]}/ (Ctrl+C to stop)", flush=True)
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            print("Stopped.")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="briefing", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -117,7 +176,19 @@ def main(argv: list[str] | None = None) -> int:
     snap = sub.add_parser("snapshot", help="rebuild data/snapshot from upstream files")
     snap.add_argument("--from", dest="from_dir", metavar="DIR", help=f"upstream folder (default {DEFAULT_UPSTREAM_DIR})")
     snap.add_argument("--out", metavar="DIR", help=f"snapshot folder (default {DEFAULT_SNAPSHOT_DIR})")
+    snap.add_argument(
+        "--from-upstream",
+        dest="refresh_source",
+        metavar="SOURCE",
+        help="download SOURCE (usgs-mcs, baci-hs92, comtrade) from its publisher and publish a new "
+        "snapshot version; --from is then where the other current upstream files are",
+    )
     snap.set_defaults(func=cmd_snapshot)
+
+    serve = sub.add_parser("serve", help="serve the published site (public/) on http://127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000, help="port on 127.0.0.1 (default 8000)")
+    serve.add_argument("--dir", default=str(DEFAULT_PUBLIC_DIR), help=f"site folder (default {DEFAULT_PUBLIC_DIR})")
+    serve.set_defaults(func=cmd_serve)
 
     args = parser.parse_args(argv)
     return args.func(args)

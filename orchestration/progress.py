@@ -8,6 +8,12 @@ import sys
 import dagster as dg
 
 
+def _first_partition() -> str:
+    from orchestration.partitions import trade_years
+
+    return trade_years.get_partition_keys()[0]
+
+
 class _ProgressHandler(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         meta = getattr(record, "dagster_meta", None) or {}
@@ -18,6 +24,8 @@ class _ProgressHandler(logging.Handler):
         data = event.event_specific_data
         if kind == "ASSET_MATERIALIZATION":
             mat = data.materialization
+            if mat.partition not in (None, _first_partition()):
+                return  # one line per partitioned asset, not one per year
             rows = mat.metadata.get("dagster/row_count")
             count = f"{rows.value:>10,} rows" if rows is not None else ""
             print(f"  built    {mat.asset_key.to_user_string():<40} {count}", file=sys.stdout, flush=True)

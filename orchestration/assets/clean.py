@@ -11,6 +11,7 @@ import dagster as dg
 import polars as pl
 
 from orchestration.metadata import frame_metadata
+from orchestration.partitions import single_run, trade_years
 from transforms import clean, reference
 from transforms.render import frame_to_markdown
 from transforms.tables import TABLES, validate
@@ -27,10 +28,12 @@ def _meta(table: str, df: pl.DataFrame) -> dict:
     return frame_metadata(df, TABLES[table].column_descriptions)
 
 
-def _clean_asset(table: str, ins: dict[str, str], compute):
+def _clean_asset(table: str, ins: dict[str, str], compute, *, partitioned: bool = False):
     """An asset for one clean table; ``ins`` maps the function's argument names to snapshot tables."""
 
     @dg.asset(
+        partitions_def=trade_years if partitioned else None,
+        backfill_policy=single_run if partitioned else None,
         name=table,
         key_prefix=[GROUP],
         group_name=GROUP,
@@ -53,7 +56,9 @@ def _clean_asset(table: str, ins: dict[str, str], compute):
 production = _clean_asset("production", {"world": "usgs_world", "world2026": "usgs2026_world"}, clean.clean_production)
 reserves = _clean_asset("reserves", {"world": "usgs_world", "world2026": "usgs2026_world"}, clean.clean_reserves)
 production_wmd = _clean_asset("production_wmd", {"wmd": "wmd_production"}, clean.clean_production_wmd)
-trade = _clean_asset("trade", {"baci": "baci_trade", "baci_countries": "baci_country_codes"}, clean.clean_trade)
+trade = _clean_asset(
+    "trade", {"baci": "baci_trade", "baci_countries": "baci_country_codes"}, clean.clean_trade, partitioned=True
+)
 us_salient = _clean_asset(
     "us_salient", {"salient": "usgs_salient", "salient2026": "usgs2026_salient"}, clean.clean_us_salient
 )

@@ -9,6 +9,7 @@ import dagster as dg
 import polars as pl
 
 from orchestration.metadata import frame_metadata
+from orchestration.partitions import single_run, trade_years, year_filter
 from orchestration.resources import SnapshotSource
 from transforms.snapshot import TABLES, TableSpec, load_sources, parse_table, read_table
 
@@ -29,8 +30,16 @@ def _origin_metadata(spec: TableSpec) -> dict:
     return meta
 
 
+# Snapshot tables partitioned by year (see orchestration/partitions.py).
+PARTITIONED = {"baci_trade"}
+
+
 def _snapshot_asset(spec: TableSpec) -> dg.AssetsDefinition:
+    partitioned = spec.name in PARTITIONED
+
     @dg.asset(
+        partitions_def=trade_years if partitioned else None,
+        backfill_policy=single_run if partitioned else None,
         name=spec.name,
         key_prefix=[GROUP],
         group_name=GROUP,
@@ -50,6 +59,8 @@ def _snapshot_asset(spec: TableSpec) -> dg.AssetsDefinition:
             df = read_table(spec.name, snapshot.snapshot_path)
         if df is None:
             df = pl.DataFrame()
+        if partitioned:
+            df = df.filter(year_filter(context))
         context.log.info(f"{spec.name}: {df.height:,} rows from the {origin}")
         return dg.Output(df, metadata={**frame_metadata(df), "read_from": origin})
 
