@@ -167,3 +167,21 @@ def test_production_covers_at_least_30_minerals(production):
 def test_wgi_correction_removes_the_second_guyana_row():
     gov = clean.clean_governance(read_table("wgi_political_stability"))
     assert gov.filter((pl.col("country_code") == "GUY") & (pl.col("year") == 2020)).height == 1
+
+
+def test_mcs2026_salient_prices_reach_the_clean_table():
+    salient = clean.clean_us_salient(read_table("usgs_salient"), read_table("usgs2026_salient"))
+    gallium = salient.filter(
+        (pl.col("mineral") == "gallium")
+        & (pl.col("edition") == 2026)
+        & (pl.col("statistic") == "Price, average unit value of imports, dollars per kilogram")
+        & (pl.col("year") == 2025)
+    ).row(0, named=True)
+    # MCS 2026 prints 580 dollars per kilogram for 2025.
+    assert gallium["unit"] == "usd_per_t" and gallium["value"] == pytest.approx(580_000)
+    antimony = salient.filter(
+        (pl.col("mineral") == "antimony") & (pl.col("statistic") == "Price_Metal") & (pl.col("year") == 2022)
+    ).row(0, named=True)
+    assert antimony["unit"] == "usd_per_t" and antimony["value"] == pytest.approx(
+        float(antimony["value_text"]) * clean.LB_PER_T
+    )
