@@ -13,6 +13,7 @@ from orchestration.assets.clean import clean_assets, clean_checks
 from orchestration.assets.marts_metrics import marts_metrics_assets, marts_metrics_checks
 from orchestration.assets.marts_scenarios import marts_scenario_assets, marts_scenario_checks
 from orchestration.assets.reconcile import reconcile_assets, reconcile_checks
+from orchestration.assets.site import site_assets, site_checks
 from orchestration.assets.snapshot import snapshot_assets
 from orchestration.io import PolarsParquetIOManager
 from orchestration.progress import progress_logger
@@ -28,8 +29,8 @@ build_job = dg.define_asset_job(
 )
 
 defs = dg.Definitions(
-    assets=[*snapshot_assets, *clean_assets, *reconcile_assets, *marts_metrics_assets, *marts_scenario_assets],
-    asset_checks=[*clean_checks, *reconcile_checks, *marts_metrics_checks, *marts_scenario_checks],
+    assets=[*snapshot_assets, *clean_assets, *reconcile_assets, *marts_metrics_assets, *marts_scenario_assets, *site_assets],
+    asset_checks=[*clean_checks, *reconcile_checks, *marts_metrics_checks, *marts_scenario_checks, *site_checks],
     jobs=[build_job],
     resources={
         "io_manager": PolarsParquetIOManager(base_dir=str(DEFAULT_WAREHOUSE_DIR)),

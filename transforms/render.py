@@ -1,20 +1,37 @@
-"""Rendering helpers shared by the Dagster metadata and the site: tables as escaped Markdown."""
+"""Rendering helpers shared by the Dagster metadata and the site: escaped text and tables.
+
+Everything that comes from data (a country name, a note, a statistic's label) passes through
+``escape_markdown`` before it reaches a Markdown page, or ``escape_html`` before it reaches raw
+HTML, so a value such as ``<script>``, ``**bold**`` or ``[x](javascript:...)`` is shown as the
+text it is and never becomes markup, a link or an attribute.
+"""
 
 from __future__ import annotations
 
+import html
+
 import polars as pl
 
-# Characters that Markdown would read as syntax inside a table cell (a "#" or "-" only matters
-# at the start of a line, which a cell never is). HTML specials become entities afterwards, so
-# the entities' own "&" and ";" are not touched by this step.
-_MD_SPECIAL = str.maketrans({c: f"\\{c}" for c in "\\`*_[]|~"})
+# Characters that Markdown (with the attr_list and tables extensions) would read as syntax:
+# emphasis, code, links and images, table pipes, strikethrough, attribute lists "{: onclick=...}"
+# and heading marks. Python-Markdown honours a backslash before each of them. HTML specials
+# become entities afterwards, so the entities' own "&" and ";" are not touched by this step.
+# "~" (GitHub strikethrough) has no backslash escape in Python-Markdown, so it becomes an entity,
+# which both GitHub-flavoured Markdown and Python-Markdown show as "~".
+_MD_SPECIAL = str.maketrans({c: f"\\{c}" for c in "\\`*_[]|{}#"})
 _HTML_SPECIAL = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
 
 
 def escape_markdown(text: str) -> str:
-    """Text safe to put in a Markdown table cell: Markdown syntax neutralised, HTML as text."""
-    escaped = text.translate(_MD_SPECIAL).translate(_HTML_SPECIAL)
+    """Text safe to put in Markdown (a paragraph, heading or table cell): syntax neutralised,
+    HTML shown as text, line breaks folded into spaces so a value cannot start a new block."""
+    escaped = str(text).translate(_MD_SPECIAL).translate(_HTML_SPECIAL).replace("~", "&#126;")
     return " ".join(escaped.splitlines())
+
+
+def escape_html(text: str) -> str:
+    """Text safe inside raw HTML, element content or a quoted attribute value."""
+    return html.escape(str(text), quote=True)
 
 
 def format_cell(value: object) -> str:
@@ -25,11 +42,16 @@ def format_cell(value: object) -> str:
     return escape_markdown(str(value))
 
 
-def frame_to_markdown(df: pl.DataFrame) -> str:
-    """A small frame as a GitHub-flavoured Markdown table with every cell escaped."""
+def frame_to_markdown(df: pl.DataFrame, align: dict[str, str] | None = None) -> str:
+    """A small frame as a GitHub-flavoured Markdown table with every cell escaped.
+
+    ``align`` maps column names to "left" or "right" (numbers read best right-aligned).
+    """
     if df.width == 0:
         return "_(no columns)_"
+    align = align or {}
+    rules = {"left": ":---", "right": "---:"}
     header = "| " + " | ".join(escape_markdown(c) for c in df.columns) + " |"
-    rule = "|" + "|".join("---" for _ in df.columns) + "|"
+    rule = "|" + "|".join(rules.get(align.get(c, ""), "---") for c in df.columns) + "|"
     rows = ["| " + " | ".join(format_cell(v) for v in row) + " |" for row in df.iter_rows()]
     return "\n".join([header, rule, *rows])

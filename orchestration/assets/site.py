@@ -1,0 +1,260 @@
+"""Site layer: render the briefing's pages, then publish them with MkDocs, atomically.
+
+* ``site/pages`` renders every page (``transforms.site.builder``) from the clean tables and the
+  marts into a fresh staging folder, then swaps it into the docs folder (``build/docs``), with
+  the CSV/Parquet downloads and ``datapackage.json`` under ``data/``. It reads the previous
+  build's headline state and changelog from the published site to say what changed.
+* ``site/public`` runs ``mkdocs build --strict`` into a fresh folder and swaps it into
+  ``public/`` only when the whole build succeeded (``transforms.site.publish``).
+* ``site_offline`` checks the published HTML loads nothing from another host.
+
+Tables are read from the IO manager's warehouse folder: the clean tables this module lists and
+every mart that exists there, so a new mart reaches the site (downloads, generic sections)
+without a change here; ``deps`` on the known marts keep Dagster's lineage and order.
+"""
+
+import json
+import os
+import re
+import shutil
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import dagster as dg
+import polars as pl
+
+from orchestration.resources import DEFAULT_WAREHOUSE_DIR
+from orchestration.settings import BriefingSettings
+from transforms import reference
+from transforms.marts import policy
+from transforms.site import builder, changes, publish
+from transforms.site import marts as site_marts
+from transforms.snapshot import DEFAULT_SNAPSHOT_DIR, REPO_ROOT, read_manifests
+
+GROUP = "site"
+CLEAN_TABLES = (
+    "production",
+    "reserves",
+    "production_wmd",
+    "trade",
+    "us_salient",
+    "governance",
+    "country_name_coverage",
+    "world_total_reconciliation",
+    "usgs_wmd_comparison",
+)
+# Marts the site has sections for (lineage and run order); any other mart in the warehouse is
+# picked up too, as downloads and generic sections.
+KNOWN_MARTS = (
+    "concentration",
+    "dependence",
+    "supply_risk",
+    "export_control_events",
+    "event_study",
+    *site_marts.SCENARIOS,
+)
+# Anything a page would fetch from another host: scripts, styles, fonts, images, frames.
+_EXTERNAL = re.compile(
+    r"""<(?:script|link|img|iframe|source)\b[^>]*\b(?:src|href)\s*=\s*["']?(?:https?:)?//""", re.I
+)
+
+
+class SiteConfig(dg.Config):
+    """Where the site goes. Empty = $BRIEFING_DOCS_DIR / $BRIEFING_PUBLIC_DIR, else build/docs and public/."""
+
+    docs_dir: str = ""
+    public_dir: str = ""
+
+    def docs_path(self) -> Path:
+        return Path(
+            self.docs_dir or os.environ.get("BRIEFING_DOCS_DIR") or REPO_ROOT / "build" / "docs"
+        )
+
+    def public_path(self) -> Path:
+        return Path(
+            self.public_dir or os.environ.get("BRIEFING_PUBLIC_DIR") or REPO_ROOT / "public"
+        )
+
+
+def _read_stored(path: Path) -> pl.DataFrame:
+    """A table as the IO manager stores it: one Parquet file, or a folder of partition files."""
+    if path.is_dir():
+        return pl.concat(
+            [pl.read_parquet(p) for p in sorted(path.glob("*.parquet"))], how="vertical"
+        )
+    return pl.read_parquet(path)
+
+
+def read_marts(warehouse: Path) -> dict[str, pl.DataFrame]:
+    """Every mart the warehouse holds (known or not), so a new mart reaches the downloads."""
+    folder = warehouse / "marts"
+    if not folder.exists():
+        return {}
+    found = {p.stem: p for p in folder.glob("*.parquet")} | {
+        p.name: p for p in folder.iterdir() if p.is_dir() and any(p.glob("*.parquet"))
+    }
+    return {name: _read_stored(path) for name, path in sorted(found.items())}
+
+
+def _read_json(path: Path, default):
+    if not path.exists():
+        return default
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError:
+        # A damaged state file must not stop the build; the changelog then starts afresh.
+        return default
+
+
+def recorded_checks(context: dg.AssetExecutionContext) -> list[dict]:
+    """The latest recorded result of every asset check Dagster knows, for the data-quality page."""
+    # The job's asset graph (in-process runs have no repository definition on the context).
+    graph = context.job_def.asset_layer.asset_graph
+    # The site's own checks run after it is published, so they cannot be reported on it.
+    keys = [k for k in graph.asset_check_keys if k.asset_key.path[0] != GROUP]
+    if not keys:
+        return []
+    records = context.instance.event_log_storage.get_latest_asset_check_execution_by_key(keys)
+    out = []
+    for key in keys:
+        spec = graph.get_check_spec(key)
+        record = records.get(key)
+        # A PLANNED record (the check runs later in this run) carries no evaluation yet.
+        done = record is not None and record.status.value in ("SUCCEEDED", "FAILED")
+        evaluation = record.evaluation if done else None
+        out.append(
+            {
+                "asset": key.asset_key.to_user_string(),
+                "check": key.name,
+                "description": spec.description or "",
+                "blocking": bool(spec.blocking),
+                "passed": None if evaluation is None else evaluation.passed,
+                "severity": None if evaluation is None else evaluation.severity.value,
+            }
+        )
+    return out
+
+
+def _hs_descriptions(warehouse: Path) -> dict[str, str]:
+    path = warehouse / "snapshot" / "baci_product_codes.parquet"
+    if not path.exists():
+        return {}
+    codes = pl.read_parquet(path, columns=["hs6", "description"])
+    return dict(zip(codes["hs6"], codes["description"], strict=True))
+
+
+def _swap_into(staging: Path, target: Path) -> None:
+    previous = target.with_name(target.name + ".previous")
+    if previous.exists():
+        shutil.rmtree(previous)
+    if target.exists():
+        os.rename(target, previous)
+    os.rename(staging, target)
+    shutil.rmtree(previous, ignore_errors=True)
+
+
+@dg.asset(
+    key=dg.AssetKey([GROUP, "pages"]),
+    group_name=GROUP,
+    ins={table: dg.AssetIn(key=dg.AssetKey(["clean", table])) for table in CLEAN_TABLES},
+    deps=[dg.AssetKey(["marts", m]) for m in KNOWN_MARTS],
+    kinds={"jinja", "markdown"},
+    tags={"layer": "site"},
+)
+def site_pages(
+    context: dg.AssetExecutionContext,
+    config: SiteConfig,
+    settings: BriefingSettings,
+    io_manager: dg.ResourceParam[dg.IOManager],
+    **clean: pl.DataFrame,
+) -> dg.MaterializeResult:
+    """Every page of the briefing rendered to Markdown (Jinja templates in site/templates), with
+    inline SVG charts, the data downloads and datapackage.json, in a fresh docs folder that
+    replaces the previous one only when rendering finished."""
+    started = time.perf_counter()
+    # The warehouse the IO manager writes to (BRIEFING_WAREHOUSE_DIR or a test's folder).
+    warehouse = Path(getattr(io_manager, "base_dir", DEFAULT_WAREHOUSE_DIR))
+    marts = read_marts(warehouse)
+    public_dir = config.public_path()
+    data = builder.SiteData(
+        clean=clean,
+        marts=marts,
+        minerals=reference.load_minerals(),
+        economies=reference.economies_frame(),
+        alliance=settings.alliance_members(),
+        china=settings.china_members(),
+        eu27=settings.eu27_members(),
+        manifests=read_manifests(DEFAULT_SNAPSHOT_DIR),
+        build_date=datetime.now(UTC).date(),
+        uses=builder.load_uses(),
+        previous_state=_read_json(public_dir / changes.STATE_FILE, None),
+        changelog=_read_json(public_dir / changes.CHANGELOG_FILE, []),
+        check_results=recorded_checks(context),
+        hs_descriptions=_hs_descriptions(warehouse),
+        reference_tables={"stockpile_programmes": policy.stockpiles_frame()},
+    )
+    docs_dir = config.docs_path()
+    staging = docs_dir.with_name(f"{docs_dir.name}.staging-{os.getpid()}")
+    if staging.exists():
+        shutil.rmtree(staging)
+    result = builder.build_site(data, staging)
+    _swap_into(staging, docs_dir)
+    seconds = time.perf_counter() - started
+    context.log.info(f"site pages: {len(result.pages)} pages in {seconds:.1f} s into {docs_dir}")
+    headline = "\n".join(f"- {h['text']}" for h in result.state["headlines"].values())
+    return dg.MaterializeResult(
+        metadata={
+            "pages": dg.MetadataValue.int(len(result.pages)),
+            "seconds": dg.MetadataValue.float(round(seconds, 1)),
+            "docs_dir": dg.MetadataValue.path(str(docs_dir)),
+            "marts_used": dg.MetadataValue.text(", ".join(sorted(marts)) or "none"),
+            "downloads": dg.MetadataValue.int(len(result.downloads)),
+            "headlines": dg.MetadataValue.md(headline),
+            "changes_since_last_build": dg.MetadataValue.int(len(result.changes)),
+        }
+    )
+
+
+@dg.asset(
+    key=dg.AssetKey([GROUP, "public"]),
+    group_name=GROUP,
+    deps=[site_pages],
+    kinds={"mkdocs"},
+    tags={"layer": "site"},
+)
+def site_public(context: dg.AssetExecutionContext, config: SiteConfig) -> dg.MaterializeResult:
+    """The published site in public/: `mkdocs build --strict` (MkDocs Material, no network) into
+    a fresh folder, swapped into place only when the whole build succeeded."""
+    result = publish.build_and_publish(config.docs_path(), config.public_path())
+    context.log.info(
+        f"site published: {result.pages} pages, {result.bytes / 1e6:.1f} MB in {result.seconds:.1f} s to {result.public_dir}"
+    )
+    return dg.MaterializeResult(
+        metadata={
+            "pages": dg.MetadataValue.int(result.pages),
+            "size_mb": dg.MetadataValue.float(round(result.bytes / 1e6, 1)),
+            "seconds": dg.MetadataValue.float(round(result.seconds, 1)),
+            "public_dir": dg.MetadataValue.path(str(result.public_dir)),
+        }
+    )
+
+
+@dg.asset_check(
+    asset=site_public,
+    description="No published page loads a script, style, font, image or frame from another host.",
+)
+def site_offline(config: SiteConfig) -> dg.AssetCheckResult:
+    offenders = []
+    public_dir = config.public_path()
+    for page in sorted(public_dir.rglob("*.html")):
+        for match in _EXTERNAL.finditer(page.read_text(encoding="utf-8")):
+            offenders.append(f"{page.relative_to(public_dir)}: {match.group(0)[:120]}")
+    meta = {"external_references": dg.MetadataValue.int(len(offenders))}
+    if offenders:
+        meta["sample"] = dg.MetadataValue.md("\n".join(f"- `{o}`" for o in offenders[:20]))
+    return dg.AssetCheckResult(passed=not offenders, metadata=meta)
+
+
+site_assets = [site_pages, site_public]
+site_checks = [site_offline]

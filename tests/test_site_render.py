@@ -1,0 +1,453 @@
+"""The site's rendering helpers: escaping of hostile strings, charts, figures, downloads, publishing.
+
+Small frames built here stand in for the clean tables and marts; the expected shares and texts
+are worked out by hand in each test.
+"""
+
+from __future__ import annotations
+
+import html as html_lib
+import json
+import re
+from datetime import date
+from pathlib import Path
+
+import markdown
+import polars as pl
+import pytest
+
+from transforms.render import escape_html, escape_markdown, frame_to_markdown
+from transforms.site import (
+    builder,
+    changes,
+    charts,
+    datapackage,
+    figures,
+    marts,
+    palette,
+    publish,
+    quality,
+)
+from transforms.site.model import PageContext
+from transforms.site.text import Markup, fmt_mass, fmt_num, fmt_pct, fmt_pp, fmt_usd, md
+
+HOSTILE = [
+    "<script>alert(1)</script>",
+    "**bold**",
+    "[x](javascript:alert(1))",
+    "a | b",
+    "<img src=x onerror=alert(1)>",
+    "Name {: onclick=alert(1) }",
+    "`code` _under_ ~strike~ # hash",
+    "line one\n# line two",
+]
+
+
+def to_html(text: str) -> str:
+    """Python-Markdown with the site's extensions, as MkDocs renders a page."""
+    return markdown.markdown(text, extensions=["tables", "attr_list", "admonition", "toc"])
+
+
+# --- escaping ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("hostile", HOSTILE)
+def test_escaped_markdown_renders_as_the_same_text(hostile):
+    html = to_html(f"Country: {escape_markdown(hostile)}")
+    assert "<script" not in html and "<img" not in html
+    assert "<strong>" not in html and "<a " not in html and "<code>" not in html
+    assert "onclick" not in html.split(">", 1)[0]  # no attribute smuggled onto the paragraph
+    # What a reader sees is the original text (line breaks folded to spaces).
+    visible = html_lib.unescape(re.sub(r"<[^>]+>", "", html))
+    assert " ".join(hostile.splitlines()) in visible
+
+
+@pytest.mark.parametrize("hostile", HOSTILE)
+def test_hostile_cells_stay_in_their_table_cell(hostile):
+    df = pl.DataFrame({"economy": [hostile, "Japan"], "share": [0.5, 0.25]})
+    html = to_html(frame_to_markdown(df))
+    assert html.count("<tr>") == 3  # header + two rows: a "|" did not split a row
+    assert all(row.count("<td") == 2 for row in html.split("<tr>")[2:])
+    assert "<script" not in html and "<a " not in html and "<strong>" not in html
+
+
+def test_heading_with_attribute_list_syntax_gets_no_attribute():
+    html = to_html("## " + escape_markdown("Gallium {: onclick=alert(1) #evil }"))
+    opening_tag = html.split(">", 1)[0]
+    assert " onclick=" not in opening_tag and 'id="evil"' not in html  # the slug may hold the text
+    assert "{: onclick=alert(1) #evil }" in html  # shown as text
+
+
+def test_escape_html_covers_attribute_quotes():
+    assert escape_html('"><script>') == "&quot;&gt;&lt;script&gt;"
+
+
+def test_md_pattern_keeps_its_own_markup_and_escapes_values():
+    out = md("China mines **{share}** of {name}.", share="68%", name="**gold** <b>")
+    assert isinstance(out, Markup)
+    assert to_html(out).count("<strong>") == 1
+    assert "&lt;b&gt;" in to_html(out)
+
+
+def test_templates_escape_every_value(tmp_path):
+    (tmp_path / "t.md.j2").write_text(
+        "# {{ title }}\n\n{{ trusted }} [x]({{ link|url }})\n", encoding="utf-8"
+    )
+    env = builder.environment(tmp_path)
+    out = env.get_template("t.md.j2").render(
+        title="<script>alert(1)</script>", trusted=Markup("**ok**"), link="javascript:alert(1)"
+    )
+    html = to_html(out)
+    assert "<script" not in html
+    assert "<strong>ok</strong>" in html
+    assert 'href="javascript' not in html
+
+
+@pytest.mark.parametrize(
+    ("url", "kept"),
+    [
+        ("https://doi.org/10.3133/mcs2024", True),
+        ("minerals/gallium.md#prices", True),
+        ("javascript:alert(1)", False),
+        ("x) [y](z", False),
+    ],
+)
+def test_safe_url_keeps_only_plain_links(url, kept):
+    assert (str(builder.safe_url(url)) == url) is kept
+
+
+# --- number formats ----------------------------------------------------------------------------
+
+
+def test_number_formats():
+    assert fmt_pct(0.6823) == "68.2%"
+    assert fmt_pct(0.0003) == "<0.1%"
+    assert fmt_pct(None) == "n/a"
+    assert fmt_pp(0.031) == "+3.1 pp"
+    assert fmt_num(1234567.0) == "1,234,567"
+    assert fmt_num(0.456) == "0.456"
+    assert fmt_mass(2_340_000) == "2.34 million t"
+    assert fmt_usd(87_600_000_000) == "$87.6 billion"
+    assert fmt_usd(float("nan")) == "n/a"
+
+
+# --- charts ------------------------------------------------------------------------------------
+
+
+def test_chart_is_accessible_inline_svg_in_the_palette():
+    rows = pl.DataFrame(
+        {
+            "label": ["<script>x</script>", "Japan"],
+            "group": [palette.CHINA, palette.ALLIANCE],
+            "value": [10.0, 5.0],
+        }
+    )
+    out = charts.render(
+        charts.ranked_bars(
+            "t-1",
+            rows,
+            title="A & B <title>",
+            description="Bars: China 10, Japan 5.",
+            source="USGS",
+            value_title="t",
+        )
+    )
+    assert out.startswith('<figure class="briefing-chart" id="t-1"><svg')
+    assert "\n" not in out  # one line: a raw HTML block Markdown passes through whole
+    assert 'role="img"' in out and 'aria-labelledby="t-1-title t-1-desc"' in out
+    assert '<title id="t-1-title">A &amp; B &lt;title&gt;</title>' in out
+    assert '<desc id="t-1-desc">Bars: China 10, Japan 5.</desc>' in out
+    assert "<script>" not in out and "&lt;script&gt;" in out
+    assert (
+        palette.GROUP_COLOURS[palette.CHINA] in out
+        and palette.GROUP_COLOURS[palette.ALLIANCE] in out
+    )
+    assert "http" not in out.replace("http://www.w3.org", "")
+
+
+# --- figures -----------------------------------------------------------------------------------
+
+
+def _production() -> pl.DataFrame:
+    base = {
+        "mineral": "gallium",
+        "stage": "refinery",
+        "year": 2024,
+        "unit_basis": "contained",
+        "is_estimate": False,
+        "source_file": "f.csv",
+        "edition": 2026,
+        "value_text": None,
+    }
+    rows = [
+        {
+            "country_code": "CHN",
+            "country_kind": "economy",
+            "production_t": 700.0,
+            "value_flag": None,
+        },
+        {
+            "country_code": "JPN",
+            "country_kind": "economy",
+            "production_t": 100.0,
+            "value_flag": None,
+        },
+        {"country_code": "USA", "country_kind": "economy", "production_t": None, "value_flag": "W"},
+        {
+            "country_code": "OTHER",
+            "country_kind": "aggregate",
+            "production_t": 100.0,
+            "value_flag": None,
+        },
+        {
+            "country_code": "WORLD",
+            "country_kind": "aggregate",
+            "production_t": 1000.0,
+            "value_flag": None,
+        },
+    ]
+    return pl.DataFrame([{**base, **r} for r in rows]).with_columns(
+        pl.col("year").cast(pl.Int16), pl.col("edition").cast(pl.Int16)
+    )
+
+
+def test_shares_use_the_published_world_total_and_name_withheld_figures():
+    shares = figures.production_shares(_production(), alliance=["JPN", "USA"], china=["CHN"])
+    summary = figures.stage_summary(shares).row(0, named=True)
+    # 700/1000, (100 + withheld 0)/1000, rest = 1 - 0.7 - 0.1
+    assert summary["china_share"] == pytest.approx(0.7)
+    assert summary["alliance_share"] == pytest.approx(0.1)
+    assert summary["rest_share"] == pytest.approx(0.2)
+    assert summary["top_code"] == "CHN" and summary["withheld"] == "USA"
+
+
+def test_mixed_bases_get_no_shares():
+    df = _production().with_columns(
+        pl.when(pl.col("country_code") == "JPN")
+        .then(pl.lit("gross_weight"))
+        .otherwise(pl.col("unit_basis"))
+        .alias("unit_basis")
+    )
+    summary = figures.stage_summary(figures.production_shares(df, ["JPN"], ["CHN"])).row(
+        0, named=True
+    )
+    assert summary["mixed_basis"] and summary["china_share"] is None
+
+
+def test_bloc_imports_leave_out_trade_between_members():
+    flows = pl.DataFrame(
+        {
+            "year": [2024] * 4,
+            "exporter_code": ["CHN", "DEU", "AUS", "CHN"],
+            "importer_code": ["FRA", "FRA", "FRA", "JPN"],
+            "mineral": ["graphite"] * 4,
+            "stage": ["mine"] * 4,
+            "value_usd": [6e6, 3e6, 1e6, 2e6],
+            "quantity_t": [6.0, 3.0, 1.0, 2.0],
+        }
+    ).with_columns(pl.col("year").cast(pl.Int16))
+    dep = figures.import_dependence(
+        figures.importer_flows(flows, alliance=["FRA", "DEU", "AUS", "JPN"], eu27=["FRA", "DEU"]),
+        china=["CHN"],
+    )
+
+    def get(importer: str) -> dict:
+        return dep.filter((pl.col("importer") == importer) & (pl.col("stage") == "all")).row(
+            0, named=True
+        )
+
+    assert get("FRA")["china_share"] == pytest.approx(0.6)  # 6 of 10
+    assert get("EU27")["china_share"] == pytest.approx(6 / 7)  # Germany's 3 are intra-EU
+    assert get("ALLIANCE")["china_share"] == pytest.approx(1.0)  # only China is outside
+    assert get("ALLIANCE")["imports_usd"] == pytest.approx(8e6)
+
+
+def test_price_labels_of_both_editions():
+    assert figures.price_label("Price_Metal") == "Metal"
+    assert figures.price_label("CASE STATEMENT ERROROre") == "Ore"
+    assert (
+        figures.price_label("Price, average, dollars per pound | London Metal Exchange (LME), cash")
+        == "London Metal Exchange (LME), cash"
+    )
+    assert figures.price_label("Price, average, dollars per pound") == "Price"
+
+
+# --- mart registry, changes, quality -----------------------------------------------------------
+
+
+def _ctx(page: str, key: str | None) -> PageContext:
+    return PageContext(
+        page,
+        key,
+        {"gallium": "Gallium"},
+        {"JPN": "Japan", "CHN": "China"},
+        ["JPN"],
+        ["CHN"],
+        [],
+        path="minerals/gallium.md",
+    )
+
+
+def test_unregistered_mart_shows_as_a_generic_escaped_table():
+    df = pl.DataFrame(
+        {
+            "mineral": ["gallium", "gallium", "zinc"],
+            "year": [2023, 2024, 2024],
+            "note": ["old", "<script>x</script>", "z"],
+        }
+    )
+    sections = marts.sections_for("mineral", _ctx("mineral", "gallium"), {"some_new_mart": df})
+    assert len(sections) == 1
+    html = to_html(str(sections[0].table))
+    assert "2024" in html and "2023" not in html  # latest year only
+    assert "<script" not in html
+
+
+def test_registered_section_replaces_the_generic_one():
+    calls = []
+
+    @marts.register("test_only_mart", page="mineral", title="Test", order=1)
+    def _section(df, ctx):
+        calls.append(ctx.key)
+        return None
+
+    try:
+        out = marts.sections_for(
+            "mineral",
+            _ctx("mineral", "gallium"),
+            {"test_only_mart": pl.DataFrame({"mineral": ["gallium"]})},
+        )
+        assert out == [] and calls == ["gallium"]
+    finally:
+        marts.REGISTRY[:] = [e for e in marts.REGISTRY if e.mart != "test_only_mart"]
+
+
+def test_changes_between_builds():
+    summary = pl.DataFrame(
+        {
+            "mineral": ["gallium"],
+            "stage": ["refinery"],
+            "year": [2025],
+            "china_share": [0.98],
+            "alliance_share": [0.01],
+        }
+    )
+    empty = pl.DataFrame()
+    before = changes.headline_state(
+        date(2026, 1, 1),
+        {},
+        summary.with_columns(pl.lit(0.95).alias("china_share")),
+        empty,
+        {"clean/production": 10},
+        [],
+    )
+    after = changes.headline_state(
+        date(2026, 2, 1), {}, summary, empty, {"clean/production": 12}, ["cn-1"]
+    )
+    diff = changes.diff_states(before, after, {"gallium": "Gallium"})
+    assert any("Gallium, refinery 2025: China 98.0% (was 95.0%, +3.0 pp)" in d for d in diff)
+    assert "Table clean/production: 12 rows (was 10)." in diff
+    assert "New export-control event: cn-1." in diff
+    log = changes.update_changelog(
+        [{"date": "2026-01-01", "changes": ["First published build of the briefing."]}],
+        date(2026, 2, 1),
+        diff,
+        first_build=False,
+    )
+    assert log[0]["date"] == "2026-02-01" and len(log) == 2
+    assert changes.diff_states(after, after, {}) == []
+
+
+def test_quality_statuses_follow_the_data_quality_tables():
+    clean = {
+        "country_name_coverage": pl.DataFrame({"code": ["FRA", None]}),
+        "usgs_wmd_comparison": pl.DataFrame({"disagrees": [True, False]}),
+    }
+    by_check = {c["check"]: c for c in quality.checks(clean, [])}
+    assert by_check["all_names_mapped"]["status"] == "failed"
+    assert by_check["usgs_wmd_agree"]["status"] == "warning"
+
+
+# --- downloads and publishing ------------------------------------------------------------------
+
+
+def test_datapackage_describes_every_table(tmp_path):
+    manifests = {
+        "usgs-mcs": {
+            "source": "usgs-mcs",
+            "title": "MCS",
+            "url": "https://example.org",
+            "licence": "Public domain (U.S. Government work)",
+            "citation": "USGS",
+        }
+    }
+    clean = {"production": _production()}
+    marts_ = {
+        "concentration": pl.DataFrame(
+            {
+                "mineral": ["gallium"],
+                "hhi": [9000.0],
+                "china_share": [0.9],
+                "codes": [["CHN", "JPN"]],
+                "source": ["USGS MCS"],
+            }
+        )
+    }
+    out = datapackage.write_downloads(
+        clean, marts_, tmp_path, manifests, date(2026, 1, 1), mart_meta={}
+    )
+    assert {d["name"] for d in out} == {"production", "concentration"}
+    package = json.loads((tmp_path / "datapackage.json").read_text())
+    res = {r["name"]: r for r in package["resources"]}
+    assert res["production"]["schema"]["primaryKey"] == ["mineral", "stage", "country_code", "year"]
+    fields = {f["name"]: f for f in res["production"]["schema"]["fields"]}
+    assert (
+        fields["production_t"]["type"] == "number"
+        and fields["production_t"]["unit"] == "t (metric tons)"
+    )
+    assert fields["year"]["type"] == "integer"
+    assert res["production"]["licenses"][0]["name"] == "other-pd"
+    assert res["concentration"]["sources"][0]["title"] == "MCS"
+    assert {
+        f["name"]: f["unit"] for f in res["concentration"]["schema"]["fields"] if "unit" in f
+    } == {"china_share": "fraction (0-1)", "hhi": "index (0-10,000)"}
+    assert (
+        (tmp_path / "concentration.csv")
+        .read_text()
+        .splitlines()[1]
+        .startswith("gallium,9000.0,0.9,CHN;JPN")
+    )
+    assert res["production"]["hash"].startswith("sha256:")
+
+
+def test_failed_mkdocs_build_leaves_the_published_site_intact(tmp_path):
+    public = tmp_path / "public"
+    public.mkdir()
+    (public / "index.html").write_text("previous site")
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "index.md").write_text("[broken](missing.md)\n")  # strict mode fails on a broken link
+    with pytest.raises(publish.SiteBuildError, match=r"missing\.md"):
+        publish.build_and_publish(docs, public)
+    assert (public / "index.html").read_text() == "previous site"
+    assert not list(tmp_path.glob("public.staging-*"))
+
+
+def test_interrupted_swap_is_recovered(tmp_path):
+    public, previous = tmp_path / "public", tmp_path / "public.previous"
+    previous.mkdir()
+    (previous / "index.html").write_text("last good site")
+    (tmp_path / "public.staging-abc").mkdir()
+    publish.recover_interrupted_publish(public)
+    assert (public / "index.html").read_text() == "last good site"
+    assert not previous.exists() and not (tmp_path / "public.staging-abc").exists()
+
+
+def test_generated_config_points_mkdocs_at_this_build(tmp_path):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / publish.NAV_FILE).write_text(json.dumps([{"Home": "index.md"}]))
+    config = publish.generated_config(docs, tmp_path / "site")
+    assert config["INHERIT"] == str(publish.MKDOCS_CONFIG.resolve())
+    assert config["docs_dir"] == str(docs.resolve()) and config["nav"] == [{"Home": "index.md"}]
+    assert Path(config["theme"]["custom_dir"]).is_absolute()

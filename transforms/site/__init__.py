@@ -1,0 +1,6 @@
+"""The briefing site's pure helpers: page models, figures, charts, escaping, downloads, publishing.
+
+No Dagster here: ``orchestration/assets/site.py`` wraps ``builder.build_site`` (pages into a
+fresh docs folder) and ``publish.build_and_publish`` (MkDocs, atomic swap into ``public/``).
+Templates, theme overrides and static assets live in ``site/`` at the repository root.
+"""

@@ -1,0 +1,284 @@
+"""Charts: Vega-Lite specs rendered to inline, accessible SVG with vl-convert (no JavaScript).
+
+Each chart is a ``<figure>`` holding an ``<svg role="img">`` whose ``<title>`` and ``<desc>``
+(referenced by ``aria-labelledby``) give a screen reader the chart's title and a sentence that
+states what it shows, and a visible caption naming the source. Colours come from
+``transforms.site.palette``. Data values reach the SVG only as Vega text, which vl-convert
+escapes; title, description and caption are escaped here.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import polars as pl
+import vl_convert
+
+from transforms.render import escape_html
+from transforms.site import palette
+from transforms.site.text import Markup
+
+WIDTH = 560
+# vl-convert measures text with its own sans-serif; a browser's may be wider, so the charts get a
+# generous padding rather than a font stack the converter cannot measure.
+FONT = "sans-serif"
+
+_CONFIG = {
+    "font": FONT,
+    "background": "white",
+    "padding": {"left": 24, "right": 16, "top": 8, "bottom": 8},
+    "view": {"stroke": None},
+    "title": {"anchor": "start", "fontSize": 14, "fontWeight": 600, "offset": 10},
+    "axis": {
+        "labelFontSize": 11,
+        "titleFontSize": 11,
+        "titleFontWeight": 500,
+        "gridColor": "#e6e6e6",
+    },
+    "legend": {"labelFontSize": 11, "titleFontSize": 11, "orient": "bottom"},
+}
+_SVG_OPEN = re.compile(r"^<svg\b([^>]*)>")
+_ID_SAFE = re.compile(r"[^a-z0-9-]+")
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A chart to render: its Vega-Lite spec and the words that go with it."""
+
+    chart_id: str
+    title: str
+    description: str
+    source: str
+    spec: dict[str, Any]
+
+
+def _records(df: pl.DataFrame) -> list[dict[str, Any]]:
+    return df.to_dicts()
+
+
+def render(chart: Chart) -> Markup:
+    """The chart as one line of HTML: a figure with an accessible inline SVG and a caption."""
+    spec = {"$schema": "https://vega.github.io/schema/vega-lite/v5.json", **chart.spec}
+    spec.setdefault("title", chart.title)
+    spec["config"] = {**_CONFIG, **spec.get("config", {})}
+    svg = vl_convert.vegalite_to_svg(spec).replace("\n", " ")
+    base = _ID_SAFE.sub("-", chart.chart_id.lower()).strip("-") or "chart"
+    title_id, desc_id = f"{base}-title", f"{base}-desc"
+    match = _SVG_OPEN.match(svg)
+    if match is None:  # vl-convert always starts with <svg ...>; anything else is a bug upstream
+        raise ValueError(f"vl-convert returned no <svg> element for chart {chart.chart_id!r}")
+    attrs = re.sub(r'\s(width|height)="([0-9.]+)"', r' data-\1="\2"', match.group(1))
+    width = re.search(r'data-width="([0-9.]+)"', attrs)
+    style = (
+        f"width:100%;max-width:{width.group(1)}px;height:auto"
+        if width
+        else "width:100%;height:auto"
+    )
+    opening = (
+        f'<svg{attrs} role="img" aria-labelledby="{title_id} {desc_id}" focusable="false" style="{style}">'
+        f'<title id="{title_id}">{escape_html(chart.title)}</title>'
+        f'<desc id="{desc_id}">{escape_html(chart.description)}</desc>'
+    )
+    body = opening + svg[match.end() :]
+    caption = f'<figcaption>{escape_html(chart.description)} <span class="chart-source">Source: {escape_html(chart.source)}.</span></figcaption>'
+    return Markup(f'<figure class="briefing-chart" id="{base}">{body}{caption}</figure>')
+
+
+def _pct_axis(title: str) -> dict:
+    return {"title": title, "format": ".0%", "grid": True}
+
+
+def group_share_bars(
+    chart_id: str, rows: pl.DataFrame, *, title: str, description: str, source: str
+) -> Chart:
+    """Stacked 100% bars, one per ``label`` (a stage, or reserves), split into the three groups.
+
+    ``rows``: label, group, share (fraction of the world).
+    """
+    order = list(dict.fromkeys(rows["label"].to_list()))
+    spec = {
+        "width": WIDTH - 160,
+        "height": {"step": 34},
+        "data": {"values": _records(rows.select("label", "group", "share"))},
+        "mark": {"type": "bar"},
+        "encoding": {
+            "y": {"field": "label", "type": "nominal", "sort": order, "title": None},
+            "x": {
+                **_pct_axis("Share of world total"),
+                "field": "share",
+                "type": "quantitative",
+                "stack": "zero",
+                "scale": {"domain": [0, 1]},
+            },
+            "color": {
+                "field": "group",
+                "type": "nominal",
+                "scale": palette.group_scale(),
+                "title": None,
+            },
+            "order": {"field": "group_order", "type": "quantitative"},
+        },
+        "transform": [
+            {"calculate": f"indexof({list(palette.GROUPS)!r}, datum.group)", "as": "group_order"},
+        ],
+    }
+    return Chart(chart_id, title, description, source, spec)
+
+
+def ranked_bars(
+    chart_id: str,
+    rows: pl.DataFrame,
+    *,
+    title: str,
+    description: str,
+    source: str,
+    value_title: str,
+    value_format: str = ",.0f",
+) -> Chart:
+    """Horizontal bars, largest first, coloured by group. ``rows``: label, group, value."""
+    spec = {
+        "width": WIDTH - 180,
+        "height": {"step": 18},
+        "data": {"values": _records(rows.select("label", "group", "value"))},
+        "mark": {"type": "bar"},
+        "encoding": {
+            "y": {"field": "label", "type": "nominal", "sort": "-x", "title": None},
+            "x": {
+                "field": "value",
+                "type": "quantitative",
+                "title": value_title,
+                "axis": {"format": value_format},
+            },
+            "color": {
+                "field": "group",
+                "type": "nominal",
+                "scale": palette.group_scale(),
+                "title": None,
+            },
+        },
+    }
+    return Chart(chart_id, title, description, source, spec)
+
+
+def group_stacked_years(
+    chart_id: str,
+    rows: pl.DataFrame,
+    *,
+    title: str,
+    description: str,
+    source: str,
+    value_title: str,
+) -> Chart:
+    """Stacked bars per year split by group. ``rows``: year, group, value."""
+    spec = {
+        "width": WIDTH - 60,
+        "height": 220,
+        "data": {"values": _records(rows.select(pl.col("year").cast(pl.Int32), "group", "value"))},
+        "mark": {"type": "bar"},
+        "encoding": {
+            "x": {
+                "field": "year",
+                "type": "ordinal",
+                "title": None,
+                "axis": {"labelAngle": 0, "labelOverlap": True},
+            },
+            "y": {
+                "field": "value",
+                "type": "quantitative",
+                "title": value_title,
+                "axis": {"format": "~s"},
+            },
+            "color": {
+                "field": "group",
+                "type": "nominal",
+                "scale": palette.group_scale(),
+                "title": None,
+            },
+            "order": {"field": "group_order", "type": "quantitative"},
+        },
+        "transform": [
+            {"calculate": f"indexof({list(palette.GROUPS)!r}, datum.group)", "as": "group_order"}
+        ],
+    }
+    return Chart(chart_id, title, description, source, spec)
+
+
+def series_lines(
+    chart_id: str,
+    rows: pl.DataFrame,
+    *,
+    title: str,
+    description: str,
+    source: str,
+    value_title: str,
+) -> Chart:
+    """Lines over years, one per ``series`` (not a country group: neutral colours). ``rows``: year, series, value."""
+    names = sorted(set(rows["series"].to_list()))
+    colours = [palette.SERIES_COLOURS[i % len(palette.SERIES_COLOURS)] for i in range(len(names))]
+    spec = {
+        "width": WIDTH - 60,
+        "height": 220,
+        "data": {"values": _records(rows.select(pl.col("year").cast(pl.Int32), "series", "value"))},
+        "mark": {"type": "line", "point": True},
+        "encoding": {
+            "x": {"field": "year", "type": "ordinal", "title": None, "axis": {"labelAngle": 0}},
+            "y": {
+                "field": "value",
+                "type": "quantitative",
+                "title": value_title,
+                "axis": {"format": "~s"},
+            },
+            "color": {
+                "field": "series",
+                "type": "nominal",
+                "title": None,
+                "scale": {"domain": names, "range": colours},
+            },
+        },
+    }
+    return Chart(chart_id, title, description, source, spec)
+
+
+def share_heatmap(
+    chart_id: str,
+    rows: pl.DataFrame,
+    *,
+    title: str,
+    description: str,
+    source: str,
+    x_title: str | None,
+    x_sort: list[str] | None = None,
+    y_sort: list[str] | None = None,
+) -> Chart:
+    """A heat map of a share (0-1) from white to the China colour. ``rows``: x, y, share."""
+    n_x = max(rows["x"].n_unique(), 1)
+    spec = {
+        "width": {"step": 16 if n_x > 12 else 24},
+        "height": {"step": 14},
+        "data": {"values": _records(rows.select(pl.col("x").cast(pl.Utf8), "y", "share"))},
+        "mark": {"type": "rect", "stroke": "#ffffff", "strokeWidth": 0.5},
+        "encoding": {
+            "x": {
+                "field": "x",
+                "type": "ordinal",
+                "title": x_title,
+                "sort": x_sort,
+                "axis": {"labelAngle": -90 if n_x > 6 else 0},
+            },
+            "y": {"field": "y", "type": "nominal", "title": None, "sort": y_sort},
+            "color": {
+                "field": "share",
+                "type": "quantitative",
+                "title": "China's share",
+                "scale": {
+                    "domain": [0, 1],
+                    "range": list(palette.HEAT_RANGE),
+                    "interpolate": "rgb",
+                },
+                "legend": {"format": ".0%", "orient": "right"},
+            },
+        },
+    }
+    return Chart(chart_id, title, description, source, spec)
