@@ -9,8 +9,13 @@ escapes; title, description and caption are escaped here.
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 import re
 from dataclasses import dataclass
+from importlib.metadata import version
+from pathlib import Path
 from typing import Any
 
 import polars as pl
@@ -39,6 +44,7 @@ _CONFIG = {
     },
     "legend": {"labelFontSize": 11, "titleFontSize": 11, "orient": "bottom"},
 }
+_VL_CONVERT_VERSION = version("vl-convert-python")
 _SVG_OPEN = re.compile(r"^<svg\b([^>]*)>")
 _ID_SAFE = re.compile(r"[^a-z0-9-]+")
 
@@ -58,12 +64,35 @@ def _records(df: pl.DataFrame) -> list[dict[str, Any]]:
     return df.to_dicts()
 
 
+# Rendering a spec takes vl-convert ~60 ms, most of a site build. The SVG depends only on the
+# spec and the vl-convert version, so it is cached under that content hash: a rebuild whose
+# figures did not move renders no chart twice. BRIEFING_CHART_CACHE moves the folder; an
+# empty value turns the cache off.
+_CHART_CACHE = os.environ.get("BRIEFING_CHART_CACHE", str(Path(__file__).resolve().parents[2] / "build" / "chart-cache"))
+
+
+def _to_svg(spec: dict[str, Any]) -> str:
+    if not _CHART_CACHE:
+        return vl_convert.vegalite_to_svg(spec)
+    payload = json.dumps(spec, sort_keys=True, default=str, ensure_ascii=False)
+    digest = hashlib.sha256(f"{_VL_CONVERT_VERSION}\n{payload}".encode()).hexdigest()
+    path = Path(_CHART_CACHE) / digest[:2] / f"{digest}.svg"
+    if path.exists():
+        return path.read_text(encoding="utf-8")
+    svg = vl_convert.vegalite_to_svg(spec)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(svg, encoding="utf-8")
+    os.replace(tmp, path)
+    return svg
+
+
 def render(chart: Chart) -> Markup:
     """The chart as one line of HTML: a figure with an accessible inline SVG and a caption."""
     spec = {"$schema": "https://vega.github.io/schema/vega-lite/v5.json", **chart.spec}
     spec.setdefault("title", chart.title)
     spec["config"] = {**_CONFIG, **spec.get("config", {})}
-    svg = vl_convert.vegalite_to_svg(spec).replace("\n", " ")
+    svg = _to_svg(spec).replace("\n", " ")
     base = _ID_SAFE.sub("-", chart.chart_id.lower()).strip("-") or "chart"
     title_id, desc_id = f"{base}-title", f"{base}-desc"
     match = _SVG_OPEN.match(svg)
