@@ -15,6 +15,8 @@ from orchestration.assets.marts_scenarios import marts_scenario_assets, marts_sc
 from orchestration.assets.reconcile import reconcile_assets, reconcile_checks
 from orchestration.assets.site import site_assets, site_checks
 from orchestration.assets.snapshot import snapshot_assets
+from orchestration.automation import jobs as automation_jobs
+from orchestration.automation import schedules, sensors
 from orchestration.io import PolarsParquetIOManager
 from orchestration.progress import progress_logger
 from orchestration.resources import DEFAULT_WAREHOUSE_DIR, SnapshotSource
@@ -31,7 +33,9 @@ build_job = dg.define_asset_job(
 defs = dg.Definitions(
     assets=[*snapshot_assets, *clean_assets, *reconcile_assets, *marts_metrics_assets, *marts_scenario_assets, *site_assets],
     asset_checks=[*clean_checks, *reconcile_checks, *marts_metrics_checks, *marts_scenario_checks, *site_checks],
-    jobs=[build_job],
+    jobs=[build_job, *automation_jobs],
+    schedules=schedules,
+    sensors=sensors,
     resources={
         "io_manager": PolarsParquetIOManager(base_dir=str(DEFAULT_WAREHOUSE_DIR)),
         "snapshot": SnapshotSource(),

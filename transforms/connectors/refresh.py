@@ -1,0 +1,755 @@
+"""Refreshing a source: download, combine with the current upstream files, publish a new version.
+
+:func:`refresh_source` is what ``briefing snapshot --from-upstream SOURCE`` and the monthly
+schedule call; :func:`ingest_incoming` is what the incoming-folder sensor calls. Both go
+through the same steps, and a failure at any step leaves ``data/snapshot`` exactly as it was
+and raises :class:`RefreshError` saying why:
+
+1. **current upstream** — the files the current snapshot was built from are found by the name,
+   size and sha256 its manifests record, in the raw area (newest first) and the base upstream
+   folder (``../shared/data`` or ``BRIEFING_UPSTREAM_DIR``); the snapshot, not a folder, is the
+   record of what is current;
+2. **download** — the source's connector fetches into a new dated raw folder
+   (:mod:`transforms.connectors.raw`) and lays the data out as upstream files;
+3. **combine** — fresh files replace the folders their connector supersedes, the current file of
+   the same name (whatever its case), or the one current file of a single-file pattern
+   (``world-mining-data/wmd_production_*.csv``); everything else stays. If the combination is
+   byte-identical to the current one the refresh ends here, "up to date", and the new raw
+   folder is dropped;
+4. **rebuild** — ``transforms.snapshot.build_snapshot`` parses the combination into a candidate
+   snapshot; manifests of refreshed sources get today's ``date_accessed`` and a ``refresh``
+   record (raw folder, reason), the others keep theirs;
+5. **publish** — the current snapshot is copied to ``data/snapshot_versions/<UTC time>/`` with a
+   ``VERSION.json`` (what replaced it, and why), then the candidate is swapped in with two
+   renames. The newest ``BRIEFING_SNAPSHOT_VERSIONS_KEEP`` (10) archived versions are kept;
+   :func:`restore_version` puts one back (archiving the current one first).
+
+A lock file beside the snapshot serialises refreshes, ingests and restores.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import fnmatch
+import json
+import os
+import shutil
+import tempfile
+import uuid
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from transforms.connectors import baci as baci_connector
+from transforms.connectors import comtrade as comtrade_connector
+from transforms.connectors import http
+from transforms.connectors import usgs as usgs_connector
+from transforms.connectors.raw import (
+    ConnectorError,
+    FreshFiles,
+    RawFolder,
+    default_raw_dir,
+    upstream_roots,
+)
+from transforms.errors import UpstreamFormatError
+from transforms.snapshot import (
+    DEFAULT_SNAPSHOT_DIR,
+    MANIFEST_NAME,
+    REPO_ROOT,
+    TABLES,
+    TableSpec,
+    build_snapshot,
+    load_sources,
+    read_manifests,
+    recover_interrupted_swap,
+    sha256_file,
+    swap_in,
+)
+
+
+# Read at call time, so a test or a deployment can move them with the environment.
+def default_versions_dir(snapshot_dir: Path = DEFAULT_SNAPSHOT_DIR) -> Path:
+    """``BRIEFING_SNAPSHOT_VERSIONS_DIR``, else ``snapshot_versions/`` beside the snapshot."""
+    env = os.environ.get("BRIEFING_SNAPSHOT_VERSIONS_DIR")
+    return Path(env) if env else Path(snapshot_dir).parent / "snapshot_versions"
+
+
+def default_incoming_dir() -> Path:
+    return Path(os.environ.get("BRIEFING_INCOMING_DIR", REPO_ROOT / "data" / "incoming"))
+
+
+def keep_versions() -> int:
+    return int(os.environ.get("BRIEFING_SNAPSHOT_VERSIONS_KEEP", "10"))
+
+
+VERSION_RECORD = "VERSION.json"
+
+# Snapshot source -> connector; the short names are accepted on the command line too.
+SOURCES: tuple[str, ...] = ("usgs-mcs", "baci-hs92", "comtrade")
+ALIASES = {"usgs": "usgs-mcs", "baci": "baci-hs92", "un-comtrade": "comtrade"}
+
+
+def default_upstream_dir() -> Path:
+    env = os.environ.get("BRIEFING_UPSTREAM_DIR")
+    return Path(env) if env else (REPO_ROOT / ".." / "shared" / "data").resolve()
+
+
+class RefreshError(Exception):
+    """A refresh or ingest that did not change the snapshot; the message says why."""
+
+    def __init__(self, source: str, reason: str, *, raw_dir: Path | None = None) -> None:
+        self.source = source
+        self.reason = reason
+        self.raw_dir = raw_dir
+        kept = f" (downloads kept for inspection in {raw_dir})" if raw_dir else ""
+        super().__init__(f"{source}: {reason}{kept}")
+
+
+@dataclass
+class RefreshResult:
+    """What a refresh did. ``status``: updated, up_to_date, unchanged (tables identical), ignored."""
+
+    source: str
+    status: str
+    raw_dir: Path | None = None
+    archived: Path | None = None
+    changed_tables: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        if self.status == "updated":
+            text = (
+                f"{self.source}: new snapshot version, tables changed: "
+                f"{', '.join(self.changed_tables)}; previous version kept in {self.archived}"
+            )
+        elif self.status == "up_to_date":
+            text = (
+                f"{self.source}: up to date, the upstream files are those of the current snapshot"
+            )
+        elif self.status == "unchanged":
+            text = f"{self.source}: new files in {self.raw_dir}, but every table parses as before; snapshot kept"
+        else:
+            text = f"{self.source}: nothing to do"
+        return text + "".join(f"\n  {n}" for n in self.notes)
+
+
+# ---------------------------------------------------------------------------------------------
+# Which snapshot table reads which upstream file
+
+
+def pattern_matches(rel: str, pattern: str) -> bool:
+    """``Path.glob`` semantics for the patterns of TABLES: ``*`` never crosses a ``/``."""
+    parts, pats = rel.split("/"), pattern.split("/")
+    return len(parts) == len(pats) and all(
+        fnmatch.fnmatchcase(p, q) for p, q in zip(parts, pats, strict=True)
+    )
+
+
+def snapshot_tables() -> tuple[TableSpec, ...]:
+    """TABLES, plus the Comtrade table once its origin record is in sources.yaml."""
+    names = {t.name for t in TABLES}
+    extra = comtrade_connector.COMTRADE_TABLE
+    if extra.name not in names and extra.source in load_sources():
+        return (*TABLES, extra)
+    return TABLES
+
+
+def tables_for_file(rel: str, tables: tuple[TableSpec, ...] | None = None) -> list[str]:
+    """Snapshot tables whose patterns (or companion patterns) match an upstream-relative path."""
+    return [
+        t.name
+        for t in (tables or snapshot_tables())
+        if any(pattern_matches(rel, p) for p in (*t.patterns, *t.companions))
+    ]
+
+
+# ---------------------------------------------------------------------------------------------
+# The current upstream files
+
+
+_SHA_CACHE: dict[tuple[str, int, int], str] = {}
+
+
+def _sha(path: Path) -> str:
+    st = path.stat()
+    key = (str(path), st.st_size, st.st_mtime_ns)
+    if key not in _SHA_CACHE:
+        _SHA_CACHE[key] = sha256_file(path)
+    return _SHA_CACHE[key]
+
+
+def locate_current_files(snapshot_dir: Path, roots: list[Path]) -> dict[str, Path | None]:
+    """Upstream path -> file on disk for every file the current snapshot was built from.
+
+    A file is taken from the first root holding it with the recorded size and sha256; None
+    when no root does (fine if the refresh replaces it, an error otherwise). Without a snapshot,
+    the upstream files of the last root (the base upstream folder) are current.
+    """
+    manifests = read_manifests(snapshot_dir)
+    if not manifests:
+        base = roots[-1]
+        found: dict[str, Path | None] = {}
+        for spec in snapshot_tables():
+            for pattern in (*spec.patterns, *spec.companions):
+                for p in base.glob(pattern):
+                    if p.is_file():
+                        found[p.relative_to(base).as_posix()] = p
+        return found
+    located: dict[str, Path | None] = {}
+    for manifest in manifests.values():
+        for record in manifest["files"]:
+            located[record["name"]] = None
+            for root in roots:
+                candidate = root / record["name"]
+                if (
+                    candidate.is_file()
+                    and candidate.stat().st_size == record["bytes"]
+                    and _sha(candidate) == record["sha256"]
+                ):
+                    located[record["name"]] = candidate
+                    break
+    return located
+
+
+def combine(
+    current: dict[str, Path | None], fresh: FreshFiles, tables: tuple[TableSpec, ...] | None = None
+) -> dict[str, Path | None]:
+    """The current files with the fresh ones in (see the module docstring for the rules)."""
+    result = {
+        rel: p
+        for rel, p in current.items()
+        if not any(rel.startswith(prefix) for prefix in fresh.supersedes)
+    }
+    patterns = [p for t in (tables or snapshot_tables()) for p in t.patterns]
+    for rel, path in sorted(fresh.files.items()):
+        folder, _, name = rel.rpartition("/")
+        for other in [
+            k
+            for k in result
+            if k not in fresh.files
+            and k.rpartition("/")[0] == folder
+            and k.rpartition("/")[2].lower() == name.lower()
+        ]:
+            del result[other]
+        for pattern in patterns:
+            if pattern_matches(rel, pattern):
+                # Only files that were current count: fresh files never displace each other.
+                same = [k for k in result if k not in fresh.files and pattern_matches(k, pattern)]
+                if len(same) == 1 and same[0] != rel:
+                    del result[same[0]]
+        result[rel] = path
+    return result
+
+
+def _link_tree(files: dict[str, Path], target: Path) -> None:
+    for rel, path in files.items():
+        dest = target / rel
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        dest.symlink_to(path.resolve())
+
+
+# ---------------------------------------------------------------------------------------------
+# Versions
+
+
+@contextlib.contextmanager
+def snapshot_lock(snapshot_dir: Path) -> Iterator[None]:
+    """Exclusive lock for anything that replaces the snapshot; fails at once when taken."""
+    snapshot_dir = Path(snapshot_dir)
+    snapshot_dir.parent.mkdir(parents=True, exist_ok=True)
+    lock_path = snapshot_dir.with_name(f".{snapshot_dir.name}.lock")
+    with open(lock_path, "a+") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            raise RefreshError(
+                "snapshot", f"another refresh holds {lock_path}; try again when it ends"
+            ) from exc
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def remove_stale_work(snapshot_dir: Path, raw_root: Path | None, versions_dir: Path | None) -> None:
+    """Drop the work folders of a refresh that was killed. Call only while holding the lock:
+    then no other refresh is using them."""
+    snapshot_dir = Path(snapshot_dir)
+    stale = [
+        *snapshot_dir.parent.glob(f".{snapshot_dir.name}.candidate-*"),
+        *snapshot_dir.parent.glob(f".{snapshot_dir.name}.restore-*"),
+        *snapshot_dir.parent.glob(f".{snapshot_dir.name}.combine-*"),
+    ]
+    if raw_root is not None and Path(raw_root).is_dir():
+        stale += Path(raw_root).glob("*/.*.partial-*")
+    if versions_dir is not None and Path(versions_dir).is_dir():
+        stale += Path(versions_dir).glob(".*.partial-*")
+    for folder in stale:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _table_shas(manifests: dict[str, dict]) -> dict[str, str]:
+    return {t["name"]: t["sha256"] for m in manifests.values() for t in m["tables"]}
+
+
+def archive_current(snapshot_dir: Path, versions_dir: Path, record: dict[str, Any]) -> Path | None:
+    """Copy the current snapshot to ``versions_dir/<UTC time>/`` with a VERSION.json; its path."""
+    snapshot_dir, versions_dir = Path(snapshot_dir), Path(versions_dir)
+    if not snapshot_dir.is_dir():
+        return None
+    versions_dir.mkdir(parents=True, exist_ok=True)
+    stamp = _now().strftime("%Y%m%dT%H%M%SZ")
+    staging = versions_dir / f".{stamp}.partial-{uuid.uuid4().hex[:8]}"
+    shutil.copytree(snapshot_dir, staging / "snapshot")
+    manifests = read_manifests(snapshot_dir)
+    meta = {
+        "version": stamp,
+        "archived_at": _now().strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "tables": _table_shas(manifests),
+        "date_accessed": {s: m.get("date_accessed") for s, m in manifests.items()},
+        "superseded_by": record,
+    }
+    (staging / VERSION_RECORD).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+    n, target = 1, versions_dir / stamp
+    while target.exists():
+        n += 1
+        target = versions_dir / f"{stamp}-{n}"
+    os.rename(staging, target)
+    return target
+
+
+def list_versions(versions_dir: Path | None = None) -> list[dict[str, Any]]:
+    """Archived snapshot versions, newest first, each with its VERSION.json and path."""
+    versions_dir = Path(versions_dir) if versions_dir else default_versions_dir()
+    if not versions_dir.is_dir():
+        return []
+    out = []
+    for d in versions_dir.iterdir():
+        if d.is_dir() and not d.name.startswith(".") and (d / VERSION_RECORD).exists():
+            out.append(
+                {**json.loads((d / VERSION_RECORD).read_text(encoding="utf-8")), "path": str(d)}
+            )
+    return sorted(out, key=lambda v: (v["archived_at"], v["path"]), reverse=True)
+
+
+def prune_versions(versions_dir: Path, keep: int | None = None) -> list[Path]:
+    removed = []
+    for version in list_versions(versions_dir)[keep_versions() if keep is None else keep :]:
+        shutil.rmtree(version["path"], ignore_errors=True)
+        removed.append(Path(version["path"]))
+    return removed
+
+
+def restore_version(
+    version: str, *, snapshot_dir: Path = DEFAULT_SNAPSHOT_DIR, versions_dir: Path | None = None
+) -> Path | None:
+    """Put an archived version back as the current snapshot; returns where the replaced one went."""
+    versions_dir = Path(versions_dir) if versions_dir else default_versions_dir(snapshot_dir)
+    source = versions_dir / version / "snapshot"
+    if not source.is_dir():
+        raise RefreshError("snapshot", f"no archived version {version!r} in {versions_dir}")
+    snapshot_dir = Path(snapshot_dir)
+    with snapshot_lock(snapshot_dir):
+        recover_interrupted_swap(snapshot_dir)
+        remove_stale_work(snapshot_dir, None, versions_dir)
+        candidate = snapshot_dir.with_name(f".{snapshot_dir.name}.restore-{uuid.uuid4().hex[:8]}")
+        shutil.copytree(source, candidate)
+        archived = archive_current(
+            snapshot_dir, versions_dir, {"reason": f"restore of version {version}"}
+        )
+        swap_in(candidate, snapshot_dir)
+        return archived
+
+
+def _write_manifest(path: Path, manifest: dict) -> None:
+    path.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def publish(
+    combined: dict[str, Path],
+    *,
+    sources: list[str],
+    reason: str,
+    raw_dirs: list[Path],
+    snapshot_dir: Path,
+    versions_dir: Path,
+    today: date,
+    progress: Callable[[str], None],
+) -> tuple[list[str], Path | None, list[str]]:
+    """Build a candidate snapshot from ``combined`` and swap it in if any table changed.
+
+    Returns (changed tables, archive of the replaced version or None, notes).
+    """
+    snapshot_dir = Path(snapshot_dir)
+    work = Path(tempfile.mkdtemp(prefix=f".{snapshot_dir.name}.combine-", dir=snapshot_dir.parent))
+    candidate = snapshot_dir.with_name(f".{snapshot_dir.name}.candidate-{uuid.uuid4().hex[:8]}")
+    notes: list[str] = []
+    try:
+        _link_tree(combined, work / "upstream")
+        new = build_snapshot(
+            work / "upstream", candidate, tables=snapshot_tables(), progress=progress
+        )
+        current = read_manifests(snapshot_dir)
+        for source, manifest in new.items():
+            if source in sources:
+                manifest["date_accessed"] = today.isoformat()
+                manifest["refresh"] = {
+                    "reason": reason,
+                    "raw": [str(p) for p in raw_dirs],
+                    "at": _now().strftime("%Y-%m-%dT%H:%M:%SZ"),
+                }
+            elif source in current:
+                for key in ("date_accessed", "refresh"):
+                    if key in current[source]:
+                        manifest[key] = current[source][key]
+            _write_manifest(candidate / source / MANIFEST_NAME, manifest)
+        before, after = _table_shas(current), _table_shas(new)
+        changed = sorted(n for n in before.keys() | after.keys() if before.get(n) != after.get(n))
+        table_source = {t.name: t.source for t in snapshot_tables()}
+        unexpected = [n for n in changed if table_source.get(n) not in sources]
+        if unexpected:
+            notes.append(
+                f"tables of sources not refreshed also changed: {', '.join(unexpected)} "
+                "(parsers changed since the last rebuild?)"
+            )
+        if not changed:
+            shutil.rmtree(candidate)
+            return [], None, notes
+        archived = archive_current(
+            snapshot_dir,
+            versions_dir,
+            {
+                "reason": reason,
+                "sources": sources,
+                "raw": [str(p) for p in raw_dirs],
+                "changed_tables": changed,
+            },
+        )
+        swap_in(candidate, snapshot_dir)
+        for old in prune_versions(versions_dir):
+            notes.append(f"pruned old snapshot version {old.name}")
+        return changed, archived, notes
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+        shutil.rmtree(candidate, ignore_errors=True)
+
+
+def _apply(
+    fresh: FreshFiles,
+    raw: RawFolder,
+    current: dict[str, Path | None],
+    *,
+    label: str,
+    sources: list[str],
+    reason: str,
+    snapshot_dir: Path,
+    versions_dir: Path,
+    today: date,
+    progress: Callable[[str], None],
+) -> RefreshResult:
+    staged_root = raw.upstream_dir
+    combined = combine(current, fresh)
+    missing = sorted(rel for rel, p in combined.items() if p is None)
+    if missing:
+        raw.discard()
+        shown = ", ".join(missing[:5]) + (
+            f" and {len(missing) - 5} more" if len(missing) > 5 else ""
+        )
+        raise RefreshError(
+            label,
+            f"the current snapshot was built from files found neither in the raw "
+            f"area nor in the upstream folder: {shown}; rebuild it with "
+            "'briefing snapshot --from DIR' first",
+        )
+    before = {rel: _sha(p) for rel, p in current.items() if p is not None}
+    after = {rel: _sha(p) for rel, p in combined.items() if p is not None}
+    if before == after:
+        raw.discard()
+        return RefreshResult(label, "up_to_date", notes=fresh.notes)
+    raw_dir = raw.finish(
+        {"notes": fresh.notes, "supersedes": list(fresh.supersedes), "reason": reason}
+    )
+    # The raw folder moved when it was finished: point the fresh files at their final place.
+    combined = {
+        rel: (raw.upstream_dir / p.relative_to(staged_root) if p.is_relative_to(staged_root) else p)
+        for rel, p in combined.items()
+        if p is not None
+    }
+    try:
+        changed, archived, notes = publish(
+            combined,
+            sources=sources,
+            reason=reason,
+            raw_dirs=[raw_dir],
+            snapshot_dir=snapshot_dir,
+            versions_dir=versions_dir,
+            today=today,
+            progress=progress,
+        )
+    except (UpstreamFormatError, FileNotFoundError) as exc:
+        raise RefreshError(
+            label, f"the new files do not parse, snapshot kept: {exc}", raw_dir=raw_dir
+        ) from exc
+    status = "updated" if changed else "unchanged"
+    return RefreshResult(
+        label,
+        status,
+        raw_dir=raw_dir,
+        archived=archived,
+        changed_tables=changed,
+        notes=[*fresh.notes, *notes],
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Entry points
+
+
+def _registry_hs6() -> list[str]:
+    from transforms.reference import hs_map_frame
+
+    return sorted(set(hs_map_frame()["hs6"].to_list()))
+
+
+def _current_baci_hs6(snapshot_dir: Path) -> set[str]:
+    from transforms.snapshot import read_table
+
+    try:
+        trade = read_table("baci_trade", snapshot_dir)
+    except (FileNotFoundError, UpstreamFormatError, KeyError):
+        return set()
+    return set(trade["hs6"].unique().to_list()) if trade is not None else set()
+
+
+def _connector_config(source: str, overrides: dict[str, Any] | None) -> dict[str, Any]:
+    env = {
+        "usgs-mcs": usgs_connector.config_from_env,
+        "baci-hs92": baci_connector.config_from_env,
+        "comtrade": comtrade_connector.config_from_env,
+    }[source]()
+    return {**env, **(overrides or {})}
+
+
+def _run_connector(
+    source: str,
+    raw: RawFolder,
+    cfg: dict[str, Any],
+    current: dict[str, Path | None],
+    snapshot_dir: Path,
+    policy: http.RetryPolicy | None,
+) -> FreshFiles:
+    if source == "usgs-mcs":
+        return usgs_connector.fetch_release(
+            raw,
+            item_ids=cfg.get("item_ids"),
+            base_url=cfg["base_url"],
+            dois=cfg.get("dois") or load_sources()["usgs-mcs"].get("doi") or [],
+            doi_resolver=cfg.get("doi_resolver", usgs_connector.DOI_RESOLVER),
+            policy=policy,
+            **({"max_bytes": cfg["max_bytes"]} if "max_bytes" in cfg else {}),
+        )
+    if source == "baci-hs92":
+        hs6 = cfg.get("hs6") or sorted(set(_registry_hs6()) | _current_baci_hs6(snapshot_dir))
+        trade_patterns = next(t.patterns for t in TABLES if t.name == "baci_trade")
+        trade_files = [
+            p
+            for rel, p in current.items()
+            if p is not None and any(pattern_matches(rel, pat) for pat in trade_patterns)
+        ]
+        return baci_connector.fetch_release(
+            raw,
+            url=cfg["url"],
+            hs6=hs6,
+            years=cfg.get("years"),
+            current_trade_files=trade_files,
+            policy=policy,
+            max_bytes=cfg["max_bytes"],
+        )
+    return comtrade_connector.fetch_trade(
+        raw,
+        hs6=cfg.get("hs6") or _registry_hs6(),
+        periods=cfg["periods"],
+        base_url=cfg["base_url"],
+        classification=cfg["classification"],
+        key=cfg.get("key"),
+        policy=policy,
+        **({"pause": cfg["pause"]} if "pause" in cfg else {}),
+    )
+
+
+def canonical_source(source: str) -> str:
+    name = ALIASES.get(source, source)
+    if name not in SOURCES:
+        raise RefreshError(
+            source, f"no connector for {source!r}; choose one of {', '.join(SOURCES)}"
+        )
+    return name
+
+
+def refresh_source(
+    source: str,
+    *,
+    upstream_dir: Path | None = None,
+    snapshot_dir: Path = DEFAULT_SNAPSHOT_DIR,
+    raw_root: Path | None = None,
+    versions_dir: Path | None = None,
+    config: dict[str, Any] | None = None,
+    policy: http.RetryPolicy | None = None,
+    today: date | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> RefreshResult:
+    """Download ``source`` afresh and publish it as a new snapshot version (see module docstring).
+
+    ``config`` overrides the connector's settings from the environment (URLs, item ids, years,
+    periods, HS codes). Raises :class:`RefreshError` when nothing changed because of a failure.
+    """
+    source = canonical_source(source)
+    policy = policy or http.RetryPolicy.from_env()
+    say = progress or (lambda _m: None)
+    snapshot_dir = Path(snapshot_dir)
+    raw_root = Path(raw_root) if raw_root else default_raw_dir()
+    versions_dir = Path(versions_dir) if versions_dir else default_versions_dir(snapshot_dir)
+    today = today or _now().date()
+    upstream_dir = Path(upstream_dir) if upstream_dir else default_upstream_dir()
+    cfg = _connector_config(source, config)
+    if source == "comtrade":
+        if "comtrade" not in load_sources():
+            raise RefreshError(
+                source,
+                "no 'comtrade' origin record in data/reference/sources.yaml yet "
+                "(see transforms.connectors.comtrade.COMTRADE_ORIGIN); nothing downloaded",
+            )
+        if not cfg.get("key"):
+            try:
+                cfg["key"] = comtrade_connector.api_key()
+            except ConnectorError as exc:
+                raise RefreshError(source, exc.message) from exc
+    with snapshot_lock(snapshot_dir):
+        recover_interrupted_swap(snapshot_dir)
+        remove_stale_work(snapshot_dir, raw_root, versions_dir)
+        current = locate_current_files(snapshot_dir, [*upstream_roots(raw_root), upstream_dir])
+        raw = RawFolder(raw_root, source, today)
+        say(f"downloading {source} into {raw.path}")
+        try:
+            fresh = _run_connector(source, raw, cfg, current, snapshot_dir, policy)
+        except (
+            http.DownloadError,
+            ConnectorError,
+            UpstreamFormatError,
+            zipfile.BadZipFile,
+            OSError,
+        ) as exc:
+            raw.discard()
+            raise RefreshError(source, str(exc)) from exc
+        except BaseException:
+            raw.discard()
+            raise
+        say(f"downloaded {raw.fetched} file(s), {raw.reused} unchanged since the last refresh")
+        return _apply(
+            fresh,
+            raw,
+            current,
+            label=source,
+            sources=[source],
+            reason=f"refresh of {source}",
+            snapshot_dir=snapshot_dir,
+            versions_dir=versions_dir,
+            today=today,
+            progress=say,
+        )
+
+
+def scan_incoming(incoming_dir: Path | None = None) -> dict[str, str]:
+    """Every file under the incoming folder (hidden ones and partial copies excluded) -> sha256."""
+    incoming_dir = Path(incoming_dir) if incoming_dir else default_incoming_dir()
+    if not incoming_dir.is_dir():
+        return {}
+    found = {}
+    for p in sorted(incoming_dir.rglob("*")):
+        rel = p.relative_to(incoming_dir).as_posix()
+        if (
+            p.is_file()
+            and not any(part.startswith(".") for part in rel.split("/"))
+            and not rel.endswith((".part", ".tmp", ".crdownload"))
+        ):
+            found[rel] = _sha(p)
+    return found
+
+
+def ingest_incoming(
+    changed: list[str],
+    *,
+    incoming_dir: Path | None = None,
+    upstream_dir: Path | None = None,
+    snapshot_dir: Path = DEFAULT_SNAPSHOT_DIR,
+    raw_root: Path | None = None,
+    versions_dir: Path | None = None,
+    today: date | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> RefreshResult:
+    """Rebuild the snapshot with the changed incoming files (paths relative to the incoming folder,
+    laid out like the upstream folder: ``wgi/wgi_political_stability_estimate.csv``).
+
+    The files are copied into ``data/raw/incoming/<date>/upstream/`` first, so the snapshot never
+    depends on a folder people drop files into. Files no snapshot table reads are reported and
+    left alone.
+    """
+    incoming_dir = Path(incoming_dir) if incoming_dir else default_incoming_dir()
+    say = progress or (lambda _m: None)
+    tables = snapshot_tables()
+    used = {rel: tables_for_file(rel, tables) for rel in changed}
+    ignored = sorted(rel for rel, t in used.items() if not t)
+    notes = [f"ignored {rel}: no snapshot table reads it" for rel in ignored]
+    wanted = sorted(rel for rel, t in used.items() if t)
+    if not wanted:
+        return RefreshResult("incoming", "ignored", notes=notes)
+    source_of = {t.name: t.source for t in tables}
+    sources = sorted({source_of[name] for rel in wanted for name in used[rel]})
+    snapshot_dir = Path(snapshot_dir)
+    raw_root = Path(raw_root) if raw_root else default_raw_dir()
+    versions_dir = Path(versions_dir) if versions_dir else default_versions_dir(snapshot_dir)
+    today = today or _now().date()
+    upstream_dir = Path(upstream_dir) if upstream_dir else default_upstream_dir()
+    with snapshot_lock(snapshot_dir):
+        recover_interrupted_swap(snapshot_dir)
+        remove_stale_work(snapshot_dir, raw_root, versions_dir)
+        current = locate_current_files(snapshot_dir, [*upstream_roots(raw_root), upstream_dir])
+        raw = RawFolder(raw_root, "incoming", today)
+        files: dict[str, Path] = {}
+        for rel in wanted:
+            src, dest = incoming_dir / rel, raw.upstream_dir / rel
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(src, dest)
+            raw.records.append(
+                {
+                    "name": f"upstream/{rel}",
+                    "copied_from": str(src),
+                    "bytes": dest.stat().st_size,
+                    "sha256": _sha(dest),
+                }
+            )
+            files[rel] = dest
+        say(f"ingesting {len(files)} incoming file(s) for {', '.join(sources)}")
+        fresh = FreshFiles(
+            "incoming", files, notes=[f"{rel} -> {', '.join(used[rel])}" for rel in wanted] + notes
+        )
+        return _apply(
+            fresh,
+            raw,
+            current,
+            label="incoming",
+            sources=sources,
+            reason="incoming files",
+            snapshot_dir=snapshot_dir,
+            versions_dir=versions_dir,
+            today=today,
+            progress=say,
+        )
