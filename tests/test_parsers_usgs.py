@@ -719,9 +719,9 @@ def test_salient_duplicate_headers_kept(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("header", "rows", "line", "column", "message"),
     [
-        ("DataSource,Commodity,Price_dt", ["MCS2024,T,1"], None, "Year", "missing"),
-        ("DataSource,Year,Price_dt", ["MCS2024,2023,1"], None, "Commodity", "missing"),
-        ("Commodity,Year,Price_dt", ["T,2023,1"], None, "DataSource", "missing"),
+        ("DataSource,Commodity,Price_dt", ["MCS2024,T,1"], 1, "Year", "missing"),
+        ("DataSource,Year,Price_dt", ["MCS2024,2023,1"], 1, "Commodity", "missing"),
+        ("Commodity,Year,Price_dt", ["T,2023,1"], 1, "DataSource", "missing"),
         ("DataSource,Commodity,Year,Price_dt", ["MCS2024,T,23,1"], 2, "Year", "four-digit"),
         ("DataSource,Commodity,Year,Price_dt", ["MCS2024,T,,1"], 2, "Year", "four-digit"),
         (

@@ -315,24 +315,49 @@ def build_snapshot(
 def swap_in(new_dir: Path, target: Path) -> None:
     """Replace ``target`` by ``new_dir`` with two renames; the old tree is kept until the end.
 
-    A crash between the two renames leaves ``<target>.previous``, which
-    :func:`recover_interrupted_swap` puts back.
+    A process killed at any point leaves either the old tree or the new one at ``target``, or
+    (between the two renames) the old tree at ``<target>.previous``, which
+    :func:`recover_interrupted_swap` — run first by every swap and by the CLI — puts back.
     """
     previous = target.with_name(target.name + ".previous")
     if previous.exists():
-        shutil.rmtree(previous)
+        if target.exists():
+            shutil.rmtree(previous)  # a finished swap that was killed before its clean-up
+        else:
+            os.rename(previous, target)  # killed between the renames: the last complete tree
     if target.exists():
         os.rename(target, previous)
     os.rename(new_dir, target)
+    _fsync_dir(target.parent)
     if previous.exists():
         shutil.rmtree(previous)
 
 
+def _fsync_dir(folder: Path) -> None:
+    """Make the renames in ``folder`` durable (a no-op where directories cannot be opened)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
 def recover_interrupted_swap(target: Path) -> None:
-    """Put back the last complete tree if a swap was interrupted between its two renames."""
+    """Put back the last complete tree if a swap was interrupted, and drop dead staging folders.
+
+    Safe to call at any time from a single writer: with ``target`` present a leftover
+    ``.previous`` is an old tree (removed); without it, ``.previous`` is the last complete one.
+    """
     previous = target.with_name(target.name + ".previous")
     if not target.exists() and previous.exists():
         os.rename(previous, target)
+    elif target.exists() and previous.exists():
+        shutil.rmtree(previous, ignore_errors=True)
     for stale in target.parent.glob(f".{target.name}.staging-*"):
         shutil.rmtree(stale, ignore_errors=True)
 

@@ -14,6 +14,15 @@ from typing import NamedTuple
 
 import polars as pl
 
+MAX_PLAUSIBLE_TONNES = 5e10
+"""No yearly figure (production, capacity, a trade flow) of one economy comes near 50 billion
+metric tons: coal, the largest mined commodity, is ~9 Gt for the whole world. A tonnage above
+this is a corrupt cell (a run of extra zeros, a unit slip); the parsers refuse it with its place."""
+
+MAX_PLAUSIBLE_RESERVES_TONNES = 1e13
+"""The same for reserves, a stock rather than a yearly flow: the largest published figure is
+the world's crude iron-ore reserves, 1.9e11 t (MCS 2024); 10 trillion t is beyond any."""
+
 # Unicode spaces that spreadsheets leave in names; U+00A0 (no-break space) is the usual one.
 _ODD_SPACES = "[\u00a0\u2007\u2009\u202f\ufeff]"
 
@@ -110,8 +119,8 @@ _PHRASES: dict[str, _Phrase] = {
 
 _NUM = r"(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)"
 # "−" (U+2212) is the minus sign of the typeset tables (government stockpile acquisitions).
-_NUMBER_RE = re.compile(rf"^(?P<prefix>[<>]|e)?\s*(?P<sign>[-−])?(?P<num>{_NUM})$")
-_RANGE_RE = re.compile(rf"^{_NUM}\s*[–—-]\s*{_NUM}$")
+_NUMBER_RE = re.compile(rf"^(?P<prefix>[<>]|e)?\s*(?P<sign>[-−])?(?P<num>{_NUM})$", re.ASCII)
+_RANGE_RE = re.compile(rf"^{_NUM}\s*[–—-]\s*{_NUM}$", re.ASCII)
 
 
 class UnknownCellText(ValueError):

@@ -23,8 +23,6 @@ factsheet, as published.
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 import re
 from pathlib import Path
@@ -32,6 +30,7 @@ from pathlib import Path
 import polars as pl
 
 from transforms.errors import UpstreamFormatError
+from transforms.parsers._csv import check_exact_header, read_csv_file
 
 HS_MAP_HEADER: tuple[str, ...] = (
     "Sheet_name",
@@ -68,8 +67,8 @@ HS_MAP_SCHEMA: dict[str, pl.DataType] = {
     "line": pl.Int32(),
 }
 
-_CODE_RE = re.compile(r"^\d{4,6}$")
-_FLOAT_RE = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+_CODE_RE = re.compile(r"^[0-9]{4,6}$")
+_FLOAT_RE = re.compile(r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$")
 
 
 def snake_case(name: str) -> str:
@@ -96,37 +95,10 @@ def parse_hs_map(path: Path | str) -> pl.DataFrame:
     """The SCRREEN raw-material -> HS92 map, every column kept (see module docstring)."""
     path = Path(path)
     name = path.name
-    data = path.read_bytes()
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = data.decode("cp1252", errors="replace")
-    reader = csv.reader(io.StringIO(text, newline=""))
-    header = tuple(h.strip() for h in next(reader, []))
-    if header != HS_MAP_HEADER:
-        pos = next(
-            (n for n, (a, b) in enumerate(zip(header, HS_MAP_HEADER, strict=False)) if a != b),
-            min(len(header), len(HS_MAP_HEADER)),
-        )
-        column = HS_MAP_HEADER[pos] if pos < len(HS_MAP_HEADER) else header[pos]
-        raise UpstreamFormatError(
-            name,
-            f"expected header {','.join(HS_MAP_HEADER)}",
-            line=1,
-            column=column,
-            value=",".join(header),
-        )
+    table = read_csv_file(path, check_header=check_exact_header(name, HS_MAP_HEADER))
     columns = [snake_case(h) for h in HS_MAP_HEADER]
     out: dict[str, list] = {c: [] for c in HS_MAP_SCHEMA}
-    start = reader.line_num + 1
-    for row in reader:
-        line, start = start, reader.line_num + 1
-        if not any(cell.strip() for cell in row):
-            continue  # empty trailing rows carry nothing
-        if len(row) != len(HS_MAP_HEADER):
-            raise UpstreamFormatError(
-                name, f"row has {len(row)} fields, expected {len(HS_MAP_HEADER)}", line=line
-            )
+    for row, line in zip(table.rows, table.lines, strict=True):
         cells = dict(zip(columns, row, strict=True))
         for col in ("sheet_name", "category_wmd", "reference_id", "supply_chain_stage", "symbol"):
             out[col].append(cells[col].strip() or None)

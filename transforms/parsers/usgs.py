@@ -21,6 +21,7 @@ upstream marker cannot turn into a silent null.
 from __future__ import annotations
 
 import csv
+import io
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +29,10 @@ from pathlib import Path
 import polars as pl
 
 from transforms.errors import UpstreamFormatError
+from transforms.parsers._csv import read_csv_rows
 from transforms.parsers._text import (
+    MAX_PLAUSIBLE_RESERVES_TONNES,
+    MAX_PLAUSIBLE_TONNES,
     UnknownCellText,
     clean_name,
     normalise_space,
@@ -203,7 +207,7 @@ _FILE_RE = re.compile(
     re.IGNORECASE,
 )
 _SOURCE_RE = re.compile(r"^MCS\s*(\d{4})$", re.IGNORECASE)
-_YEAR_RE = re.compile(r"^(\d{4})\s*(e?)$")
+_YEAR_RE = re.compile(r"^([0-9]{4})\s*(e?)$")
 
 
 @dataclass(frozen=True)
@@ -222,7 +226,36 @@ class _Table:
 def _read_table(path: Path) -> _Table:
     name = path.name
     try:
-        raw = pl.read_csv(path, has_header=False, infer_schema=False, encoding="utf8")
+        data = path.read_bytes()
+    except OSError as exc:
+        raise UpstreamFormatError(name, f"cannot be opened: {exc}") from exc
+    # Text-level checks first (UTF-8, stray byte-order marks, quotes, markup, empty file), each
+    # naming line and column; then every data row must be as wide as the header.
+    checked = read_csv_rows(name, data, check_width=False)
+    width = len(checked.header)
+    if width == 1 and checked.rows:
+        _refuse_other_delimiter(name, checked.header[0])
+    for row, line in zip(checked.rows, checked.lines, strict=True):
+        if len(row) > width:
+            raise UpstreamFormatError(
+                name,
+                f"row has more fields than the header ({len(row)} > {width})",
+                line=line,
+                column=f"column {width + 1}",
+                value=",".join(row)[:200],
+            )
+        if len(row) < width:
+            missing = checked.header[len(row)].strip() or f"column {len(row) + 1}"
+            raise UpstreamFormatError(
+                name,
+                f"row has {len(row)} fields, fewer than the header's {width} "
+                "(a file cut off inside this row?)",
+                line=line,
+                column=missing,
+                value=",".join(row)[:200],
+            )
+    try:
+        raw = pl.read_csv(io.BytesIO(data), has_header=False, infer_schema=False, encoding="utf8")
     except pl.exceptions.PolarsError as exc:
         ragged = _first_ragged_line(path)
         if ragged is not None:
@@ -230,10 +263,8 @@ def _read_table(path: Path) -> _Table:
                 name, "row has more fields than the header", line=ragged
             ) from exc
         raise UpstreamFormatError(name, f"cannot be read as CSV: {exc}") from exc
-    except OSError as exc:
-        raise UpstreamFormatError(name, f"cannot be opened: {exc}") from exc
     if raw.height == 0:
-        raise UpstreamFormatError(name, "is empty (no header row)")
+        raise UpstreamFormatError(name, "is empty (no header row)", line=1)
     raw = raw.rename({c: f"c{i}" for i, c in enumerate(raw.columns)})
     # Spreadsheet padding: trailing columns with neither header nor any text (up to ~40 of
     # them in the 2024 files). Dropped here so that the per-column checks stay cheap.
@@ -258,6 +289,21 @@ def _read_table(path: Path) -> _Table:
     )
     body = body.filter(~blank)
     return _Table(name=name, header=header, raw_header=raw_header, body=body)
+
+
+def _refuse_other_delimiter(name: str, header: str) -> None:
+    """A one-cell header holding ';', tab or '|' is a file separated by that, not by commas."""
+    for delimiter in (";", "\t", "|"):
+        if delimiter in header:
+            first = header.lstrip("\ufeff").split(delimiter)[0].strip()
+            raise UpstreamFormatError(
+                name,
+                f"the header is one cell with {delimiter!r} in it: the file is separated by "
+                f"{delimiter!r}, not by commas",
+                line=1,
+                column=first or "column 1",
+                value=header[:200],
+            )
 
 
 def _first_ragged_line(path: Path) -> int | None:
@@ -374,6 +420,7 @@ def _value_column(file: str, index: int, header: str) -> _ValueColumn:
             file,
             f"value column header has no known unit token (got {token!r}; known: "
             f"{', '.join(WORLD_UNITS)})",
+            line=1,
             column=header,
         )
     unit = rest.pop()
@@ -391,7 +438,7 @@ def _find_type_column(table: _Table, country_i: int, claimed: set[int]) -> int:
         cells = table.body[table.col(candidate)].drop_nulls().str.strip_chars()
         if cells.len() and (cells == table.header[candidate]).all():
             return candidate
-    raise UpstreamFormatError(table.name, "required column is missing", column="Type")
+    raise UpstreamFormatError(table.name, "required column is missing", line=1, column="Type")
 
 
 def _notes_for_measures(
@@ -437,7 +484,7 @@ def parse_world_file(path: str | Path) -> pl.DataFrame:
     name, header = table.name, table.header
 
     if "Country" not in header:
-        raise UpstreamFormatError(name, "required column is missing", column="Country")
+        raise UpstreamFormatError(name, "required column is missing", line=1, column="Country")
     country_i = header.index("Country")
     source_i = header.index("Source") if "Source" in header else None
 
@@ -459,10 +506,10 @@ def parse_world_file(path: str | Path) -> pl.DataFrame:
     claimed.add(type_i)
     for i, h in enumerate(header):
         if i not in claimed:
-            raise UpstreamFormatError(name, "unrecognised column header", column=h)
+            raise UpstreamFormatError(name, "unrecognised column header", line=1, column=h)
     if not value_cols:
         raise UpstreamFormatError(
-            name, "no value columns (Prod_*, Cap_*, Reserves_*)", column="Prod_*"
+            name, "no value columns (Prod_*, Cap_*, Reserves_*)", line=1, column="Prod_*"
         )
     notes_of = _notes_for_measures(table, value_cols, notes_cols)
     body = _fold_spill_over(table, empty_cols, sorted(notes_of.values()))
@@ -529,6 +576,7 @@ def parse_world_file(path: str | Path) -> pl.DataFrame:
     long = long.sort("line", "_col")
     tonnes = {unit: factor for unit, (_, factor) in WORLD_UNITS.items()}
     long = _classify_cells(long, name, tonnes)
+    _check_world_values(long, name)
     return long.with_columns(
         edition=pl.lit(edition, dtype=pl.Int16),
         commodity_code=pl.lit(code),
@@ -536,6 +584,51 @@ def parse_world_file(path: str | Path) -> pl.DataFrame:
         country=clean_name(pl.col("country_raw")),
         is_estimate=pl.col("header_estimate") | (pl.col("value_flag") == "e").fill_null(False),
     ).select([pl.col(c).cast(t) for c, t in WORLD_SCHEMA.items()])
+
+
+def _refuse_repeated_rows(rows: pl.DataFrame, file: str, key: list[str]) -> None:
+    """A key printed on two rows (a pasted-twice row) would be counted twice downstream.
+
+    Only for the tidy tables no clean table validates (MCS 2026 salient and import sources);
+    the world and salient tables keep repeated rows as published, and the clean tables' unique
+    keys refuse them with file and line.
+    """
+    repeated = rows.with_columns(
+        _n=pl.int_range(pl.len()).over(key), _first=pl.col("line").min().over(key)
+    ).filter(pl.col("_n") > 0)
+    if repeated.height:
+        row = repeated.sort("line").row(0, named=True)
+        raise UpstreamFormatError(
+            file,
+            f"the same {' and '.join(key)} as line {row['_first']}: a row printed twice",
+            line=row["line"],
+            column=key[0],
+            value=" | ".join(str(row[k]) for k in key),
+        )
+
+
+def _check_world_values(long: pl.DataFrame, file: str) -> None:
+    """World tables hold production, capacity and reserves: never negative, never absurd."""
+    tonnes = pl.col("value") * pl.col("unit_factor_t")
+    limit = (
+        pl.when(pl.col("measure") == "reserves")
+        .then(MAX_PLAUSIBLE_RESERVES_TONNES)
+        .otherwise(MAX_PLAUSIBLE_TONNES)
+    )
+    for bad, why in (
+        (pl.col("value") < 0, "a negative quantity: production, capacity and reserves are >= 0"),
+        (
+            tonnes > limit,
+            f"an absurd quantity (above {MAX_PLAUSIBLE_TONNES:.0e} t a year, or "
+            f"{MAX_PLAUSIBLE_RESERVES_TONNES:.0e} t of reserves)",
+        ),
+    ):
+        found = long.filter(bad.fill_null(False))
+        if found.height:
+            row = found.row(0, named=True)
+            raise UpstreamFormatError(
+                file, why, line=row["line"], column=row["column"], value=row["value_text"]
+            )
 
 
 def _fold_spill_over(table: _Table, empty_cols: list[int], notes_cols: list[int]) -> pl.DataFrame:
@@ -755,7 +848,7 @@ def parse_salient_file(path: str | Path) -> pl.DataFrame:
         )
     for required in ("DataSource", "Commodity", "Year"):
         if required not in header:
-            raise UpstreamFormatError(name, "required column is missing", column=required)
+            raise UpstreamFormatError(name, "required column is missing", line=1, column=required)
     ds_i, com_i, year_i = (header.index(c) for c in ("DataSource", "Commodity", "Year"))
     fixed = {ds_i, com_i, year_i}
     stat_cols = [i for i, h in enumerate(header) if i not in fixed and h != ""]
@@ -847,21 +940,31 @@ def parse_salient_dir(directory: str | Path) -> pl.DataFrame:
 
 _TRUE_FALSE = {"true": True, "false": False}
 # The tidy CSVs print plain numbers only; anything else (e.g. "1,000") is an error.
-_PLAIN_NUMBER = r"^-?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$"
+_PLAIN_NUMBER = r"^-?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+)?$"
 
 
-def _parse_tidy(path: str | Path, columns: dict[str, pl.DataType]) -> pl.DataFrame:
-    """Type a tidy CSV: every published column kept (unknown ones as text), plus file, line."""
+def _parse_tidy(
+    path: str | Path,
+    columns: dict[str, pl.DataType],
+    *,
+    key: tuple[str, ...] = (),
+    non_negative: tuple[str, ...] = (),
+) -> pl.DataFrame:
+    """Type a tidy CSV: every published column kept (unknown ones as text), plus file, line.
+
+    ``key``: columns that identify a row (a repeated key is an error); ``non_negative``:
+    quantity columns that may not be negative.
+    """
     path = Path(path)
     table = _read_table(path)
     name, header = table.name, table.header
     for required in columns:
         if required not in header:
-            raise UpstreamFormatError(name, "required column is missing", column=required)
+            raise UpstreamFormatError(name, "required column is missing", line=1, column=required)
     seen: set[str] = set()
     for h in header:
         if h in seen:
-            raise UpstreamFormatError(name, "column header appears twice", column=h)
+            raise UpstreamFormatError(name, "column header appears twice", line=1, column=h)
         seen.add(h)
     empties = [i for i, h in enumerate(header) if h == ""]
     _check_empty_columns(table, empties)
@@ -874,10 +977,21 @@ def _parse_tidy(path: str | Path, columns: dict[str, pl.DataType]) -> pl.DataFra
             continue
         dtype = columns.get(h, pl.String())
         typed.append(_typed_column(out, name, h, dtype))
-    return (
-        out.with_columns(typed)
-        .with_columns(file=pl.lit(name))
-        .select([h for h in out.columns if h != "line"] + ["file", "line"])
+    frame = out.with_columns(typed)
+    if key:
+        _refuse_repeated_rows(frame.select("line", *key), name, list(key))
+    for column in non_negative:
+        negative = frame.filter(pl.col(column) < 0)
+        if negative.height:
+            raise UpstreamFormatError(
+                name,
+                "a negative quantity",
+                line=int(negative["line"][0]),
+                column=column,
+                value=str(negative[column][0]),
+            )
+    return frame.with_columns(file=pl.lit(name)).select(
+        [h for h in out.columns if h != "line"] + ["file", "line"]
     )
 
 
@@ -891,7 +1005,7 @@ def _typed_column(df: pl.DataFrame, file: str, column: str, dtype: pl.DataType) 
             _TRUE_FALSE, default=None, return_dtype=pl.Boolean
         )
     elif dtype == pl.Int16():
-        typed = pl.when(text.str.contains(r"^\d{4}$")).then(text.cast(pl.Int16, strict=False))
+        typed = pl.when(text.str.contains(r"^[0-9]{4}$")).then(text.cast(pl.Int16, strict=False))
     else:
         typed = pl.when(text.str.contains(_PLAIN_NUMBER)).then(text.cast(pl.Float64, strict=False))
     checked = df.select(
@@ -910,15 +1024,70 @@ def _typed_column(df: pl.DataFrame, file: str, column: str, dtype: pl.DataType) 
 
 
 def parse_mcs2026_world(path: str | Path) -> pl.DataFrame:
-    """``mcs2026/world_production_reserves.csv`` typed as :data:`MCS2026_WORLD_COLUMNS`."""
-    return _parse_tidy(path, MCS2026_WORLD_COLUMNS)
+    """``mcs2026/world_production_reserves.csv`` typed as :data:`MCS2026_WORLD_COLUMNS`.
+
+    Quantities not negative. A repeated key is left to the clean tables' unique-key checks,
+    which name the file and both lines.
+    """
+    return _parse_tidy(
+        path, MCS2026_WORLD_COLUMNS, non_negative=("production", "reserves", "capacity")
+    )
 
 
 def parse_mcs2026_salient(path: str | Path) -> pl.DataFrame:
-    """``mcs2026/us_salient.csv`` typed as :data:`MCS2026_SALIENT_COLUMNS`."""
-    return _parse_tidy(path, MCS2026_SALIENT_COLUMNS)
+    """``mcs2026/us_salient.csv`` typed as :data:`MCS2026_SALIENT_COLUMNS`.
+
+    One row per commodity, year and statistic (values may be negative: stock changes).
+    """
+    return _parse_tidy(path, MCS2026_SALIENT_COLUMNS, key=("commodity", "year", "statistic"))
+
+
+#: The shares of one commodity, period and category are integers that USGS rounds one by one,
+#: so their sum may pass 100 by up to half a point per partner listed.
+SHARE_ROUNDING_PER_ROW = 0.5
 
 
 def parse_mcs2026_import_sources(path: str | Path) -> pl.DataFrame:
-    """``mcs2026/us_import_sources.csv`` typed as :data:`MCS2026_IMPORT_SOURCES_COLUMNS`."""
-    return _parse_tidy(path, MCS2026_IMPORT_SOURCES_COLUMNS)
+    """``mcs2026/us_import_sources.csv`` typed as :data:`MCS2026_IMPORT_SOURCES_COLUMNS`.
+
+    Each ``share_pct`` is a percentage (0-100), one row per commodity, period, category and
+    partner, and the shares of a category sum to at most 100 (plus rounding, see
+    :data:`SHARE_ROUNDING_PER_ROW`).
+    """
+    frame = _parse_tidy(
+        path,
+        MCS2026_IMPORT_SOURCES_COLUMNS,
+        key=("commodity", "period", "category", "partner_country"),
+        non_negative=("share_pct",),
+    )
+    name = Path(path).name
+    over = frame.filter(pl.col("share_pct") > 100)
+    if over.height:
+        raise UpstreamFormatError(
+            name,
+            "a share above 100%",
+            line=int(over["line"][0]),
+            column="share_pct",
+            value=str(over["share_pct"][0]),
+        )
+    group = ["commodity", "period", "category"]
+    sums = (
+        frame.group_by(group, maintain_order=True)
+        .agg(
+            pl.col("share_pct").sum().alias("total"),
+            pl.len().alias("rows"),
+            pl.col("line").max().alias("last_line"),
+        )
+        .filter(pl.col("total") > 100 + SHARE_ROUNDING_PER_ROW * pl.col("rows"))
+    )
+    if sums.height:
+        row = sums.row(0, named=True)
+        raise UpstreamFormatError(
+            name,
+            f"the shares of {row['commodity']} / {row['category']} ({row['period']}) sum to "
+            f"{row['total']:g}%, more than 100% plus rounding",
+            line=row["last_line"],
+            column="share_pct",
+            value=f"{row['total']:g}",
+        )
+    return frame

@@ -21,12 +21,14 @@ What the files hold, and the rules kept here:
 - ``GUY`` appears twice (lines 81 and 83) with different series up to 2022 and equal 2023-2024
   values; line 81's positive series looks like another territory (probably French Guiana) filed
   under Guyana's code. Both rows are kept, told apart by ``line``; the files agree line by line.
+
+Refused, with file, line and column: anything :func:`transforms.parsers._csv.read_csv_rows`
+refuses (non-UTF-8 bytes, a stray byte-order mark, markup, rows of the wrong width), a wrong
+header, text that is not a number, and values outside :data:`WGI_RANGES`.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 import re
 from pathlib import Path
@@ -34,6 +36,7 @@ from pathlib import Path
 import polars as pl
 
 from transforms.errors import UpstreamFormatError
+from transforms.parsers._csv import read_csv_file
 
 WGI_MEASURES: tuple[str, ...] = ("estimate", "stderr", "normalized")
 WGI_FILE_PATTERN = "wgi_political_stability_{measure}.csv"
@@ -52,8 +55,8 @@ WGI_SCHEMA: dict[str, pl.DataType] = {
     "line": pl.Int32(),
 }
 
-_YEAR_RE = re.compile(r"^\d{4}$")
-_FLOAT_RE = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+_YEAR_RE = re.compile(r"^[0-9]{4}$")
+_FLOAT_RE = re.compile(r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$")
 _LEAD = ("Country/Territory", "Code")
 _TAIL = "country_code"
 
@@ -62,56 +65,53 @@ def _read_wide(path: Path) -> tuple[list[int], list[list[str]], list[int]]:
     """Year columns, data rows and the line each row starts on, of one WGI wide file."""
     if not path.is_file():
         raise UpstreamFormatError(str(path), "WGI file not found")
-    data = path.read_bytes()
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = data.decode("cp1252", errors="replace")
-    reader = csv.reader(io.StringIO(text, newline=""))
-    header = [h.strip() for h in next(reader, [])]
-    if len(header) < 4 or tuple(header[:2]) != _LEAD or header[-1] != _TAIL:
-        column = next(
-            (
-                want
-                for want, got in zip(
-                    (*_LEAD, _TAIL), (*header[:2], header[-1] if header else ""), strict=False
-                )
-                if want != got
-            ),
-            None,
-        )
-        raise UpstreamFormatError(
-            path.name,
-            f"expected header {','.join(_LEAD)},<years>,{_TAIL}",
-            line=1,
-            column=column,
-            value=",".join(header)[:200],
-        )
-    years = []
-    for col in header[2:-1]:
-        if not _YEAR_RE.match(col):
-            raise UpstreamFormatError(
-                path.name, "column between Code and country_code is not a year", line=1, column=col
+
+    def check_header(cells: list[str]) -> None:
+        header = [h.strip() for h in cells]
+        if len(header) < 4 or tuple(header[:2]) != _LEAD or header[-1] != _TAIL:
+            column = next(
+                (
+                    want
+                    for want, got in zip(
+                        (*_LEAD, _TAIL), (*header[:2], header[-1] if header else ""), strict=False
+                    )
+                    if want != got
+                ),
+                None,
             )
-        years.append(int(col))
-    rows: list[list[str]] = []
-    lines: list[int] = []
-    start = reader.line_num + 1
-    for row in reader:
-        if any(cell.strip() for cell in row):
-            if len(row) != len(header):
+            raise UpstreamFormatError(
+                path.name,
+                f"expected header {','.join(_LEAD)},<years>,{_TAIL}",
+                line=1,
+                column=column,
+                value=",".join(header)[:200],
+            )
+        for col in header[2:-1]:
+            if not _YEAR_RE.match(col):
                 raise UpstreamFormatError(
                     path.name,
-                    f"row has {len(row)} fields, the header has {len(header)}",
-                    line=start,
+                    "column between Code and country_code is not a year",
+                    line=1,
+                    column=col,
                 )
-            rows.append(row)
-            lines.append(start)
-        start = reader.line_num + 1
-    return years, rows, lines
+
+    table = read_csv_file(path, check_header=check_header)
+    header = [h.strip() for h in table.header]
+    years = [int(col) for col in header[2:-1]]
+    return years, table.rows, table.lines
 
 
-def _number(cell: str, file: str, line: int, column: str) -> float | None:
+WGI_RANGES: dict[str, tuple[float, float]] = {
+    # Standard-normal units: published estimates run from about -3.3 to 2.0; beyond +-5 a cell
+    # is corrupt, not an extreme country.
+    "estimate": (-5.0, 5.0),
+    "stderr": (0.0, 5.0),
+    "normalized": (0.0, 1.0),
+}
+"""Range of each measure; a value outside is refused with its place."""
+
+
+def _number(cell: str, file: str, line: int, column: str, measure: str) -> float | None:
     text = cell.strip()
     if text in WGI_MISSING:
         return None
@@ -120,6 +120,11 @@ def _number(cell: str, file: str, line: int, column: str) -> float | None:
     value = float(text)
     if not math.isfinite(value):
         raise UpstreamFormatError(file, "not a finite number", line=line, column=column, value=cell)
+    low, high = WGI_RANGES[measure]
+    if not low <= value <= high:
+        raise UpstreamFormatError(
+            file, f"{measure} outside {low:g}..{high:g}", line=line, column=column, value=cell
+        )
     return value
 
 
@@ -158,17 +163,21 @@ def parse_wgi(directory: Path | str) -> pl.DataFrame:
     out: dict[str, list] = {c: [] for c in WGI_SCHEMA}
     for index, (ref, line) in enumerate(zip(ref_rows, ref_lines, strict=True)):
         code_text = ref[-1].strip()
-        if code_text.isdigit():
+        if code_text.isascii() and code_text.isdigit() and int(code_text) < 2**31:
             country_code: int | None = int(code_text)
         elif code_text in WGI_MISSING:
             country_code = None
         else:
             raise UpstreamFormatError(
-                ref_name, "country_code is not a number", line=line, column=_TAIL, value=ref[-1]
+                ref_name,
+                "country_code is not a number (0 to 2^31-1)",
+                line=line,
+                column=_TAIL,
+                value=ref[-1],
             )
         for offset, year in enumerate(ref_years, start=2):
             values = {
-                m: _number(wide[m][1][index][offset], paths[m].name, line, str(year))
+                m: _number(wide[m][1][index][offset], paths[m].name, line, str(year), m)
                 for m in WGI_MEASURES
             }
             if values["estimate"] is None:

@@ -23,12 +23,17 @@ Quirks of the 2018-2024 file, all kept:
   and French Guiana filed under Guyana's ``328``/``GUY``.
 - Units differ by commodity (see :data:`WMD_UNIT_TONNES`), and tonnes are often of a content or
   oxide (``Chromium (Cr2O3)``, ``Lithium (Li2O)``, ``Rare Earths (REO)``), as the name says.
+
+Refused, with file, line and column: anything :func:`transforms.parsers._csv.read_csv_rows`
+refuses (non-UTF-8 bytes, a stray byte-order mark, markup, rows of the wrong width), a wrong
+header, a non-numeric, negative or absurd value (above
+:data:`~transforms.parsers._text.MAX_PLAUSIBLE_TONNES` once in tonnes), an unknown unit or
+data_source flag. A repeated commodity/country/year is left to the clean layer, whose unique-key
+check names the file and both lines.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 import re
 from pathlib import Path
@@ -36,6 +41,8 @@ from pathlib import Path
 import polars as pl
 
 from transforms.errors import UpstreamFormatError
+from transforms.parsers._csv import check_exact_header, read_csv_file
+from transforms.parsers._text import MAX_PLAUSIBLE_TONNES
 
 WMD_COLUMNS: tuple[str, ...] = (
     "commodity",
@@ -81,48 +88,14 @@ WMD_SCHEMA: dict[str, pl.DataType] = {
     "line": pl.Int32(),
 }
 
-_INT_RE = re.compile(r"^\d+$")
-_FLOAT_RE = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+_INT_RE = re.compile(r"^[0-9]+$")
+_FLOAT_RE = re.compile(r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$")
 
 
 def _read_rows(path: Path, expected: tuple[str, ...]) -> tuple[list[list[str]], list[int]]:
     """Data rows and the line each starts on; checks the header, skips empty trailing rows."""
-    data = path.read_bytes()
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = data.decode("cp1252", errors="replace")
-    reader = csv.reader(io.StringIO(text, newline=""))
-    header = [h.strip() for h in next(reader, [])]
-    if tuple(header) != expected:
-        pos = next(
-            (n for n, (a, b) in enumerate(zip(header, expected, strict=False)) if a != b),
-            min(len(header), len(expected)),
-        )
-        column = expected[pos] if pos < len(expected) else header[pos]
-        raise UpstreamFormatError(
-            path.name,
-            f"expected header {','.join(expected)}",
-            line=1,
-            column=column,
-            value=",".join(header),
-        )
-    rows: list[list[str]] = []
-    lines: list[int] = []
-    start = reader.line_num + 1
-    for row in reader:
-        if any(cell.strip() for cell in row):
-            if len(row) != len(expected):
-                raise UpstreamFormatError(
-                    path.name,
-                    f"row has {len(row)} fields, expected {len(expected)}",
-                    line=start,
-                    value=",".join(row),
-                )
-            rows.append(row)
-            lines.append(start)
-        start = reader.line_num + 1
-    return rows, lines
+    table = read_csv_file(path, check_header=check_exact_header(path.name, expected))
+    return table.rows, table.lines
 
 
 def parse_wmd(path: Path | str) -> pl.DataFrame:
@@ -134,14 +107,14 @@ def parse_wmd(path: Path | str) -> pl.DataFrame:
     for row, line in zip(rows, lines, strict=True):
         commodity, country, code, iso, year, value, unit, source = (c.strip() for c in row)
 
-        if _INT_RE.match(code):
+        if _INT_RE.match(code) and int(code) < 2**31:
             wmd_code: int | None = int(code)
         elif code == TOTAL_CODE:
             wmd_code = None
         else:
             raise UpstreamFormatError(
                 name,
-                "country_code is neither a number nor DELETE",
+                "country_code is neither a number (0 to 2^31-1) nor DELETE",
                 line=line,
                 column="country_code",
                 value=code,
@@ -173,6 +146,15 @@ def parse_wmd(path: Path | str) -> pl.DataFrame:
                 line=line,
                 column="unit",
                 value=unit,
+            )
+        factor = WMD_UNIT_TONNES[unit]
+        if number is not None and factor is not None and number * factor > MAX_PLAUSIBLE_TONNES:
+            raise UpstreamFormatError(
+                name,
+                f"an absurd quantity (above {MAX_PLAUSIBLE_TONNES:.0e} t a year)",
+                line=line,
+                column="value",
+                value=value,
             )
         if source not in WMD_DATA_SOURCES:
             raise UpstreamFormatError(

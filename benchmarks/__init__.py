@@ -1,0 +1,1 @@
+"""Benchmarks of the briefing's transforms at full upstream scale (not part of the test run)."""
