@@ -1290,6 +1290,22 @@ def _nav(minerals: list[dict], countries: list[tuple[str, str]]) -> list:
     ]
 
 
+BENCHMARK_RESULTS = Path(__file__).resolve().parents[2] / "benchmarks" / "results"
+
+
+def _results_markdown(name: str) -> str | None:
+    """A results table the benchmark or gauntlet script wrote, without its own title line
+    (the page gives it a heading), or None before the script has run."""
+    path = BENCHMARK_RESULTS / name
+    if not path.exists():
+        return None
+    lines = path.read_text(encoding="utf-8").splitlines()
+    if lines and lines[0].startswith("# "):
+        lines = lines[1:]
+    # Demote the file's own section headings below the page's.
+    return "\n".join("###" + ln[2:] if ln.startswith("## ") else ln for ln in lines).strip()
+
+
 def build_site(
     data: SiteData,
     docs_dir: Path,
@@ -1382,6 +1398,7 @@ def build_site(
                 tables=quality.tables(data.clean, site.mineral_names, site.names),
                 flags=quality.flag_counts(data.clean),
                 quarantine=quality.quarantine(data.clean, data.marts),
+                gauntlet=_results_markdown("gauntlet.md"),
             ),
         )
     )
@@ -1394,6 +1411,7 @@ def build_site(
                 mart_docs=marts.mart_docs(data.marts),
                 sections=marts.sections_for("methodology", meth_ctx, data.section_tables),
                 min_imports=fmt_usd(figures.MIN_IMPORTS_USD),
+                benchmark=_results_markdown("baci_ingest.md"),
                 alliance=[site.economy(c) for c in sorted(site.alliance, key=site.economy)],
             ),
         )
