@@ -7,6 +7,8 @@ CLI runs show up in the UI too.
 
 from __future__ import annotations
 
+import warnings
+
 import dagster as dg
 
 from orchestration.assets.clean import clean_assets, clean_checks
@@ -23,6 +25,13 @@ from orchestration.resources import DEFAULT_WAREHOUSE_DIR, SnapshotSource
 from orchestration.scenario_settings import ScenarioSettings
 from orchestration.settings import BriefingSettings
 
+# Code references are labelled beta by Dagster; they are metadata only, used on purpose.
+warnings.filterwarnings(
+    "ignore",
+    message=".*(with_source_code_references|LocalFileCodeReference|CodeReferencesMetadataValue)",
+    category=dg.BetaWarning,
+)
+
 build_job = dg.define_asset_job(
     "build",
     selection=dg.AssetSelection.all(),
@@ -31,7 +40,10 @@ build_job = dg.define_asset_job(
 )
 
 defs = dg.Definitions(
-    assets=[*snapshot_assets, *clean_assets, *reconcile_assets, *marts_metrics_assets, *marts_scenario_assets, *site_assets],
+    # Code references let the UI open each asset's source file.
+    assets=dg.with_source_code_references(
+        [*snapshot_assets, *clean_assets, *reconcile_assets, *marts_metrics_assets, *marts_scenario_assets, *site_assets]
+    ),
     asset_checks=[*clean_checks, *reconcile_checks, *marts_metrics_checks, *marts_scenario_checks, *site_checks],
     jobs=[build_job, *automation_jobs],
     schedules=schedules,

@@ -7,6 +7,8 @@ validation come from the table metadata in ``transforms.tables``. The reconcilia
 """
 
 
+from datetime import timedelta
+
 import dagster as dg
 import polars as pl
 
@@ -18,6 +20,9 @@ from transforms.tables import TABLES, validate
 
 GROUP = "clean"
 FAILURE_SAMPLE_ROWS = 20
+# The site is rebuilt weekly (orchestration/automation.py): a clean table older than a week and
+# a day means a scheduled build did not run or failed; after two weeks it is stale.
+CLEAN_FRESHNESS = dg.FreshnessPolicy.time_window(fail_window=timedelta(days=15), warn_window=timedelta(days=8))
 
 
 def snap(name: str) -> dg.AssetIn:
@@ -34,6 +39,7 @@ def _clean_asset(table: str, ins: dict[str, str], compute, *, partitioned: bool 
     @dg.asset(
         partitions_def=trade_years if partitioned else None,
         backfill_policy=single_run if partitioned else None,
+        freshness_policy=CLEAN_FRESHNESS,
         name=table,
         key_prefix=[GROUP],
         group_name=GROUP,
