@@ -20,10 +20,10 @@ from transforms.marts.metrics_tables import (
     METRICS_TABLES,
     hhi_violations,
     known_with_importers,
-    schema_from_meta,
     share_violations,
     validate_mart,
 )
+from transforms.tables import schema_from_meta
 
 CHINA = ["CHN"]
 ALLIANCE = ["AUS", "DEU", "FRA", "JPN", "KOR", "USA"]

@@ -10,6 +10,7 @@ reports every problem at once; failure cases are joined back to the rows' proven
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import pandera.polars as pa
@@ -226,7 +227,7 @@ TABLES: dict[str, TableMeta] = {
 }
 
 
-def _check(kind: str, arg: object, known: dict[str, frozenset[str]]) -> pa.Check:
+def _check(kind: str, arg: object, known: Mapping[str, frozenset[str]]) -> pa.Check:
     if kind == "ge":
         return pa.Check.ge(arg)
     if kind == "between":
@@ -244,9 +245,9 @@ def _check(kind: str, arg: object, known: dict[str, frozenset[str]]) -> pa.Check
     raise ValueError(f"unknown check kind {kind!r}")
 
 
-def schema_for(table: str, known: dict[str, frozenset[str]]) -> pa.DataFrameSchema:
-    """The pandera schema of a clean table; ``known`` holds the reference sets for 'known' checks."""
-    meta = TABLES[table]
+def schema_from_meta(meta: TableMeta, known: Mapping[str, frozenset[str]]) -> pa.DataFrameSchema:
+    """A strict, ordered pandera schema with a unique primary key from any ``TableMeta`` (clean
+    tables and marts alike); ``known`` holds the reference sets its 'known' checks name."""
     columns = {
         name: pa.Column(
             col.dtype,
@@ -257,8 +258,13 @@ def schema_for(table: str, known: dict[str, frozenset[str]]) -> pa.DataFrameSche
         for name, col in meta.columns.items()
     }
     return pa.DataFrameSchema(
-        columns, unique=list(meta.primary_key), strict=True, ordered=True, name=table, description=meta.title
+        columns, unique=list(meta.primary_key), strict=True, ordered=True, name=meta.name, description=meta.title
     )
+
+
+def schema_for(table: str, known: Mapping[str, frozenset[str]]) -> pa.DataFrameSchema:
+    """The pandera schema of a clean table; ``known`` holds the reference sets for 'known' checks."""
+    return schema_from_meta(TABLES[table], known)
 
 
 @dataclass
@@ -266,6 +272,7 @@ class ValidationReport:
     table: str
     rows: int
     failure_cases: pl.DataFrame  # empty when the table is valid
+    primary_key: tuple[str, ...] = ()
 
     @property
     def passed(self) -> bool:
@@ -282,9 +289,7 @@ class ValidationReport:
                 where = f" at file {case['source_file']}"
                 if case.get("source_line") is not None:
                     where += f", line {case['source_line']}"
-            key = ", ".join(
-                f"{k}={case[k]}" for k in TABLES[self.table].primary_key if case.get(k) is not None
-            )
+            key = ", ".join(f"{k}={case[k]}" for k in self.primary_key if case.get(k) is not None)
             if "uniqueness" in str(case.get("check")):
                 lines.append(f"duplicated key [{key}]{where}")
                 continue
@@ -301,16 +306,20 @@ class ValidationReport:
         return {f"{c or '(table)'}: {k}": n for c, k, n in grouped.iter_rows()}
 
 
-def validate(table: str, df: pl.DataFrame, known: dict[str, frozenset[str]]) -> ValidationReport:
+def validate_meta(meta: TableMeta, df: pl.DataFrame, known: Mapping[str, frozenset[str]]) -> ValidationReport:
     """Validate lazily; failure cases carry the offending rows' key and provenance columns."""
-    schema = schema_for(table, known)
     try:
-        schema.validate(df, lazy=True)
+        schema_from_meta(meta, known).validate(df, lazy=True)
     except pa.errors.SchemaErrors as err:
         cases = err.failure_cases.with_columns(pl.col("failure_case").cast(pl.Utf8))
-        context_cols = [c for c in (*TABLES[table].primary_key, "source_file", "source_line") if c in df.columns]
+        context_cols = [c for c in (*meta.primary_key, "source_file", "source_line") if c in df.columns]
         if context_cols and "index" in cases.columns:
             rows = df.select(context_cols).with_row_index("index").with_columns(pl.col("index").cast(pl.Int32))
             cases = cases.with_columns(pl.col("index").cast(pl.Int32)).join(rows, on="index", how="left")
-        return ValidationReport(table, df.height, cases)
-    return ValidationReport(table, df.height, pl.DataFrame())
+        return ValidationReport(meta.name, df.height, cases, meta.primary_key)
+    return ValidationReport(meta.name, df.height, pl.DataFrame(), meta.primary_key)
+
+
+def validate(table: str, df: pl.DataFrame, known: Mapping[str, frozenset[str]]) -> ValidationReport:
+    """Validate a clean table lazily (see :func:`validate_meta`)."""
+    return validate_meta(TABLES[table], df, known)

@@ -14,12 +14,19 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-import pandera.polars as pa
 import polars as pl
 
 from transforms.marts import concentration as conc
 from transforms.marts import dependence as dep
-from transforms.tables import MAX_YEAR, MIN_YEAR, STAGES, Col, TableMeta, ValidationReport
+from transforms.tables import (
+    MAX_YEAR,
+    MIN_YEAR,
+    STAGES,
+    Col,
+    TableMeta,
+    ValidationReport,
+    validate_meta,
+)
 
 FLOAT_TOLERANCE = 1e-9
 # Shares that sum to a whole (China + alliance + rest) may exceed 1 by float rounding only.
@@ -362,68 +369,11 @@ def known_with_importers(known: Mapping[str, frozenset[str]]) -> dict[str, froze
     return {**known, "importer": frozenset(known["economy"]) | frozenset(BLOCS)}
 
 
-def _check(kind: str, arg: object, known: Mapping[str, frozenset[str]]) -> pa.Check:
-    if kind == "ge":
-        return pa.Check.ge(arg)
-    if kind == "le":
-        return pa.Check.le(arg)
-    if kind == "between":
-        lo, hi = arg  # type: ignore[misc]
-        return pa.Check.in_range(lo, hi)
-    if kind == "isin":
-        return pa.Check.isin(list(arg))  # type: ignore[arg-type]
-    if kind == "matches":
-        return pa.Check.str_matches(str(arg))
-    if kind == "known":
-        allowed = known[str(arg)]
-        return pa.Check.isin(
-            sorted(allowed), name=f"known_{arg}", error=f"{arg} not in the reference tables"
-        )
-    raise ValueError(f"unknown check kind {kind!r}")
-
-
-def schema_from_meta(meta: TableMeta, known: Mapping[str, frozenset[str]]) -> pa.DataFrameSchema:
-    """A strict, ordered pandera schema with a unique primary key from any ``TableMeta``;
-    ``known`` holds the reference sets its 'known' checks name."""
-    columns = {
-        name: pa.Column(
-            col.dtype,
-            checks=[_check(kind, arg, known) for kind, arg in col.checks],
-            nullable=col.nullable,
-            description=col.description,
-        )
-        for name, col in meta.columns.items()
-    }
-    return pa.DataFrameSchema(
-        columns,
-        unique=list(meta.primary_key),
-        strict=True,
-        ordered=True,
-        name=meta.name,
-        description=meta.title,
-    )
-
-
 def validate_mart(
     table: str, df: pl.DataFrame, known: Mapping[str, frozenset[str]]
 ) -> ValidationReport:
     """Validate a metric mart lazily; failure cases carry the offending rows' primary key."""
-    meta = METRICS_TABLES[table]
-    try:
-        schema_from_meta(meta, known).validate(df, lazy=True)
-    except pa.errors.SchemaErrors as err:
-        cases = err.failure_cases.with_columns(pl.col("failure_case").cast(pl.Utf8))
-        if "index" in cases.columns:
-            rows = (
-                df.select(list(meta.primary_key))
-                .with_row_index("index")
-                .with_columns(pl.col("index").cast(pl.Int32))
-            )
-            cases = cases.with_columns(pl.col("index").cast(pl.Int32)).join(
-                rows, on="index", how="left"
-            )
-        return ValidationReport(table, df.height, cases)
-    return ValidationReport(table, df.height, pl.DataFrame())
+    return validate_meta(METRICS_TABLES[table], df, known)
 
 
 # Share columns per mart, and the groups of shares that partition a whole.

@@ -9,12 +9,19 @@ failure reported at once).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 
-import pandera.polars as pa
 import polars as pl
 
-from transforms.tables import MAX_YEAR, MIN_YEAR, STAGES, Col, TableMeta
+from transforms.tables import (
+    MAX_YEAR,
+    MIN_YEAR,
+    STAGES,
+    Col,
+    TableMeta,
+    ValidationReport,
+    schema_from_meta,
+    validate_meta,
+)
 
 IMPORTER_KINDS = ("economy", "bloc")
 SHARE = (("between", (0.0, 1.0)),)
@@ -529,79 +536,15 @@ TONNE_COLUMNS: dict[str, tuple[str, ...]] = {
 }
 
 
-def _check(kind: str, arg: object, known: Mapping[str, frozenset[str]]) -> pa.Check:
-    if kind == "ge":
-        return pa.Check.ge(arg)
-    if kind == "between":
-        lo, hi = arg  # type: ignore[misc]
-        return pa.Check.in_range(lo, hi)
-    if kind == "isin":
-        return pa.Check.isin(list(arg))  # type: ignore[arg-type]
-    if kind == "known":
-        allowed = known[str(arg)]
-        return pa.Check.isin(
-            sorted(allowed), name=f"known_{arg}", error=f"{arg} not in the reference tables"
-        )
-    raise ValueError(f"unknown check kind {kind!r}")
-
-
-def schema_for_meta(meta: TableMeta, known: Mapping[str, frozenset[str]]) -> pa.DataFrameSchema:
-    """The pandera schema of a table from its metadata: dtypes, nullability, checks, unique key."""
-    columns = {
-        name: pa.Column(
-            col.dtype,
-            checks=[_check(kind, arg, known) for kind, arg in col.checks],
-            nullable=col.nullable,
-            description=col.description,
-        )
-        for name, col in meta.columns.items()
-    }
-    return pa.DataFrameSchema(
-        columns,
-        unique=list(meta.primary_key),
-        strict=True,
-        ordered=True,
-        name=meta.name,
-        description=meta.title,
-    )
-
-
-@dataclass
-class MartValidation:
-    table: str
-    rows: int
-    failure_cases: pl.DataFrame  # empty when valid
-
-    @property
-    def passed(self) -> bool:
-        return self.failure_cases.height == 0
-
-    def counts(self) -> dict[str, int]:
-        if self.passed:
-            return {}
-        grouped = self.failure_cases.group_by("column", "check").len().sort("len", descending=True)
-        return {f"{c or '(table)'}: {k}": n for c, k, n in grouped.iter_rows()}
+# One schema builder for every table's metadata (transforms.tables).
+schema_for_meta = schema_from_meta
 
 
 def validate_mart(
     table: str, df: pl.DataFrame, known: Mapping[str, frozenset[str]]
-) -> MartValidation:
+) -> ValidationReport:
     """Validate lazily; failure cases carry the offending rows' primary key."""
-    meta = MART_TABLES[table]
-    try:
-        schema_for_meta(meta, known).validate(df, lazy=True)
-    except pa.errors.SchemaErrors as err:
-        cases = err.failure_cases.with_columns(pl.col("failure_case").cast(pl.Utf8))
-        keys = [c for c in meta.primary_key if c in df.columns]
-        if keys and "index" in cases.columns:
-            rows = (
-                df.select(keys).with_row_index("index").with_columns(pl.col("index").cast(pl.Int32))
-            )
-            cases = cases.with_columns(pl.col("index").cast(pl.Int32)).join(
-                rows, on="index", how="left"
-            )
-        return MartValidation(table, df.height, cases)
-    return MartValidation(table, df.height, pl.DataFrame())
+    return validate_meta(MART_TABLES[table], df, known)
 
 
 def negative_tonnes(table: str, df: pl.DataFrame) -> pl.DataFrame:
