@@ -230,6 +230,8 @@ TABLES: dict[str, TableMeta] = {
 def _check(kind: str, arg: object, known: Mapping[str, frozenset[str]]) -> pa.Check:
     if kind == "ge":
         return pa.Check.ge(arg)
+    if kind == "le":
+        return pa.Check.le(arg)
     if kind == "between":
         lo, hi = arg  # type: ignore[misc]
         return pa.Check.in_range(lo, hi)
