@@ -2,17 +2,17 @@
 
 Unit tests run the transforms on small hand-made frames whose expected values are worked out by
 hand in each test; property tests check invariance under row order and scale; the real-data
-tests read the materialised clean tables (build/warehouse/clean) and skip when they are absent.
+tests compute the clean tables from the committed snapshot.
 """
 
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import polars as pl
 import pytest
 
+from tests._clean_tables import clean_table
 from transforms.marts import concentration as conc
 from transforms.marts import dependence as dep
 from transforms.marts import supply_risk as sr
@@ -28,7 +28,6 @@ from transforms.tables import schema_from_meta
 CHINA = ["CHN"]
 ALLIANCE = ["AUS", "DEU", "FRA", "JPN", "KOR", "USA"]
 EU27 = ["DEU", "FRA"]
-CLEAN_DIR = Path(__file__).resolve().parents[1] / "build" / "warehouse" / "clean"
 REAL_DATA_FROM_YEAR = 2021
 
 
@@ -615,13 +614,9 @@ def test_share_and_hhi_invariant_checks_catch_violations():
 @pytest.fixture(scope="module")
 def real_marts():
     tables = ("production", "reserves", "trade", "production_wmd", "governance")
-    if not all((CLEAN_DIR / f"{t}.parquet").exists() for t in tables):
-        pytest.skip(
-            f"materialised clean tables not found in {CLEAN_DIR} (run 'uv run briefing build')"
-        )
     from transforms import reference
 
-    frames = {t: pl.read_parquet(CLEAN_DIR / f"{t}.parquet") for t in tables}
+    frames = {t: clean_table(t) for t in tables}
     # Recent years only keep the suite fast; the asset checks test the full tables in the build.
     frames["trade"] = frames["trade"].filter(pl.col("year") >= REAL_DATA_FROM_YEAR)
     groups = reference.load_groups()

@@ -2,7 +2,7 @@
 
 The scenario tests run on small hand-made frames; every expected value is worked out by hand
 in the test. The policy-table tests load the real YAML files and broken copies of them. A few
-assertions run on the materialised clean tables (build/warehouse/clean) when present.
+assertions run on clean tables computed from the committed snapshot.
 """
 
 from __future__ import annotations
@@ -593,12 +593,10 @@ def test_assets_materialise_with_checks() -> None:
 
 
 @pytest.fixture(scope="module")
-def clean_tables(repo_root: Path) -> dict[str, pl.DataFrame]:
-    folder = repo_root / "build" / "warehouse" / "clean"
-    names = ("trade", "production", "us_salient")
-    if not all((folder / f"{n}.parquet").is_file() for n in names):
-        pytest.skip(f"clean tables not materialised in {folder} (run 'uv run briefing build')")
-    return {n: pl.read_parquet(folder / f"{n}.parquet") for n in names}
+def clean_tables() -> dict[str, pl.DataFrame]:
+    from tests._clean_tables import clean_table
+
+    return {n: clean_table(n) for n in ("trade", "production", "us_salient")}
 
 
 def test_real_export_ban(clean_tables: dict[str, pl.DataFrame]) -> None:
