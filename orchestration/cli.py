@@ -13,12 +13,12 @@ import sys
 import time
 from pathlib import Path
 
+from transforms.atomic import recover_interrupted_swap
 from transforms.errors import UpstreamFormatError
 from transforms.snapshot import (
     DEFAULT_SNAPSHOT_DIR,
     REPO_ROOT,
     build_snapshot,
-    recover_interrupted_swap,
 )
 
 DAGSTER_HOME = REPO_ROOT / ".dagster_home"

@@ -1,7 +1,7 @@
 """Crash safety of the snapshot rebuild: a SIGKILL at any moment leaves the last complete snapshot.
 
 ``briefing snapshot`` parses every table into a staging folder beside the snapshot and swaps it
-in with two renames (``transforms.snapshot.swap_in``). These tests kill the real command with
+in with two renames (``transforms.atomic.swap_in``). These tests kill the real command with
 SIGKILL in the middle of the parsing (after the first, the sixth and the last "ok" line), and
 kill a rebuild exactly between and after the two renames of the swap, then check that the
 snapshot folder is the previous complete version byte for byte (or, once the swap is done,
@@ -20,7 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from transforms.snapshot import TABLES, read_manifests, read_table, recover_interrupted_swap
+from transforms.atomic import recover_interrupted_swap
+from transforms.snapshot import TABLES, read_manifests, read_table
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SNAPSHOT_DIR = REPO_ROOT / "data" / "snapshot"
@@ -145,13 +146,14 @@ def _kill_inside_swap(upstream: Path, out: Path, after_rename_to: str) -> None:
     code = (
         "import os, signal, sys\n"
         "from pathlib import Path\n"
+        "import transforms.atomic as atomic\n"
         "import transforms.snapshot as snapshot\n"
         "real = os.rename\n"
         "def rename(src, dst, *args, **kwargs):\n"
         "    real(src, dst, *args, **kwargs)\n"
         "    if str(dst).endswith(sys.argv[3]):\n"
         "        os.kill(os.getpid(), signal.SIGKILL)\n"
-        "snapshot.os.rename = rename\n"
+        "atomic.os.rename = rename\n"
         "snapshot.build_snapshot(Path(sys.argv[1]), Path(sys.argv[2]))\n"
     )
     proc = subprocess.run(
@@ -193,7 +195,7 @@ def test_a_swap_never_deletes_the_only_complete_tree(tmp_path: Path) -> None:
     # After a kill between the renames only "<target>.previous" holds data. A later swap (even
     # one not preceded by recovery) that fails before its new tree is in must leave that data
     # recoverable, not delete it first.
-    from transforms.snapshot import swap_in
+    from transforms.atomic import swap_in
 
     target = tmp_path / "snap"
     previous = tmp_path / "snap.previous"

@@ -27,6 +27,7 @@ import polars as pl
 from orchestration.resources import DEFAULT_WAREHOUSE_DIR
 from orchestration.settings import BriefingSettings
 from transforms import reference
+from transforms.atomic import swap_in
 from transforms.marts import policy
 from transforms.site import builder, changes, publish
 from transforms.site import marts as site_marts
@@ -144,16 +145,6 @@ def _hs_descriptions(warehouse: Path) -> dict[str, str]:
     return dict(zip(codes["hs6"], codes["description"], strict=True))
 
 
-def _swap_into(staging: Path, target: Path) -> None:
-    previous = target.with_name(target.name + ".previous")
-    if previous.exists():
-        shutil.rmtree(previous)
-    if target.exists():
-        os.rename(target, previous)
-    os.rename(staging, target)
-    shutil.rmtree(previous, ignore_errors=True)
-
-
 @dg.asset(
     key=dg.AssetKey([GROUP, "pages"]),
     group_name=GROUP,
@@ -199,7 +190,7 @@ def site_pages(
     if staging.exists():
         shutil.rmtree(staging)
     result = builder.build_site(data, staging)
-    _swap_into(staging, docs_dir)
+    swap_in(staging, docs_dir)
     seconds = time.perf_counter() - started
     context.log.info(f"site pages: {len(result.pages)} pages in {seconds:.1f} s into {docs_dir}")
     headline = "\n".join(f"- {h['text']}" for h in result.state["headlines"].values())

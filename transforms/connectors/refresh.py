@@ -44,6 +44,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from transforms.atomic import recover_interrupted_swap, swap_in
 from transforms.connectors import baci as baci_connector
 from transforms.connectors import comtrade as comtrade_connector
 from transforms.connectors import http
@@ -65,9 +66,7 @@ from transforms.snapshot import (
     build_snapshot,
     load_sources,
     read_manifests,
-    recover_interrupted_swap,
     sha256_file,
-    swap_in,
 )
 
 

@@ -24,6 +24,8 @@ from pathlib import Path
 
 import yaml
 
+from transforms.atomic import recover_interrupted_swap, swap_in
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 MKDOCS_CONFIG = REPO_ROOT / "mkdocs.yml"
 NAV_FILE = ".nav.json"
@@ -43,20 +45,9 @@ class PublishResult:
     log: str
 
 
-def _previous(public_dir: Path) -> Path:
-    return public_dir.with_name(public_dir.name + ".previous")
-
-
 def recover_interrupted_publish(public_dir: Path) -> None:
     """Restore the last complete site if a swap was interrupted; remove stale staging folders."""
-    public_dir = Path(public_dir)
-    previous = _previous(public_dir)
-    if not public_dir.exists() and previous.exists():
-        os.rename(previous, public_dir)
-    elif previous.exists():
-        shutil.rmtree(previous, ignore_errors=True)
-    for stale in public_dir.parent.glob(f"{public_dir.name}.staging-*"):
-        shutil.rmtree(stale, ignore_errors=True)
+    recover_interrupted_swap(Path(public_dir))
 
 
 def generated_config(docs_dir: Path, site_dir: Path, config_file: Path = MKDOCS_CONFIG) -> dict:
@@ -122,11 +113,7 @@ def build_and_publish(
         log = mkdocs_build(docs_dir, staging, config_file)
         if not (staging / "index.html").exists():
             raise SiteBuildError(f"mkdocs reported success but wrote no index.html into {staging}")
-        previous = _previous(public_dir)
-        if public_dir.exists():
-            os.rename(public_dir, previous)
-        os.rename(staging, public_dir)
-        shutil.rmtree(previous, ignore_errors=True)
+        swap_in(staging, public_dir)
     finally:
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
