@@ -7,6 +7,7 @@ validation come from the table metadata in ``transforms.tables``. The reconcilia
 """
 
 
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 
 import dagster as dg
@@ -16,7 +17,7 @@ from orchestration.metadata import frame_metadata
 from orchestration.partitions import single_run, trade_years
 from transforms import clean, reference
 from transforms.render import frame_to_markdown
-from transforms.tables import TABLES, validate
+from transforms.tables import TABLES, TableMeta, validate_meta
 
 GROUP = "clean"
 FAILURE_SAMPLE_ROWS = 20
@@ -92,25 +93,39 @@ def failure_metadata(failures: pl.DataFrame, counts: dict[str, int]) -> dict:
     }
 
 
-def _schema_check(table: str) -> dg.AssetChecksDefinition:
+def schema_check(
+    key: dg.AssetKey,
+    meta: TableMeta,
+    known: Callable[[], Mapping[str, frozenset[str]]],
+    what: str = "types, nullability, ranges, known ISO3 and minerals",
+) -> dg.AssetChecksDefinition:
+    """The blocking pandera check of one table (clean table or mart), from its metadata.
+
+    ``known`` returns the reference sets its 'known' checks name; it is called when the check
+    runs, not when the definitions load.
+    """
+
     @dg.asset_check(
-        asset=dg.AssetKey([GROUP, table]),
+        asset=key,
         name="schema",
         blocking=True,
         description=(
-            f"pandera.polars schema of `{table}` (types, nullability, ranges, known ISO3 and minerals, "
-            f"unique {', '.join(TABLES[table].primary_key)}), validated lazily."
+            f"pandera.polars schema of `{meta.name}` ({what}, unique {', '.join(meta.primary_key)}), "
+            "validated lazily."
         ),
     )
     def _check(df: pl.DataFrame) -> dg.AssetCheckResult:
-        report = validate(table, df, known_sets())
-        meta = {"rows_checked": dg.MetadataValue.int(report.rows)}
+        report = validate_meta(meta, df, known())
+        metadata = {"rows_checked": dg.MetadataValue.int(report.rows)}
         if not report.passed:
-            meta |= failure_metadata(report.failure_cases, report.counts())
-        return dg.AssetCheckResult(passed=report.passed, metadata=meta, description=report.summary())
+            metadata |= failure_metadata(report.failure_cases, report.counts())
+        return dg.AssetCheckResult(passed=report.passed, metadata=metadata, description=report.summary())
 
     return _check
 
 
 clean_assets = [production, reserves, production_wmd, trade, us_salient, governance]
-clean_checks = [_schema_check(t) for t in ("production", "reserves", "production_wmd", "trade", "us_salient", "governance")]
+clean_checks = [
+    schema_check(dg.AssetKey([GROUP, t]), TABLES[t], known_sets)
+    for t in ("production", "reserves", "production_wmd", "trade", "us_salient", "governance")
+]

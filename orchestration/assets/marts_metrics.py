@@ -11,7 +11,7 @@ the dependence mart's trade totals reconciled with the clean trade table.
 import dagster as dg
 import polars as pl
 
-from orchestration.assets.clean import failure_metadata, known_sets
+from orchestration.assets.clean import failure_metadata, known_sets, schema_check
 from orchestration.metadata import frame_metadata
 from orchestration.settings import BriefingSettings
 from transforms import reference
@@ -23,7 +23,6 @@ from transforms.marts.metrics_tables import (
     hhi_violations,
     known_with_importers,
     share_violations,
-    validate_mart,
 )
 
 GROUP = "marts"
@@ -129,23 +128,12 @@ def _result(rows_checked: int, failures: pl.DataFrame) -> dg.AssetCheckResult:
 
 
 def _schema_check(table: str) -> dg.AssetChecksDefinition:
-    @dg.asset_check(
-        asset=dg.AssetKey([GROUP, table]),
-        name="schema",
-        blocking=True,
-        description=(
-            f"pandera.polars schema of `{table}` (types, nullability, ranges, known minerals and ISO3, "
-            f"unique {', '.join(METRICS_TABLES[table].primary_key)}), validated lazily."
-        ),
+    return schema_check(
+        dg.AssetKey([GROUP, table]),
+        METRICS_TABLES[table],
+        lambda: known_with_importers(known_sets()),
+        "types, nullability, ranges, known minerals and ISO3",
     )
-    def _check(df: pl.DataFrame) -> dg.AssetCheckResult:
-        report = validate_mart(table, df, known_with_importers(known_sets()))
-        meta = {"rows_checked": dg.MetadataValue.int(report.rows)}
-        if not report.passed:
-            meta |= failure_metadata(report.failure_cases, report.counts())
-        return dg.AssetCheckResult(passed=report.passed, metadata=meta)
-
-    return _check
 
 
 def _shares_check(table: str) -> dg.AssetChecksDefinition:

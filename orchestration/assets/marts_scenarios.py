@@ -10,12 +10,12 @@ comes from the ``settings`` resource, the scenario parameters from ``scenario_se
 import dagster as dg
 import polars as pl
 
-from orchestration.assets.clean import failure_metadata, known_sets
+from orchestration.assets.clean import known_sets, schema_check
 from orchestration.metadata import frame_metadata
 from orchestration.scenario_settings import ScenarioSettings
 from orchestration.settings import BriefingSettings
 from transforms.marts import events, policy, scenarios
-from transforms.marts.scenario_tables import MART_TABLES, negative_tonnes, validate_mart
+from transforms.marts.scenario_tables import MART_TABLES, negative_tonnes
 from transforms.render import frame_to_markdown
 
 GROUP = "marts"
@@ -211,25 +211,12 @@ def event_study(
 
 
 def _schema_check(table: str) -> dg.AssetChecksDefinition:
-    meta = MART_TABLES[table]
-
-    @dg.asset_check(
-        asset=dg.AssetKey([GROUP, table]),
-        name="schema",
-        blocking=True,
-        description=(
-            f"pandera.polars schema of `{table}` (types, nullability, shares in [0, 1], non-negative "
-            f"tonnes and US$, known minerals and importers, unique {', '.join(meta.primary_key)}), validated lazily."
-        ),
+    return schema_check(
+        dg.AssetKey([GROUP, table]),
+        MART_TABLES[table],
+        mart_known_sets,
+        "types, nullability, shares in [0, 1], non-negative tonnes and US$, known minerals and importers",
     )
-    def _check(df: pl.DataFrame) -> dg.AssetCheckResult:
-        report = validate_mart(table, df, mart_known_sets())
-        metadata = {"rows_checked": dg.MetadataValue.int(report.rows)}
-        if not report.passed:
-            metadata |= failure_metadata(report.failure_cases, report.counts())
-        return dg.AssetCheckResult(passed=report.passed, metadata=metadata)
-
-    return _check
 
 
 def _tonnes_check(table: str) -> dg.AssetChecksDefinition:
