@@ -321,54 +321,48 @@ def _nir_table(rows: pl.DataFrame, first: pl.Expr, first_title: str) -> Markup:
 _NIR_NOTE = "Net import reliance = (imports − exports) / (production + imports − exports), in tonnes. Trade tonnes are gross weights; where production is counted as metal content ('Basis differs') the figure is indicative only. Negative = net exporter."
 
 
-@register("dependence", page="mineral", title="Net import reliance", order=20)
-def dependence_mineral(df: pl.DataFrame, ctx: PageContext) -> Section | None:
-    rows = df.filter((pl.col("mineral") == ctx.key) & pl.col("net_import_reliance").is_not_null())
+def _nir_section(rows: pl.DataFrame, by: str, label: pl.Expr, heading: str, title: str) -> Section | None:
+    """The latest net import reliance per ``by`` (importer or mineral) and stage, highest first."""
+    rows = rows.filter(pl.col("net_import_reliance").is_not_null())
     if not rows.height:
         return None
     latest = (
         rows.sort("year")
-        .group_by("importer", "stage")
+        .group_by(by, "stage")
         .agg(pl.all().last())
-        .sort("net_import_reliance", descending=True)
+        # Ties (many allies at 100%) in a fixed order, so rebuilds do not reorder rows.
+        .sort(["net_import_reliance", by, "stage"], descending=[True, False, False])
     )
     section = Section(
-        title="Net import reliance of the allies",
+        title=title,
         anchor="net-import-reliance",
         source="mart dependence (CEPII BACI; USGS MCS)",
     )
-    section.table = _nir_table(
-        latest,
-        pl.col("importer").replace_strict(ctx.economy_names, default=pl.col("importer")),
-        "Importer",
-    )
+    section.table = _nir_table(latest, label, heading)
     section.notes.append(_NIR_NOTE)
     return section
+
+
+@register("dependence", page="mineral", title="Net import reliance", order=20)
+def dependence_mineral(df: pl.DataFrame, ctx: PageContext) -> Section | None:
+    return _nir_section(
+        df.filter(pl.col("mineral") == ctx.key),
+        "importer",
+        pl.col("importer").replace_strict(ctx.economy_names, default=pl.col("importer")),
+        "Importer",
+        "Net import reliance of the allies",
+    )
 
 
 @register("dependence", page="country", title="Net import reliance", order=20)
 def dependence_country(df: pl.DataFrame, ctx: PageContext) -> Section | None:
-    rows = df.filter((pl.col("importer") == ctx.key) & pl.col("net_import_reliance").is_not_null())
-    if not rows.height:
-        return None
-    latest = (
-        rows.sort("year")
-        .group_by("mineral", "stage")
-        .agg(pl.all().last())
-        .sort("net_import_reliance", descending=True)
-    )
-    section = Section(
-        title="Net import reliance by mineral",
-        anchor="net-import-reliance",
-        source="mart dependence (CEPII BACI; USGS MCS)",
-    )
-    section.table = _nir_table(
-        latest,
+    return _nir_section(
+        df.filter(pl.col("importer") == ctx.key),
+        "mineral",
         pl.col("mineral").replace_strict(ctx.mineral_names, default=pl.col("mineral")),
         "Mineral",
+        "Net import reliance by mineral",
     )
-    section.notes.append(_NIR_NOTE)
-    return section
 
 
 def _risk_table(rows: pl.DataFrame, first: pl.Expr, first_title: str) -> Markup:
