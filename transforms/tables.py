@@ -21,7 +21,8 @@ MIN_YEAR = 1995
 MAX_YEAR = 2026
 STAGES = ("mine", "refinery")
 # As in the registry's vocabulary (transforms.reference.UNIT_BASES), plus content_of_<x>.
-UNIT_BASIS_PATTERN = r"^(contained|oxide_equivalent|gross_weight|volume|content_of_[a-z0-9_]+)$"
+UNIT_BASIS = r"(contained|oxide_equivalent|gross_weight|volume|content_of_[a-z0-9_]+)"
+UNIT_BASIS_PATTERN = rf"^{UNIT_BASIS}$"
 ENTITY_KINDS = ("economy", "aggregate")
 
 
@@ -56,8 +57,8 @@ class TableMeta:
 
 
 _YEAR = Col(pl.Int16, "Calendar year the figure refers to.", checks=(("between", (MIN_YEAR, MAX_YEAR)),))
-_MINERAL = Col(pl.Utf8, "Mineral slug from the registry (data/reference/minerals.yaml).", checks=(("known", "mineral"),))
-_STAGE = Col(pl.Utf8, "Supply-chain stage: mine (ore, concentrate) or refinery (refined, processed).", checks=(("isin", STAGES),))
+MINERAL_COL = Col(pl.Utf8, "Mineral slug from the registry (data/reference/minerals.yaml).", checks=(("known", "mineral"),))
+STAGE_COL = Col(pl.Utf8, "Supply-chain stage: mine (ore, concentrate) or refinery (refined, processed).", checks=(("isin", STAGES),))
 _BASIS = Col(pl.Utf8, "What the tonnage measures: contained metal, oxide equivalent, gross weight, ...", checks=(("matches", UNIT_BASIS_PATTERN),))
 _EDITION = Col(pl.Int16, "Edition of the source the figure comes from (MCS year).", checks=(("between", (2020, MAX_YEAR)),))
 _FILE = Col(pl.Utf8, "Upstream file the figure was parsed from.")
@@ -85,8 +86,8 @@ TABLES: dict[str, TableMeta] = {
             "Filter `country_kind == 'economy'` before summing: aggregate rows would double-count.",
         ),
         columns={
-            "mineral": _MINERAL,
-            "stage": _STAGE,
+            "mineral": MINERAL_COL,
+            "stage": STAGE_COL,
             "country_code": Col(pl.Utf8, "ISO 3166-1 alpha-3 code, or a typed aggregate code (WORLD, OTHER, ...).", checks=(("known", "country_or_aggregate"),)),
             "country_kind": Col(pl.Utf8, "economy or aggregate.", checks=(("isin", ENTITY_KINDS),)),
             "year": _YEAR,
@@ -116,7 +117,7 @@ TABLES: dict[str, TableMeta] = {
             "Bounds such as '>2,000,000' are stored as the bound with value_flag '>'.",
         ),
         columns={
-            "mineral": _MINERAL,
+            "mineral": MINERAL_COL,
             "country_code": Col(pl.Utf8, "ISO3 code or typed aggregate code.", checks=(("known", "country_or_aggregate"),)),
             "country_kind": Col(pl.Utf8, "economy or aggregate.", checks=(("isin", ENTITY_KINDS),)),
             "reserves_t": Col(pl.Float64, "Reserves in metric tons on the stated basis; null where not published as a number.", nullable=True, checks=(("ge", 0),)),
@@ -137,9 +138,9 @@ TABLES: dict[str, TableMeta] = {
         primary_key=("mineral", "wmd_commodity", "country_code", "year"),
         usage_warnings=("World Mining Data reports several commodities per mineral for some (e.g. ores and metal): filter on `wmd_commodity`.",),
         columns={
-            "mineral": _MINERAL,
+            "mineral": MINERAL_COL,
             "wmd_commodity": Col(pl.Utf8, "Commodity name as World Mining Data publishes it."),
-            "stage": _STAGE,
+            "stage": STAGE_COL,
             "country_code": Col(pl.Utf8, "ISO3 code.", checks=(("known", "economy"),)),
             "year": _YEAR,
             "production_t": Col(pl.Float64, "Production in metric tons.", nullable=True, checks=(("ge", 0),)),
@@ -169,8 +170,8 @@ TABLES: dict[str, TableMeta] = {
             "exporter_code": Col(pl.Utf8, "Exporter ISO3 (or SACU, see usage warnings).", checks=(("known", "country_or_aggregate"),)),
             "importer_code": Col(pl.Utf8, "Importer ISO3 (or SACU, see usage warnings).", checks=(("known", "country_or_aggregate"),)),
             "hs6": Col(pl.Utf8, "HS 1992 six-digit product code.", checks=(("str_length", 6),)),
-            "mineral": _MINERAL,
-            "stage": _STAGE,
+            "mineral": MINERAL_COL,
+            "stage": STAGE_COL,
             "value_usd": Col(pl.Float64, "Trade value in current USD.", checks=(("ge", 0),)),
             "quantity_t": Col(pl.Float64, "Quantity in metric tons (gross weight); null where BACI has none.", nullable=True, checks=(("ge", 0),)),
             "unit_basis": _BASIS,
@@ -191,7 +192,7 @@ TABLES: dict[str, TableMeta] = {
             "Net import reliance 'E' means net exporter; '>75' is stored as 75 with value_flag '>'.",
         ),
         columns={
-            "mineral": _MINERAL,
+            "mineral": MINERAL_COL,
             "usgs_commodity": Col(pl.Utf8, "USGS commodity code of the salient file (a mineral may have several, e.g. bauxite and aluminum)."),
             "statistic": Col(pl.Utf8, "Statistic as named in the source (unit suffix removed)."),
             "unit": Col(pl.Utf8, "Unit of `value`: t, usd_per_t, pct, or the published unit when not convertible."),

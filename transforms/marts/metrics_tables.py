@@ -21,7 +21,10 @@ from transforms.marts import dependence as dep
 from transforms.tables import (
     MAX_YEAR,
     MIN_YEAR,
+    MINERAL_COL,
+    STAGE_COL,
     STAGES,
+    UNIT_BASIS,
     Col,
     TableMeta,
     ValidationReport,
@@ -35,21 +38,10 @@ SHARE_MAX = 1.0 + FLOAT_TOLERANCE
 HHI_MAX = 10_000.0 * (1.0 + FLOAT_TOLERANCE)
 # The EC scales WGI to 0-10, so a WGI-weighted HHI on fractional shares lies in [0, 10].
 HHI_WGI_MAX = 10.0 * (1.0 + FLOAT_TOLERANCE)
-_BASIS = r"(contained|oxide_equivalent|gross_weight|volume|content_of_[a-z0-9_]+)"
 # Several bases joined by commas where a group mixes them (e.g. arsenic: oxide and metal).
-UNIT_BASIS_LIST_PATTERN = rf"^{_BASIS}(,{_BASIS})*$"
+UNIT_BASIS_LIST_PATTERN = rf"^{UNIT_BASIS}(,{UNIT_BASIS})*$"
 BLOCS = (dep.BLOC_EU27, dep.BLOC_ALLIANCE)
 
-_MINERAL = Col(
-    pl.Utf8,
-    "Mineral slug from the registry (data/reference/minerals.yaml).",
-    checks=(("known", "mineral"),),
-)
-_STAGE = Col(
-    pl.Utf8,
-    "Supply-chain stage: mine (ore, concentrate) or refinery (refined, processed).",
-    checks=(("isin", STAGES),),
-)
 _YEAR = Col(
     pl.Int16, "Calendar year the figures refer to.", checks=(("between", (MIN_YEAR, MAX_YEAR)),)
 )
@@ -93,8 +85,8 @@ METRICS_TABLES: dict[str, TableMeta] = {
             "Tonnage bases differ between minerals (`unit_basis`): compare shares, not tonnes, across minerals.",
         ),
         columns={
-            "mineral": _MINERAL,
-            "stage": _STAGE,
+            "mineral": MINERAL_COL,
+            "stage": STAGE_COL,
             "year": _YEAR,
             "measure": Col(
                 pl.Utf8, "production, reserves or exports.", checks=(("isin", conc.MEASURES),)
@@ -176,8 +168,8 @@ METRICS_TABLES: dict[str, TableMeta] = {
         columns={
             "importer": _IMPORTER,
             "importer_kind": _IMPORTER_KIND,
-            "mineral": _MINERAL,
-            "stage": _STAGE,
+            "mineral": MINERAL_COL,
+            "stage": STAGE_COL,
             "year": _YEAR,
             "source": Col(pl.Utf8, "Trade source and version."),
             "imports_usd": Col(
@@ -269,7 +261,7 @@ METRICS_TABLES: dict[str, TableMeta] = {
         columns={
             "importer": _IMPORTER,
             "importer_kind": _IMPORTER_KIND,
-            "mineral": _MINERAL,
+            "mineral": MINERAL_COL,
             "year": _YEAR,
             "production_stage": Col(
                 pl.Utf8,

@@ -15,6 +15,7 @@ import polars as pl
 from transforms.tables import (
     MAX_YEAR,
     MIN_YEAR,
+    MINERAL_COL,
     STAGES,
     Col,
     TableMeta,
@@ -31,11 +32,6 @@ _YEAR = Col(
     pl.Int16,
     "Calendar year of the trade figures (BACI).",
     checks=(("between", (MIN_YEAR, MAX_YEAR)),),
-)
-_MINERAL = Col(
-    pl.Utf8,
-    "Mineral slug from the registry (data/reference/minerals.yaml).",
-    checks=(("known", "mineral"),),
 )
 _STAGE = Col(
     pl.Utf8,
@@ -94,7 +90,7 @@ MART_TABLES: dict[str, TableMeta] = {
         columns={
             "importer": _IMPORTER,
             "importer_kind": _IMPORTER_KIND,
-            "mineral": _MINERAL,
+            "mineral": MINERAL_COL,
             "stage": _STAGE,
             "year": _YEAR,
             "imports_t": Col(
@@ -224,7 +220,7 @@ MART_TABLES: dict[str, TableMeta] = {
         columns={
             "importer": _IMPORTER,
             "importer_kind": _IMPORTER_KIND,
-            "mineral": _MINERAL,
+            "mineral": MINERAL_COL,
             "stage": _STAGE,
             "year": _YEAR,
             "days": Col(pl.Int32, "Days of China-sourced imports held.", checks=(("ge", 1),)),
@@ -275,7 +271,7 @@ MART_TABLES: dict[str, TableMeta] = {
         ),
         columns={
             "economy": Col(pl.Utf8, "Whose reserve (ISO3).", checks=(("known", "economy"),)),
-            "mineral": _MINERAL,
+            "mineral": MINERAL_COL,
             "stage": Col(
                 pl.Utf8,
                 "Stage of the price series and of the trade compared.",
@@ -361,7 +357,7 @@ MART_TABLES: dict[str, TableMeta] = {
         ),
         columns={
             "floor_id": Col(pl.Utf8, "Floor identifier (price_floors.yaml id or the user's)."),
-            "mineral": _MINERAL,
+            "mineral": MINERAL_COL,
             "stage": Col(
                 pl.Utf8,
                 "Stage of price and covered trade.",
