@@ -1,7 +1,7 @@
 """The bad-input gauntlet: every corruption of a real upstream file ends in a clear refusal.
 
-The cases live in ``scripts/make_gauntlet.py`` (which also writes the table of what the user
-sees, ``benchmarks/results/gauntlet.md``). For each one this runs ``briefing snapshot --from
+The cases are data in ``tests/gauntlet/cases.yaml`` (``scripts/make_gauntlet.py`` writes the table of
+what the user sees, ``benchmarks/results/gauntlet.md``). For each one this runs ``briefing snapshot --from
 <broken upstream> --out <copy of data/snapshot>`` as a subprocess and asserts that it fails with
 a message naming the file, line and column, and that the snapshot copy is byte-for-byte what it
 was (every file hashed before and after, no staging folder left). The cases the clean layer
@@ -15,27 +15,17 @@ Cases run in parallel (subprocesses); the module takes ~2 minutes on 2 cores.
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import re
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-if "make_gauntlet" in sys.modules:
-    gauntlet = sys.modules["make_gauntlet"]
-else:
-    _spec = importlib.util.spec_from_file_location(
-        "make_gauntlet", REPO_ROOT / "scripts" / "make_gauntlet.py"
-    )
-    gauntlet = importlib.util.module_from_spec(_spec)
-    sys.modules["make_gauntlet"] = gauntlet  # dataclasses look their module up there
-    _spec.loader.exec_module(gauntlet)
+from tests.gauntlet import runner as gauntlet
+from tests.gauntlet.cases import cases
 
-CASES = gauntlet.cases()
+CASES = cases()
 pytestmark = [pytest.mark.slow, pytest.mark.upstream]
 
 # The corruptions the project promises to handle; each must be exercised by some case.

@@ -1,0 +1,247 @@
+"""Corruptions of upstream files: each takes a file's bytes and returns them broken, with the
+place a correct error message must name (line 1-based, header = 1; column by header name).
+
+The functions are named by ``break.kind`` in ``cases.yaml``; :func:`make` turns a case's
+``break`` mapping into the function that applies it.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import hashlib
+import io
+import zlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Broken:
+    """A corrupted file and where the problem is (line 1-based, header = 1; None = no line)."""
+
+    data: bytes
+    line: int | None
+    column: str | None
+
+
+# ---------------------------------------------------------------------------------------------
+# Corruptions of text files (operating on physical lines, keeping line ends)
+
+
+def _lines(data: bytes) -> list[bytes]:
+    return data.splitlines(keepends=True)
+
+
+def _eol(line: bytes) -> bytes:
+    return line[len(line.rstrip(b"\r\n")) :]
+
+
+def _cells(line: bytes) -> list[str]:
+    return next(csv.reader([line.decode("utf-8-sig").rstrip("\r\n")]))
+
+
+def _row(cells: list[str], eol: bytes, delimiter: str = ",") -> bytes:
+    out = io.StringIO()
+    csv.writer(out, delimiter=delimiter, lineterminator="").writerow(cells)
+    return out.getvalue().encode("utf-8") + eol
+
+
+def _header(data: bytes) -> list[str]:
+    return [h.strip() for h in _cells(_lines(data)[0])]
+
+
+def _index(data: bytes, column: str) -> int:
+    return _header(data).index(column)
+
+
+def replace_cell(line: int, column: str, value: str) -> Callable[[bytes], Broken]:
+    def make(data: bytes) -> Broken:
+        lines = _lines(data)
+        cells = _cells(lines[line - 1])
+        cells[_index(data, column)] = value
+        lines[line - 1] = _row(cells, _eol(lines[line - 1]))
+        return Broken(b"".join(lines), line, column)
+
+    return make
+
+
+def raw_bytes_in_cell(
+    line: int, column: str, raw: bytes, *, at_start: bool = False
+) -> Callable[[bytes], Broken]:
+    """Insert raw bytes into a cell (not re-encoded: for non-UTF-8 bytes and stray BOMs)."""
+
+    def make(data: bytes) -> Broken:
+        lines = _lines(data)
+        cells = _cells(lines[line - 1])
+        i = _index(data, column)
+        marker = "\x00MARK\x00"
+        cells[i] = marker + cells[i] if at_start else cells[i][:2] + marker + cells[i][2:]
+        text = _row(cells, _eol(lines[line - 1]))
+        lines[line - 1] = text.replace(marker.encode(), raw)
+        return Broken(b"".join(lines), line, column)
+
+    return make
+
+
+def truncate_in_row(line: int, fields: int) -> Callable[[bytes], Broken]:
+    """Cut the file inside row ``line``, after ``fields`` complete fields and part of the next."""
+
+    def make(data: bytes) -> Broken:
+        lines = _lines(data)
+        cells = _cells(lines[line - 1])
+        kept = (
+            _row(cells[:fields], b"")
+            + b","
+            + cells[fields][: max(1, len(cells[fields]) // 2)].encode()
+        )
+        header = _header(data)
+        return Broken(b"".join(lines[: line - 1]) + kept, line, header[fields + 1])
+
+    return make
+
+
+def empty(data: bytes) -> Broken:
+    return Broken(b"", 1, None)
+
+
+def wrong_delimiter(column: str) -> Callable[[bytes], Broken]:
+    def make(data: bytes) -> Broken:
+        lines = [_row(_cells(x), _eol(x), delimiter=";") for x in _lines(data)]
+        return Broken(b"".join(lines), 1, column)
+
+    return make
+
+
+def drop_column(column: str) -> Callable[[bytes], Broken]:
+    def make(data: bytes) -> Broken:
+        i = _index(data, column)
+        out = []
+        for x in _lines(data):
+            cells = _cells(x)
+            out.append(_row(cells[:i] + cells[i + 1 :], _eol(x)))
+        return Broken(b"".join(out), 1, column)
+
+    return make
+
+
+def add_column(name: str, value: str, *, reported: str | None = None) -> Callable[[bytes], Broken]:
+    """Append a column after the last named one (before spreadsheet padding)."""
+
+    def make(data: bytes) -> Broken:
+        header = _header(data)
+        at = max(i for i, h in enumerate(header) if h) + 1
+        out = []
+        for n, x in enumerate(_lines(data)):
+            cells = _cells(x)
+            if not any(c.strip() for c in cells):
+                out.append(x)
+                continue
+            out.append(_row([*cells[:at], name if n == 0 else value, *cells[at:]], _eol(x)))
+        return Broken(b"".join(out), 1, reported or name)
+
+    return make
+
+
+def rename_header(old: str, new: str, *, reported: str | None = None) -> Callable[[bytes], Broken]:
+    def make(data: bytes) -> Broken:
+        lines = _lines(data)
+        cells = _cells(lines[0])
+        cells[[c.strip() for c in cells].index(old)] = new
+        lines[0] = (b"\xef\xbb\xbf" if data.startswith(b"\xef\xbb\xbf") else b"") + _row(
+            cells, _eol(lines[0])
+        )
+        return Broken(b"".join(lines), 1, reported or old)
+
+    return make
+
+
+def duplicate_row(line: int, column: str) -> Callable[[bytes], Broken]:
+    """Print row ``line`` twice; the second copy (line + 1) is the one reported."""
+
+    def make(data: bytes) -> Broken:
+        lines = _lines(data)
+        copy = lines[line - 1] if lines[line - 1].endswith(b"\n") else lines[line - 1] + b"\n"
+        lines.insert(line, copy)
+        return Broken(b"".join(lines), line + 1, column)
+
+    return make
+
+
+# ---------------------------------------------------------------------------------------------
+# BACI's gzipped table and zips
+
+
+_GUNZIPPED: dict[str, bytes] = {}
+
+
+def gz(corruption: Callable[[bytes], Broken]) -> Callable[[bytes], Broken]:
+    """Apply a text corruption to the decompressed table and gzip the result again."""
+
+    def wrapped(data: bytes) -> Broken:
+        key = hashlib.sha256(data).hexdigest()
+        if key not in _GUNZIPPED:
+            _GUNZIPPED[key] = gzip.decompress(data)
+        broken = corruption(_GUNZIPPED[key])
+        return Broken(
+            gzip.compress(broken.data, compresslevel=1, mtime=0), broken.line, broken.column
+        )
+
+    return wrapped
+
+
+def truncated_gzip(data: bytes) -> Broken:
+    """A download cut off: the first 60% of the compressed bytes."""
+    cut = data[: int(len(data) * 0.6)]
+    survived = zlib.decompressobj(wbits=31).decompress(cut)
+    partial = survived.rsplit(b"\n", 1)[-1]
+    fields = len(partial.split(b",")) if partial else 1
+    columns = ("t", "i", "j", "k", "v", "q")
+    return Broken(cut, survived.count(b"\n") + 1, columns[min(fields, 6) - 1])
+
+
+def not_a_zip(data: bytes) -> Broken:
+    """What a failed download often saves under the zip's name: the server's error page."""
+    page = b"<!DOCTYPE html><html><head><title>404 Not Found</title></head><body>Not Found</body></html>\n"
+    return Broken(page, None, None)
+
+
+_KINDS: dict[str, Callable[..., Any]] = {
+    "replace_cell": replace_cell,
+    "raw_bytes_in_cell": raw_bytes_in_cell,
+    "truncate_in_row": truncate_in_row,
+    "wrong_delimiter": wrong_delimiter,
+    "drop_column": drop_column,
+    "add_column": add_column,
+    "rename_header": rename_header,
+    "duplicate_row": duplicate_row,
+}
+# Corruptions that need no argument: the function is the break itself.
+_PLAIN: dict[str, Callable[[bytes], Broken]] = {
+    "empty": empty,
+    "truncated_gzip": truncated_gzip,
+    "not_a_zip": not_a_zip,
+}
+
+
+def make(spec: Mapping[str, Any], rows: Mapping[str, int]) -> Callable[[bytes], Broken]:
+    """The corruption a case's ``break`` mapping describes; ``line`` may name a row of ``rows``
+    (``name+N`` for N lines below it)."""
+    args = dict(spec)
+    kind = args.pop("kind")
+    compressed = args.pop("gzip", False)
+    if "line" in args and isinstance(args["line"], str):
+        name, _, offset = args["line"].partition("+")
+        args["line"] = rows[name] + int(offset or 0)
+    if "raw" in args:
+        args["raw"] = bytes.fromhex(args["raw"])
+    if kind in _PLAIN:
+        if args:
+            raise ValueError(f"break kind {kind!r} takes no arguments, got {sorted(args)}")
+        corruption = _PLAIN[kind]
+    elif kind in _KINDS:
+        corruption = _KINDS[kind](**args)
+    else:
+        raise ValueError(f"unknown break kind {kind!r} (known: {sorted(_KINDS | _PLAIN)})")
+    return gz(corruption) if compressed else corruption
