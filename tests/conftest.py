@@ -9,6 +9,9 @@ must test the parsers on the real files.
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -37,3 +40,57 @@ def upstream_dir() -> Path:
 @pytest.fixture(scope="session")
 def repo_root() -> Path:
     return REPO_ROOT
+
+
+@dataclass(frozen=True)
+class Build:
+    """One ``briefing build`` of the embedded snapshot, in its own folders."""
+
+    root: Path
+    env: dict[str, str]
+    returncode: int
+    stdout: str
+    stderr: str
+
+    @property
+    def public(self) -> Path:
+        return self.root / "public"
+
+    @property
+    def warehouse(self) -> Path:
+        return self.root / "warehouse"
+
+    @property
+    def dagster_home(self) -> Path:
+        return self.root / "dagster_home"
+
+
+def build_env(root: Path) -> dict[str, str]:
+    """Environment that sends every output of a build under ``root`` (the repository stays as it is)."""
+    return os.environ | {
+        "DAGSTER_HOME": str(root / "dagster_home"),
+        "BRIEFING_WAREHOUSE_DIR": str(root / "warehouse"),
+        "BRIEFING_DOCS_DIR": str(root / "docs"),
+        "BRIEFING_PUBLIC_DIR": str(root / "public"),
+    }
+
+
+@pytest.fixture(scope="session")
+def session_build(tmp_path_factory: pytest.TempPathFactory) -> Build:
+    """The whole pipeline built once per test session through the CLI, as a user runs it.
+
+    A build takes half a minute on two cores; the slow tests that only read a finished build
+    (CLI output, Dagster instance, the published site in Chromium, the crash test's starting
+    point) share this one instead of building again. Tests must not modify it: copy first.
+    """
+    root = tmp_path_factory.mktemp("session_build")
+    env = build_env(root)
+    result = subprocess.run(
+        [sys.executable, "-m", "orchestration.cli", "build"],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    return Build(root, env, result.returncode, result.stdout, result.stderr)

@@ -29,20 +29,19 @@ def _run(args: list[str], tmp_path: Path, timeout: int = 300) -> subprocess.Comp
 
 
 @pytest.mark.slow
-def test_build_on_the_embedded_snapshot(tmp_path):
-    result = _run(["build"], tmp_path)
-    assert result.returncode == 0, result.stdout + result.stderr
-    out = result.stdout
+def test_build_on_the_embedded_snapshot(session_build):
+    assert session_build.returncode == 0, session_build.stdout + session_build.stderr
+    out = session_build.stdout
     assert "built    clean/production" in out
     assert "check    clean/production:schema" in out
     summary = next(line for line in out.splitlines() if line.startswith("Summary:"))
     assert "assets materialised" in summary and "checks passed" in summary
-    assert (tmp_path / "warehouse" / "clean" / "production.parquet").exists()
+    assert (session_build.warehouse / "clean" / "production.parquet").exists()
 
     # The run is recorded in the project's instance, so 'dagster dev' shows it.
     import dagster as dg
 
-    instance = dg.DagsterInstance.from_config(str(tmp_path / "dagster_home"))
+    instance = dg.DagsterInstance.from_config(str(session_build.dagster_home))
     runs = instance.get_runs()
     assert len(runs) == 1 and runs[0].job_name == "build"
     assert instance.get_latest_materialization_event(dg.AssetKey(["clean", "production"])) is not None
