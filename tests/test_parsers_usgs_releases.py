@@ -59,7 +59,10 @@ def _write_release(path: Path, rows: list[str], encoding: str = "cp1252") -> Pat
     return path
 
 
-_GOOD_ROW = "COBALT,World Mine Production and Reserves,Cobalt,Cuba,Production,Mine production,metric tons,2025,{},Estimated.,Yes,"  # noqa: E501
+_GOOD_ROW = (
+    "COBALT,World Mine Production and Reserves,Cobalt,Cuba,Production,Mine production,"
+    "metric tons,2025,{},Estimated.,Yes,"
+)
 
 
 # --- MCS 2026 release: encoding, line ends, numbers ----------------------------------------
