@@ -198,8 +198,15 @@ def test_comparison_of_release_with_itself_is_empty(release: pl.DataFrame) -> No
 @pytest.mark.upstream
 def test_comparison_lists_the_transcription_differences(release: pl.DataFrame) -> None:
     snapshot = REPO / "data" / "snapshot" / "usgs-mcs-2026"
-    transcribed = {k: pl.read_parquet(snapshot / f"usgs2026_{k}.parquet") for k in ("world", "salient", "import_sources")}  # fmt: skip
-    official = {"world": release_world(release), "salient": release_salient(release), "import_sources": release_import_sources(release)}  # fmt: skip
+    transcribed = {
+        k: pl.read_parquet(snapshot / f"usgs2026_{k}.parquet")
+        for k in ("world", "salient", "import_sources")
+    }
+    official = {
+        "world": release_world(release),
+        "salient": release_salient(release),
+        "import_sources": release_import_sources(release),
+    }
     diff = compare_transcription(transcribed, official)
     assert diff.schema == pl.Schema(COMPARISON_SCHEMA)
     differs = diff.filter(pl.col("note") == "value differs")
@@ -215,14 +222,27 @@ def test_comparison_lists_the_transcription_differences(release: pl.DataFrame) -
 def test_comparison_matches_names_without_punctuation() -> None:
     def salient(statistic: str, value: float) -> pl.DataFrame:
         return pl.DataFrame(
-            {"commodity": ["tin"], "statistic": [statistic], "year": [2024], "unit": ["metric tons"],
-             "value": [value], "value_text": [None], "line": [2]},
+            {
+                "commodity": ["tin"],
+                "statistic": [statistic],
+                "year": [2024],
+                "unit": ["metric tons"],
+                "value": [value],
+                "value_text": [None],
+                "line": [2],
+            },
             schema_overrides={"value_text": pl.String, "year": pl.Int16},
-        )  # fmt: skip
+        )
 
-    same = compare_transcription({"salient": salient("Production | Mine", 5.0)}, {"salient": salient("Production, Mine", 5.0)})  # fmt: skip
+    same = compare_transcription(
+        {"salient": salient("Production | Mine", 5.0)},
+        {"salient": salient("Production, Mine", 5.0)},
+    )
     assert same.height == 0
-    other = compare_transcription({"salient": salient("Production | Mine", 5.0)}, {"salient": salient("Production: Mine", 6.0)})  # fmt: skip
+    other = compare_transcription(
+        {"salient": salient("Production | Mine", 5.0)},
+        {"salient": salient("Production: Mine", 6.0)},
+    )
     assert other["note"].to_list() == ["value differs"]
 
 
@@ -287,14 +307,23 @@ def test_mcs2025_salient_dir_reads_all_with_earlier_codes(upstream_dir: Path) ->
 
 @pytest.mark.upstream
 def test_mcs2025_end_uses(upstream_dir: Path) -> None:
-    uses = parse_end_uses(upstream_dir / "usgs-mcs" / "mcs2025" / "trends" / "MCS2025_T4_Critical_Minerals_End_Use.csv")  # fmt: skip
+    uses = parse_end_uses(
+        upstream_dir
+        / "usgs-mcs"
+        / "mcs2025"
+        / "trends"
+        / "MCS2025_T4_Critical_Minerals_End_Use.csv"
+    )
     assert uses.height == 50 and uses["critical_mineral"].n_unique() == 50
     assert (uses["edition"] == 2025).all() and uses["primary_applications"].is_not_null().all()
 
 
 def test_end_uses_mineral_twice_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "t4.csv"
-    path.write_text("Source,Critical Mineral,Primary Applications,Category_Note\nMCS2025,Tin,Solder.,\nMCS2025,Tin,Solder.,\n", encoding="utf-8")  # fmt: skip
+    path.write_text(
+        "Source,Critical Mineral,Primary Applications,Category_Note\nMCS2025,Tin,Solder.,\nMCS2025,Tin,Solder.,\n",
+        encoding="utf-8",
+    )
     with pytest.raises(UpstreamFormatError) as err:
         parse_end_uses(path)
     assert (err.value.line, err.value.column) == (3, "Critical Mineral")
@@ -305,7 +334,9 @@ def test_end_uses_mineral_twice_is_refused(tmp_path: Path) -> None:
 
 @pytest.mark.upstream
 def test_unit_conflicts_on_the_chromium_2023_file(upstream_dir: Path) -> None:
-    world = usgs.parse_world_file(upstream_dir / "usgs-mcs" / "mcs2023" / "world" / "mcs2023-chrom_world.csv")  # fmt: skip
+    world = usgs.parse_world_file(
+        upstream_dir / "usgs-mcs" / "mcs2023" / "world" / "mcs2023-chrom_world.csv"
+    )
     conflicts = unit_statement_conflicts(world)
     assert sorted(conflicts["column"]) == ["Prod_t_2021", "Prod_t_est_2022"]
     assert (conflicts["stated_factor_t"] == 1e3).all() and (conflicts["unit"] == "t").all()
@@ -316,8 +347,14 @@ def test_unit_conflicts_on_the_chromium_2023_file(upstream_dir: Path) -> None:
 
 def test_unit_conflicts_ignore_agreeing_statements() -> None:
     frame = pl.DataFrame(
-        {"file": ["f"] * 2, "commodity_code": ["x"] * 2, "column": ["Prod_kt_2021", "Prod_t_2021"],
-         "unit": ["kt", "t"], "unit_factor_t": [1e3, 1.0], "line": [2, 3],
-         "notes": ["Units are thousand metric tons.", "Data in metric tons."]},
-    )  # fmt: skip
+        {
+            "file": ["f"] * 2,
+            "commodity_code": ["x"] * 2,
+            "column": ["Prod_kt_2021", "Prod_t_2021"],
+            "unit": ["kt", "t"],
+            "unit_factor_t": [1e3, 1.0],
+            "line": [2, 3],
+            "notes": ["Units are thousand metric tons.", "Data in metric tons."],
+        },
+    )
     assert unit_statement_conflicts(frame).height == 0

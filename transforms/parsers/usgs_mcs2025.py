@@ -25,7 +25,14 @@ import polars as pl
 
 from transforms.errors import UpstreamFormatError
 from transforms.parsers._csv import check_exact_header, read_csv_file
-from transforms.parsers._text import UnknownCellText, clean_name, parse_cell, squash
+from transforms.parsers._text import (
+    MAX_PLAUSIBLE_RESERVES_TONNES,
+    MAX_PLAUSIBLE_TONNES,
+    UnknownCellText,
+    clean_name,
+    parse_cell,
+    squash,
+)
 from transforms.parsers.usgs import (
     SALIENT_SCHEMA,
     SALIENT_UNIT_MEANINGS,
@@ -132,16 +139,22 @@ def parse_world_2025(path: str | Path) -> pl.DataFrame:
         cell = {h: row[i] for h, i in index.items()}
         if squash(cell["SOURCE"]) != f"MCS{EDITION}":
             raise UpstreamFormatError(
-                name, f"Source is not MCS{EDITION}", line=line, column="SOURCE",
+                name,
+                f"Source is not MCS{EDITION}",
+                line=line,
+                column="SOURCE",
                 value=cell["SOURCE"],
-            )  # fmt: skip
+            )
         commodity = squash(cell["COMMODITY"])
         code = COMMODITY_CODES.get(commodity.casefold())
         if code is None:
             raise UpstreamFormatError(
-                name, "commodity without a code in COMMODITY_CODES", line=line,
-                column="COMMODITY", value=commodity,
-            )  # fmt: skip
+                name,
+                "commodity without a code in COMMODITY_CODES",
+                line=line,
+                column="COMMODITY",
+                value=commodity,
+            )
         # One row (Sierra Leone rutile, line 1132) has no UNIT_MEAS: it takes the unit every
         # other row of its commodity and type has.
         unit_text = squash(cell["UNIT_MEAS"]) or shared.get((commodity, squash(cell["TYPE"])), "")
@@ -153,9 +166,12 @@ def parse_world_2025(path: str | Path) -> pl.DataFrame:
                 continue
             if text and unit is None:
                 raise UpstreamFormatError(
-                    name, "a value without a known UNIT_MEAS", line=line, column="UNIT_MEAS",
+                    name,
+                    "a value without a known UNIT_MEAS",
+                    line=line,
+                    column="UNIT_MEAS",
                     value=unit_text,
-                )  # fmt: skip
+                )
             try:
                 value, flag = parse_cell(
                     text,
@@ -164,9 +180,13 @@ def parse_world_2025(path: str | Path) -> pl.DataFrame:
                 )
             except UnknownCellText:
                 raise UpstreamFormatError(
-                    name, "text in a numeric column that the parser does not know",
-                    line=line, column=header, value=text,
-                ) from None  # fmt: skip
+                    name,
+                    "text in a numeric column that the parser does not know",
+                    line=line,
+                    column=header,
+                    value=text,
+                ) from None
+            _check_quantity(name, line, header, text, value, factor, measure)
             year = _HEADER_YEAR.search(header)
             records.append(
                 {
@@ -193,6 +213,25 @@ def parse_world_2025(path: str | Path) -> pl.DataFrame:
     return frame.with_columns(country=clean_name(pl.col("country_raw"))).select(
         [pl.col(c).cast(t) for c, t in WORLD_SCHEMA.items()]
     )
+
+
+def _check_quantity(
+    name: str,
+    line: int,
+    header: str,
+    text: str,
+    value: float | None,
+    factor: float | None,
+    measure: str,
+) -> None:
+    """Production, capacity and reserves are never negative, never beyond any real figure."""
+    if value is None:
+        return
+    limit = MAX_PLAUSIBLE_RESERVES_TONNES if measure == "reserves" else MAX_PLAUSIBLE_TONNES
+    if value < 0 or (factor is not None and value * factor > limit):
+        raise UpstreamFormatError(
+            name, "a negative or absurd quantity", line=line, column=header, value=text
+        )
 
 
 def _shared_units(rows: list[list[str]], index: dict[str, int]) -> dict[tuple[str, str], str]:
@@ -244,19 +283,33 @@ def _parse_source_headed_salient(path: Path, code: str) -> pl.DataFrame:
                 value, flag = parse_cell(text)
             except UnknownCellText:
                 raise UpstreamFormatError(
-                    name, "text in a numeric column that the parser does not know",
-                    line=line, column=raw, value=text,
-                ) from None  # fmt: skip
+                    name,
+                    "text in a numeric column that the parser does not know",
+                    line=line,
+                    column=raw,
+                    value=text,
+                ) from None
             records.append(
                 {
-                    "edition": EDITION, "commodity_code": code, "file": name, "line": line,
-                    "data_source": squash(row[0]), "commodity": squash(row[1]),
-                    "year": int(year_text), "year_text": year_text, "is_estimate": flag == "e",
-                    "column": raw, "column_number": col + 1, "statistic": statistic,
-                    "unit": unit, "unit_meaning": SALIENT_UNIT_MEANINGS[unit],
-                    "value_text": text or None, "value": value, "value_flag": flag,
+                    "edition": EDITION,
+                    "commodity_code": code,
+                    "file": name,
+                    "line": line,
+                    "data_source": squash(row[0]),
+                    "commodity": squash(row[1]),
+                    "year": int(year_text),
+                    "year_text": year_text,
+                    "is_estimate": flag == "e",
+                    "column": raw,
+                    "column_number": col + 1,
+                    "statistic": statistic,
+                    "unit": unit,
+                    "unit_meaning": SALIENT_UNIT_MEANINGS[unit],
+                    "value_text": text or None,
+                    "value": value,
+                    "value_flag": flag,
                 }
-            )  # fmt: skip
+            )
     return pl.DataFrame(records, schema=SALIENT_SCHEMA).sort("line", "column_number")
 
 
