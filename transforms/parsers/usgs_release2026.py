@@ -347,9 +347,6 @@ def release_world(release: pl.DataFrame) -> pl.DataFrame:
         pl.when(is_res).then(pl.col("value_text")).alias("reserves_text"),
         pl.when(is_res).then(pl.col("unit")).alias("reserves_unit"),
         pl.when(is_cap).then(pl.col("value")).alias("capacity"),
-        pl.lit(None, pl.String).alias("footnote"),
-        pl.lit(None, pl.String).alias("source_commit"),
-        pl.lit(None, pl.String).alias("qa_flag"),
         "file",
         "line",
     )
@@ -357,8 +354,14 @@ def release_world(release: pl.DataFrame) -> pl.DataFrame:
 
 
 def _typed(frame: pl.DataFrame, columns: dict[str, pl.DataType]) -> pl.DataFrame:
+    """``columns`` in order, then file and line. Columns of the transcription's own making
+    (``subsection``, ``footnote``, ``source_commit``, ``qa_flag``) have no release counterpart
+    and are null."""
     return frame.select(
-        [pl.col(c).cast(t) for c, t in columns.items()]
+        [
+            pl.col(c).cast(t) if c in frame.columns else pl.lit(None, t).alias(c)
+            for c, t in columns.items()
+        ]
         + [pl.col("file").cast(pl.String), pl.col("line").cast(pl.Int32)]
     )
 
@@ -383,14 +386,10 @@ def release_salient(release: pl.DataFrame) -> pl.DataFrame:
         .otherwise(pl.format("{} | {}", head, tail))
         .alias("statistic"),
         head.alias("section"),
-        pl.lit(None, pl.String).alias("subsection"),
         label.alias("label"),
         "unit",
         "value",
         "value_text",
-        pl.lit(None, pl.String).alias("footnote"),
-        pl.lit(None, pl.String).alias("source_commit"),
-        pl.lit(None, pl.String).alias("qa_flag"),
         "file",
         "line",
     )
@@ -409,8 +408,6 @@ def release_import_sources(release: pl.DataFrame) -> pl.DataFrame:
         pl.col("statistics_detail").alias("category"),
         pl.col("country").alias("partner_country"),
         pl.col("value").alias("share_pct"),
-        pl.lit(None, pl.String).alias("source_commit"),
-        pl.lit(None, pl.String).alias("qa_flag"),
         "file",
         "line",
     )

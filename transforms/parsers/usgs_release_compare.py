@@ -182,7 +182,11 @@ def compare_transcription(
     out = both.with_columns(note.alias("note")).filter(pl.col("note").is_not_null())
     return (
         out.select(
-            *_KEY[:5],
+            "table",
+            "mineral",
+            pl.coalesce("_published", "_published_o").alias("statistic"),
+            "country",
+            "year",
             pl.col("value").alias("transcribed_value"),
             pl.col("value_o").alias("official_value"),
             pl.col("text").alias("transcribed_text"),
