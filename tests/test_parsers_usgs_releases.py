@@ -19,6 +19,7 @@ from transforms.parsers.usgs_mcs2025 import (
 )
 from transforms.parsers.usgs_release2026 import (
     RELEASE_HEADER,
+    commodity_slugs,
     parse_release,
     release_import_sources,
     release_salient,
@@ -147,6 +148,32 @@ def test_release_world_reaches_every_registry_mapping(release: pl.DataFrame) -> 
         how="anti",
     )
     assert missing.height == 0, missing
+
+
+@pytest.mark.upstream
+def test_release_one_figure_per_key(release: pl.DataFrame) -> None:
+    # Mica prints two tables under one name; titanium two commodities under one detail.
+    salient = release_salient(release)
+    assert salient.select("commodity", "statistic", "year").is_duplicated().sum() == 0
+    sources = release_import_sources(release)
+    assert sources.select("commodity", "category", "partner_country").is_duplicated().sum() == 0
+    registry = reference.usgs2026_map_frame().select("commodity").unique()
+    production = release_world(release).filter(pl.col("production").is_not_null())
+    production = production.join(registry, on="commodity", how="semi")
+    key = ["commodity", "country", "stage", "product", "year"]
+    assert production.select(key).is_duplicated().sum() == 0
+
+
+def test_release_slugs_keep_the_qualifier_that_tells_chapters_apart() -> None:
+    slugs = commodity_slugs(
+        {"RARE EARTHS", "RARE EARTHS (Heavy)", "GRAPHITE (NATURAL)", "PHOSPHATE ROCK"}
+    )
+    assert slugs == {
+        "RARE EARTHS": "rare-earths",
+        "RARE EARTHS (Heavy)": "rare-earths-heavy",
+        "GRAPHITE (NATURAL)": "graphite",
+        "PHOSPHATE ROCK": "phosphate",
+    }
 
 
 def test_release_unknown_value_names_line_and_column(tmp_path: Path) -> None:

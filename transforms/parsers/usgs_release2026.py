@@ -139,12 +139,23 @@ def _decode(name: str, data: bytes) -> bytes:
         ) from None
 
 
-def commodity_slug(chapter: str) -> str:
-    """``"RARE EARTHS"`` -> ``"rare-earths"``; parenthesised qualifiers are dropped."""
-    if chapter in _SLUG_ALIASES:
-        return _SLUG_ALIASES[chapter]
-    text = re.sub(r"\s*\([^)]*\)", "", chapter.lower())
-    return re.sub(r"[^a-z0-9]+", "-", text).strip("-")
+def _hyphenated(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+def commodity_slugs(chapters: set[str]) -> dict[str, str]:
+    """Chapter -> slug: ``"GRAPHITE (NATURAL)"`` -> ``"graphite"``, as the transcription has it.
+
+    A parenthesised qualifier is dropped unless another chapter shares the rest of the name:
+    "RARE EARTHS (Heavy)" must not merge into "RARE EARTHS", nor "STONE (CRUSHED)" into
+    "STONE (DIMENSION)".
+    """
+    stems = {c: _hyphenated(re.sub(r"\s*\([^)]*\)", "", c)) for c in chapters}
+    shared = {s for s in stems.values() if list(stems.values()).count(s) > 1}
+    return {
+        c: _SLUG_ALIASES.get(c) or (_hyphenated(c) if stems[c] in shared else stems[c])
+        for c in chapters
+    }
 
 
 def _read_value(
@@ -202,6 +213,7 @@ def parse_release(path: str | Path) -> pl.DataFrame:
     rows = read_csv_rows(
         name, _decode(name, data), check_header=check_exact_header(name, RELEASE_HEADER)
     )
+    slugs = commodity_slugs({squash(row[0]) for row in rows.rows})
     records = []
     for row, line in zip(rows.rows, rows.lines, strict=True):
         cells = [squash(c) for c in row]
@@ -228,7 +240,7 @@ def parse_release(path: str | Path) -> pl.DataFrame:
                 line,
                 chapter,
                 section,
-                commodity_slug(chapter),
+                slugs[chapter],
                 commodity or None,
                 country or None,
                 stat or None,
@@ -295,7 +307,9 @@ def _detail_parts(detail: pl.Expr) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
 
 
 # A detail's head naming the measure ("Mine production", "Reserves (thousand metric tons)");
-# its tail is then the product. A tail naming a basis ("Ore", "Cr2O3 content") is no product.
+# its tail is then the product. The tail of a reserves row naming a basis ("Ore", "Cr2O3
+# content") is no product: the registry maps chromium's reserves with no product, and the
+# clean layer takes the first of the two (ore, gross weight, as the production).
 _MEASURE_WORDS = r"(?i)\b(production|capacity|reserves)\b"
 _BASIS_WORDS = r"(?i)\b(ore|content|equivalent)\b"
 
@@ -311,11 +325,23 @@ def release_world(release: pl.DataFrame) -> pl.DataFrame:
     """
     world = release.filter(pl.col("section").str.starts_with("World"))
     head, tail, rounded = _detail_parts(pl.col("statistics_detail"))
+    basis = tail.str.contains(_BASIS_WORDS) & (pl.col("statistics") == "Reserves")
     product = (
         pl.when(head.str.contains(_MEASURE_WORDS))
-        .then(pl.when(tail.str.contains(_BASIS_WORDS)).then(None).otherwise(tail))
+        .then(pl.when(basis).then(None).otherwise(tail))
         .otherwise(head)
     )
+    # Where the detail does not tell two figures of one country and year apart, the Commodity
+    # column does (helium and neon under "Production"; titanium sponge and pigment capacity).
+    world = world.with_columns(
+        _stage(pl.col("section"), pl.col("statistics_detail")).alias("_stage")
+    )
+    key = ["commodity", "country", "statistics", "_stage", "year", "section"]
+    unclear = product.is_null() & (pl.len().over([*key, product]) > 1) & ~basis
+    world = world.with_columns(
+        pl.when(unclear).then(pl.col("commodity_name")).otherwise(product).alias("_product")
+    )
+    product = pl.col("_product")
     total = pl.col("country") == "World total"
     excl_us = pl.col("notes").fill_null("").str.contains("(?i)excludes U\\.S\\. production")
     country = (
@@ -332,7 +358,7 @@ def release_world(release: pl.DataFrame) -> pl.DataFrame:
         "commodity",
         "commodity_name",
         country.alias("country"),
-        _stage(pl.col("section"), pl.col("statistics_detail")).alias("stage"),
+        pl.col("_stage").alias("stage"),
         pl.col("section").alias("stage_label"),
         product.alias("product"),
         "unit",
@@ -371,19 +397,28 @@ def release_salient(release: pl.DataFrame) -> pl.DataFrame:
     :data:`~transforms.parsers.usgs.MCS2026_SALIENT_COLUMNS`, then ``file``, ``line``.
 
     "Section: label" details become ``section``, ``label`` and ``statistic`` "section | label"
-    (a detail without a colon is all three), as the transcribed table names them.
+    (a detail without a colon is all three), as the transcribed table names them. Where one
+    chapter prints the same detail for two commodities (titanium sponge and TiO2 pigment,
+    bauxite and alumina), the commodity goes between: "Exports | TiO2 pigment", so that a
+    statistic and year name one figure. Mica prints its scrap-and-flake and its sheet tables
+    under one name: the second figure of a statistic and year is "<statistic> [2]", as the
+    clean layer names a header printed twice.
     """
     salient = release.filter(pl.col("section").str.starts_with("Salient"))
     head, tail, _ = _detail_parts(pl.col("statistics_detail"))
     label = pl.coalesce(tail, head)
+    statistic = pl.concat_str([head, tail], separator=" | ", ignore_nulls=True)
+    # "Diamond (Stones, natural and synthetic)" -> "Stones, natural and synthetic".
+    name = pl.col("commodity_name").str.replace(r"^[^(]*\((.*)\)$", "${1}")
+    shared = pl.col("commodity_name").n_unique().over("commodity", "statistics_detail", "year") > 1
     out = salient.select(
         "commodity",
         "commodity_name",
         "year",
         "is_estimate",
-        pl.when(tail.is_null())
-        .then(head)
-        .otherwise(pl.format("{} | {}", head, tail))
+        pl.when(shared)
+        .then(pl.concat_str([head, name, tail], separator=" | ", ignore_nulls=True))
+        .otherwise(statistic)
         .alias("statistic"),
         head.alias("section"),
         label.alias("label"),
@@ -392,6 +427,15 @@ def release_salient(release: pl.DataFrame) -> pl.DataFrame:
         "value_text",
         "file",
         "line",
+    )
+    occurrence = pl.int_range(1, pl.len() + 1).over(
+        "commodity", "statistic", "year", order_by="line"
+    )
+    out = out.with_columns(
+        pl.when(occurrence > 1)
+        .then(pl.format("{} [{}]", "statistic", occurrence))
+        .otherwise(pl.col("statistic"))
+        .alias("statistic")
     )
     return _typed(out, MCS2026_SALIENT_COLUMNS)
 
