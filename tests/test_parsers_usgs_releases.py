@@ -26,7 +26,7 @@ from transforms.parsers.usgs_release2026 import (
     release_world,
 )
 from transforms.parsers.usgs_release_compare import COMPARISON_SCHEMA, compare_transcription
-from transforms.parsers.usgs_units import unit_statement_conflicts
+from transforms.parsers.usgs_units import edition_jumps, unit_statement_conflicts
 
 REPO = Path(__file__).resolve().parents[1]
 RELEASE = "usgs-mcs/mcs2026-release/MCS2026_Commodities_Data.csv"
@@ -385,3 +385,40 @@ def test_unit_conflicts_ignore_agreeing_statements() -> None:
         },
     )
     assert unit_statement_conflicts(frame).height == 0
+
+
+@pytest.mark.upstream
+def test_edition_jumps_find_the_chromium_and_vanadium_unit_slips(upstream_dir: Path) -> None:
+    mcs = upstream_dir / "usgs-mcs"
+    world = pl.concat(
+        usgs.parse_world_file(mcs / f"mcs{edition}" / "world" / f"mcs{edition}-{code}_world.csv")
+        for edition in (2023, 2024)
+        for code in ("chrom", "vanad")
+    )
+    jumps = edition_jumps(world)
+    found = set(jumps.select("commodity_code", "measure").unique().iter_rows())
+    assert found == {("chrom", "production"), ("vanad", "reserves")}
+    # Thousand tons printed as tons: a factor of 1,000, give or take the edition's revisions.
+    assert (jumps["ratio"] > 200).all()
+    assert jumps["ratio"].median() == pytest.approx(1000, rel=0.1)
+    assert jumps.filter(pl.col("country") == "South Africa", pl.col("year") == 2022).height == 1
+
+
+def test_edition_jumps_leave_ordinary_revisions_alone() -> None:
+    frame = pl.DataFrame(
+        {
+            "edition": [2023, 2024, 2023, 2024],
+            "commodity_code": ["x"] * 4,
+            "file": ["a", "b", "a", "b"],
+            "line": [2, 2, 3, 3],
+            "country": ["Chile", "Chile", "Peru", "Peru"],
+            "column": ["Prod_t_2022"] * 4,
+            "measure": ["production"] * 4,
+            "unit_factor_t": [1.0, 1.0, 1.0, 1e3],
+            "year": [2022] * 4,
+            "value": [100.0, 1000.0, 100.0, 100.0],
+        },
+        schema_overrides={"edition": pl.Int16, "year": pl.Int16, "line": pl.Int32},
+    )
+    jumps = edition_jumps(frame)
+    assert jumps["country"].to_list() == ["Peru"] and jumps["ratio"].to_list() == [1000.0]

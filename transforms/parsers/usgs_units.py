@@ -6,12 +6,15 @@ notes ("Units are thousand metric tons, gross weight, ..."). Where the two disag
 them is wrong and a figure may be off by a factor of 1,000 (``mcs2023-chrom_world.csv``:
 header ``Prod_t_2021``, notes "thousand metric tons": South Africa's 18,600 is 18.6 Mt, not
 18,600 t). :func:`unit_statement_conflicts` lists every such disagreement; it does not decide
-which statement is right.
+which statement is right. :func:`edition_jumps` finds the other symptom of a unit slip: a
+figure that changes more than 50-fold from one edition to the next.
 """
 
 from __future__ import annotations
 
 import polars as pl
+
+from transforms.parsers.usgs import WORLD_SCHEMA  # noqa: F401  (named in the docstrings)
 
 # "Units are thousand metric tons", "Data in million metric tons", "Units are in kilograms".
 _STATED = (
@@ -39,7 +42,7 @@ CONFLICT_SCHEMA: dict[str, pl.DataType] = {
 def unit_statement_conflicts(frame: pl.DataFrame) -> pl.DataFrame:
     """Header units that disagree with the unit the notes state; columns :data:`CONFLICT_SCHEMA`.
 
-    ``frame`` is a parsed world table (:data:`transforms.parsers.usgs.WORLD_SCHEMA`). One row
+    ``frame`` is a parsed world table (:data:`WORLD_SCHEMA`). One row
     per file, column and pair of units, with the first line and the number of rows concerned.
     Only mass units are compared (carats and cubic metres have no ``unit_factor_t``).
     """
@@ -69,4 +72,63 @@ def unit_statement_conflicts(frame: pl.DataFrame) -> pl.DataFrame:
         .select(list(CONFLICT_SCHEMA))
         .cast(CONFLICT_SCHEMA)
         .sort("file", "column")
+    )
+
+
+#: Columns of :func:`edition_jumps`; ``_b`` is the next edition.
+JUMP_SCHEMA: dict[str, pl.DataType] = {
+    "commodity_code": pl.String(),
+    "measure": pl.String(),
+    "country": pl.String(),
+    "edition": pl.Int16(),
+    "year": pl.Int16(),
+    "tonnes": pl.Float64(),
+    "file": pl.String(),
+    "column": pl.String(),
+    "line": pl.Int32(),
+    "edition_b": pl.Int16(),
+    "year_b": pl.Int16(),
+    "tonnes_b": pl.Float64(),
+    "file_b": pl.String(),
+    "column_b": pl.String(),
+    "line_b": pl.Int32(),
+    "ratio": pl.Float64(),
+}
+
+
+def edition_jumps(frame: pl.DataFrame, factor: float = 50.0) -> pl.DataFrame:
+    """Figures that change more than ``factor``-fold from one MCS edition to the next.
+
+    ``frame``: parsed world tables of several editions (:data:`WORLD_SCHEMA`). Production and
+    capacity are compared for the same commodity, economy and year; reserves (one figure per
+    edition) edition to edition. Only economies with one figure of the measure per edition and
+    mass units are compared, in metric tons. A jump this large is almost always a unit slip
+    (thousand tons printed as tons), rarely a real revision; columns :data:`JUMP_SCHEMA`.
+    """
+    rows = frame.filter(
+        pl.col("value") > 0,
+        pl.col("unit_factor_t").is_not_null(),
+        pl.col("year").is_not_null() | (pl.col("measure") == "reserves"),
+    ).with_columns(
+        (pl.col("value") * pl.col("unit_factor_t")).alias("tonnes"),
+        pl.when(pl.col("measure") == "reserves")
+        .then(pl.lit(None, pl.Int16))
+        .otherwise(pl.col("year"))
+        .alias("_year_key"),
+    )
+    key = ["commodity_code", "measure", "country", "_year_key"]
+    single = rows.filter(pl.len().over([*key, "edition"]) == 1)
+    cols = ["edition", "year", "tonnes", "file", "column", "line"]
+    left = single.select(*key, *cols)
+    right = single.select(*key, *[pl.col(c).alias(f"{c}_b") for c in cols])
+    pairs = left.join(right, on=key, nulls_equal=True).filter(
+        pl.col("edition_b") == pl.col("edition") + 1
+    )
+    ratio = pl.col("tonnes_b") / pl.col("tonnes")
+    return (
+        pairs.with_columns(ratio.alias("ratio"))
+        .filter((pl.col("ratio") > factor) | (pl.col("ratio") < 1 / factor))
+        .select(list(JUMP_SCHEMA))
+        .cast(JUMP_SCHEMA)
+        .sort("commodity_code", "measure", "country", "edition", "year")
     )
