@@ -201,8 +201,9 @@ def parse_release(path: str | Path) -> pl.DataFrame:
     ``is_estimate`` is true where the notes say "Estimated." or the year is 2025, the year
     MCS 2026 prints as "e". Raises :class:`UpstreamFormatError` for a wrong header, a row of
     another width, an unknown Value text, a Year that is neither a year nor a period, or an
-    "Is critical mineral" cell other than Yes, No or blank (line 8533 holds "Yttrium" there:
-    a cell shifted by one; it is read as Yes, the chapter's answer, and kept in ``notes``).
+    "Is critical mineral" cell other than Yes, No, blank or the row's own commodity. Line 8533
+    (yttrium's world total) has "Yes" under Notes and "Yttrium" under Is critical mineral: the
+    answer sits one cell left of its column, so it is read as critical, with no notes.
     """
     path = Path(path)
     name = path.name
@@ -231,7 +232,7 @@ def parse_release(path: str | Path) -> pl.DataFrame:
                 raise UpstreamFormatError(
                     name, "expected Yes or No", line=line, column=RELEASE_HEADER[10], value=crit
                 )
-            # The notes cell holds the answer and the commodity name slid one cell right.
+            # The answer sits under Notes and the commodity name under the answer's column.
             critical, notes = notes == "Yes", ""
         estimated = notes.startswith("Estimated") or year == "2025"
         records.append(
