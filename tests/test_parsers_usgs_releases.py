@@ -109,6 +109,16 @@ def test_release_s_takes_the_phrase_of_the_notes(release: pl.DataFrame) -> None:
 
 
 @pytest.mark.upstream
+def test_release_en_dash_period_and_shifted_critical_cell(release: pl.DataFrame) -> None:
+    sources = release_import_sources(release)
+    assert sources["period"].unique().to_list() == ["2021-24"]
+    assert (release.filter(pl.col("year").is_null())["year_text"] == "2021\u201324").all()
+    yttrium = release.filter(pl.col("line") == 8533).row(0, named=True)
+    assert (yttrium["commodity_name"], yttrium["is_critical_mineral_2025"]) == ("Yttrium", True)
+    assert yttrium["notes"] is None and yttrium["value_flag"] == "range"
+
+
+@pytest.mark.upstream
 def test_release_lost_minus_sign_is_read_as_negative(
     release: pl.DataFrame, raw_lines: list[str]
 ) -> None:
