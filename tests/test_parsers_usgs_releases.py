@@ -15,7 +15,9 @@ from transforms.parsers.usgs_end_uses import parse_end_uses
 from transforms.parsers.usgs_mcs2025 import (
     COMMODITY_CODES,
     parse_salient_2025_dir,
+    parse_salient_files,
     parse_world_2025,
+    parse_world_files,
 )
 from transforms.parsers.usgs_release2026 import (
     RELEASE_HEADER,
@@ -340,6 +342,20 @@ def test_mcs2025_salient_dir_reads_all_with_earlier_codes(upstream_dir: Path) ->
     )
     assert price["unit"].unique().to_list() == ["dt"]
     assert price["column"].unique().to_list() == ["Alumina_Price_kt"]
+
+
+@pytest.mark.upstream
+def test_snapshot_entry_points_add_2025_and_leave_2023_2024_as_they_are(upstream_dir: Path) -> None:
+    mcs = upstream_dir / "usgs-mcs"
+    snapshot = REPO / "data" / "snapshot" / "usgs-mcs"
+    world = parse_world_files(sorted(mcs.glob("mcs202[345]/world/*_[wW]orld*.csv")))
+    salient = parse_salient_files(sorted(mcs.glob("mcs202[345]/salient/*salient.csv")))
+    assert set(world["edition"].unique()) == set(salient["edition"].unique()) == {2023, 2024, 2025}
+    key = ["file", "line", "column"]
+    before = pl.read_parquet(snapshot / "usgs_world.parquet").sort(key)
+    assert world.filter(pl.col("edition") < 2025).sort(key).equals(before)
+    before = pl.read_parquet(snapshot / "usgs_salient.parquet")
+    assert salient.filter(pl.col("edition") < 2025).equals(before)
 
 
 @pytest.mark.upstream

@@ -24,6 +24,7 @@ from pathlib import Path
 import polars as pl
 
 from transforms.errors import UpstreamFormatError
+from transforms.parsers import usgs
 from transforms.parsers._csv import check_exact_header, read_csv_file
 from transforms.parsers._text import (
     MAX_PLAUSIBLE_RESERVES_TONNES,
@@ -38,7 +39,6 @@ from transforms.parsers.usgs import (
     SALIENT_UNIT_MEANINGS,
     WORLD_SCHEMA,
     WORLD_UNITS,
-    parse_salient_file,
 )
 
 EDITION = 2025
@@ -323,7 +323,7 @@ def parse_salient_2025_file(path: str | Path) -> pl.DataFrame:
     first = read_csv_file(path, check_width=False).header[:3]
     if [h.strip() for h in first] == ["Source", "Commodity", "Year"]:
         return _parse_source_headed_salient(path, code)
-    return parse_salient_file(path).with_columns(commodity_code=pl.lit(code))
+    return usgs.parse_salient_file(path).with_columns(commodity_code=pl.lit(code))
 
 
 def parse_salient_2025_dir(directory: str | Path) -> pl.DataFrame:
@@ -332,3 +332,32 @@ def parse_salient_2025_dir(directory: str | Path) -> pl.DataFrame:
     if not files:
         raise UpstreamFormatError(str(directory), "holds no *_salient.csv files")
     return pl.concat([parse_salient_2025_file(p) for p in files], how="vertical")
+
+
+# --- one entry point per snapshot table ---------------------------------------------------
+
+_EDITION = re.compile(r"^mcs(\d{4})", re.IGNORECASE)
+_WORLD_DATA = re.compile(r"^MCS\d{4}_World_Data\.csv$", re.IGNORECASE)
+
+
+def parse_world_files(files: list[Path]) -> pl.DataFrame:
+    """The ``usgs_world`` snapshot table from files of any edition: the 2025 single file
+    (``MCS2025_World_Data.csv``) and the 2023/2024 per-commodity ``*_world.csv``."""
+    frames = [
+        parse_world_2025(f) if _WORLD_DATA.match(f.name) else usgs.parse_world_file(f)
+        for f in sorted(files, key=lambda p: (p.parent.name, p.name))
+    ]
+    return pl.concat(frames, how="vertical")
+
+
+def parse_salient_files(files: list[Path]) -> pl.DataFrame:
+    """The ``usgs_salient`` snapshot table from the salient folders of any edition, one folder
+    at a time (the 2024 folder's misfiled world tables are recognised per folder)."""
+    frames = []
+    for folder in sorted({f.parent for f in files}):
+        editions = {
+            m[1] for f in files if f.parent == folder for m in [_EDITION.match(f.name)] if m
+        }
+        parse = parse_salient_2025_dir if editions == {str(EDITION)} else usgs.parse_salient_dir
+        frames.append(parse(folder))
+    return pl.concat(frames, how="vertical")
