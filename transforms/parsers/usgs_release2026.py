@@ -35,6 +35,7 @@ from transforms.parsers.usgs import (
     MCS2026_IMPORT_SOURCES_COLUMNS,
     MCS2026_SALIENT_COLUMNS,
     MCS2026_WORLD_COLUMNS,
+    WORLD_SCHEMA,
 )
 
 RELEASE_HEADER = (
@@ -66,13 +67,12 @@ RELEASE_SCHEMA: dict[str, pl.DataType] = {
     "statistics_detail": pl.String(),
     "unit": pl.String(),
     "year_text": pl.String(),
-    # Null for the import-source period ("2021–24").
-    "year": pl.Int16(),
-    "is_estimate": pl.Boolean(),
-    "value_text": pl.String(),
-    "value": pl.Float64(),
-    "value_flag": pl.String(),
-    "notes": pl.String(),
+    # year (null for the import-source period "2021–24"), is_estimate, value_text, value,
+    # value_flag and notes mean what they mean in the 2023/2024 world tables.
+    **{
+        c: WORLD_SCHEMA[c]
+        for c in ("year", "is_estimate", "value_text", "value", "value_flag", "notes")
+    },
     "is_critical_mineral_2025": pl.Boolean(),
     "other_notes": pl.String(),
 }
