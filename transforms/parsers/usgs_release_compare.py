@@ -28,6 +28,10 @@ COMPARISON_SCHEMA: dict[str, pl.DataType] = {
     "official_line": pl.Int32(),
 }
 
+#: The notes of :func:`compare_transcription`, in the order its rows are sorted: disagreeing
+#: figures first, then figures that one side lacks (mostly a statistic named differently).
+NOTES = {"value differs": 0, "text differs": 1, "only in transcription": 2, "only in release": 3}
+
 #: Two figures are the same when they differ by less than this share of the larger.
 REL_TOLERANCE = 1e-9
 
@@ -154,7 +158,8 @@ def compare_transcription(
     are then in metric tons, not in the published unit). ``note`` says
     which: "value differs", "text differs" (one side a flag such as W, the other a number or
     another flag), "only in transcription", "only in release". Only minerals the transcription
-    covers are compared: the release has 89 chapters, the transcription 41.
+    covers are compared: the release has 89 chapters, the transcription 41. Rows are sorted
+    by :data:`NOTES`, then table, mineral, statistic, country and year.
     """
     builders = {"world": _world_long, "salient": _salient_long, "import_sources": _sources_long}
     left = _first_per_key(pl.concat([builders[k](v) for k, v in transcribed.items()]))
@@ -195,6 +200,6 @@ def compare_transcription(
             pl.col("line").alias("transcribed_line"),
             pl.col("line_o").alias("official_line"),
         )
-        .sort(_KEY, nulls_last=True)
+        .sort(pl.col("note").replace_strict(NOTES, return_dtype=pl.Int8), *_KEY, nulls_last=True)
         .cast(COMPARISON_SCHEMA)
     )
