@@ -53,12 +53,14 @@ def _mass_factor(unit: pl.Expr) -> pl.Expr:
 
 
 def _country(col: str) -> pl.Expr:
-    """World totals under one name (the release's notes, not its name, say "rounded")."""
-    name = pl.col(col).str.strip_chars()
+    """One name per economy on both sides: world totals (the release's notes, not its names,
+    say "rounded"), "other"/"others" for "Other countries", "Korea, Republic of" in the
+    release for the transcription's "Republic of Korea"."""
+    name = pl.col(col).str.strip_chars().str.replace(r"^(.+), Republic of$", "Republic of ${1}")
     return (
         pl.when(name.str.starts_with("World total"))
         .then(pl.lit("World total"))
-        .when(name.str.to_lowercase().is_in(["other", "other countries"]))
+        .when(name.str.to_lowercase().is_in(["other", "others", "other countries"]))
         .then(pl.lit("Other countries"))
         .otherwise(name)
     )
@@ -87,7 +89,11 @@ def _world_long(world: pl.DataFrame) -> pl.DataFrame:
                 pl.col("commodity").alias("mineral"),
                 pl.concat_str([name, suffix]).alias("statistic"),
                 _country("country").alias("country"),
-                pl.col("year").cast(pl.Int16),
+                # Reserves are one figure per edition, whatever year a row carries: the
+                # release dates chromium's ore reserves 2024 and its Cr2O3 reserves 2025.
+                (pl.lit(None) if measure == "reserves" else pl.col("year"))
+                .cast(pl.Int16)
+                .alias("year"),
                 (pl.col(value) * _mass_factor(pl.col(unit))).alias("value"),
                 text_expr.alias("text"),
                 pl.col("line").cast(pl.Int32),
