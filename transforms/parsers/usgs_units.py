@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import polars as pl
 
-from transforms.parsers.usgs import WORLD_SCHEMA  # noqa: F401  (named in the docstrings)
-
 # "Units are thousand metric tons", "Data in million metric tons", "Units are in kilograms".
 _STATED = (
     r"(?i)\b(?:units? (?:are|is)|data (?:are )?in)\s+(?:in\s+)?"
@@ -42,7 +40,7 @@ CONFLICT_SCHEMA: dict[str, pl.DataType] = {
 def unit_statement_conflicts(frame: pl.DataFrame) -> pl.DataFrame:
     """Header units that disagree with the unit the notes state; columns :data:`CONFLICT_SCHEMA`.
 
-    ``frame`` is a parsed world table (:data:`WORLD_SCHEMA`). One row
+    ``frame`` is a parsed world table (:data:`transforms.parsers.usgs.WORLD_SCHEMA`). One row
     per file, column and pair of units, with the first line and the number of rows concerned.
     Only mass units are compared (carats and cubic metres have no ``unit_factor_t``).
     """
@@ -99,7 +97,7 @@ JUMP_SCHEMA: dict[str, pl.DataType] = {
 def edition_jumps(frame: pl.DataFrame, factor: float = 50.0) -> pl.DataFrame:
     """Figures that change more than ``factor``-fold from one MCS edition to the next.
 
-    ``frame``: parsed world tables of several editions (:data:`WORLD_SCHEMA`). Production and
+    ``frame``: parsed world tables of several editions (:data:`transforms.parsers.usgs.WORLD_SCHEMA`). Production and
     capacity are compared for the same commodity, economy and year; reserves (one figure per
     edition) edition to edition. Only economies with one figure of the measure per edition and
     mass units are compared, in metric tons. A jump this large is almost always a unit slip
