@@ -97,7 +97,8 @@ JUMP_SCHEMA: dict[str, pl.DataType] = {
 def edition_jumps(frame: pl.DataFrame, factor: float = 50.0) -> pl.DataFrame:
     """Figures that change more than ``factor``-fold from one MCS edition to the next.
 
-    ``frame``: parsed world tables of several editions (:data:`transforms.parsers.usgs.WORLD_SCHEMA`). Production and
+    ``frame``: parsed world tables of several editions
+    (:data:`transforms.parsers.usgs.WORLD_SCHEMA`). Production and
     capacity are compared for the same commodity, economy and year; reserves (one figure per
     edition) edition to edition. Only economies with one figure of the measure per edition and
     mass units are compared, in metric tons. A jump this large is almost always a unit slip
