@@ -14,7 +14,15 @@ import polars as pl
 
 from transforms.metadata import TABLES, tables_in
 from transforms.metadata import validate as validate_mart
-from transforms.metadata.fields import BLOCS, FLOAT_TOLERANCE, HHI_MAX, HHI_WGI_MAX, SHARE_MAX, T
+from transforms.metadata.fields import (
+    BLOCS,
+    FLOAT_TOLERANCE,
+    HHI_MAX,
+    HHI_WGI_MAX,
+    SHARE_CHECK,
+    SHARE_MAX,
+    T,
+)
 
 __all__ = [
     "hhi_violations",
@@ -31,30 +39,11 @@ def known_with_importers(known: Mapping[str, frozenset[str]]) -> dict[str, froze
     return {**known, "importer": frozenset(known["economy"]) | frozenset(BLOCS)}
 
 
-# Share columns per mart, and the groups of shares that partition a whole.
+# Share columns per mart (every column the registry bounds to [0, 1]), and the groups of
+# shares that partition a whole.
 SHARE_COLUMNS: dict[str, tuple[str, ...]] = {
-    "concentration": (
-        "top1_share",
-        "top3_share",
-        "china_share",
-        "alliance_share",
-        "rest_share",
-        "unattributed_share",
-    ),
-    "dependence": (
-        "import_qty_coverage",
-        "china_share",
-        "china_share_t",
-        "alliance_share",
-        "top_supplier_share",
-    ),
-    "supply_risk": (
-        "hhi_production",
-        "weighted_instability",
-        "geopolrisk_score",
-        "import_reliance",
-        "eol_rir",
-    ),
+    table: tuple(c for c, f in TABLES[table].columns.items() if SHARE_CHECK[0] in f.checks)
+    for table in ("concentration", "dependence", "supply_risk")
 }
 SHARE_SUMS: dict[str, tuple[tuple[str, ...], ...]] = {
     # china + alliance + rest is the whole (= 1); the others are parts of it.
