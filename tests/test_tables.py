@@ -14,6 +14,7 @@ from transforms.metadata import (
     TABLES,
     column_title,
     column_unit,
+    dtypes,
     schema_from_meta,
     tables_in,
     validate,
@@ -50,8 +51,7 @@ def _production(**overrides) -> pl.DataFrame:
         "source_line": 3,
     }
     rows = [row | overrides] if overrides else [row]
-    schema = {name: f.dtype for name, f in TABLES["production"].columns.items()}
-    return pl.DataFrame(rows, schema=schema)
+    return pl.DataFrame(rows, schema=dtypes("production"))
 
 
 def test_a_valid_frame_passes():
@@ -158,3 +158,9 @@ def test_tonnage_columns_of_the_scenarios_come_from_units():
     for table, columns in invariants.TONNE_COLUMNS.items():
         assert columns and all(TABLES[table].columns[c].unit == T for c in columns)
         assert "net_imports_t" not in columns and "price_usd_per_t" not in columns
+
+
+def test_fixture_dtypes_follow_the_registry():
+    trade = dtypes("trade", ["year", "exporter_code", "value_usd"])
+    assert trade == {"year": pl.Int16, "exporter_code": pl.Utf8, "value_usd": pl.Float64}
+    assert list(dtypes("production")) == list(TABLES["production"].columns)

@@ -47,6 +47,7 @@ __all__ = [
     "column_description",
     "column_title",
     "column_unit",
+    "dtypes",
     "schema_for",
     "schema_from_meta",
     "tables_in",
@@ -72,6 +73,13 @@ def column_unit(table: str, column: str) -> str:
 
 def column_description(table: str, column: str) -> str:
     return TABLES[table].columns[column].description
+
+
+def dtypes(table: str, columns: list[str] | None = None) -> dict[str, pl.DataType]:
+    """Registry dtypes of a table's columns (all, or those named, in that order): the schema
+    of test fixtures and empty frames, so they cannot drift from the real table."""
+    declared = TABLES[table].columns
+    return {c: declared[c].dtype for c in (columns or declared)}
 
 
 def schema_for(table: str, known: Mapping[str, frozenset[str]]):
