@@ -4,6 +4,9 @@ matches the snapshot manifests; release labels come from the snapshot, not from 
 
 from __future__ import annotations
 
+import json
+from datetime import date
+
 import polars as pl
 import pytest
 
@@ -20,7 +23,8 @@ from transforms.metadata import (
     validate,
 )
 from transforms.metadata.fields import FIELDS, T
-from transforms.metadata.sources import release_labels, release_of
+from transforms.metadata.sources import release_expr, release_labels, release_of
+from transforms.site.datapackage import write_downloads
 from transforms.snapshot import TABLES as SNAPSHOT_SPECS
 from transforms.snapshot import read_manifests
 
@@ -164,3 +168,34 @@ def test_fixture_dtypes_follow_the_registry():
     trade = dtypes("trade", ["year", "exporter_code", "value_usd"])
     assert trade == {"year": pl.Int16, "exporter_code": pl.Utf8, "value_usd": pl.Float64}
     assert list(dtypes("production")) == list(TABLES["production"].columns)
+
+
+def test_titles_and_units_for_the_site():
+    assert column_unit("trade", "value_usd") == "USD" and column_unit("concentration", "hhi") == "index 0-10,000"
+    assert column_unit("scenario_stockpile", "price_usd_per_t") == "USD/t"
+    assert column_title("trade", "value_usd") == "Value usd"
+    assert column_unit("a_new_mart", "x") is None and column_title("a_new_mart", "x_t") == "X t"
+
+
+def test_the_trade_edition_is_the_release_of_each_row_file():
+    files = pl.DataFrame({"file": ["BACI_HS92_V202401b_critical_subset.csv.gz", "BACI_HS92_V202501.zip/BACI_HS92_Y2024_V202501.csv"]})
+    assert files.select(release_expr("baci-hs92", "file"))["file"].to_list() == ["V202401b", "V202501"]
+
+
+def test_the_data_package_takes_sources_licences_and_releases_from_manifests(tmp_path):
+    manifests = {
+        "baci-hs92": {
+            "source": "baci-hs92",
+            "title": "BACI",
+            "licence": "Etalab Open Licence 2.0",
+            "files": [{"name": "baci-hs92/BACI_HS92_V209912_subset.csv.gz"}],
+        }
+    }
+    trade = pl.DataFrame(schema=dtypes("trade"))
+    write_downloads({"trade": trade}, {}, tmp_path, manifests, date(2026, 1, 1))
+    package = json.loads((tmp_path / "datapackage.json").read_text())
+    (res,) = package["resources"]
+    assert res["sources"] == [{"title": "BACI", "version": "V209912"}]
+    assert res["licenses"][0]["name"] == "etalab-2.0" and package["sources"] == res["sources"]
+    fields = {f["name"]: f for f in res["schema"]["fields"]}
+    assert fields["value_usd"]["unit"] == "USD" and fields["edition"]["description"].startswith("BACI version")

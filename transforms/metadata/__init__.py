@@ -61,18 +61,27 @@ def tables_in(*layers: str) -> dict[str, Table]:
     return {n: t for n, t in TABLES.items() if t.layer in layers}
 
 
+def _field(table: str, column: str) -> Field | None:
+    meta = TABLES.get(table)
+    return meta.columns.get(column) if meta else None
+
+
 def column_title(table: str, column: str) -> str:
-    """A column's human title: the field's own, else its name in words."""
-    field = TABLES[table].columns[column]
-    return field.title or column.replace("_", " ").capitalize()
+    """A column's human title: the field's own, else its name in words (also for a table or
+    column the registry does not declare yet, e.g. a new mart's generic section)."""
+    field = _field(table, column)
+    return (field.title if field else None) or column.replace("_", " ").capitalize()
 
 
-def column_unit(table: str, column: str) -> str:
-    return TABLES[table].columns[column].unit
+def column_unit(table: str, column: str) -> str | None:
+    """A column's unit (t, USD, USD/t, %, share 0-1, index, year, text, ...); None if undeclared."""
+    field = _field(table, column)
+    return field.unit if field else None
 
 
-def column_description(table: str, column: str) -> str:
-    return TABLES[table].columns[column].description
+def column_description(table: str, column: str) -> str | None:
+    field = _field(table, column)
+    return field.description if field else None
 
 
 def dtypes(table: str, columns: list[str] | None = None) -> dict[str, pl.DataType]:
