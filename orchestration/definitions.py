@@ -20,6 +20,7 @@ from orchestration.assets.snapshot import snapshot_assets
 from orchestration.automation import jobs as automation_jobs
 from orchestration.automation import schedules, sensors
 from orchestration.io import PolarsParquetIOManager
+from orchestration.metadata import with_registry_metadata
 from orchestration.progress import progress_logger
 from orchestration.resources import DEFAULT_WAREHOUSE_DIR, SnapshotSource
 from orchestration.scenario_settings import ScenarioSettings
@@ -40,9 +41,11 @@ build_job = dg.define_asset_job(
 )
 
 defs = dg.Definitions(
-    # Code references let the UI open each asset's source file.
+    # Code references let the UI open each asset's source file; the registry adds column schemas.
     assets=dg.with_source_code_references(
-        [*snapshot_assets, *clean_assets, *reconcile_assets, *marts_metrics_assets, *marts_scenario_assets, *site_assets]
+        with_registry_metadata(
+            [*snapshot_assets, *clean_assets, *reconcile_assets, *marts_metrics_assets, *marts_scenario_assets, *site_assets]
+        )
     ),
     asset_checks=[*clean_checks, *reconcile_checks, *marts_metrics_checks, *marts_scenario_checks, *site_checks],
     jobs=[build_job, *automation_jobs],

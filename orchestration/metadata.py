@@ -1,13 +1,72 @@
-"""Metadata that makes an asset useful in the Dagster UI: row count, column schema, preview."""
+"""Metadata that makes an asset useful in the Dagster UI, derived from the table registry.
+
+At definition time every table asset gets its registry column schema (type, unit, description,
+nullability, constraints) under Dagster's reserved ``dagster/column_schema`` key, so the UI
+shows the schema before anything ran; each materialisation adds row count, the schema of what
+was actually written and a preview.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 import dagster as dg
 import polars as pl
 
+from transforms.metadata import TABLES, Table
 from transforms.render import frame_to_markdown
 
 PREVIEW_ROWS = 10
+# Asset key prefix -> the registry layers its tables belong to.
+PREFIX_LAYERS = {"snapshot": ("snapshot",), "clean": ("clean", "quality"), "marts": ("marts",)}
+
+
+def _constraint(kind: str, arg: object) -> str:
+    if isinstance(arg, tuple | list) and kind != "between":
+        arg = ", ".join(map(str, arg))
+    return f"{kind} {arg}"
+
+
+def registry_schema(meta: Table) -> dg.TableSchema:
+    """The registry's column schema of a table, units and constraints included."""
+    return dg.TableSchema(
+        columns=[
+            dg.TableColumn(
+                name=name,
+                type=str(f.dtype),
+                description=f"{f.description} Unit: {f.unit}.",
+                constraints=dg.TableColumnConstraints(
+                    nullable=f.nullable,
+                    unique=meta.primary_key == (name,),
+                    other=[_constraint(k, a) for k, a in f.checks],
+                ),
+                tags={"unit": f.unit},
+            )
+            for name, f in meta.columns.items()
+        ],
+        constraints=dg.TableConstraints(other=[f"unique ({', '.join(meta.primary_key)})"]) if meta.primary_key else None,
+    )
+
+
+def registry_table(key: dg.AssetKey) -> Table | None:
+    """The registry table an asset key names (``<layer prefix>/<table>``), if any."""
+    if len(key.path) != 2 or key.path[0] not in PREFIX_LAYERS:
+        return None
+    meta = TABLES.get(key.path[1])
+    return meta if meta and meta.layer in PREFIX_LAYERS[key.path[0]] else None
+
+
+def with_registry_metadata(assets: Iterable) -> list:
+    """Every table asset with its registry column schema and primary key as definition metadata."""
+
+    def attach(spec: dg.AssetSpec) -> dg.AssetSpec:
+        meta = registry_table(spec.key)
+        if meta is None:
+            return spec
+        extra = {"dagster/column_schema": registry_schema(meta), "primary_key": ", ".join(meta.primary_key)}
+        return spec.merge_attributes(metadata=extra)
+
+    return list(dg.map_asset_specs(attach, list(assets)))
 
 
 def table_schema(df: pl.DataFrame, descriptions: dict[str, str] | None = None) -> dg.TableSchema:

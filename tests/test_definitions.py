@@ -1,7 +1,9 @@
-"""The Dagster Definitions load, and their asset and check keys match the committed snapshot.
+"""The Dagster Definitions load, their asset and check keys match the committed snapshot, and
+every table asset carries its registry description, column schema and blocking schema check.
 
 A change to the asset graph is a deliberate act: regenerate the snapshot with
-``UPDATE_SNAPSHOTS=1 uv run pytest tests/test_definitions.py`` and review the diff.
+``BRIEFING_UPDATE_SNAPSHOTS=1 uv run pytest tests/test_definitions.py`` and review the diff.
+A missing snapshot file fails the test; it is never written silently.
 """
 
 from __future__ import annotations
@@ -12,8 +14,11 @@ from pathlib import Path
 import dagster as dg
 
 from orchestration.definitions import defs
+from orchestration.metadata import PREFIX_LAYERS, registry_table
+from transforms.metadata import TABLES, tables_in
 
 SNAPSHOT = Path(__file__).parent / "snapshots" / "definitions_keys.txt"
+UPDATE_ENV = "BRIEFING_UPDATE_SNAPSHOTS"
 
 
 def _keys() -> str:
@@ -30,29 +35,42 @@ def test_definitions_load_and_validate():
 
 def test_asset_and_check_keys_match_the_snapshot():
     current = _keys()
-    if os.environ.get("UPDATE_SNAPSHOTS") == "1" or not SNAPSHOT.exists():
+    if os.environ.get(UPDATE_ENV) == "1":
         SNAPSHOT.write_text(current, encoding="utf-8")
-    assert current == SNAPSHOT.read_text(encoding="utf-8")
+    assert SNAPSHOT.exists(), f"{SNAPSHOT} is missing: write it with {UPDATE_ENV}=1 and review it"
+    assert current == SNAPSHOT.read_text(encoding="utf-8"), f"asset graph changed: rerun with {UPDATE_ENV}=1 and review the diff"
 
 
-def test_every_asset_has_a_description_group_and_kind():
+def test_every_asset_has_a_plain_description_group_and_kind():
     graph = defs.resolve_asset_graph()
     for key in graph.get_all_asset_keys():
         node = graph.get(key)
         assert node.description and len(node.description) > 20, key
+        assert "**" not in node.description.splitlines()[0], key
         assert node.group_name in {"snapshot", "clean", "marts", "site"}, key
         assert node.kinds, key
 
 
-def test_every_clean_table_has_a_blocking_schema_check():
+def test_every_table_asset_is_in_the_registry_with_its_column_schema():
     graph = defs.resolve_asset_graph()
-    checks = {(k.asset_key.to_user_string(), k.name) for k in graph.asset_check_keys}
-    for table in ("production", "reserves", "production_wmd", "trade", "us_salient", "governance"):
-        assert (f"clean/{table}", "schema") in checks
+    table_keys = [k for k in graph.get_all_asset_keys() if k.path[0] in PREFIX_LAYERS]
+    assert {k.path[1] for k in table_keys} == set(tables_in("snapshot", "clean", "quality", "marts"))
+    for key in table_keys:
+        meta = registry_table(key)
+        node = graph.get(key)
+        assert meta is not None and node.description.startswith(meta.asset_description()), key
+        schema = node.metadata["dagster/column_schema"]
+        assert [c.name for c in schema.columns] == list(meta.columns), key
+        assert all(c.tags.get("unit") for c in schema.columns), key
+
+
+def test_every_table_has_a_blocking_schema_check():
     blocking = {
-        (c.asset_key.to_user_string(), c.name)
+        (c.asset_key.to_user_string(), c.name): c.blocking
         for checks_def in defs.asset_checks or []
         for c in checks_def.check_specs
-        if c.blocking
     }
-    assert ("clean/production", "schema") in blocking
+    prefix = {"clean": "clean", "quality": "clean", "marts": "marts"}
+    for name, meta in tables_in("clean", "quality", "marts").items():
+        assert blocking.get((f"{prefix[meta.layer]}/{name}", "schema")) is True, name
+    assert set(TABLES) >= {"production", "trade", "country_name_coverage", "scenario_export_ban"}

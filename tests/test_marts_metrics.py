@@ -16,14 +16,14 @@ from tests._clean_tables import clean_table
 from transforms.marts import concentration as conc
 from transforms.marts import dependence as dep
 from transforms.marts import supply_risk as sr
-from transforms.marts.metrics_tables import (
-    METRICS_TABLES,
+from transforms.marts.invariants import (
     hhi_violations,
     known_with_importers,
     share_violations,
     validate_mart,
 )
-from transforms.tables import schema_from_meta
+from transforms.metadata import TABLES as METRICS_TABLES
+from transforms.metadata import schema_from_meta
 
 CHINA = ["CHN"]
 ALLIANCE = ["AUS", "DEU", "FRA", "JPN", "KOR", "USA"]

@@ -15,7 +15,7 @@ import polars as pl
 import pytest
 import yaml
 
-from transforms.marts import events, policy, scenario_tables, scenarios
+from transforms.marts import events, invariants, policy, scenarios
 from transforms.reference import ReferenceDataError
 
 ALLIANCE = ["DEU", "FRA", "JPN"]
@@ -233,14 +233,14 @@ def test_export_ban_stage_without_production(ban: pl.DataFrame) -> None:
 
 
 def test_export_ban_validates_and_has_no_negative_tonnes(ban: pl.DataFrame) -> None:
-    report = scenario_tables.validate_mart("scenario_export_ban", ban, KNOWN)
+    report = invariants.validate_mart("scenario_export_ban", ban, KNOWN)
     assert report.passed, report.counts()
-    assert scenario_tables.negative_tonnes("scenario_export_ban", ban).height == 0
+    assert invariants.negative_tonnes("scenario_export_ban", ban).height == 0
 
 
 def test_negative_tonnes_are_caught() -> None:
     bad = pl.DataFrame({"stock_t": [1.0, -0.5, None], "imports_from_china_t": [1.0, 1.0, 1.0]})
-    assert scenario_tables.negative_tonnes("scenario_stockpile", bad).height == 1
+    assert invariants.negative_tonnes("scenario_stockpile", bad).height == 1
 
 
 # --- prices and stockpile ---------------------------------------------------------------------
@@ -280,7 +280,7 @@ def test_stockpile_days_and_benchmarks() -> None:
     # Rare earths have no price series in this test: tonnes yes, cost no.
     re = _row(df, importer="DEU", mineral="rare-earths", days=100)
     assert re["stock_t"] == pytest.approx(10 * 100 / 365) and re["cost_usd"] is None
-    assert scenario_tables.validate_mart("scenario_stockpile", df, KNOWN).passed
+    assert invariants.validate_mart("scenario_stockpile", df, KNOWN).passed
 
 
 def test_reserve_budget_split_and_days() -> None:
@@ -306,7 +306,7 @@ def test_reserve_budget_split_and_days() -> None:
     assert graphite["share_of_world_production"] == pytest.approx(250_000 / 1200 / 2000)
     gallium = _row(df, mineral="gallium")
     assert gallium["tonnes"] is None and "no USGS price series" in gallium["note"]
-    assert scenario_tables.validate_mart(
+    assert invariants.validate_mart(
         "scenario_reserve_budget", df, KNOWN | {"economy": frozenset({"AUS"})}
     ).passed
 
@@ -348,7 +348,7 @@ def test_price_floor_back_test() -> None:
     # Fixed 100 t: 2022 gap 100 -> 10,000; 2023 price above the floor -> 0.
     assert _row(df, floor_id="gr-fixed", year=2022)["cost_usd"] == 10_000.0
     assert _row(df, floor_id="gr-fixed", year=2023)["cost_usd"] == 0.0
-    assert scenario_tables.validate_mart("scenario_price_floor", df, KNOWN).passed
+    assert invariants.validate_mart("scenario_price_floor", df, KNOWN).passed
 
 
 def test_floors_reject_bad_input() -> None:
@@ -463,7 +463,7 @@ def test_export_control_events_as_published() -> None:
     assert "tungsten" in by_number[(2025, 10)]["minerals"]
     assert by_number[(2025, 18)]["hs92"] == "280530, 284690"
     assert by_number[(2025, 57)]["date_effective"] is None
-    assert scenario_tables.validate_mart("export_control_events", ev, {}).passed
+    assert invariants.validate_mart("export_control_events", ev, {}).passed
 
 
 @pytest.fixture
@@ -615,7 +615,7 @@ def test_real_export_ban(clean_tables: dict[str, pl.DataFrame]) -> None:
     # has no flows after 2016, gallium and five others have no code in the subset).
     latest = clean_tables["trade"].filter(pl.col("year") == pl.col("year").max())
     assert set(df["mineral"]) == set(latest["mineral"]) and df["mineral"].n_unique() >= 29
-    assert scenario_tables.validate_mart("scenario_export_ban", df, mart_known_sets()).passed
+    assert invariants.validate_mart("scenario_export_ban", df, mart_known_sets()).passed
     graphite = _row(df, importer="ALLIANCE", mineral="graphite", stage="mine")
     # China supplies roughly half of the alliance's natural-graphite imports (BACI 2024).
     assert 0.3 < graphite["lost_share_of_imports"] < 0.7

@@ -393,9 +393,7 @@ def test_datapackage_describes_every_table(tmp_path):
             }
         )
     }
-    out = datapackage.write_downloads(
-        clean, marts_, tmp_path, manifests, date(2026, 1, 1), mart_meta={}
-    )
+    out = datapackage.write_downloads(clean, marts_, tmp_path, manifests, date(2026, 1, 1))
     assert {d["name"] for d in out} == {"production", "concentration"}
     package = json.loads((tmp_path / "datapackage.json").read_text())
     res = {r["name"]: r for r in package["resources"]}
@@ -403,14 +401,19 @@ def test_datapackage_describes_every_table(tmp_path):
     fields = {f["name"]: f for f in res["production"]["schema"]["fields"]}
     assert (
         fields["production_t"]["type"] == "number"
-        and fields["production_t"]["unit"] == "t (metric tons)"
+        and fields["production_t"]["unit"] == "t"
     )
     assert fields["year"]["type"] == "integer"
     assert res["production"]["licenses"][0]["name"] == "other-pd"
     assert res["concentration"]["sources"][0]["title"] == "MCS"
     assert {
         f["name"]: f["unit"] for f in res["concentration"]["schema"]["fields"] if "unit" in f
-    } == {"china_share": "fraction (0-1)", "hhi": "index (0-10,000)"}
+    } == {
+        "mineral": "code",
+        "china_share": "share 0-1",
+        "hhi": "index 0-10,000",
+        "source": "text",
+    }
     assert (
         (tmp_path / "concentration.csv")
         .read_text()

@@ -1,11 +1,32 @@
-"""Each clean table's pandera schema rejects a bad frame, naming the column, check and row origin."""
+"""The table registry (transforms.metadata): pandera schemas reject bad frames, naming column,
+check and row origin; every published column has a description and a unit; the registry
+matches the snapshot manifests; release labels come from the snapshot, not from code."""
 
 from __future__ import annotations
+
+import json
+from datetime import date
 
 import polars as pl
 import pytest
 
-from transforms.tables import TABLES, validate
+from transforms.marts import invariants
+from transforms.metadata import (
+    CLEAN_TABLES,
+    PUBLISHED_LAYERS,
+    TABLES,
+    column_title,
+    column_unit,
+    dtypes,
+    schema_from_meta,
+    tables_in,
+    validate,
+)
+from transforms.metadata.fields import FIELDS, T
+from transforms.metadata.sources import release_expr, release_labels, release_of
+from transforms.site.datapackage import write_downloads
+from transforms.snapshot import TABLES as SNAPSHOT_SPECS
+from transforms.snapshot import read_manifests
 
 KNOWN = {
     "mineral": frozenset({"gallium", "antimony"}),
@@ -34,8 +55,7 @@ def _production(**overrides) -> pl.DataFrame:
         "source_line": 3,
     }
     rows = [row | overrides] if overrides else [row]
-    schema = {name: col.dtype for name, col in TABLES["production"].columns.items()}
-    return pl.DataFrame(rows, schema=schema)
+    return pl.DataFrame(rows, schema=dtypes("production"))
 
 
 def test_a_valid_frame_passes():
@@ -82,19 +102,100 @@ def test_a_null_in_a_required_column_fails():
     assert not report.passed and report.failure_cases["check"][0] == "not_nullable"
 
 
-def test_every_table_description_names_its_key():
+def test_every_asset_description_starts_with_a_plain_title_and_names_its_key():
     for meta in TABLES.values():
-        assert set(meta.primary_key) <= set(meta.columns), meta.name
+        first = meta.asset_description().splitlines()[0]
+        assert first == f"{meta.title}." and "**" not in first, meta.name
         assert ", ".join(meta.primary_key) in meta.asset_description()
 
 
-def test_every_check_kind_used_by_any_table_metadata_builds():
-    # Marts declare their own TableMeta; the one schema builder must know all their check kinds.
-    from transforms.marts.metrics_tables import METRICS_TABLES
-    from transforms.marts.scenario_tables import MART_TABLES
-    from transforms.tables import schema_from_meta
-
+def test_every_table_of_every_layer_builds_a_schema():
     known = {k: frozenset() for k in ("mineral", "economy", "country_or_aggregate", "importer")}
-    for meta in [*TABLES.values(), *METRICS_TABLES.values(), *MART_TABLES.values()]:
-        needed = {arg for col in meta.columns.values() for kind, arg in col.checks if kind == "known"}
-        assert schema_from_meta(meta, known | {k: frozenset() for k in needed}).name == meta.name
+    for meta in TABLES.values():
+        schema = schema_from_meta(meta, known)
+        assert schema.name == meta.name and list(schema.columns) == list(meta.columns)
+
+
+def test_every_column_of_every_published_table_has_a_description_and_a_unit():
+    published = tables_in(*PUBLISHED_LAYERS)
+    assert set(CLEAN_TABLES) <= set(published) and "concentration" in published
+    for name, meta in published.items():
+        assert meta.sources or meta.layer == "reference", f"{name} names no source"
+        for column, f in meta.columns.items():
+            assert len(f.description) > 5, (name, column)
+            assert f.unit, (name, column)
+            assert column_unit(name, column) == f.unit and column_title(name, column)
+
+
+def test_every_table_names_only_sources_the_snapshot_has():
+    sources = set(read_manifests())
+    for meta in TABLES.values():
+        assert set(meta.sources) <= sources, (meta.name, set(meta.sources) - sources)
+
+
+def test_every_field_is_used_by_some_table():
+    used = {key for meta in TABLES.values() for key in meta.field_keys}
+    assert set(FIELDS) - used == set()
+
+
+def test_snapshot_tables_match_their_manifests():
+    manifests = read_manifests()
+    for spec in SNAPSHOT_SPECS:
+        meta = TABLES[spec.name]
+        assert meta.layer == "snapshot" and meta.sources == (spec.source,)
+        recorded = {t["name"]: t for t in manifests.get(spec.source, {}).get("tables", [])}.get(spec.name)
+        if recorded is None:
+            continue  # an optional table the snapshot does not hold
+        assert {c: str(f.dtype) for c, f in meta.columns.items()} == recorded["columns"], spec.name
+
+
+def test_release_labels_are_read_from_the_snapshot_files():
+    labels = release_labels(read_manifests())
+    names = [f["name"] for f in read_manifests()["baci-hs92"]["files"]]
+    assert labels["baci-hs92"] == release_of("baci-hs92", names) and labels["baci-hs92"].startswith("V")
+    # A refresh to a new BACI release relabels the data without a code change.
+    assert release_of("baci-hs92", ["baci-hs92/BACI_HS92_Y2024_V202501.csv"]) == "V202501"
+    assert release_of("wgi", ["wgi/wgi_political_stability_estimate.csv"]) is None
+
+
+def test_tonnage_columns_of_the_scenarios_come_from_units():
+    for table, columns in invariants.TONNE_COLUMNS.items():
+        assert columns and all(TABLES[table].columns[c].unit == T for c in columns)
+        assert "net_imports_t" not in columns and "price_usd_per_t" not in columns
+
+
+def test_fixture_dtypes_follow_the_registry():
+    trade = dtypes("trade", ["year", "exporter_code", "value_usd"])
+    assert trade == {"year": pl.Int16, "exporter_code": pl.Utf8, "value_usd": pl.Float64}
+    assert list(dtypes("production")) == list(TABLES["production"].columns)
+
+
+def test_titles_and_units_for_the_site():
+    assert column_unit("trade", "value_usd") == "USD" and column_unit("concentration", "hhi") == "index 0-10,000"
+    assert column_unit("scenario_stockpile", "price_usd_per_t") == "USD/t"
+    assert column_title("trade", "value_usd") == "Value usd"
+    assert column_unit("a_new_mart", "x") is None and column_title("a_new_mart", "x_t") == "X t"
+
+
+def test_the_trade_edition_is_the_release_of_each_row_file():
+    files = pl.DataFrame({"file": ["BACI_HS92_V202401b_critical_subset.csv.gz", "BACI_HS92_V202501.zip/BACI_HS92_Y2024_V202501.csv"]})
+    assert files.select(release_expr("baci-hs92", "file"))["file"].to_list() == ["V202401b", "V202501"]
+
+
+def test_the_data_package_takes_sources_licences_and_releases_from_manifests(tmp_path):
+    manifests = {
+        "baci-hs92": {
+            "source": "baci-hs92",
+            "title": "BACI",
+            "licence": "Etalab Open Licence 2.0",
+            "files": [{"name": "baci-hs92/BACI_HS92_V209912_subset.csv.gz"}],
+        }
+    }
+    trade = pl.DataFrame(schema=dtypes("trade"))
+    write_downloads({"trade": trade}, {}, tmp_path, manifests, date(2026, 1, 1))
+    package = json.loads((tmp_path / "datapackage.json").read_text())
+    (res,) = package["resources"]
+    assert res["sources"] == [{"title": "BACI", "version": "V209912"}]
+    assert res["licenses"][0]["name"] == "etalab-2.0" and package["sources"] == res["sources"]
+    fields = {f["name"]: f for f in res["schema"]["fields"]}
+    assert fields["value_usd"]["unit"] == "USD" and fields["edition"]["description"].startswith("BACI version")

@@ -1,7 +1,7 @@
 """Clean layer: snapshot tables typed, harmonised to the registry and ISO3, in metric tons and USD.
 
 Each ``clean_*`` function takes snapshot frames and reference frames and returns one clean
-table whose columns are described in :mod:`transforms.tables`. Rules applied here:
+table whose columns are described in the registry (:mod:`transforms.metadata`). Rules applied here:
 
 * only minerals in the registry are kept, mapped from each source's own commodity names;
 * country names and codes become ISO3 (or a typed aggregate code) through the harmonisation
@@ -16,13 +16,13 @@ import polars as pl
 
 from transforms import reference
 from transforms.corrections import apply_row_corrections
+from transforms.metadata.sources import release_expr
 from transforms.parsers.wmd import WMD_UNIT_TONNES
 
 USGS_SOURCE = "USGS MCS"
 WMD_SOURCE = "World Mining Data"
 BACI_SOURCE = "CEPII BACI"
 WGI_SOURCE = "World Bank WGI"
-BACI_EDITION = "V202401b"
 # Thousand USD in BACI's v column.
 BACI_VALUE_FACTOR_USD = 1000.0
 HS_STAGE_TO_STAGE = {"ore": "mine", "refined": "refinery"}
@@ -358,7 +358,7 @@ def clean_trade(baci: pl.DataFrame, baci_countries: pl.DataFrame) -> pl.DataFram
             pl.col("quantity_t"),
             pl.lit("gross_weight").alias("unit_basis"),
             pl.lit(BACI_SOURCE).alias("source"),
-            pl.lit(BACI_EDITION).alias("edition"),
+            release_expr("baci-hs92", "file").alias("edition"),
         )
     )
     return _order("trade", out)
@@ -495,7 +495,7 @@ def clean_governance(wgi: pl.DataFrame) -> pl.DataFrame:
 
 def _order(table: str, df: pl.DataFrame) -> pl.DataFrame:
     """Columns in the order of the table metadata, rows sorted by the primary key."""
-    from transforms.tables import TABLES
+    from transforms.metadata import TABLES
 
     meta = TABLES[table]
     return df.select(list(meta.columns)).sort(list(meta.primary_key), nulls_last=True)

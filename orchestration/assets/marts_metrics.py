@@ -3,7 +3,7 @@
 Every asset calls one ``transforms.marts`` function on clean tables, with the alliance, China
 and EU27 member lists from the ``settings`` resource (orchestration/settings.py), so a run can
 change who counts as an ally without touching code. Descriptions, column schemas and pandera
-schemas come from ``transforms.marts.metrics_tables``. Blocking checks: the pandera schema of
+schemas come from the table registry (``transforms.metadata``). Blocking checks: the pandera schema of
 each mart, shares within [0, 1] and summing to at most 1 (+ rounding), HHI within bounds, and
 the dependence mart's trade totals reconciled with the clean trade table.
 """
@@ -18,12 +18,8 @@ from transforms import reference
 from transforms.marts import concentration as concentration_mart
 from transforms.marts import dependence as dependence_mart
 from transforms.marts import supply_risk as supply_risk_mart
-from transforms.marts.metrics_tables import (
-    METRICS_TABLES,
-    hhi_violations,
-    known_with_importers,
-    share_violations,
-)
+from transforms.marts.invariants import hhi_violations, known_with_importers, share_violations
+from transforms.metadata import TABLES as METRICS_TABLES
 
 GROUP = "marts"
 MARTS = ("concentration", "dependence", "supply_risk")

@@ -1,7 +1,7 @@
 """Marts of the policy scenarios and of China's export controls, each with blocking checks.
 
 Every asset calls one pure function of ``transforms.marts`` (scenarios, events, policy); its
-description and column schema come from ``transforms.marts.scenario_tables``. Checks: the
+description and column schema come from the table registry (``transforms.metadata``). Checks: the
 pandera schema of each mart (types, ranges, shares in [0, 1], known minerals and importers,
 unique key) and, for the scenarios, that no tonnage comes out negative. Who the allies are
 comes from the ``settings`` resource, the scenario parameters from ``scenario_settings``.
@@ -15,7 +15,8 @@ from orchestration.metadata import frame_metadata
 from orchestration.scenario_settings import ScenarioSettings
 from orchestration.settings import BriefingSettings
 from transforms.marts import events, policy, scenarios
-from transforms.marts.scenario_tables import MART_TABLES, negative_tonnes
+from transforms.marts.invariants import negative_tonnes
+from transforms.metadata import TABLES as MART_TABLES
 from transforms.render import frame_to_markdown
 
 GROUP = "marts"

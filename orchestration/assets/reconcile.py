@@ -6,15 +6,20 @@
   edition; fails beyond the named tolerance unless the corrections file accepts the row.
 * ``usgs_wmd_comparison`` — USGS vs World Mining Data for the same mineral, stage, economy and
   year; disagreements beyond the named tolerance are a warning with the table attached.
+
+Descriptions and column schemas come from the registry (``transforms.metadata``), and each
+table gets the same blocking pandera schema check as the clean tables, looped over the
+registry's data-quality tables.
 """
 
 
 import dagster as dg
 import polars as pl
 
-from orchestration.assets.clean import GROUP, failure_metadata, snap
+from orchestration.assets.clean import GROUP, failure_metadata, known_sets, schema_check, snap
 from orchestration.metadata import frame_metadata
 from transforms import clean, reconcile
+from transforms.metadata import QUALITY_TABLES, TABLES
 from transforms.render import frame_to_markdown
 
 NAME_COLUMNS = {
@@ -31,15 +36,15 @@ NAME_COLUMNS = {
     key_prefix=[GROUP],
     group_name=GROUP,
     ins={name: snap(name) for name in sorted(set(NAME_COLUMNS.values()))},
+    description=TABLES["country_name_coverage"].asset_description(),
     kinds={"polars"},
     tags={"layer": "clean", "purpose": "data-quality"},
 )
 def country_name_coverage(**frames: pl.DataFrame) -> dg.Output[pl.DataFrame]:
-    """Every country name or code that appears in any source, with the ISO3 or aggregate code it
-    maps to through data/reference/country_names.csv (null code = unmapped)."""
     df = reconcile.name_coverage({key: frames[table] for key, table in NAME_COLUMNS.items()})
     unmapped = df.filter(pl.col("code").is_null()).height
-    return dg.Output(df, metadata={**frame_metadata(df), "unmapped": dg.MetadataValue.int(unmapped)})
+    meta = frame_metadata(df, TABLES["country_name_coverage"].column_descriptions)
+    return dg.Output(df, metadata={**meta, "unmapped": dg.MetadataValue.int(unmapped)})
 
 
 @dg.asset_check(asset=country_name_coverage, blocking=True, description="Every country name in the sources maps to an ISO3 or aggregate code.")
@@ -56,16 +61,15 @@ def all_names_mapped(country_name_coverage: pl.DataFrame) -> dg.AssetCheckResult
     key_prefix=[GROUP],
     group_name=GROUP,
     ins={"world": snap("usgs_world"), "world2026": snap("usgs2026_world")},
+    description=TABLES["world_total_reconciliation"].asset_description(),
     kinds={"polars"},
     tags={"layer": "clean", "purpose": "data-quality"},
 )
 def world_total_reconciliation(world: pl.DataFrame, world2026: pl.DataFrame) -> dg.Output[pl.DataFrame]:
-    """USGS production: sum of economies and 'other countries' against the published world total,
-    per mineral, stage, year and edition. Tolerance: WORLD_TOTAL_REL_TOLERANCE in
-    transforms/reconcile.py; accepted exceptions in data/reference/corrections.yaml."""
     candidates = clean.production_candidates(world, None if world2026.width == 0 else world2026)
     df = reconcile.world_total_reconciliation(candidates)
-    return dg.Output(df, metadata={**frame_metadata(df), "tolerance": reconcile.WORLD_TOTAL_REL_TOLERANCE})
+    meta = frame_metadata(df, TABLES["world_total_reconciliation"].column_descriptions)
+    return dg.Output(df, metadata={**meta, "tolerance": reconcile.WORLD_TOTAL_REL_TOLERANCE})
 
 
 @dg.asset_check(asset=world_total_reconciliation, description="Country sums within the tolerance of the published world total, or accepted in the corrections file.")
@@ -87,14 +91,14 @@ def world_totals_agree(world_total_reconciliation: pl.DataFrame) -> dg.AssetChec
     key_prefix=[GROUP],
     group_name=GROUP,
     ins={"production": dg.AssetIn(key=dg.AssetKey([GROUP, "production"])), "production_wmd": dg.AssetIn(key=dg.AssetKey([GROUP, "production_wmd"]))},
+    description=TABLES["usgs_wmd_comparison"].asset_description(),
     kinds={"polars"},
     tags={"layer": "clean", "purpose": "data-quality"},
 )
 def usgs_wmd_comparison(production: pl.DataFrame, production_wmd: pl.DataFrame) -> dg.Output[pl.DataFrame]:
-    """USGS vs World Mining Data production for the same mineral, stage, economy and year, with the
-    relative difference; `disagrees` beyond USGS_WMD_REL_TOLERANCE (transforms/reconcile.py)."""
     df = reconcile.usgs_vs_wmd(production, production_wmd)
-    return dg.Output(df, metadata={**frame_metadata(df), "disagreements": dg.MetadataValue.int(df.filter("disagrees").height)})
+    meta = frame_metadata(df, TABLES["usgs_wmd_comparison"].column_descriptions)
+    return dg.Output(df, metadata={**meta, "disagreements": dg.MetadataValue.int(df.filter("disagrees").height)})
 
 
 @dg.asset_check(asset=usgs_wmd_comparison, description="USGS and World Mining Data agree within the named tolerance (warning only: the sources estimate independently).")
@@ -113,4 +117,9 @@ def usgs_wmd_agree(usgs_wmd_comparison: pl.DataFrame) -> dg.AssetCheckResult:
 
 
 reconcile_assets = [country_name_coverage, world_total_reconciliation, usgs_wmd_comparison]
-reconcile_checks = [all_names_mapped, world_totals_agree, usgs_wmd_agree]
+reconcile_checks = [
+    all_names_mapped,
+    world_totals_agree,
+    usgs_wmd_agree,
+    *(schema_check(dg.AssetKey([GROUP, t]), TABLES[t], known_sets, "types, nullability, value ranges") for t in QUALITY_TABLES),
+]

@@ -1,7 +1,8 @@
 """Snapshot layer: the embedded snapshot's tables (or, on request, freshly parsed upstream files).
 
-One asset per table of ``transforms.snapshot.TABLES``; each carries its source's origin
-record (publisher, licence, citation, upstream file checksums) as metadata.
+One asset per table of ``transforms.snapshot.TABLES`` (how each is parsed); its description
+and column schema come from the table registry (``transforms.metadata``), and each carries
+its source's origin record (publisher, licence, citation, upstream patterns) as metadata.
 """
 
 
@@ -11,6 +12,7 @@ import polars as pl
 from orchestration.metadata import frame_metadata
 from orchestration.partitions import single_run, trade_years, year_filter
 from orchestration.resources import SnapshotSource
+from transforms.metadata import TABLES as REGISTRY
 from transforms.snapshot import TABLES, TableSpec, load_sources, parse_table, read_table
 
 GROUP = "snapshot"
@@ -43,8 +45,8 @@ def _snapshot_asset(spec: TableSpec) -> dg.AssetsDefinition:
         name=spec.name,
         key_prefix=[GROUP],
         group_name=GROUP,
-        description=spec.description
-        + (" Optional: empty when the snapshot does not hold it." if not spec.required else ""),
+        description=REGISTRY[spec.name].asset_description()
+        + ("\n\nOptional: empty when the snapshot does not hold it." if not spec.required else ""),
         metadata=_origin_metadata(spec),
         kinds={"polars", "parquet"},
         tags={"layer": "snapshot", "source": spec.source},
@@ -62,7 +64,8 @@ def _snapshot_asset(spec: TableSpec) -> dg.AssetsDefinition:
         if partitioned:
             df = df.filter(year_filter(context))
         context.log.info(f"{spec.name}: {df.height:,} rows from the {origin}")
-        return dg.Output(df, metadata={**frame_metadata(df), "read_from": origin})
+        meta = frame_metadata(df, REGISTRY[spec.name].column_descriptions)
+        return dg.Output(df, metadata={**meta, "read_from": origin})
 
     return _asset
 

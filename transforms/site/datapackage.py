@@ -3,88 +3,27 @@
 ``write_downloads`` writes ``<table>.csv`` and ``<table>.parquet`` for each table and a
 ``datapackage.json`` (Frictionless Data Package v1 with the v2 ``$schema`` fields it allows):
 per resource its path, format, bytes, sha256 hash, title, description, schema (fields with type,
-description and unit; primary key), sources and licences, taken from the table metadata and the
-snapshot manifests. Written by hand: no Frictionless library needed.
+description and unit; primary key), sources and licences. Everything but the frame itself comes
+from the table registry (``transforms.metadata``: titles, descriptions, units, source ids) and
+the snapshot manifests (source titles, citations, licences, release labels). Written by hand:
+no Frictionless library needed.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import re
 from datetime import date
 from pathlib import Path
 
 import polars as pl
 
-from transforms.tables import TABLES, TableMeta
+from transforms.metadata import TABLES, Table
+from transforms.metadata.sources import licences, release_labels
 
 PACKAGE_NAME = "open-critical-minerals-briefing"
-
-# Which upstream sources each clean table is built from (snapshot source ids).
-CLEAN_SOURCES = {
-    "production": ["usgs-mcs", "usgs-mcs-2026"],
-    "reserves": ["usgs-mcs", "usgs-mcs-2026"],
-    "us_salient": ["usgs-mcs"],
-    "production_wmd": ["world-mining-data"],
-    "trade": ["baci-hs92"],
-    "governance": ["wgi"],
-    "world_total_reconciliation": ["usgs-mcs", "usgs-mcs-2026"],
-    "usgs_wmd_comparison": ["usgs-mcs", "usgs-mcs-2026", "world-mining-data"],
-    "country_name_coverage": ["usgs-mcs", "usgs-mcs-2026", "baci-hs92", "world-mining-data", "wgi"],
-}
-# Marts name their inputs in a ``source`` column; these words map them to snapshot sources.
-SOURCE_WORDS = {
-    "usgs": ["usgs-mcs", "usgs-mcs-2026"],
-    "baci": ["baci-hs92"],
-    "world mining data": ["world-mining-data"],
-    "wmd": ["world-mining-data"],
-    "wgi": ["wgi"],
-    "scrreen": ["hs-code-map"],
-}
-DQ_DESCRIPTIONS = {
-    "country_name_coverage": "Every country name or code in every source and the ISO3 or aggregate code it maps to (null = unmapped).",
-    "world_total_reconciliation": "USGS production: sum of economies and 'other countries' against the published world total, per mineral, stage, year and edition, with the check's status.",
-    "usgs_wmd_comparison": "USGS vs World Mining Data production for the same mineral, stage, economy and year, with the relative difference and whether it exceeds the tolerance.",
-}
-REFERENCE_DESCRIPTIONS = {
-    "stockpile_programmes": "The allies' government stockpile programmes for critical minerals (agency, status, budget, target days, minerals), curated in data/reference/policy/stockpiles.yaml with source URLs per row; unverified rows are marked.",
-}
-DQ_TITLES = {
-    "stockpile_programmes": "Stockpile programmes of the allies (curated)",
-    "country_name_coverage": "Country-name coverage of every source",
-    "world_total_reconciliation": "USGS country sums against published world totals",
-    "usgs_wmd_comparison": "USGS against World Mining Data production",
-}
-LICENCES = [
-    (
-        re.compile(r"public domain", re.I),
-        {"name": "other-pd", "title": "Public domain (U.S. Government work)"},
-    ),
-    (
-        re.compile(r"etalab", re.I),
-        {
-            "name": "etalab-2.0",
-            "title": "Etalab Open Licence 2.0",
-            "path": "https://www.etalab.gouv.fr/licence-ouverte-open-licence/",
-        },
-    ),
-    (
-        re.compile(r"cc by 4\.0", re.I),
-        {
-            "name": "CC-BY-4.0",
-            "title": "Creative Commons Attribution 4.0",
-            "path": "https://creativecommons.org/licenses/by/4.0/",
-        },
-    ),
-]
-
-
-def licence_of(text: str) -> dict:
-    for pattern, licence in LICENCES:
-        if pattern.search(text):
-            return dict(licence)
-    return {"name": "other-at", "title": text}
+# The registry layers a table handed in under each download layer may belong to.
+DOWNLOAD_LAYERS = {"clean": ("clean", "quality"), "marts": ("marts",), "reference": ("reference",)}
 
 
 def field_type(dtype: pl.DataType) -> str:
@@ -103,23 +42,6 @@ def field_type(dtype: pl.DataType) -> str:
     if isinstance(dtype, pl.List | pl.Array):
         return "string"  # written as a ";"-joined list in the CSV
     return "any"
-
-
-def unit_of(column: str) -> str | None:
-    """The unit a column's name states, by the project's naming convention."""
-    if column.endswith("_usd_per_kg"):
-        return "USD per kg"
-    if column.endswith("_usd"):
-        return "USD (current)"
-    if column.endswith("_t") or column == "total_t":
-        return "t (metric tons)"
-    if column.endswith("_share") or column.startswith("share") or column.endswith("_share_t"):
-        return "fraction (0-1)"
-    if "hhi" in column and "wgi" not in column:
-        return "index (0-10,000)" if column in ("hhi", "alliance_pooled_hhi") else "index"
-    if column.endswith("_pct"):
-        return "percent"
-    return None
 
 
 def _csv_ready(df: pl.DataFrame) -> pl.DataFrame:
@@ -145,19 +67,10 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _mart_sources(df: pl.DataFrame) -> list[str]:
-    if "source" not in df.columns:
-        return []
-    text = " ".join(str(s) for s in df["source"].unique().drop_nulls().to_list()).lower()
-    found: list[str] = []
-    for word, ids in SOURCE_WORDS.items():
-        if word in text:
-            found += [i for i in ids if i not in found]
-    return found
-
-
-def _source_entry(manifest: dict) -> dict:
+def _source_entry(manifest: dict, release: str | None) -> dict:
     entry = {"title": manifest.get("title", manifest["source"]), "path": manifest.get("url")}
+    if release:
+        entry["version"] = release
     if manifest.get("citation"):
         entry["citation"] = manifest["citation"]
     if manifest.get("publisher"):
@@ -165,47 +78,47 @@ def _source_entry(manifest: dict) -> dict:
     return {k: v for k, v in entry.items() if v}
 
 
+def _fields(df: pl.DataFrame, meta: Table | None) -> list[dict]:
+    declared = meta.columns if meta else {}
+    fields = []
+    for column, dtype in df.schema.items():
+        entry: dict = {"name": column, "type": field_type(dtype)}
+        if column in declared:
+            entry["description"] = declared[column].description
+            entry["unit"] = declared[column].unit
+        if isinstance(dtype, pl.List | pl.Array):
+            entry["format"] = "semicolon-separated list"
+        fields.append(entry)
+    return fields
+
+
+def registry_meta(name: str, layer: str) -> Table | None:
+    """The registry's table for a download of that layer; None for a table not (yet) declared."""
+    meta = TABLES.get(name)
+    return meta if meta and meta.layer in DOWNLOAD_LAYERS[layer] else None
+
+
 def resource(
     name: str,
     layer: str,
     df: pl.DataFrame,
-    meta: TableMeta | None,
-    source_ids: list[str],
+    meta: Table | None,
     manifests: dict[str, dict],
     files: dict[str, Path],
 ) -> dict:
     """One Frictionless resource per table (the CSV), with the Parquet file named alongside."""
-    descriptions = meta.column_descriptions if meta else {}
-    fields = []
-    for column, dtype in df.schema.items():
-        entry: dict = {"name": column, "type": field_type(dtype)}
-        if column in descriptions:
-            entry["description"] = descriptions[column]
-        unit = unit_of(column)
-        if unit:
-            entry["unit"] = unit
-        if isinstance(dtype, pl.List | pl.Array):
-            entry["format"] = "semicolon-separated list"
-        fields.append(entry)
-    schema: dict = {"fields": fields, "missingValues": [""]}
+    schema: dict = {"fields": _fields(df, meta), "missingValues": [""]}
     if meta and meta.primary_key and all(k in df.columns for k in meta.primary_key):
         schema["primaryKey"] = list(meta.primary_key)
-    known = [s for s in source_ids if s in manifests]
+    known = [s for s in (meta.sources if meta else ()) if s in manifests]
+    releases = release_labels(manifests)
     csv, parquet = files["csv"], files["parquet"]
-    description = (
-        meta.description
-        if meta
-        else DQ_DESCRIPTIONS.get(
-            name,
-            REFERENCE_DESCRIPTIONS.get(
-                name, f"The {name} {'mart' if layer == 'marts' else 'table'}."
-            ),
-        )
-    )
     out = {
         "name": name.replace("_", "-"),
-        "title": meta.title if meta else DQ_TITLES.get(name, name.replace("_", " ").capitalize()),
-        "description": description,
+        "title": meta.title if meta else name.replace("_", " ").capitalize(),
+        "description": meta.description
+        if meta
+        else f"The {name} {'mart' if layer == 'marts' else 'table'}.",
         "layer": layer,
         "profile": "tabular-data-resource",
         "path": csv.name,
@@ -216,15 +129,8 @@ def resource(
         "hash": f"sha256:{_sha256(csv)}",
         "rows": df.height,
         "schema": schema,
-        "sources": [_source_entry(manifests[s]) for s in known],
-        "licenses": list(
-            {
-                json.dumps(licence_of(manifests[s]["licence"]), sort_keys=True): licence_of(
-                    manifests[s]["licence"]
-                )
-                for s in known
-            }.values()
-        ),
+        "sources": [_source_entry(manifests[s], releases.get(s)) for s in known],
+        "licenses": licences(known, manifests),
         "alternates": [
             {
                 "path": parquet.name,
@@ -245,20 +151,16 @@ def write_downloads(
     out_dir: Path,
     manifests: dict[str, dict],
     build_date: date,
-    mart_meta: dict[str, TableMeta] | None = None,
     reference: dict[str, pl.DataFrame] | None = None,
 ) -> list[dict]:
     """Write CSV + Parquet of every table and ``datapackage.json``; return one summary per table.
 
-    Summary keys: name, layer, title, rows, columns, csv, parquet, csv_bytes, parquet_bytes.
+    Summary keys: name, layer, title, description, rows, columns, csv, parquet, csv_bytes,
+    parquet_bytes.
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    if mart_meta is None:
-        from transforms.site.marts import mart_table_meta
-
-        mart_meta = mart_table_meta()
-    resources, summaries = [], []
+    resources, summaries, used = [], [], set()
     tables = (
         [("clean", n, df) for n, df in sorted(clean.items())]
         + [("marts", n, df) for n, df in sorted(marts.items())]
@@ -269,14 +171,9 @@ def write_downloads(
         csv, parquet = out_dir / f"{stem}.csv", out_dir / f"{stem}.parquet"
         _csv_ready(df).write_csv(csv)
         df.write_parquet(parquet, compression="zstd")
-        meta = TABLES.get(name) if layer == "clean" else mart_meta.get(name)
-        if layer == "clean":
-            sources = CLEAN_SOURCES.get(name, [])
-        elif layer == "marts":
-            sources = _mart_sources(df) or sorted(manifests)
-        else:
-            sources = []  # curated: each row carries its own source URLs
-        res = resource(stem, layer, df, meta, sources, manifests, {"csv": csv, "parquet": parquet})
+        meta = registry_meta(name, layer)
+        used |= set(meta.sources if meta else ())
+        res = resource(stem, layer, df, meta, manifests, {"csv": csv, "parquet": parquet})
         resources.append(res)
         summaries.append(
             {
@@ -292,10 +189,8 @@ def write_downloads(
                 "parquet_bytes": parquet.stat().st_size,
             }
         )
-    used = sorted(
-        {s for name in clean for s in CLEAN_SOURCES.get(name, [])}
-        | {s for df in marts.values() for s in _mart_sources(df)}
-    )
+    used_sources = [s for s in sorted(used) if s in manifests]
+    releases = release_labels(manifests)
     package = {
         "$schema": "https://datapackage.org/profiles/2.0/datapackage.json",
         "name": PACKAGE_NAME,
@@ -303,16 +198,8 @@ def write_downloads(
         "description": "How exposed the allies are to China for each critical mineral: production, reserves, trade, prices, governance and the analysis marts, with every figure's source.",
         "created": build_date.isoformat(),
         "profile": "tabular-data-package",
-        "licenses": list(
-            {
-                json.dumps(licence_of(manifests[s]["licence"]), sort_keys=True): licence_of(
-                    manifests[s]["licence"]
-                )
-                for s in used
-                if s in manifests
-            }.values()
-        ),
-        "sources": [_source_entry(manifests[s]) for s in used if s in manifests],
+        "licenses": licences(used_sources, manifests),
+        "sources": [_source_entry(manifests[s], releases.get(s)) for s in used_sources],
         "resources": resources,
     }
     (out_dir / "datapackage.json").write_text(

@@ -26,7 +26,6 @@ from transforms.render import frame_to_markdown
 from transforms.site import charts
 from transforms.site.model import PageContext, Section
 from transforms.site.text import Markup, fmt_num, fmt_pct, fmt_usd, md
-from transforms.tables import TableMeta
 
 Builder = Callable[[pl.DataFrame, PageContext], Section | None]
 GENERIC_ROWS = 40
@@ -176,23 +175,6 @@ def mart_docs(marts: dict[str, pl.DataFrame] | None = None) -> list[tuple[str, s
     return [
         (m.__name__.rsplit(".", 1)[-1], m.__doc__.strip()) for m in _mart_modules() if m.__doc__
     ]
-
-
-def mart_table_meta() -> dict[str, TableMeta]:
-    """Table metadata the mart modules publish (any module-level TableMeta or dict of them)."""
-    found: dict[str, TableMeta] = {}
-    for module in _mart_modules():
-        for value in vars(module).values():
-            if isinstance(value, TableMeta):
-                found.setdefault(value.name, value)
-            elif (
-                isinstance(value, dict)
-                and value
-                and all(isinstance(v, TableMeta) for v in value.values())
-            ):
-                for meta in value.values():
-                    found.setdefault(meta.name, meta)
-    return found
 
 
 # --- sections of the metric marts --------------------------------------------------------------

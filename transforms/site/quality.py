@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import polars as pl
 
+from transforms.metadata import CLEAN_TABLES as SCHEMA_TABLES
 from transforms.reconcile import USGS_WMD_REL_TOLERANCE, WORLD_TOTAL_REL_TOLERANCE
 from transforms.render import frame_to_markdown
 from transforms.site.text import Markup, fmt_num, fmt_pct
 
-SCHEMA_TABLES = ("production", "reserves", "production_wmd", "trade", "us_salient", "governance")
 FLAG_TABLES = ("production", "reserves", "us_salient")
 DISAGREEMENT_ROWS = 30
 

@@ -1,0 +1,69 @@
+"""The clean layer's data-quality tables and the curated policy tables published beside the marts."""
+
+from __future__ import annotations
+
+from transforms.metadata.clean import USGS
+from transforms.metadata.fields import Col
+from transforms.metadata.table import table
+
+QUALITY = (
+    table(
+        "country_name_coverage",
+        "quality",
+        "Country-name coverage of every source",
+        "Every country name or code in every source and the ISO3 or aggregate code it maps to (null = unmapped).",
+        ("source", "column", "name"),
+        (Col("source", field="name_source"), Col("column", field="name_column"), "name", "code", "kind"),
+        sources=(*USGS, "baci-hs92", "world-mining-data", "wgi"),
+        usage_warnings=("A blocking check fails the build on any unmapped name: fix it in data/reference/country_names.csv.",),
+    ),
+    table(
+        "world_total_reconciliation",
+        "quality",
+        "USGS country sums against published world totals",
+        "USGS production: sum of economies and 'other countries' against the published world total, per mineral, stage, year and edition, with the check's status.",
+        ("mineral", "stage", "year", "edition"),
+        (
+            "mineral", "stage", "year", "edition", "sum_of_countries_t", "rows", "non_numeric_rows",
+            "world_total_t", "ratio", "comparable",
+            Col("status", "ok, no figures, not comparable (withheld or non-numeric figures), no world total, or outside tolerance (WORLD_TOTAL_REL_TOLERANCE in transforms/reconcile.py)."),
+            "accepted_reason",
+        ),
+        sources=USGS,
+        usage_warnings=("USGS rounds world totals to two or three significant figures: ratios within 5% are agreement.",),
+    ),
+    table(
+        "usgs_wmd_comparison",
+        "quality",
+        "USGS against World Mining Data production",
+        "USGS vs World Mining Data production for the same mineral, stage, economy and year, with the relative difference and whether it exceeds the tolerance.",
+        ("mineral", "stage", "country_code", "year"),
+        (
+            "mineral", "stage", Col("country_code", "ISO3 code.", checks=(("known", "economy"),)),
+            "year", "usgs_t", "usgs_basis", "edition",
+            Col("wmd_commodity", "World Mining Data commodity compared (the one closest to USGS where there are several)."),
+            "wmd_t", "wmd_basis", "rel_diff", "disagrees", "basis_differs",
+        ),
+        sources=(*USGS, "world-mining-data"),
+        usage_warnings=("The two sources estimate independently and sometimes on different bases: see `basis_differs`.",),
+    ),
+)
+
+REFERENCE = (
+    table(
+        "stockpile_programmes",
+        "reference",
+        "Stockpile programmes of the allies (curated)",
+        "The allies' government stockpile programmes for critical minerals (agency, status, budget, target days, minerals), curated in data/reference/policy/stockpiles.yaml with source URLs per row; unverified rows are marked.",
+        ("programme_id",),
+        (
+            "programme_id", Col("country", field="stockpile_country"), "programme", "agency",
+            Col("status", field="programme_status"), "budget", "budget_currency", "budget_what",
+            "budget_note", "target_days", "target_days_note",
+            Col("minerals", "Minerals the programme holds or targets, comma-separated."),
+            "minerals_note", Col("source_urls", "Sources of the row, comma-separated."), "verified",
+            Col("note", "What was and was not confirmed.", nullable=True),
+        ),
+        usage_warnings=("Budgets are in each programme's own currency and cover different things (see budget_what).",),
+    ),
+)

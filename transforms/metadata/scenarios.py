@@ -1,0 +1,171 @@
+"""The scenario marts (export ban, stockpiles, the Australian reserve, price floors) and the
+export-control marts (events, event study); formulas in transforms/marts/scenarios.py, events.py."""
+
+from __future__ import annotations
+
+from transforms.metadata.clean import USGS
+from transforms.metadata.fields import YEAR_CHECK, Col
+from transforms.metadata.table import table
+
+_IMPORTER = Col("importer", "Importer: an ally's ISO3 code, EU27 (the EU as a bloc, intra-EU trade removed) or ALLIANCE (the allies as a bloc, trade among them removed).")
+_YEAR = Col("year", "Calendar year of the trade figures (BACI).")
+_STAGE = Col("stage", "Supply-chain stage of the traded goods: mine (ores, concentrates) or refinery.")
+_SOURCE = Col("source", "Sources the figures come from.")
+_PRICE = ("price_usd_per_t", "price_year", "price_statistic", "price_product", "price_matches_trade")
+_TRADE_PRICES = (*USGS, "baci-hs92")
+
+SCENARIOS = (
+    table(
+        "scenario_export_ban",
+        "marts",
+        "Export-ban scenario: China stops exporting to the allies",
+        "For each ally, the EU27 bloc and the alliance bloc, per mineral and stage, in the latest "
+        "BACI year: imports lost if China stops exporting (t, US$, share of imports and of supply), "
+        "supply left from domestic production and non-China partners, and how many months of "
+        "current use it covers. Current use = apparent consumption = production + imports - "
+        "exports; months of cover = remaining supply / (use / 12). Direct effects only: no "
+        "re-routing, no loss of allies' re-exports of Chinese material; a ban on one ally alone "
+        "gives that ally's row.",
+        ("importer", "mineral", "stage", "year"),
+        (
+            _IMPORTER, "importer_kind", "mineral", _STAGE, _YEAR,
+            Col("imports_t", "Imports from outside the importer, t gross weight.", nullable=False),
+            Col("imports_usd", "Imports from outside the importer, current US$."),
+            Col("imports_from_china_t", "Imports from China, t: what the ban takes away."),
+            "imports_from_china_usd", "non_china_imports_t",
+            Col("exports_t", "Exports to outside the importer, t.", nullable=False), "net_imports_t",
+            "production_year",
+            Col("production_t", "Domestic production (sum over members), t on production_basis; null where not published for the stage."),
+            "production_basis", "production_withheld",
+            Col("basis_mismatch", "True where production (not gross weight) is added to trade tonnage (gross weight).", nullable=False),
+            "supply_t", "lost_share_of_imports", "lost_share_of_imports_usd", "lost_share_of_supply",
+            "remaining_supply_t", "use_t", "months_of_cover", "months_of_cover_trade_only",
+            "shortfall_t", "cover_note", "exposure_share", "exposure_basis", "exposure_rank", _SOURCE,
+        ),
+        sources=_TRADE_PRICES,
+        usage_warnings=(
+            "Trade tonnes are gross weight of the traded goods, production is usually metal or oxide content: rows with basis_mismatch add the two.",
+            "Minerals without HS codes in the BACI subset (gallium, indium, helium, silicon, strontium, magnesium) have no rows.",
+            "Refined stages without a USGS production table (rare earths, cobalt, lithium, ...) have no months_of_cover: use months_of_cover_trade_only, which leaves production out.",
+            "Exports in BACI include re-exports and misclassified goods (Australia's rare-earth concentrate shipped to Malaysia is filed as rare-earth metals, 280530), which can make use small and months of cover large.",
+        ),
+    ),
+    table(
+        "scenario_stockpile",
+        "marts",
+        "Stockpile scenario: days of China-sourced imports",
+        "Tonnes and cost to hold N days of each importer's imports from China (latest BACI year): "
+        "stock = imports from China x N / 365; cost at the latest USGS price of the series chosen "
+        "per mineral (parameters.yaml) and, as a check, at the imports' own unit value. Days are "
+        "the configured days of cover plus the programmes' targets (Japan 60, Korea 100), named "
+        "in `benchmark`.",
+        ("importer", "mineral", "stage", "year", "days"),
+        (
+            _IMPORTER, "importer_kind", "mineral", _STAGE, _YEAR, "days", "benchmark",
+            Col("imports_from_china_t", "Imports from China in the year, t gross weight."),
+            Col("imports_from_china_usd", "Imports from China in the year, US$."),
+            "stock_t", *_PRICE, "cost_usd", "cost_usd_at_import_unit_value", _SOURCE,
+        ),
+        sources=_TRADE_PRICES,
+        usage_warnings=(
+            "Where price_matches_trade is false the USGS price is for another product than the traded good (metal vs ore): prefer cost_usd_at_import_unit_value.",
+            "Latest USGS prices in the clean table are for 2022-2023, the trade year is 2024.",
+        ),
+    ),
+    table(
+        "scenario_reserve_budget",
+        "marts",
+        "What Australia's A$1.2bn reserve buys",
+        "The Critical Minerals Strategic Reserve budget (A$1.2bn by default) converted at the stated "
+        "AUD/USD rate, split equally across the minerals the reserve names (antimony, gallium, rare "
+        "earths), priced at the latest USGS price: tonnes, the days of Australia's and of the "
+        "alliance's imports from China those tonnes equal, and their share of world production.",
+        ("economy", "mineral"),
+        (
+            "economy", "mineral",
+            Col("stage", "Stage of the price series and of the trade compared.", nullable=True), _YEAR,
+            "budget_aud", "aud_usd", "budget_usd", "budget_share", "mineral_budget_usd", *_PRICE,
+            "tonnes", "economy_china_imports_t", "days_of_economy_china_imports",
+            "alliance_china_imports_t", "days_of_alliance_china_imports", "world_production_t",
+            "world_production_stage", "world_production_year", "share_of_world_production", "note",
+            _SOURCE,
+        ),
+        sources=_TRADE_PRICES,
+        usage_warnings=(
+            "The reserve mainly buys rights to Australian output; spending the whole budget on material is an upper bound.",
+            "Australia imports little of these minerals: days_of_alliance_china_imports is the meaningful column.",
+            "Gallium has no HS code in BACI; antimony's code covers ores only, which China does not export: days are null or meaningless for them (see note).",
+        ),
+    ),
+    table(
+        "scenario_price_floor",
+        "marts",
+        "Price-floor scenario: yearly cost of a minimum price for non-China supply",
+        "Back-test over the USGS salient price history: cost = max(0, floor - market price) x covered "
+        "volume, per floor and year. Covered volume: the alliance's imports from outside the alliance "
+        "and China (t), or a fixed tonnage set by the user. Default floors: price_floors.yaml (the "
+        "US$110/kg NdPr floor of the July 2025 DoD-MP Materials agreement).",
+        ("floor_id", "year"),
+        (
+            "floor_id", "mineral", Col("stage", "Stage of price and covered trade.", nullable=True),
+            Col("year", "Year of the back-test.", checks=YEAR_CHECK), "floor_usd_per_t", "floor_product",
+            Col("price_usd_per_t", "USGS annual price that year, US$ per t of price_product."),
+            "price_statistic", "price_product", "gap_usd_per_t", "covered_basis", "covered_t",
+            Col("cost_usd", "gap_usd_per_t x covered_t, US$."),
+            Col("note", "Why the cost is null, where it is."), "origin", _SOURCE,
+        ),
+        sources=_TRADE_PRICES,
+        usage_warnings=(
+            "The floor's product and the USGS series can differ (NdPr oxide floor vs neodymium oxide price): see floor_product and price_product.",
+            "Covered volume by HS code is gross weight of a product group wider than the floor's product: an upper bound.",
+            "The clean USGS prices end in 2023; later years have no cost.",
+        ),
+    ),
+    table(
+        "export_control_events",
+        "marts",
+        "China's export controls on critical minerals, 2023-2025",
+        "MOFCOM/GACC announcements: number, dates announced and effective, minerals, China's customs "
+        "codes as published, the registry's HS92 codes that carry the controlled goods, sources. "
+        "Curated in data/reference/policy/export_controls.yaml; rows marked verified false have "
+        "unconfirmed parts, named in note.",
+        ("event_id",),
+        (
+            "event_id", "announcement", "issuers", "number", "number_year", "date_announced",
+            "date_effective", Col("measure", field="control_measure"), "target", "minerals", "items",
+            "hs_published", "hs92", "hs92_note", "official_url", "source_urls", "verified",
+            "status_note", Col("note", "What was and was not confirmed."), "effective_year",
+            "has_hs92", _SOURCE,
+        ),
+        sources=("hs-code-map",),
+        usage_warnings=(
+            "The HS92 codes usually over-cover the controlled goods (e.g. all rare-earth compounds for seven controlled elements).",
+            "Several 2025 measures were suspended in November 2025: see status_note.",
+        ),
+    ),
+    table(
+        "event_study",
+        "marts",
+        "China's exports of controlled goods before and after each export control",
+        "China's exports of each event's HS92 codes to the alliance, to the rest of the world and to "
+        "a targeted economy, in the year before the effective date's year and the year after (BACI is "
+        "annual; where BACI has no later year the effective year itself is used and "
+        "days_in_force_in_after_year says how much of it was under the control). Changes in t, US$ "
+        "and %.",
+        ("event_id", "hs6", "destination"),
+        (
+            Col("event_id", "Event (export_control_events)."),
+            Col("hs6", "HS92 code; 'all' = the event's codes summed; 'none' = the event has no code.", checks=()),
+            "destination", Col("effective_year", "Year the control took effect."), "before_year",
+            "after_year", "after_basis", "days_in_force_in_after_year", "before_t", "after_t",
+            "change_t", "change_t_pct", "before_usd", "after_usd", "change_usd", "change_usd_pct",
+            "note", _SOURCE,
+        ),
+        sources=("baci-hs92",),
+        usage_warnings=(
+            "Annual data: a change between two years is not caused by the control alone (prices, demand, earlier controls).",
+            "An HS92 code not reported in a year is null, not zero (germanium 811230 has no flows after 2016).",
+            "The ALLIANCE group includes a targeted economy (the United States for No. 46 of 2024).",
+        ),
+    ),
+)

@@ -1,0 +1,121 @@
+"""The snapshot layer's tables: upstream files parsed into tidy tables, values as published.
+
+One table per ``transforms.snapshot.TABLES`` spec (which says how each is parsed); the single
+source of each is its snapshot folder, whose manifest carries the origin record.
+"""
+
+from __future__ import annotations
+
+from transforms.metadata.fields import Col
+from transforms.metadata.table import table
+
+_FILE_LINE = ("file", "line")
+_USGS2026 = ("source_commit", "qa_flag", *_FILE_LINE)
+
+
+def _snap(name, source, title, description, key, columns, warnings=()):
+    return table(name, "snapshot", title, description, key, columns, (source,), warnings)
+
+
+SNAPSHOT = (
+    _snap(
+        "usgs_world", "usgs-mcs", "USGS MCS world tables, as published",
+        "USGS MCS world production, capacity and reserves by country, one row per published cell.",
+        ("file", "line", "column"),
+        (
+            "edition", "commodity_code", *_FILE_LINE, "country_raw", "country", "type", "column",
+            Col("measure", field="usgs_measure"), "qualifier", Col("unit", "Unit token of the column header."),
+            "unit_factor_t", Col("year", checks=()), "is_estimate", "value_text", "value", "value_flag", "notes",
+        ),
+        ("mcs2024/world was revised on 2024-03-06: the header units of the files as shipped are authoritative.",),
+    ),
+    _snap(
+        "usgs_salient", "usgs-mcs", "USGS MCS U.S. salient statistics, as published",
+        "USGS MCS U.S. salient statistics (production, trade, consumption, prices, stocks, NIR).",
+        ("file", "line", "column"),
+        (
+            "edition", "commodity_code", *_FILE_LINE, "data_source", "commodity", Col("year", checks=()),
+            "year_text", "is_estimate", "column", "column_number", "statistic",
+            Col("unit", "Unit token of the column header."), "unit_meaning", "value_text", "value", "value_flag",
+        ),
+    ),
+    _snap(
+        "usgs2026_world", "usgs-mcs-2026", "USGS MCS 2026 world production and reserves, as laid out",
+        "USGS MCS 2026 world production and reserves (2024, 2025e), tidy as laid out upstream.",
+        _FILE_LINE,
+        (
+            "commodity", "commodity_name", "country", Col("stage", "Stage as laid out upstream.", checks=()),
+            "stage_label", "product", Col("unit", "Unit of `production` and `capacity`."), Col("year", checks=()),
+            "production", "production_is_estimate", "value_text", "note_flag", "reserves", "reserves_text",
+            "reserves_unit", "capacity", "footnote", *_USGS2026,
+        ),
+        ("Not a USGS data release: see each row's qa_flag for inferences made while laying it out.",),
+    ),
+    _snap(
+        "usgs2026_salient", "usgs-mcs-2026", "USGS MCS 2026 U.S. salient statistics, as laid out",
+        "USGS MCS 2026 U.S. salient statistics (2021-2025e).",
+        _FILE_LINE,
+        (
+            "commodity", "commodity_name", Col("year", checks=()), "is_estimate", "statistic", "section",
+            "subsection", "label", "unit", "value", "value_text", "footnote", *_USGS2026,
+        ),
+    ),
+    _snap(
+        "usgs2026_import_sources", "usgs-mcs-2026", "USGS MCS 2026 U.S. import sources, as laid out",
+        "USGS MCS 2026 U.S. import sources (share of imports by partner, 2021-24).",
+        _FILE_LINE,
+        ("commodity", "commodity_name", "period", "category", "partner_country", "share_pct", *_USGS2026),
+    ),
+    _snap(
+        "baci_trade", "baci-hs92", "CEPII BACI trade flows, as published",
+        "CEPII BACI bilateral trade flows (value in thousand USD, quantity in t), HS92.",
+        ("year", "exporter_code", "importer_code", "hs6"),
+        (
+            Col("year", checks=()), Col("exporter_code", field="baci_exporter_code"),
+            Col("importer_code", field="baci_importer_code"), Col("hs6", checks=()), "value_kusd",
+            Col("quantity_t", "Quantity in metric tons (q); null where BACI has none."), "file",
+        ),
+        ("Partitioned by year in Dagster: one partition per BACI year.",),
+    ),
+    _snap(
+        "baci_country_codes", "baci-hs92", "BACI country codes",
+        "BACI country code table.",
+        ("baci_code",),
+        ("baci_code", "country_name", "country_name_repaired", "iso2", "iso3", *_FILE_LINE),
+    ),
+    _snap(
+        "baci_product_codes", "baci-hs92", "BACI HS92 product codes",
+        "BACI HS92 product code table.",
+        ("hs6",),
+        (Col("hs6", checks=()), "description", *_FILE_LINE),
+    ),
+    _snap(
+        "wmd_production", "world-mining-data", "World Mining Data production, as published",
+        "World Mining Data production by country and commodity, 2018-2024.",
+        _FILE_LINE,
+        (
+            "commodity", "country", "wmd_country_code", "country_iso", Col("year", checks=()), "value",
+            "unit", "data_source", "is_estimate", "is_total", *_FILE_LINE,
+        ),
+    ),
+    _snap(
+        "wgi_political_stability", "wgi", "WGI political stability, as published",
+        "World Bank WGI political stability: estimate, standard error and 0-1 score, long form.",
+        ("wb_code", "year"),
+        (
+            "wb_code", "country_name", Col("country_code", field="wgi_country_code"), Col("year", checks=()),
+            "estimate", "stderr", "normalized", *_FILE_LINE,
+        ),
+        ("No survey in 1997, 1999 and 2001.",),
+    ),
+    _snap(
+        "hs_code_map", "hs-code-map", "Raw material to HS92 code map, as published",
+        "Raw material to HS92 code map with supply-chain stage and EoL-RIR.",
+        _FILE_LINE,
+        (
+            "sheet_name", "category_wmd", "reference_id", "supply_chain_stage", "symbol", "geology",
+            "reference", "eol_rir_2023", "hs_code_complementary", "hs_codes_complementary", "hs_code",
+            "hs_code_flag", Col("description", "Product description as published."), *_FILE_LINE,
+        ),
+    ),
+)
