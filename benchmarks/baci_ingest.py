@@ -113,7 +113,7 @@ def profile_project(fmt: str, path: Path) -> list[tuple[str, float]]:
     source = baci.baci_sources(path)[0]
     timed("header check", lambda: baci.validate_baci_header(source))
     codes = timed("code tables next to the file", lambda: baci._codes_for(source, "auto"))
-    checks = baci._Checks(wanted, codes)
+    checks = baci.Checks(wanted, codes)
     if fmt == "csv":
         timed(
             "field count (commas = 5 x lines; in ingest it runs in a thread beside the scan)",
