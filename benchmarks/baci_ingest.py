@@ -8,13 +8,17 @@ It generates deterministic BACI-shaped yearly files (``benchmarks/generate.py``:
 year, ~5,000 HS6 codes, ~200 economies with BACI's codes) as CSV and as Parquet, then, for each
 number of years and each format, runs on the same files:
 
-* ``project`` — :func:`transforms.ingest.ingest_trade`, the code the pipeline uses (filter to
-  the registry's HS codes with every kept row checked, ISO3 harmonisation, aggregation per
-  year, mineral, stage, exporter and importer);
+* ``project`` — :func:`transforms.ingest.ingest_trade`: the steps the pipeline's trade assets
+  run (``read_trade`` for snapshot/baci_trade, ``trade_flows`` for clean/trade), end to end
+  (filter to the registry's HS codes with every kept row checked, ISO3 harmonisation,
+  aggregation per year, mineral, stage, exporter and importer);
 * ``duckdb`` and ``pandas`` — the same work in those tools (``benchmarks/peers.py``).
 
-Each run is a separate process (``--worker``), so peak RSS (``ru_maxrss``) is that run's
-alone; wall time is measured inside the process around the ingest call (imports excluded).
+Each run is a fresh Python process (``--worker``) that reports its own peak RSS (``VmHWM``
+of ``/proc/self/status``, which exec resets). Not ``ru_maxrss``: Linux carries a parent's
+peak into a child's ``ru_maxrss`` across fork and exec, so after generating the data every
+engine reported the generator's 1,709 MB. Wall time is measured inside the process around the
+ingest call (imports excluded).
 project and DuckDB are run ``--repeat`` times, interleaved, and the median is reported; pandas
 once (it is an order of magnitude slower, and noise does not move that ratio). Every engine's
 result is checked against the project's (same groups, values within 1e-9 relative).
@@ -86,15 +90,41 @@ def worker(engine: str, fmt: str, files: list[Path], result: Path | None) -> dic
         "files": len(files),
         "wall_s": wall,
         "cpu_s": cpu,
-        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "peak_rss_mb": own_peak_rss_mb(),
         "groups": out.height,
     }
 
 
+def own_peak_rss_mb() -> float:
+    """This process's own peak resident set size, in MB (see the module docstring)."""
+    try:
+        for line in Path("/proc/self/status").read_text(encoding="ascii").splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024  # kB
+    except OSError:
+        pass
+    # Without /proc (macOS): ru_maxrss, in bytes there; a fresh process is all we can offer.
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
+
+
 def profile_project(fmt: str, path: Path) -> list[tuple[str, float]]:
-    """Where the project's time goes on one file: each stage of ingest_trade timed alone."""
-    from transforms.ingest import aggregate_flows, baci_country_lookup, registry_hs_codes
-    from transforms.parsers import baci
+    """Where the project's time goes on one file: each step of ingest_trade timed alone."""
+    from transforms.ingest import (
+        aggregate_flows,
+        baci_country_lookup,
+        registry_hs_codes,
+        trade_flows,
+    )
+    from transforms.parsers.baci import baci_sources, validate_baci_header
+    from transforms.parsers.baci.codes import codes_for
+    from transforms.parsers.baci.layout import Checks
+    from transforms.parsers.baci.scan import (
+        _reject_duplicates,
+        _scan_csv_one,
+        _scan_parquet_one,
+    )
+    from transforms.parsers.baci.sources import _fields_add_up
 
     stages: list[tuple[str, float]] = []
 
@@ -110,26 +140,29 @@ def profile_project(fmt: str, path: Path) -> list[tuple[str, float]]:
     )
     hs_codes, countries = hs
     wanted = frozenset(hs_codes["hs6"].to_list())
-    source = baci.baci_sources(path)[0]
-    timed("header check", lambda: baci.validate_baci_header(source))
-    codes = timed("code tables next to the file", lambda: baci._codes_for(source, "auto"))
-    checks = baci.Checks(wanted, codes)
+    source = baci_sources(path)[0]
+    timed("header check", lambda: validate_baci_header(source))
+    codes = timed("code tables next to the file", lambda: codes_for(source, "auto"))
+    checks = Checks(wanted, codes)
     if fmt == "csv":
         timed(
             "field count (commas = 5 x lines; in ingest it runs in a thread beside the scan)",
-            lambda: baci._fields_add_up(path, False),
+            lambda: _fields_add_up(path, False),
         )
         frame = timed(
             "scan + HS6 filter + cast + row checks (polars streaming)",
-            lambda: baci._scan_csv_one(source, path, checks, None).collect(engine="streaming"),
+            lambda: _scan_csv_one(source, path, checks, None).collect(engine="streaming"),
         )
     else:
         frame = timed(
             "scan + HS6 filter + cast + row checks (polars streaming)",
-            lambda: baci._scan_parquet_one(source, checks, None).collect(engine="streaming"),
+            lambda: _scan_parquet_one(source, checks, None).collect(engine="streaming"),
         )
-    timed("duplicate-key check", lambda: baci._reject_duplicates(frame, source))
-    timed("harmonise + aggregate", lambda: aggregate_flows(frame, hs_codes, countries).collect())
+    timed("duplicate-key check", lambda: _reject_duplicates(frame, source))
+    timed(
+        "corrections, tags, ISO3 + aggregate",
+        lambda: aggregate_flows(trade_flows(frame, countries, hs_codes)).collect(),
+    )
     return stages
 
 

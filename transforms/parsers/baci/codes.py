@@ -76,7 +76,7 @@ def find_code_tables(source: BaciSource) -> BaciCodeTables | None:
 _CODE_CACHE: dict[tuple, BaciCodeTables | None] = {}
 
 
-def _codes_for(
+def codes_for(
     source: BaciSource, code_tables: BaciCodeTables | Literal["auto"] | None
 ) -> BaciCodeTables | None:
     if code_tables != "auto":

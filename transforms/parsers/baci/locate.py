@@ -27,7 +27,7 @@ from transforms.parsers.baci.checks import (
     _parquet_typed,
     _row_problem,
 )
-from transforms.parsers.baci.codes import _codes_for
+from transforms.parsers.baci.codes import codes_for
 from transforms.parsers.baci.layout import (
     _GOOD_ROW_RE,
     _HS6_PATTERN,
@@ -165,7 +165,7 @@ def find_baci_problem(
         return _find_parquet_problem(source, hs6_filter=hs6_filter, code_tables=code_tables)
     checks = Checks(
         frozenset(hs6_filter) if hs6_filter is not None else None,
-        _codes_for(source, code_tables),
+        codes_for(source, code_tables),
     )
     on_disk = path if path is not None else (source.path if source.member is None else None)
     if on_disk is not None:
@@ -359,7 +359,7 @@ def _find_parquet_problem(
     _validate_parquet_columns(source)
     checks = Checks(
         frozenset(hs6_filter) if hs6_filter is not None else None,
-        _codes_for(source, code_tables),
+        codes_for(source, code_tables),
     )
     raw = pl.scan_parquet(source.path).select(BACI_COLUMNS).with_row_index("_row", offset=1)
     try:

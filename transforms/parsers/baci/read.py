@@ -15,7 +15,7 @@ from typing import Literal
 import polars as pl
 
 from transforms.errors import UpstreamFormatError
-from transforms.parsers.baci.codes import _codes_for
+from transforms.parsers.baci.codes import codes_for
 from transforms.parsers.baci.layout import BACI_SCHEMA, KEY_COLUMNS, BaciCodeTables, Checks
 from transforms.parsers.baci.locate import baci_errors
 from transforms.parsers.baci.scan import (
@@ -60,7 +60,7 @@ def scan_baci(
     for source in sources:
         validate_baci_header(source)
         path = member_data(source, work_dir)
-        checks = Checks(wanted, _codes_for(source, code_tables))
+        checks = Checks(wanted, codes_for(source, code_tables))
         _precheck(source, path, checks)
         # Text scan: the caller collects later, so there is no second chance at a typed failure.
         frames.append(_lazy_one(source, path, checks, year_set, typed=False))
@@ -88,7 +88,7 @@ def iter_baci(
         raise UpstreamFormatError(str(paths), "no BACI trade tables (BACI_*.csv[.gz]) found")
     for source in sources:
         validate_baci_header(source)
-        checks = Checks(wanted, _codes_for(source, code_tables))
+        checks = Checks(wanted, codes_for(source, code_tables))
         path = member_data(source, work_dir)
         try:
             frame = _collect_one(source, path, checks, year_set)
@@ -122,7 +122,7 @@ def sink_baci_parquet(
     written = []
     for source in sources:
         validate_baci_header(source)
-        checks = Checks(wanted, _codes_for(source, code_tables))
+        checks = Checks(wanted, codes_for(source, code_tables))
         stem = source.name.rsplit("/", 1)[-1].removesuffix(".gz").removesuffix(".csv")
         target = out_dir / f"{stem}.parquet"
         path = member_data(source, work_dir)
