@@ -17,7 +17,7 @@ from typing import Literal
 import polars as pl
 
 from transforms.errors import UpstreamFormatError
-from transforms.parsers._csv import find_markup
+from transforms.parsers._csv import check_exact_header, find_markup
 from transforms.parsers.baci.layout import _HS6_RE, _INT_RE, BaciCodeTables, BaciSource
 
 # ---------------------------------------------------------------------------------------------
@@ -138,20 +138,7 @@ def _read_code_table(
     header = next(reader, None)
     if header is None:
         raise UpstreamFormatError(name, "file is empty", line=1)
-    header = [h.strip() for h in header]
-    if header != expected:
-        diff = next(
-            (n for n, (a, b) in enumerate(zip(header, expected, strict=False)) if a != b),
-            min(len(header), len(expected)),
-        )
-        col = expected[diff] if diff < len(expected) else header[diff]
-        raise UpstreamFormatError(
-            name,
-            f"expected header {','.join(expected)}",
-            line=1,
-            column=col,
-            value=",".join(header),
-        )
+    check_exact_header(name, expected)(header)
     rows: list[list[str]] = []
     lines: list[int] = []
     start = reader.line_num + 1
@@ -183,6 +170,22 @@ def _read_code_table(
         lines.append(start)
         start = reader.line_num + 1
     return rows, lines
+
+
+def _refuse_repeat(
+    name: str, seen: dict, code: int | str, line: int, column: str, raw: str
+) -> None:
+    """A code listed twice is an error naming both lines; else remember where it is."""
+    if code in seen:
+        what = "country" if column == "country_code" else "product"
+        raise UpstreamFormatError(
+            name,
+            f"{what} code listed twice (first on line {seen[code]})",
+            line=line,
+            column=column,
+            value=raw,
+        )
+    seen[code] = line
 
 
 def parse_baci_country_codes(path: Path | str) -> pl.DataFrame:
@@ -221,15 +224,7 @@ def _country_codes(name: str, data: bytes) -> pl.DataFrame:
                 column="country_code",
                 value=row[0],
             )
-        if code in seen:
-            raise UpstreamFormatError(
-                name,
-                f"country code listed twice (first on line {seen[code]})",
-                line=line,
-                column="country_code",
-                value=row[0],
-            )
-        seen[code] = line
+        _refuse_repeat(name, seen, code, line, "country_code", row[0])
         codes.append(code)
 
     def text(col: int) -> list[str | None]:
@@ -270,15 +265,7 @@ def _product_codes(name: str, data: bytes) -> pl.DataFrame:
                 name, "product code is not an HS6 code", line=line, column="code", value=row[0]
             )
         code = raw.zfill(6)
-        if code in seen:
-            raise UpstreamFormatError(
-                name,
-                f"product code listed twice (first on line {seen[code]})",
-                line=line,
-                column="code",
-                value=row[0],
-            )
-        seen[code] = line
+        _refuse_repeat(name, seen, code, line, "code", row[0])
         codes.append(code)
     return pl.DataFrame(
         {
