@@ -8,13 +8,17 @@ It generates deterministic BACI-shaped yearly files (``benchmarks/generate.py``:
 year, ~5,000 HS6 codes, ~200 economies with BACI's codes) as CSV and as Parquet, then, for each
 number of years and each format, runs on the same files:
 
-* ``project`` — :func:`transforms.ingest.ingest_trade`, the code the pipeline uses (filter to
-  the registry's HS codes with every kept row checked, ISO3 harmonisation, aggregation per
-  year, mineral, stage, exporter and importer);
+* ``project`` — :func:`transforms.ingest.ingest_trade`: the steps the pipeline's trade assets
+  run (``read_trade`` for snapshot/baci_trade, ``trade_flows`` for clean/trade), end to end
+  (filter to the registry's HS codes with every kept row checked, ISO3 harmonisation,
+  aggregation per year, mineral, stage, exporter and importer);
 * ``duckdb`` and ``pandas`` — the same work in those tools (``benchmarks/peers.py``).
 
-Each run is a separate process (``--worker``), so peak RSS (``ru_maxrss``) is that run's
-alone; wall time is measured inside the process around the ingest call (imports excluded).
+Each run is a fresh Python process (``--worker``) that reports its own peak RSS (``VmHWM``
+of ``/proc/self/status``, which exec resets). Not ``ru_maxrss``: Linux carries a parent's
+peak into a child's ``ru_maxrss`` across fork and exec, so after generating the data every
+engine reported the generator's 1,709 MB. Wall time is measured inside the process around the
+ingest call (imports excluded).
 project and DuckDB are run ``--repeat`` times, interleaved, and the median is reported; pandas
 once (it is an order of magnitude slower, and noise does not move that ratio). Every engine's
 result is checked against the project's (same groups, values within 1e-9 relative).
@@ -38,9 +42,9 @@ from pathlib import Path
 import polars as pl
 
 from benchmarks.generate import DEFAULT_UPSTREAM, Spec, generate
+from benchmarks.report import RESULTS_DIR, write_results
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-RESULTS_DIR = REPO_ROOT / "benchmarks" / "results"
 ENGINES = ("project", "duckdb", "pandas")
 FORMATS = ("csv", "parquet")
 DEFAULT_WORKDIR = Path("/tmp/briefing-bench")
@@ -86,15 +90,41 @@ def worker(engine: str, fmt: str, files: list[Path], result: Path | None) -> dic
         "files": len(files),
         "wall_s": wall,
         "cpu_s": cpu,
-        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "peak_rss_mb": own_peak_rss_mb(),
         "groups": out.height,
     }
 
 
+def own_peak_rss_mb() -> float:
+    """This process's own peak resident set size, in MB (see the module docstring)."""
+    try:
+        for line in Path("/proc/self/status").read_text(encoding="ascii").splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024  # kB
+    except OSError:
+        pass
+    # Without /proc (macOS): ru_maxrss, in bytes there; a fresh process is all we can offer.
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
+
+
 def profile_project(fmt: str, path: Path) -> list[tuple[str, float]]:
-    """Where the project's time goes on one file: each stage of ingest_trade timed alone."""
-    from transforms.ingest import aggregate_flows, baci_country_lookup, registry_hs_codes
-    from transforms.parsers import baci
+    """Where the project's time goes on one file: each step of ingest_trade timed alone."""
+    from transforms.ingest import (
+        aggregate_flows,
+        baci_country_lookup,
+        registry_hs_codes,
+        trade_flows,
+    )
+    from transforms.parsers.baci import baci_sources, validate_baci_header
+    from transforms.parsers.baci.codes import codes_for
+    from transforms.parsers.baci.layout import Checks
+    from transforms.parsers.baci.scan import (
+        _reject_duplicates,
+        _scan_csv_one,
+        _scan_parquet_one,
+    )
+    from transforms.parsers.baci.sources import _fields_add_up
 
     stages: list[tuple[str, float]] = []
 
@@ -110,26 +140,29 @@ def profile_project(fmt: str, path: Path) -> list[tuple[str, float]]:
     )
     hs_codes, countries = hs
     wanted = frozenset(hs_codes["hs6"].to_list())
-    source = baci.baci_sources(path)[0]
-    timed("header check", lambda: baci.validate_baci_header(source))
-    codes = timed("code tables next to the file", lambda: baci._codes_for(source, "auto"))
-    checks = baci._Checks(wanted, codes)
+    source = baci_sources(path)[0]
+    timed("header check", lambda: validate_baci_header(source))
+    codes = timed("code tables next to the file", lambda: codes_for(source, "auto"))
+    checks = Checks(wanted, codes)
     if fmt == "csv":
         timed(
             "field count (commas = 5 x lines; in ingest it runs in a thread beside the scan)",
-            lambda: baci._fields_add_up(path, False),
+            lambda: _fields_add_up(path, False),
         )
         frame = timed(
             "scan + HS6 filter + cast + row checks (polars streaming)",
-            lambda: baci._scan_csv_one(source, path, checks, None).collect(engine="streaming"),
+            lambda: _scan_csv_one(source, path, checks, None).collect(engine="streaming"),
         )
     else:
         frame = timed(
             "scan + HS6 filter + cast + row checks (polars streaming)",
-            lambda: baci._scan_parquet_one(source, checks, None).collect(engine="streaming"),
+            lambda: _scan_parquet_one(source, checks, None).collect(engine="streaming"),
         )
-    timed("duplicate-key check", lambda: baci._reject_duplicates(frame, source))
-    timed("harmonise + aggregate", lambda: aggregate_flows(frame, hs_codes, countries).collect())
+    timed("duplicate-key check", lambda: _reject_duplicates(frame, source))
+    timed(
+        "corrections, tags, ISO3 + aggregate",
+        lambda: aggregate_flows(trade_flows(frame, countries, hs_codes)).collect(),
+    )
     return stages
 
 
@@ -278,150 +311,6 @@ def _version(module: str) -> str | None:
         return __import__(module).__version__
     except ImportError:
         return None
-
-
-# ---------------------------------------------------------------------------------------------
-# Reporting
-
-
-def _ratio(runs: list[dict], row: dict, peer: str) -> float | None:
-    match = [
-        r
-        for r in runs
-        if (r["years"], r["format"], r["engine"]) == (row["years"], row["format"], peer)
-    ]
-    return match[0]["wall_s"] / row["wall_s"] if match else None
-
-
-def to_markdown(record: dict) -> str:
-    """The results table (and notes) that the site's methodology page shows."""
-    runs = record["runs"]
-    m = record["machine"]
-    lines = [
-        "# Scale benchmark: BACI trade ingest",
-        "",
-        f"Generated {record['generated']} by `uv run --group bench python -m benchmarks.baci_ingest` "
-        f"on {m['cpus']} CPUs ({m['platform']}; Python {m['python']}, polars {m['polars']}, "
-        f"DuckDB {m['duckdb']}, pandas {m['pandas']}). Load average before/after: "
-        f"{m['load_average_before'][0]} / {m['load_average_after'][0]} (the machine is shared; "
-        f"wall times are the median of {record['repeat']} runs for project and DuckDB, one run for pandas).",
-        "",
-        f"Input: deterministic BACI-shaped yearly files, ~{record['spec']['rows_per_year'] / 1e6:.0f}M rows a "
-        f"year, {record['spec']['products']:,} HS6 codes, {record['spec']['economies']} economies. Work: keep the "
-        "registry's HS6 codes, tag mineral and stage, BACI codes to ISO3, sum value, quantity and flows per "
-        "year x mineral x stage x exporter x importer. All engines return the same groups and sums.",
-        "",
-        "| years | format | rows | engine | wall s | s/year | CPU s | peak RSS MB | DuckDB time / this | pandas time / this |",
-        "|---:|---|---:|---|---:|---:|---:|---:|---:|---:|",
-    ]
-    for r in runs:
-        duck = _ratio(runs, r, "duckdb")
-        pand = _ratio(runs, r, "pandas")
-        lines.append(
-            f"| {r['years']} | {r['format']} | {r['rows'] or 0:,} | {r['engine']} | {r['wall_s']:.2f} | "
-            f"{r['wall_s'] / r['years']:.2f} | {r['cpu_s']:.2f} | {r['peak_rss_mb']:.0f} | "
-            f"{'' if duck is None else f'{duck:.2f}x'} | {'' if pand is None else f'{pand:.1f}x'} |"
-        )
-    lines += [
-        "",
-        "Ratios are peer time divided by the project's time: above 1 means the project is faster.",
-        "",
-        *_targets(runs),
-        "",
-    ]
-    for fmt, stages in record.get("profile", {}).items():
-        total = sum(s for _, s in stages)
-        lines += [
-            f"Where the project's time goes, one year of {fmt} ({total:.2f} s in all):",
-            "",
-            "| stage | s | share |",
-            "|---|---:|---:|",
-        ]
-        lines += [f"| {label} | {sec:.3f} | {sec / total:.0%} |" for label, sec in stages]
-        lines.append("")
-    return "\n".join(lines)
-
-
-def _targets(runs: list[dict]) -> list[str]:
-    """The issue's targets, read off the runs."""
-    project = [r for r in runs if r["engine"] == "project"]
-    if not project:
-        return []
-    lines = ["Targets (2 cores):", ""]
-    duck = [(r, _ratio(runs, r, "duckdb")) for r in project]
-    duck = [(r, x) for r, x in duck if x is not None]
-    if duck:
-        met = sum(x >= 1.0 for _, x in duck)
-        lines.append(
-            f"- project time <= DuckDB time: {met} of {len(duck)} runs (DuckDB/project "
-            f"{min(x for _, x in duck):.2f}x to {max(x for _, x in duck):.2f}x); CPU time "
-            + ", ".join(
-                f"{r['cpu_s']:.1f} s vs {d['cpu_s']:.1f} s"
-                for r in project
-                for d in runs
-                if d["engine"] == "duckdb"
-                and (d["years"], d["format"]) == (r["years"], r["format"])
-            )
-            + " (project vs DuckDB, in table order)."
-        )
-    pandas = [(r, _ratio(runs, r, "pandas")) for r in project]
-    pandas = [(r, x) for r, x in pandas if x is not None]
-    if pandas:
-        best = max(x for _, x in pandas)
-        lines.append(
-            f"- project >= 10x faster than pandas: {'met' if min(x for _, x in pandas) >= 10 else 'not met'}"
-            f" (pandas/project {min(x for _, x in pandas):.1f}x to {best:.1f}x). pandas' chunked, typed,"
-            " column-selected C-engine read is a strong baseline: on CSV it needs "
-            + ", ".join(
-                f"{p['cpu_s'] / p['years']:.1f}"
-                for p in runs
-                if p["engine"] == "pandas" and p["format"] == "csv"
-            )
-            + " CPU s per year against the project's "
-            + ", ".join(f"{r['cpu_s'] / r['years']:.1f}" for r in project if r["format"] == "csv")
-            + "; with 2 cores the project's lead comes from a faster parser and the second core."
-        )
-    top = max(r["years"] for r in project)
-    peak = max(r["peak_rss_mb"] for r in project if r["years"] == top)
-    others = {
-        r["engine"]: max(
-            x["peak_rss_mb"] for x in runs if x["engine"] == r["engine"] and x["years"] == top
-        )
-        for r in runs
-        if r["engine"] != "project"
-    }
-    lines.append(
-        f"- peak RSS <= 2 GB for {top} years: {'met' if peak <= 2048 else 'not met'} "
-        f"(project {peak:.0f} MB; "
-        + ", ".join(f"{e} {mb:.0f} MB" for e, mb in sorted(others.items()))
-        + "): files are read one at a time and only the registry's rows are kept."
-    )
-    for fmt in sorted({r["format"] for r in project}):
-        per_year = [
-            (r["years"], r["cpu_s"] / r["years"], r["wall_s"] / r["years"])
-            for r in project
-            if r["format"] == fmt
-        ]
-        lines.append(
-            f"- linear in years ({fmt}): CPU s per year "
-            + " / ".join(f"{c:.2f}" for _, c, _ in per_year)
-            + ", wall s per year "
-            + " / ".join(f"{w:.2f}" for _, _, w in per_year)
-            + " at "
-            + " / ".join(str(n) for n, _, _ in per_year)
-            + " years."
-        )
-    return lines
-
-
-def write_results(
-    record: dict, out_dir: Path = RESULTS_DIR, name: str = "baci_ingest"
-) -> tuple[Path, Path]:
-    out_dir.mkdir(parents=True, exist_ok=True)
-    md, js = out_dir / f"{name}.md", out_dir / f"{name}.json"
-    md.write_text(to_markdown(record), encoding="utf-8")
-    js.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
-    return md, js
 
 
 def main(argv: list[str] | None = None) -> int:

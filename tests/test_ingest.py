@@ -9,7 +9,13 @@ import pytest
 
 from transforms import clean
 from transforms.errors import UpstreamFormatError
-from transforms.ingest import GROUP_KEY, TRADE_FLOWS_SCHEMA, ingest_trade, registry_hs_codes
+from transforms.ingest import (
+    GROUP_KEY,
+    TRADE_FLOWS_SCHEMA,
+    ingest_trade,
+    read_trade,
+    registry_hs_codes,
+)
 from transforms.snapshot import read_table
 
 HEADER = "t,i,j,k,v,q\n"
@@ -46,6 +52,13 @@ def test_real_subset_matches_the_clean_trade_table(upstream_dir: Path) -> None:
     ).all()
     assert joined["quantity_t"].is_null().equals(joined["quantity_t_clean"].is_null())
     assert int(flows["flows"].sum()) == trade.height
+
+
+@pytest.mark.upstream
+def test_the_snapshot_trade_table_is_the_ingest_first_step(upstream_dir: Path) -> None:
+    # One trade path: the embedded snapshot's baci_trade is read_trade of the upstream files.
+    rows = read_trade(sorted((upstream_dir / "baci-hs92").glob("BACI_HS92_*.csv.gz")))
+    assert rows.equals(read_table("baci_trade"))
 
 
 def test_csv_and_parquet_give_the_same_result(tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gzip
 import shutil
+import tempfile
 import zipfile
 import zlib
 from pathlib import Path
@@ -223,6 +224,31 @@ def test_text_in_value(tmp_path: Path) -> None:
         read_baci(path)
     _assert_points_at(info.value, path.name, 4, "v")
     assert info.value.value == "n/a"
+
+
+def test_zip_members_need_no_temporary_folder_of_the_parser(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A pure parser manages no temporary folders: members are read in memory, or written into
+    # the caller's work_dir and deleted there once read.
+    archive = tmp_path / "BACI_HS92_V202401b.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("BACI_HS92_Y2021_V202401b.csv", HEADER + "2021,4,31,260300,1.5,2\n")
+        zf.writestr("BACI_HS92_Y2022_V202401b.csv", HEADER + "2022,4,31,260300,2.5,NA\n")
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the parser created a temporary folder")
+
+    monkeypatch.setattr(tempfile, "mkdtemp", refuse)
+    monkeypatch.setattr(tempfile, "TemporaryDirectory", refuse)
+    in_memory = read_baci(archive)
+    assert in_memory["value_kusd"].to_list() == [1.5, 2.5]
+    work_dir = tmp_path / "work"
+    work_dir.mkdir()
+    assert read_baci(archive, work_dir=work_dir).equals(in_memory)
+    assert list(work_dir.iterdir()) == []
+    lazy = scan_baci(archive, years=[2022]).collect()
+    assert lazy.drop("file").equals(in_memory.filter(pl.col("year") == 2022).drop("file"))
 
 
 def test_negative_quantity_in_a_zip_member(tmp_path: Path) -> None:

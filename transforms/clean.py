@@ -16,6 +16,7 @@ import polars as pl
 
 from transforms import reference
 from transforms.corrections import apply_row_corrections
+from transforms.ingest import baci_country_lookup, trade_flows
 from transforms.metadata.sources import release_expr
 from transforms.parsers.wmd import WMD_UNIT_TONNES
 
@@ -23,9 +24,6 @@ USGS_SOURCE = "USGS MCS"
 WMD_SOURCE = "World Mining Data"
 BACI_SOURCE = "CEPII BACI"
 WGI_SOURCE = "World Bank WGI"
-# Thousand USD in BACI's v column.
-BACI_VALUE_FACTOR_USD = 1000.0
-HS_STAGE_TO_STAGE = {"ore": "mine", "refined": "refinery"}
 
 
 def _harmonise(df: pl.DataFrame, name_col: str, source: str) -> pl.DataFrame:
@@ -335,31 +333,16 @@ def clean_production_wmd(wmd: pl.DataFrame) -> pl.DataFrame:
 
 
 def clean_trade(baci: pl.DataFrame, baci_countries: pl.DataFrame) -> pl.DataFrame:
-    """BACI flows of the registry's HS codes, with ISO3 partners, USD values and tonnes."""
-    hs = reference.hs_map_frame().select(
-        "hs6", pl.col("slug").alias("mineral"), pl.col("stage").replace_strict(HS_STAGE_TO_STAGE).alias("stage")
-    )
-    codes = _harmonise(
-        baci_countries.select(pl.col("baci_code").cast(pl.Utf8).alias("name")), "name", "baci"
-    ).select(pl.col("name").cast(pl.Int32).alias("baci_code"), "country_code")
-    out = (
-        apply_row_corrections(baci, "baci_trade")
-        .join(hs, on="hs6", how="inner")
-        .join(codes.rename({"baci_code": "exporter_code", "country_code": "exporter"}), on="exporter_code", how="left")
-        .join(codes.rename({"baci_code": "importer_code", "country_code": "importer"}), on="importer_code", how="left")
-        .select(
-            pl.col("year").cast(pl.Int16),
-            pl.col("exporter").alias("exporter_code"),
-            pl.col("importer").alias("importer_code"),
-            "hs6",
-            "mineral",
-            "stage",
-            (pl.col("value_kusd") * BACI_VALUE_FACTOR_USD).alias("value_usd"),
-            pl.col("quantity_t"),
-            pl.lit("gross_weight").alias("unit_basis"),
-            pl.lit(BACI_SOURCE).alias("source"),
-            release_expr("baci-hs92", "file").alias("edition"),
-        )
+    """BACI flows of the registry's HS codes, with ISO3 partners, USD values and tonnes.
+
+    The trade ingest's step 2 (:func:`transforms.ingest.trade_flows`) on the snapshot's rows,
+    with the partners of BACI's own country table; plus the provenance columns.
+    """
+    countries = baci_country_lookup(baci_countries["baci_code"].to_list())
+    out = trade_flows(baci, countries).with_columns(
+        pl.lit("gross_weight").alias("unit_basis"),
+        pl.lit(BACI_SOURCE).alias("source"),
+        release_expr("baci-hs92", "file").alias("edition"),
     )
     return _order("trade", out)
 

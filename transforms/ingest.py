@@ -1,28 +1,32 @@
 """The project's trade ingest: BACI trade tables -> trade per mineral, stage, year and partners.
 
-One function, :func:`ingest_trade`, does what the briefing needs from a BACI release, and the
-scale benchmark (``benchmarks/baci_ingest.py``) times exactly this code:
+This is the one trade path. The Dagster graph runs its steps one asset at a time, and
+:func:`ingest_trade` runs them end to end (the scale benchmark, ``benchmarks/baci_ingest.py``,
+times exactly that):
 
-1. read each trade table (CSV, CSV.gz, Parquet, or a release zip; one file at a time) with
-   :func:`transforms.parsers.baci.iter_baci`, keeping only the registry's HS6 codes
-   (:func:`transforms.reference.hs_map_frame`) — every kept row is checked, and a bad row stops
-   the ingest with the file, line and column;
-2. tag each row with its mineral and stage (an HS code serving two minerals is counted for
-   each, never summed across them);
-3. harmonise exporters and importers from BACI codes to ISO3 (or a typed aggregate such as
-   SACU) with the country-name table (:func:`transforms.reference.harmonise_countries`, source
-   "baci"); a code the table does not know stops the ingest, since dropping its flows would
-   silently change every share;
-4. aggregate per year, mineral, stage, exporter and importer.
+1. :func:`read_trade` — read each trade table (CSV, CSV.gz, Parquet, or a release zip; one
+   file at a time) with :func:`transforms.parsers.baci.iter_baci`; every kept row is checked,
+   and a bad row stops the read with the file, line and column; two files holding the same
+   year are refused. The snapshot table ``baci_trade`` is this step's output (all HS codes);
+   :func:`ingest_trade` keeps only the registry's (:func:`registry_hs_codes`) while reading;
+2. :func:`trade_flows` — apply the accepted row corrections (``data/reference/corrections.yaml``,
+   table ``baci_trade``), tag each row with its mineral and stage (an HS code serving two
+   minerals is counted for each, never summed across them), harmonise exporters and importers
+   from BACI codes to ISO3 (or a typed aggregate such as SACU) with the country-name table
+   (:func:`baci_country_lookup`), and convert thousand USD to USD. The clean table ``trade``
+   is this step's output (``transforms.clean.clean_trade`` adds its provenance columns);
+3. :func:`aggregate_flows` — sum per year, mineral, stage, exporter and importer, as the
+   marts do. :func:`ingest_trade` refuses a BACI code without ISO3 before this step, since
+   dropping its flows would silently change every share.
 
-Output columns:
+Output columns of :func:`ingest_trade`:
 
     year Int16, mineral Utf8, stage Utf8 (mine / refinery), exporter_code Utf8 (ISO3 or
     aggregate code), importer_code Utf8, value_usd Float64 (current USD), quantity_t Float64
     (metric tons of the traded good, sum of the published quantities; null when none of the
     flows has one), flows UInt32 (BACI rows summed), flows_without_quantity UInt32.
 
-Memory stays at one file's filtered rows plus the aggregate, whatever the number of years.
+Memory stays at one file's scan plus the registry's rows of every file read.
 """
 
 from __future__ import annotations
@@ -34,8 +38,9 @@ from typing import Literal
 import polars as pl
 
 from transforms import reference
+from transforms.corrections import apply_row_corrections
 from transforms.errors import UpstreamFormatError
-from transforms.parsers.baci import BaciCodeTables, iter_baci
+from transforms.parsers.baci import BACI_SCHEMA, BaciCodeTables, iter_baci
 
 # BACI's v is in thousand USD.
 VALUE_FACTOR_USD = 1000.0
@@ -86,32 +91,78 @@ def baci_country_lookup(codes: Iterable[int] | None = None) -> pl.DataFrame:
     )
 
 
-def aggregate_flows(
-    rows: pl.DataFrame | pl.LazyFrame, hs: pl.DataFrame, countries: pl.DataFrame
-) -> pl.LazyFrame:
-    """BACI rows (parser output) -> the aggregate of :data:`TRADE_FLOWS_SCHEMA`, lazily.
+def read_trade(
+    paths: Iterable[Path | str] | Path | str,
+    *,
+    years: Iterable[int] | None = None,
+    hs6_filter: Iterable[str] | None = None,
+    code_tables: BaciCodeTables | Literal["auto"] | None = "auto",
+    work_dir: Path | None = None,
+) -> pl.DataFrame:
+    """Step 1: the parser rows of every trade table (:data:`BACI_SCHEMA`), file by file.
 
-    ``hs`` is :func:`registry_hs_codes`, ``countries`` :func:`baci_country_lookup`; rows whose
-    code has no ISO3 get a null exporter/importer (the caller decides; :func:`ingest_trade`
-    refuses them before aggregating).
+    ``paths``: BACI trade tables, release zips or folders, read in name order. ``years`` keeps
+    those years only; ``hs6_filter`` keeps those HS6 codes only (and checks only their rows);
+    ``code_tables`` is passed to the parser (check i/j/k against BACI's tables found next to
+    the files); ``work_dir``: a folder, owned by the caller, for release-zip members (without
+    it they are read in memory, one at a time).
     """
+    frames: list[pl.DataFrame] = []
+    year_file: dict[int, str] = {}
+    for frame in iter_baci(
+        paths, hs6_filter, years=years, code_tables=code_tables, work_dir=work_dir
+    ):
+        _refuse_overlap(frame, year_file)
+        frames.append(frame)
+    if not frames:
+        return pl.DataFrame(schema=BACI_SCHEMA)
+    return pl.concat(frames, how="vertical", rechunk=False)
+
+
+def trade_flows(
+    rows: pl.DataFrame, countries: pl.DataFrame, hs: pl.DataFrame | None = None
+) -> pl.DataFrame:
+    """Step 2: parser rows -> flows of the registry's HS codes with mineral, stage, ISO3, USD.
+
+    ``countries`` is :func:`baci_country_lookup`, ``hs`` :func:`registry_hs_codes` (default:
+    the registry's). Columns: year, exporter_code, importer_code (ISO3/aggregate; null where
+    the lookup has none), hs6, mineral, stage, value_usd, quantity_t, file.
+    """
+    hs = hs if hs is not None else registry_hs_codes()
     exporters = countries.rename({"baci_code": "exporter_code", "country_code": "exporter"})
     importers = countries.rename({"baci_code": "importer_code", "country_code": "importer"})
     return (
-        rows.lazy()
-        .join(hs.lazy(), on="hs6", how="inner")
-        .join(exporters.lazy(), on="exporter_code", how="left")
-        .join(importers.lazy(), on="importer_code", how="left")
-        .group_by("year", "mineral", "stage", "exporter", "importer")
+        apply_row_corrections(rows, "baci_trade")
+        .join(hs, on="hs6", how="inner")
+        .join(exporters, on="exporter_code", how="left")
+        .join(importers, on="importer_code", how="left")
+        .select(
+            pl.col("year").cast(pl.Int16),
+            pl.col("exporter").alias("exporter_code"),
+            pl.col("importer").alias("importer_code"),
+            "hs6",
+            "mineral",
+            "stage",
+            (pl.col("value_kusd") * VALUE_FACTOR_USD).alias("value_usd"),
+            "quantity_t",
+            "file",
+        )
+    )
+
+
+def aggregate_flows(flows: pl.DataFrame | pl.LazyFrame) -> pl.LazyFrame:
+    """Step 3: :func:`trade_flows` output -> the sums of :data:`TRADE_FLOWS_SCHEMA`, lazily."""
+    return (
+        flows.lazy()
+        .group_by(GROUP_KEY)
         .agg(
-            (pl.col("value_kusd").sum() * VALUE_FACTOR_USD).alias("value_usd"),
+            pl.col("value_usd").sum(),
             pl.when(pl.col("quantity_t").is_not_null().any())
             .then(pl.col("quantity_t").sum())
             .alias("quantity_t"),
             pl.len().alias("flows"),
             pl.col("quantity_t").is_null().sum().cast(pl.UInt32).alias("flows_without_quantity"),
         )
-        .rename({"exporter": "exporter_code", "importer": "importer_code"})
         .select([pl.col(c).cast(t) for c, t in TRADE_FLOWS_SCHEMA.items()])
     )
 
@@ -135,7 +186,7 @@ def _refuse_unmapped(frame: pl.DataFrame, countries: pl.DataFrame) -> None:
 def _refuse_overlap(frame: pl.DataFrame, year_file: dict[int, str]) -> None:
     """Two files holding the same year (a per-year file beside the multi-year extract) would
     count its flows twice."""
-    for year, file in frame.select("year", "file").unique().iter_rows():
+    for year, file in frame.select("year", "file").unique().sort("year").iter_rows():
         if year in year_file and year_file[year] != file:
             raise UpstreamFormatError(
                 file,
@@ -152,25 +203,21 @@ def ingest_trade(
     years: Iterable[int] | None = None,
     hs_map: pl.DataFrame | None = None,
     code_tables: BaciCodeTables | Literal["auto"] | None = "auto",
+    work_dir: Path | None = None,
 ) -> pl.DataFrame:
-    """Trade per year, mineral, stage, exporter and importer (see module docstring).
+    """Trade per year, mineral, stage, exporter and importer: steps 1-3 end to end.
 
-    ``paths``: BACI trade tables, release zips or folders. ``years`` keeps those years only;
-    ``hs_map`` replaces the registry's HS map (columns slug, stage, hs6); ``code_tables`` is
-    passed to the parser (check i/j/k against BACI's tables found next to the files).
-    Rows are sorted by the group key.
+    Arguments as :func:`read_trade`; ``hs_map`` replaces the registry's HS map (columns slug,
+    stage, hs6). Rows are sorted by the group key.
     """
     hs = registry_hs_codes(hs_map)
     countries = baci_country_lookup()
-    parts: list[pl.DataFrame] = []
-    year_file: dict[int, str] = {}
-    for frame in iter_baci(
-        paths, hs["hs6"].unique().to_list(), years=years, code_tables=code_tables
-    ):
-        _refuse_unmapped(frame, countries)
-        _refuse_overlap(frame, year_file)
-        parts.append(aggregate_flows(frame, hs, countries).collect())
-    if not parts:
-        return pl.DataFrame(schema=TRADE_FLOWS_SCHEMA)
-    out = pl.concat(parts, how="vertical")
-    return out.sort(GROUP_KEY)
+    rows = read_trade(
+        paths,
+        years=years,
+        hs6_filter=hs["hs6"].unique().to_list(),
+        code_tables=code_tables,
+        work_dir=work_dir,
+    )
+    _refuse_unmapped(rows, countries)
+    return aggregate_flows(trade_flows(rows, countries, hs)).collect().sort(GROUP_KEY)

@@ -77,9 +77,9 @@ def _lazy(module: str, name: str) -> Callable[[Path], pl.DataFrame]:
 
 
 def _parse_baci_trade(files: list[Path]) -> pl.DataFrame:
-    from transforms.parsers.baci import read_baci
+    from transforms.ingest import read_trade
 
-    return read_baci(sorted(files))
+    return read_trade(sorted(files))
 
 
 def _parse_wgi(files: list[Path]) -> pl.DataFrame:

@@ -6,14 +6,26 @@ its source's origin record (publisher, licence, citation, upstream patterns) as 
 """
 
 
+import tempfile
+from pathlib import Path
+
 import dagster as dg
 import polars as pl
 
 from orchestration.metadata import frame_metadata
 from orchestration.partitions import single_run, trade_years, year_filter
 from orchestration.resources import SnapshotSource
+from transforms.errors import UpstreamFormatError
+from transforms.ingest import read_trade
 from transforms.metadata import TABLES as REGISTRY
-from transforms.snapshot import TABLES, TableSpec, load_sources, parse_table, read_table
+from transforms.snapshot import (
+    TABLES,
+    TableSpec,
+    find_inputs,
+    load_sources,
+    parse_table,
+    read_table,
+)
 
 GROUP = "snapshot"
 
@@ -36,6 +48,23 @@ def _origin_metadata(spec: TableSpec) -> dict:
 PARTITIONED = {"baci_trade"}
 
 
+def _upstream_trade(
+    spec: TableSpec, upstream_dir: Path, context: dg.AssetExecutionContext
+) -> pl.DataFrame:
+    """The trade ingest's step 1 (transforms.ingest.read_trade) on the upstream files, for this
+    run's years only. Release-zip members are written to a temporary folder that this asset
+    owns and removes, since the parser manages no temporary folders."""
+    files = find_inputs(upstream_dir, spec.patterns)
+    if not files:
+        raise UpstreamFormatError(
+            str(upstream_dir),
+            f"no upstream files for table {spec.name!r} (looked for {', '.join(spec.patterns)})",
+        )
+    years = [int(key) for key in context.partition_keys]
+    with tempfile.TemporaryDirectory(prefix="baci-members-") as work_dir:
+        return read_trade(files, years=years, work_dir=Path(work_dir))
+
+
 def _snapshot_asset(spec: TableSpec) -> dg.AssetsDefinition:
     partitioned = spec.name in PARTITIONED
 
@@ -53,7 +82,10 @@ def _snapshot_asset(spec: TableSpec) -> dg.AssetsDefinition:
     )
     def _asset(context: dg.AssetExecutionContext, snapshot: SnapshotSource) -> dg.Output[pl.DataFrame]:
         origin = "embedded snapshot"
-        if snapshot.upstream_path is not None:
+        if snapshot.upstream_path is not None and partitioned:
+            df = _upstream_trade(spec, Path(snapshot.upstream_path), context)
+            origin = f"upstream files in {snapshot.upstream_path}"
+        elif snapshot.upstream_path is not None:
             parsed = parse_table(spec, snapshot.upstream_path)
             df = parsed[0] if parsed is not None else None
             origin = f"upstream files in {snapshot.upstream_path}"
