@@ -13,6 +13,7 @@ of XML files); nothing else is read that way.
 
 from __future__ import annotations
 
+import functools
 import re
 import zipfile
 from dataclasses import dataclass
@@ -26,7 +27,8 @@ from transforms.errors import UpstreamFormatError
 _MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 _PKG_REL_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
-_CELL_REF = re.compile(r"^([A-Z]+)([0-9]+)$")
+# A cell element with content (not self-closing): its column letters and row number.
+_FILLED_CELL = re.compile(rb'<c r="([A-Z]+)([0-9]+)"[^>]*?(?<!/)>')
 
 
 def column_letter(index: int) -> str:
@@ -68,22 +70,20 @@ def _sheet_part(archive: zipfile.ZipFile, sheet: str) -> str:
 
 
 def _used_range_origin(path: Path, sheet: str) -> tuple[int, int]:
-    """1-based row and 0-based column of the first cell holding a value (calamine's origin)."""
-    first_row, first_col = None, None
-    with zipfile.ZipFile(path) as archive, archive.open(_sheet_part(archive, sheet)) as part:
-        for _, node in ElementTree.iterparse(part):
-            if node.tag != f"{_MAIN_NS}c":
-                continue
-            has_value = (
-                node.find(f"{_MAIN_NS}v") is not None or node.find(f"{_MAIN_NS}is") is not None
-            )
-            match = _CELL_REF.match(node.get("r", ""))
-            if has_value and match:
-                row, col = int(match.group(2)), _column_index(match.group(1))
-                first_row = row if first_row is None else min(first_row, row)
-                first_col = col if first_col is None else min(first_col, col)
-            node.clear()
-    return (first_row or 1, first_col or 0)
+    """1-based row and 0-based column of the first cell holding a value (calamine's origin).
+
+    Cells with content are the non-empty ``<c ...>...</c>`` elements; empty styled cells are
+    self-closing (``<c r="A1" s="3"/>``). A regular expression over the part is used instead of
+    an XML parser because only these attributes are needed and the parts can be megabytes.
+    """
+    with zipfile.ZipFile(path) as archive:
+        part = archive.read(_sheet_part(archive, sheet))
+    refs = _FILLED_CELL.findall(part)
+    if not refs:
+        return (1, 0)
+    first_row = int(refs[0][1])  # rows are stored in order
+    first_col = min(_column_index(letters.decode()) for letters in {c for c, _ in refs})
+    return (first_row, first_col)
 
 
 @dataclass(frozen=True)
@@ -104,11 +104,16 @@ class SheetGrid:
     def width(self) -> int:
         return self.frame.width
 
+    @functools.cached_property
+    def _rows(self) -> list[tuple]:
+        # Row tuples once: indexing the frame cell by cell is far slower.
+        return self.frame.rows()
+
     def cell(self, row: int, col: int) -> str | None:
         """The stripped text of a cell (0-based grid position), None when empty."""
         if row >= self.frame.height or col >= self.frame.width:
             return None
-        value = self.frame[row, col]
+        value = self._rows[row][col]
         if value is None:
             return None
         text = str(value).strip()

@@ -23,7 +23,6 @@ that is not a non-negative number, a unit value other than ``inf`` where the qua
 from __future__ import annotations
 
 import datetime as dt
-import math
 import re
 from pathlib import Path
 
@@ -31,6 +30,7 @@ import polars as pl
 
 from transforms.errors import UpstreamFormatError
 from transforms.parsers._csv import check_exact_header, read_csv_file
+from transforms.parsers._values import non_negative
 
 CHINA_EXPORTS_FILE = "china_exports_hs6_monthly_2017_2024.csv"
 CHINA_HS_MAP_FILE = "china_exports_hs_map.csv"
@@ -58,19 +58,6 @@ CHINA_HS_MAP_SCHEMA: dict[str, pl.DataType] = {
 _MONTH_RE = re.compile(r"^([0-9]{4})-([0-9]{2})-01$")
 _HS6_RE = re.compile(r"^[0-9]{6}$")
 _HS8_RE = re.compile(r"^[0-9]{8}$")
-
-
-def non_negative(text: str, file: str, line: int, column: str) -> float:
-    """A non-negative finite number, or an error naming the cell."""
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not (math.isfinite(value) and value >= 0):
-        raise UpstreamFormatError(
-            file, "not a non-negative number", line=line, column=column, value=text
-        )
-    return value
 
 
 def parse_china_exports(path: Path | str) -> pl.DataFrame:
