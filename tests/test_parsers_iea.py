@@ -12,6 +12,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from tests._sheet_grid import sheet_grid
 from transforms.cleaning.iea import IEA_PRODUCTS, clean_iea_outlook, clean_iea_refinery
 from transforms.errors import UpstreamFormatError
 from transforms.parsers._excel import SheetGrid
@@ -29,15 +30,7 @@ def supply(upstream_dir: Path) -> pl.DataFrame:
 
 
 def _grid(rows: list[list[str | None]]) -> SheetGrid:
-    width = max(len(r) for r in rows)
-    frame = pl.DataFrame(
-        [r + [None] * (width - len(r)) for r in rows],
-        schema=[f"column_{i}" for i in range(width)],
-        orient="row",
-    )
-    return SheetGrid(
-        "test.xlsx", "2 Total supply for key minerals", frame, first_row=2, first_col=0
-    )
+    return sheet_grid(rows, "2 Total supply for key minerals", first_row=2)
 
 
 _TITLE = ["Total supply for key energy transition minerals, base case (kt)"]

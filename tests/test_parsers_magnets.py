@@ -14,6 +14,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from tests._sheet_grid import sheet_grid
 from transforms.cleaning.magnets import clean_magnet_imports, clean_usitc_imports
 from transforms.errors import UpstreamFormatError
 from transforms.parsers._excel import SheetGrid
@@ -125,13 +126,7 @@ def test_usitc_partners_and_parameters(usitc_path: Path, usitc_clean: pl.DataFra
 
 
 def _grid(rows: list[list[str | None]]) -> SheetGrid:
-    width = max(len(r) for r in rows)
-    frame = pl.DataFrame(
-        [r + [None] * (width - len(r)) for r in rows],
-        schema=[f"column_{i}" for i in range(width)],
-        orient="row",
-    )
-    return SheetGrid("test.xlsx", "Customs Value", frame, first_row=1, first_col=0)
+    return sheet_grid(rows, "Customs Value", first_row=1)
 
 
 _HEAD = [
