@@ -24,8 +24,8 @@ from __future__ import annotations
 import polars as pl
 
 from transforms import reference
+from transforms.cleaning._common import PRODUCTION_COLUMNS, first_row_error
 from transforms.cleaning.historical import load_historical_economies
-from transforms.errors import UpstreamFormatError
 
 BGS_SOURCE = "BGS World Mineral Statistics"
 _EXCLUDE = "exclude"
@@ -87,16 +87,7 @@ BGS_CODE_ALIASES = {"1A0": "XKX"}
 BGS_NAME_CODES = {"German Federal Republic": "FRG", "Rhodesia": "RHO"}
 
 PRODUCTION_HISTORY_SCHEMA: dict[str, pl.DataType] = {
-    "mineral": pl.Utf8(),
-    "stage": pl.Utf8(),
-    "product": pl.Utf8(),
-    "economy": pl.Utf8(),
-    "economy_kind": pl.Utf8(),
-    "country_name": pl.Utf8(),
-    "year": pl.Int16(),
-    "quantity_t": pl.Float64(),
-    "unit_basis": pl.Utf8(),
-    "basis_detail": pl.Utf8(),
+    **PRODUCTION_COLUMNS,
     "bgs_commodity": pl.Utf8(),
     "bgs_sub_commodity": pl.Utf8(),
     "bgs_units": pl.Utf8(),
@@ -119,13 +110,6 @@ def _map_frame() -> pl.DataFrame:
     )
 
 
-def _first_error(rows: pl.DataFrame, message: str, column: str) -> UpstreamFormatError:
-    first = rows.row(0, named=True)
-    return UpstreamFormatError(
-        first["file"], message, line=first["line"], column=column, value=str(first.get(column))
-    )
-
-
 def _economies(parsed: pl.DataFrame) -> pl.DataFrame:
     historical = load_historical_economies()
     hist_codes = set(historical["code"].to_list())
@@ -144,8 +128,11 @@ def _economies(parsed: pl.DataFrame) -> pl.DataFrame:
     )
     unknown = out.filter(pl.col("economy_kind").is_null())
     if unknown.height:
-        raise _first_error(
-            unknown, "country code is neither an economy nor a historical economy", "country_code"
+        raise first_row_error(
+            unknown,
+            "country code is neither an economy nor a historical economy",
+            column="country_code",
+            value_col="country_code",
         )
     return out
 
@@ -155,13 +142,21 @@ def clean_production_history(parsed: pl.DataFrame) -> pl.DataFrame:
     mapped = parsed.join(_map_frame(), on="commodity", how="left")
     unmapped = mapped.filter(pl.col("stage").is_null())
     if unmapped.height:
-        raise _first_error(
-            unmapped, "BGS commodity not in transforms.cleaning.bgs.BGS_MAP", "commodity"
+        raise first_row_error(
+            unmapped,
+            "BGS commodity not in transforms.cleaning.bgs.BGS_MAP",
+            column="commodity",
+            value_col="commodity",
         )
     rows = mapped.filter(pl.col("stage") != _EXCLUDE)
     bad_units = rows.filter(~pl.col("units").is_in(list(BGS_UNIT_T)))
     if bad_units.height:
-        raise _first_error(bad_units, f"unknown unit (known: {sorted(BGS_UNIT_T)})", "units")
+        raise first_row_error(
+            bad_units,
+            f"unknown unit (known: {sorted(BGS_UNIT_T)})",
+            column="units",
+            value_col="units",
+        )
     rows = _economies(rows)
     metal = pl.col("units").str.contains("(metal content)", literal=True)
     return (

@@ -16,8 +16,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from transforms.cleaning._common import harmonise_or_raise
-from transforms.errors import UpstreamFormatError
+from transforms.cleaning._common import first_row_error, harmonise_or_raise
 
 CHINA_EXPORTS_SOURCE = "UN Comtrade (China as reporter), via qennis/ChinaCriticalMineralComtrade"
 KG_PER_T = 1000.0
@@ -49,13 +48,8 @@ CHINA_EXPORTS_MONTHLY_SCHEMA: dict[str, pl.DataType] = {
 def _minerals_by_hs6(hs_map: pl.DataFrame) -> pl.DataFrame:
     unknown = hs_map.filter(~pl.col("group").is_in(list(HS_MAP_GROUPS)))
     if unknown.height:
-        first = unknown.row(0, named=True)
-        raise UpstreamFormatError(
-            first["file"],
-            "HS map group has no registry mineral",
-            line=first["line"],
-            column="group",
-            value=first["group"],
+        raise first_row_error(
+            unknown, "HS map group has no registry mineral", column="group", value_col="group"
         )
     return (
         hs_map.with_columns(pl.col("group").replace_strict(HS_MAP_GROUPS).alias("slug"))
@@ -70,15 +64,10 @@ def clean_china_exports_monthly(exports: pl.DataFrame, hs_map: pl.DataFrame) -> 
     rows = exports.join(minerals, on="hs6", how="left")
     unmapped = rows.filter(pl.col("minerals_in_code").is_null())
     if unmapped.height:
-        first = unmapped.row(0, named=True)
-        raise UpstreamFormatError(
-            first["file"],
-            "HS6 code has no line in the HS map",
-            line=first["line"],
-            column="hs6",
-            value=first["hs6"],
+        raise first_row_error(
+            unmapped, "HS6 code has no line in the HS map", column="hs6", value_col="hs6"
         )
-    rows = harmonise_or_raise(rows, "partner_name", column_label="partner_name")
+    rows = harmonise_or_raise(rows, "partner_name", column="partner_name")
     reported = ~((pl.col("quantity_kg") == 0) & (pl.col("value_usd") > 0))
     return (
         rows.with_columns(

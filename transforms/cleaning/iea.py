@@ -15,8 +15,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from transforms.cleaning._common import harmonise_or_raise
-from transforms.errors import UpstreamFormatError
+from transforms.cleaning._common import PRODUCTION_COLUMNS, first_row_error, harmonise_or_raise
 
 IEA_SOURCE = "IEA Critical Minerals Data Explorer 2024"
 IEA_OBSERVED_YEAR = 2023
@@ -65,16 +64,7 @@ IEA_PRODUCTS: dict[tuple[str, str], tuple[str, str, str, str | None]] = {
 _AGGREGATES = {"rest_of_world": "OTHER", "total": "WORLD"}
 
 IEA_CLEAN_SCHEMA: dict[str, pl.DataType] = {
-    "mineral": pl.Utf8(),
-    "stage": pl.Utf8(),
-    "product": pl.Utf8(),
-    "economy": pl.Utf8(),
-    "economy_kind": pl.Utf8(),
-    "country_name": pl.Utf8(),
-    "year": pl.Int16(),
-    "quantity_t": pl.Float64(),
-    "unit_basis": pl.Utf8(),
-    "basis_detail": pl.Utf8(),
+    **PRODUCTION_COLUMNS,
     "scenario": pl.Utf8(),
     "source": pl.Utf8(),
     "file": pl.Utf8(),
@@ -94,17 +84,12 @@ def _mapped(parsed: pl.DataFrame) -> pl.DataFrame:
     )
     unknown = rows.filter(pl.col("mineral").is_null())
     if unknown.height:
-        first = unknown.row(0, named=True)
-        raise UpstreamFormatError(
-            first["file"],
-            f"sheet {first['sheet']!r}: block '{first['iea_mineral']} - {first['stage_label']}' "
-            "has no registry mapping in transforms.cleaning.iea.IEA_PRODUCTS",
-            line=first["line"],
-            column=first["cell"],
+        block = unknown.select(pl.format("{} - {}", "iea_mineral", "stage_label")).item(0, 0)
+        raise first_row_error(
+            unknown,
+            f"block '{block}' has no registry mapping in transforms.cleaning.iea.IEA_PRODUCTS",
         )
-    economies = harmonise_or_raise(
-        rows.filter(pl.col("row_kind") == "economy"), "country", where_col="cell"
-    )
+    economies = harmonise_or_raise(rows.filter(pl.col("row_kind") == "economy"), "country")
     aggregates = rows.filter(pl.col("row_kind") != "economy").with_columns(
         pl.col("row_kind").replace_strict(_AGGREGATES).alias("economy"),
         pl.lit("aggregate").alias("economy_kind"),

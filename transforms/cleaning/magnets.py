@@ -21,7 +21,7 @@ from __future__ import annotations
 import polars as pl
 
 from transforms import reference
-from transforms.cleaning._common import harmonise_or_raise
+from transforms.cleaning._common import first_row_error, harmonise_or_raise
 from transforms.errors import UpstreamFormatError
 
 MAGNETS_SOURCE = (
@@ -72,13 +72,12 @@ def clean_magnet_imports(parsed: pl.DataFrame) -> pl.DataFrame:
         pl.col("code").is_not_null() & (pl.col("code") != pl.col("partner_iso3"))
     )
     if disagree.height:
-        first = disagree.row(0, named=True)
-        raise UpstreamFormatError(
-            first["file"],
-            f"partner name maps to {first['code']}, the row says {first['partner_iso3']}",
-            line=first["line"],
+        code = disagree["code"][0]
+        raise first_row_error(
+            disagree,
+            f"partner name maps to {code}, the row says {disagree['partner_iso3'][0]}",
             column="partner_iso3",
-            value=first["partner_name"],
+            value_col="partner_name",
         )
     known = reference.economies_frame()["iso3"].to_list()
     return parsed.with_columns(
@@ -103,16 +102,13 @@ def clean_usitc_imports(parsed: pl.DataFrame, parameters: pl.DataFrame) -> pl.Da
     partial = incomplete_year(parameters)
     annual_partial = parsed.filter(pl.col("period") == "full_year", pl.col("year") == partial)
     if annual_partial["value"].abs().sum() != 0:
-        first = annual_partial.filter(pl.col("value") != 0).row(0, named=True)
-        raise UpstreamFormatError(
-            first["file"],
-            f"sheet {first['sheet']!r}: a full-year figure for {partial}, "
-            "the download year (expected the zeros of an incomplete year)",
-            line=first["line"],
-            column=first["cell"],
+        raise first_row_error(
+            annual_partial.filter(pl.col("value") != 0),
+            f"a full-year figure for {partial}, the download year "
+            "(expected the zeros of an incomplete year)",
         )
     rows = parsed.filter(~((pl.col("period") == "full_year") & (pl.col("year") == partial)))
-    rows = harmonise_or_raise(rows, "partner_name", where_col="cell")
+    rows = harmonise_or_raise(rows, "partner_name")
     is_value = pl.col("measure") == "customs_value"
     return rows.with_columns(
         pl.col("economy").alias("partner"),
