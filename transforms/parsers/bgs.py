@@ -111,5 +111,10 @@ def parse_bgs(directory: Path | str) -> pl.DataFrame:
     paths = sorted(Path(directory).glob(BGS_GLOB))
     if not paths:
         raise UpstreamFormatError(str(directory), f"no {BGS_GLOB} files")
-    frames = [pl.DataFrame(_parse_file(p), schema=BGS_SCHEMA) for p in paths]
+    return parse_bgs_files(paths)
+
+
+def parse_bgs_files(paths: list[Path]) -> pl.DataFrame:
+    """:func:`parse_bgs` of a list of files (the snapshot builder's calling convention)."""
+    frames = [pl.DataFrame(_parse_file(Path(p)), schema=BGS_SCHEMA) for p in sorted(paths)]
     return pl.concat(frames)
