@@ -154,3 +154,9 @@ def test_unknown_commodity_and_code_are_refused(tmp_path: Path) -> None:
     _write(tmp_path, [{**_ROW, "country_iso3_code": "XYZ"}])
     with pytest.raises(UpstreamFormatError, match="historical economy"):
         clean_production_history(parse_bgs(tmp_path))
+
+
+@pytest.mark.upstream
+def test_one_row_per_economy_series_and_year(history: pl.DataFrame) -> None:
+    key = pl.struct("economy", "bgs_commodity", "bgs_sub_commodity", "year")
+    assert history.filter(key.is_duplicated()).height == 0

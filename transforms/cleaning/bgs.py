@@ -14,7 +14,8 @@ Rules:
   Union, Yugoslavia, Czechoslovakia, East and West Germany, Serbia and Montenegro, Zaire,
   Rhodesia) keep their own codes from data/reference/historical_economies.csv with
   ``economy_kind`` "historical" — West Germany, which BGS files under DEU, becomes FRG so that
-  it is not merged with reunified Germany (the two overlap in 1989-1991).
+  it is not merged with reunified Germany (the two overlap in 1989-1991); BGS's "Congo"
+  rows, coded COD, are the Republic of the Congo (COG).
 * Rows without a figure (BGS precision code O) are kept with a null quantity; BGS's notes and
   precision codes are kept.
 """
@@ -82,9 +83,12 @@ BGS_UNIT_T: dict[str, float] = {
     "kilograms (metal content)": 1e-3,
     "kilograms": 1e-3,
 }
-# BGS codes that are not ISO3 for a current economy, and one name that shares a current code.
+# BGS codes that are not ISO3 for a current economy, and names whose BGS code is wrong or
+# shared: West Germany is filed under DEU like reunified Germany; "Congo" (the Republic of the
+# Congo, Brazzaville: small copper output beside Zaire's in 1971-1991) is filed under COD, the
+# Democratic Republic's code, which would add its tonnes to the DRC's from 1992.
 BGS_CODE_ALIASES = {"1A0": "XKX"}
-BGS_NAME_CODES = {"German Federal Republic": "FRG", "Rhodesia": "RHO"}
+BGS_NAME_CODES = {"German Federal Republic": "FRG", "Rhodesia": "RHO", "Congo": "COG"}
 
 PRODUCTION_HISTORY_SCHEMA: dict[str, pl.DataType] = {
     **PRODUCTION_COLUMNS,
