@@ -269,7 +269,12 @@ def _broken_mineral(copy: Path, slug: str, change: Callable[[dict], None]) -> in
         # model: the principal USGS code is one of the mineral's files
         ("gallium", lambda m: m.update(usgs_code="gallo"), "", "usgs_code 'gallo' is not a key"),
         # model: URLs
-        ("antimony", lambda m: m["eol_rir"].update(reference="scrreen.eu"), "eol_rir.reference", ""),
+        (
+            "antimony",
+            lambda m: m["eol_rir"].update(reference="scrreen.eu"),
+            "eol_rir.reference",
+            "",
+        ),
         # loader: cited sources are ids of the file or URLs
         ("gallium", lambda m: m["sources"].append("hearsay"), "sources[3]", "'hearsay' is neither"),
         # loader: an HS code belongs to one mineral
@@ -305,94 +310,145 @@ def test_types_differing_only_in_spacing_must_map_alike(reference_copy: Path) ->
         ref.usgs_type_map(reference_copy)
 
 
-def test_bad_yaml_names_the_file(reference_copy: Path) -> None:
-    (reference_copy / "groups.yaml").write_text("groups: [unclosed\n", encoding="utf-8")
-    with _raises("groups.yaml: file: not valid YAML"):
-        ref.load_groups(reference_copy)
+def _text_edit(old: str, new: str) -> Callable[[Path], None]:
+    return lambda path: _replace(path, old, new)
 
 
-def test_groups_yaml_rules(reference_copy: Path) -> None:
-    path = reference_copy / "groups.yaml"
-    _replace(path, "members: [CHN]", "members: [CHN, CHN]")
-    with _raises("groups.yaml: groups.china.members: [1] 'CHN' is listed twice"):
-        ref.load_groups(reference_copy)
-    _replace(path, "members: [CHN, CHN]", "members: [CHN, XXX]")
-    with _raises("groups.yaml: groups.china.members: not in economies.csv: ['XXX']"):
-        ref.load_groups(reference_copy)
+def _yaml_edit(change: Callable[[Any], None]) -> Callable[[Path], None]:
+    return lambda path: _change_yaml(path, change)
 
 
-def test_group_include_must_resolve_without_cycle(reference_copy: Path) -> None:
-    path = reference_copy / "groups.yaml"
-    _replace(path, "include: [g7, eu27]", "include: [g7, eu27, alliance]")
-    with _raises("groups.yaml: groups.alliance.include: includes itself"):
-        ref.load_groups(reference_copy)
-    _replace(path, "include: [g7, eu27, alliance]", "include: [g7, eu28]")
-    with _raises("groups.yaml: groups.alliance.include: unknown group 'eu28'"):
-        ref.load_groups(reference_copy)
+def _unclosed(path: Path) -> None:
+    path.write_text("groups: [unclosed\n", encoding="utf-8")
 
 
-def test_economy_flag_must_agree_with_its_group(reference_copy: Path) -> None:
-    _replace(
-        reference_copy / "economies.csv",
-        "NOR,Norway,false,false,false,true,",
-        "NOR,Norway,true,false,false,true,",
-    )
-    with _raises("economies.csv: column is_eu27: disagrees with group 'eu27'"):
-        ref.load_groups(reference_copy)
+_GROUPS = ref.load_groups
+_ECONOMIES = ref.economies_frame
+_NAMES = ref.country_names_frame
 
 
-def test_economies_csv_rows_are_validated(reference_copy: Path) -> None:
-    path = reference_copy / "economies.csv"
-    _replace(path, "ABW,Aruba,false,", "ABW,Aruba,no,")
-    with _raises("economies.csv: line 2.is_eu27: Input should be 'true' or 'false' (got 'no')"):
-        ref.economies_frame(reference_copy)
-    _replace(path, "iso3,name,", "iso,name,")
-    with _raises("economies.csv: header: columns"):
-        ref.economies_frame(reference_copy)
+def _sources(folder: Path) -> Any:
+    return ref.load_sources(folder / "sources.yaml")
 
 
-def test_country_names_csv_rows_are_validated(reference_copy: Path) -> None:
-    path = reference_copy / "country_names.csv"
-    _replace(path, "any,Burma,economy,MMR,", "any,Burma ,economy,MMR,")
-    with _raises("country_names.csv: line 31.name: name must be non-empty, trimmed"):
-        ref.country_names_frame(reference_copy)
-    _replace(path, "any,Burma ,economy,MMR,", "any,Burma,economy,BUR,")
-    with _raises("country_names.csv: line 31 (any, 'Burma'): economy code 'BUR' is not in"):
-        ref.country_names_frame(reference_copy)
+def _corrections(folder: Path) -> Any:
+    return load_corrections(folder / "corrections.yaml")
 
 
-def test_sources_yaml_urls_and_dates(reference_copy: Path) -> None:
-    path = reference_copy / "sources.yaml"
-    _change_yaml(path, lambda d: d["wgi"].update(url="www.worldbank.org"))
-    with _raises("sources.yaml: wgi.url: 'www.worldbank.org' is not an http(s) URL"):
-        ref.load_sources(path)
-    _change_yaml(path, lambda d: d["wgi"].update(url="https://x.org", date_accessed="26/11/2026"))
-    with _raises("sources.yaml: wgi.date_accessed: must be an ISO date (YYYY-MM-DD)"):
-        ref.load_sources(path)
-    _change_yaml(path, lambda d: d["wgi"].update(date_accessed="2026-11-26", mirror="x"))
-    with _raises("sources.yaml: wgi.mirror: Extra inputs are not permitted"):
-        ref.load_sources(path)
+def _uses(folder: Path) -> Any:
+    return ref.load_uses(folder / "mineral_uses.yaml")
 
 
-def test_corrections_yaml_set_goes_with_action_set(reference_copy: Path) -> None:
-    path = reference_copy / "corrections.yaml"
-    _change_yaml(path, lambda d: d["rows"][1].pop("set"))
-    with _raises("corrections.yaml: rows[1]: a 'set' mapping goes with action 'set'"):
-        load_corrections(path)
-
-
-def test_corrections_yaml_accepted_needs_a_key(reference_copy: Path) -> None:
-    path = reference_copy / "corrections.yaml"
-    _change_yaml(path, lambda d: d["accepted"][0].update(key={}))
-    with _raises("corrections.yaml: accepted[0].key: Dictionary should have at least 1 item"):
-        load_corrections(path)
-
-
-def test_mineral_uses_name_registry_minerals_once(reference_copy: Path) -> None:
-    path = reference_copy / "mineral_uses.yaml"
-    _change_yaml(path, lambda d: d["uses"][0].update(mineral="unobtainium"))
-    with _raises("mineral_uses.yaml: uses[0].mineral: 'unobtainium' is not a mineral of"):
-        ref.load_uses(path)
-    _change_yaml(path, lambda d: d["uses"][0].update(mineral=d["uses"][1]["mineral"]))
-    with _raises("mineral_uses.yaml: uses: [1] 'antimony' is listed twice"):
-        ref.load_uses(path)
+@pytest.mark.parametrize(
+    ("file", "change", "load", "message"),
+    [
+        ("groups.yaml", _unclosed, _GROUPS, "file: not valid YAML"),
+        (
+            "groups.yaml",
+            _text_edit("members: [CHN]", "members: [CHN, CHN]"),
+            _GROUPS,
+            "groups.china.members: [1] 'CHN' is listed twice",
+        ),
+        (
+            "groups.yaml",
+            _text_edit("members: [CHN]", "members: [CHN, XXX]"),
+            _GROUPS,
+            "groups.china.members: not in economies.csv: ['XXX']",
+        ),
+        (
+            "groups.yaml",
+            _text_edit("include: [g7, eu27]", "include: [g7, eu27, alliance]"),
+            _GROUPS,
+            "groups.alliance.include: includes itself",
+        ),
+        (
+            "groups.yaml",
+            _text_edit("include: [g7, eu27]", "include: [g7, eu28]"),
+            _GROUPS,
+            "groups.alliance.include: unknown group 'eu28'",
+        ),
+        (
+            "economies.csv",
+            _text_edit("NOR,Norway,false,false,false,true,", "NOR,Norway,true,false,false,true,"),
+            _GROUPS,
+            "column is_eu27: disagrees with group 'eu27'",
+        ),
+        (
+            "economies.csv",
+            _text_edit("ABW,Aruba,false,", "ABW,Aruba,no,"),
+            _ECONOMIES,
+            "line 2.is_eu27: Input should be 'true' or 'false' (got 'no')",
+        ),
+        ("economies.csv", _text_edit("iso3,name,", "iso,name,"), _ECONOMIES, "header: columns"),
+        (
+            "country_names.csv",
+            _text_edit("any,Burma,economy,MMR,", "any,Burma ,economy,MMR,"),
+            _NAMES,
+            "line 31.name: name must be non-empty, trimmed",
+        ),
+        (
+            "country_names.csv",
+            _text_edit("any,Burma,economy,MMR,", "any,Burma,economy,BUR,"),
+            _NAMES,
+            "line 31 (any, 'Burma'): economy code 'BUR' is not in",
+        ),
+        (
+            "sources.yaml",
+            _yaml_edit(lambda d: d["wgi"].update(url="www.worldbank.org")),
+            _sources,
+            "wgi.url: 'www.worldbank.org' is not an http(s) URL",
+        ),
+        (
+            "sources.yaml",
+            _yaml_edit(lambda d: d["wgi"].update(date_accessed="26/11/2026")),
+            _sources,
+            "wgi.date_accessed: must be an ISO date (YYYY-MM-DD)",
+        ),
+        (
+            "sources.yaml",
+            _yaml_edit(lambda d: d["wgi"].update(mirror="x")),
+            _sources,
+            "wgi.mirror: Extra inputs are not permitted",
+        ),
+        (
+            "corrections.yaml",
+            _yaml_edit(lambda d: d["rows"][1].pop("set")),
+            _corrections,
+            "rows[1]: a 'set' mapping goes with action 'set'",
+        ),
+        (
+            "corrections.yaml",
+            _yaml_edit(lambda d: d["rows"][0]["where"].update(line=[81])),
+            _corrections,
+            "rows[0].where.line: must be text, a number or true/false",
+        ),
+        (
+            "corrections.yaml",
+            _yaml_edit(lambda d: d["accepted"][0].update(key={})),
+            _corrections,
+            "accepted[0].key: Dictionary should have at least 1 item",
+        ),
+        (
+            "mineral_uses.yaml",
+            _yaml_edit(lambda d: d["uses"][0].update(mineral="unobtainium")),
+            _uses,
+            "uses[0].mineral: 'unobtainium' is not a mineral of",
+        ),
+        (
+            "mineral_uses.yaml",
+            _yaml_edit(lambda d: d["uses"][0].update(mineral=d["uses"][1]["mineral"])),
+            _uses,
+            "uses: [1] 'antimony' is listed twice",
+        ),
+    ],
+)
+def test_broken_files_are_refused_naming_the_key_path(
+    reference_copy: Path,
+    file: str,
+    change: Callable[[Path], None],
+    load: Callable[[Path], Any],
+    message: str,
+) -> None:
+    change(reference_copy / file)
+    with _raises(f"{file}: {message}"):
+        load(reference_copy)

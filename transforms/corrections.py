@@ -31,7 +31,9 @@ def _match(df: pl.DataFrame, where: dict[str, Any], table: str) -> pl.Expr:
     return expr
 
 
-def apply_row_corrections(df: pl.DataFrame, table: str, path: Path = CORRECTIONS_FILE) -> pl.DataFrame:
+def apply_row_corrections(
+    df: pl.DataFrame, table: str, path: Path = CORRECTIONS_FILE
+) -> pl.DataFrame:
     """Apply every row correction listed for ``table``; fail if one matches no row."""
     for fix in row_corrections(table, path):
         hit = _match(df, fix.where, table)
@@ -50,11 +52,15 @@ def apply_row_corrections(df: pl.DataFrame, table: str, path: Path = CORRECTIONS
     return df
 
 
-def mark_accepted(df: pl.DataFrame, check: str, key: list[str], path: Path = CORRECTIONS_FILE) -> pl.DataFrame:
+def mark_accepted(
+    df: pl.DataFrame, check: str, key: list[str], path: Path = CORRECTIONS_FILE
+) -> pl.DataFrame:
     """Add ``accepted_reason``: the corrections file's reason where it accepts a row of a check."""
     entries = accepted(check, path)
     if not entries:
         return df.with_columns(pl.lit(None, pl.Utf8).alias("accepted_reason"))
-    corr = pl.DataFrame([{k: e.key.get(k) for k in key} | {"accepted_reason": e.reason} for e in entries])
+    corr = pl.DataFrame(
+        [{k: e.key.get(k) for k in key} | {"accepted_reason": e.reason} for e in entries]
+    )
     corr = corr.with_columns(pl.col(k).cast(df.schema[k]) for k in key)
     return df.join(corr, on=key, how="left", nulls_equal=True)

@@ -9,15 +9,16 @@ with ", " so the tables export cleanly to CSV.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import polars as pl
+from pydantic import BaseModel
 
 from transforms.reference import policy
 from transforms.reference.minerals import minerals_frame
-from transforms.reference.policy_models import POLICY_STAGES, parse_covered
+from transforms.reference.policy_models import POLICY_STAGES, Programme, parse_covered
 
 
 def price_series_frame(series: Iterable[policy.PriceSeries]) -> pl.DataFrame:
@@ -107,30 +108,56 @@ def floors_frame(floors: Sequence[policy.PriceFloor]) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=schema)
 
 
-def _frame(
-    rows: Sequence[Mapping[str, Any]], dtypes: Mapping[str, pl.DataType | type]
+def _table(
+    rows: Iterable[BaseModel],
+    columns: Sequence[str],
+    derived: Callable[[Any], dict[str, Any]],
+    dtypes: Mapping[str, pl.DataType | type],
 ) -> pl.DataFrame:
-    """Rows to a frame: lists become ', '-joined text (null when empty)."""
-    flat = [
-        {k: ((", ".join(v) or None) if isinstance(v, list | tuple) else v) for k, v in row.items()}
-        for row in rows
-    ]
+    """Checked rows to a frame of ``columns``, taken from the row's fields or, where named
+    differently or flattened, from ``derived(row)``. Lists become ', '-joined text (null when
+    empty), other columns are text unless ``dtypes`` says otherwise."""
+    flat = []
+    for row in rows:
+        values = row.model_dump() | derived(row)
+        flat.append(
+            {
+                c: (", ".join(values[c]) or None) if isinstance(values[c], list) else values[c]
+                for c in columns
+            }
+        )
     if not flat:
         return pl.DataFrame()
-    columns = list(flat[0])
-    schema = {c: dtypes.get(c, pl.Utf8) for c in columns}
-    return pl.DataFrame(flat, schema=schema)
+    return pl.DataFrame(flat, schema={c: dtypes.get(c, pl.Utf8) for c in columns})
+
+
+_PROGRAMME_COLUMNS = (
+    "programme_id", "country", "programme", "agency", "status", "budget", "budget_currency",
+    "budget_what", "budget_note", "target_days", "target_days_note", "minerals",
+    "minerals_note", "source_urls", "verified", "note",
+)  # fmt: skip
+_FLOOR_COLUMNS = (
+    "floor_id", "parties", "country", "mineral", "stage", "product", "floor_usd_per_t",
+    "floor_as_published", "term", "date_announced", "covered", "hs6", "price_statistics",
+    "price_product", "source_urls", "verified", "note",
+)  # fmt: skip
+_OFFTAKE_COLUMNS = (
+    "agreement_id", "parties", "country", "mineral", "product", "volume_t_per_year",
+    "volume_note", "term", "date_announced", "source_urls", "verified", "note",
+)  # fmt: skip
+_EVENT_COLUMNS = (
+    "event_id", "announcement", "issuers", "number", "number_year", "date_announced",
+    "date_effective", "measure", "target", "minerals", "items", "hs_published", "hs92",
+    "hs92_note", "official_url", "source_urls", "verified", "status_note", "note",
+)  # fmt: skip
 
 
 def stockpiles_frame(directory: Path | str | None = None) -> pl.DataFrame:
     """Stockpile programmes: country, agency, budget (+ currency), target days, minerals, sources."""
-    rows = [
-        {
+
+    def derived(p: Programme) -> dict[str, Any]:
+        return {
             "programme_id": p.id,
-            "country": p.country,
-            "programme": p.programme,
-            "agency": p.agency,
-            "status": p.status,
             "budget": p.budget.value,
             "budget_currency": p.budget.currency,
             "budget_what": p.budget.what,
@@ -138,98 +165,42 @@ def stockpiles_frame(directory: Path | str | None = None) -> pl.DataFrame:
             "target_days": p.target_days.value,
             "target_days_note": p.target_days.note,
             "minerals": p.minerals or [],
-            "minerals_note": p.minerals_note,
-            "source_urls": p.urls(),
-            "verified": p.verified,
-            "note": p.note,
         }
-        for p in policy.stockpile_programmes(directory)
-    ]
-    return _frame(rows, {"budget": pl.Float64, "target_days": pl.Float64, "verified": pl.Boolean})
+
+    return _table(
+        policy.stockpile_programmes(directory),
+        _PROGRAMME_COLUMNS,
+        derived,
+        {"budget": pl.Float64, "target_days": pl.Float64, "verified": pl.Boolean},
+    )
 
 
 def price_floors_frame(directory: Path | str | None = None) -> pl.DataFrame:
     """The curated price-floor agreements, one row each."""
-    rows = [
-        {
-            "floor_id": f.id,
-            "parties": f.parties,
-            "country": f.country,
-            "mineral": f.mineral,
-            "stage": f.stage,
-            "product": f.product,
-            "floor_usd_per_t": f.floor_usd_per_t,
-            "floor_as_published": f.floor_as_published,
-            "term": f.term,
-            "date_announced": f.date_announced,
-            "covered": str(f.covered),
-            "hs6": f.hs6,
-            "price_statistics": f.price_statistics,
-            "price_product": f.price_product,
-            "source_urls": f.urls(),
-            "verified": f.verified,
-            "note": f.note,
-        }
-        for f in policy.price_floors(directory)
-    ]
-    return _frame(
-        rows, {"floor_usd_per_t": pl.Float64, "date_announced": pl.Date, "verified": pl.Boolean}
+    return _table(
+        policy.price_floors(directory),
+        _FLOOR_COLUMNS,
+        lambda f: {"floor_id": f.id, "covered": str(f.covered)},
+        {"floor_usd_per_t": pl.Float64, "date_announced": pl.Date, "verified": pl.Boolean},
     )
 
 
 def offtake_agreements_frame(directory: Path | str | None = None) -> pl.DataFrame:
     """The curated offtake agreements, one row each."""
-    rows = [
-        {
-            "agreement_id": o.id,
-            "parties": o.parties,
-            "country": o.country,
-            "mineral": o.mineral,
-            "product": o.product,
-            "volume_t_per_year": o.volume_t_per_year,
-            "volume_note": o.volume_note,
-            "term": o.term,
-            "date_announced": o.date_announced,
-            "source_urls": o.urls(),
-            "verified": o.verified,
-            "note": o.note,
-        }
-        for o in policy.offtake_agreements(directory)
-    ]
-    return _frame(
-        rows,
+    return _table(
+        policy.offtake_agreements(directory),
+        _OFFTAKE_COLUMNS,
+        lambda o: {"agreement_id": o.id},
         {"volume_t_per_year": pl.Float64, "date_announced": pl.Date, "verified": pl.Boolean},
     )
 
 
 def export_controls_frame(directory: Path | str | None = None) -> pl.DataFrame:
     """China's export-control announcements, one row each."""
-    rows = [
-        {
-            "event_id": e.id,
-            "announcement": e.announcement,
-            "issuers": e.issuers,
-            "number": e.number,
-            "number_year": e.number_year,
-            "date_announced": e.date_announced,
-            "date_effective": e.date_effective,
-            "measure": e.measure,
-            "target": e.target,
-            "minerals": e.minerals,
-            "items": e.items,
-            "hs_published": e.hs_published,
-            "hs92": e.hs92,
-            "hs92_note": e.hs92_note,
-            "official_url": e.official_url,
-            "source_urls": e.source_urls,
-            "verified": e.verified,
-            "status_note": e.status_note,
-            "note": e.note,
-        }
-        for e in policy.export_controls(directory)
-    ]
-    return _frame(
-        rows,
+    return _table(
+        policy.export_controls(directory),
+        _EVENT_COLUMNS,
+        lambda e: {"event_id": e.id},
         {
             "number": pl.Int32,
             "number_year": pl.Int16,

@@ -20,6 +20,7 @@ ModelT = TypeVar("ModelT", bound=pydantic.BaseModel)
 
 REFERENCE_DIR = Path(__file__).resolve().parents[2] / "data" / "reference"
 
+
 class ReferenceDataError(ValueError):
     """A reference table is malformed; the message names the file and the key path."""
 
@@ -76,9 +77,7 @@ def read_yaml(path: Path) -> dict[str, Any]:
     return data
 
 
-def load_yaml(
-    model: type[ModelT], path: Path, context: Mapping[str, Any] | None = None
-) -> ModelT:
+def load_yaml(model: type[ModelT], path: Path, context: Mapping[str, Any] | None = None) -> ModelT:
     """Read ``path`` and validate it as ``model``."""
     return validate(model, read_yaml(path), path.name, context)
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import polars as pl
 
-from transforms.reference.countries import ECONOMIES_FILE, economies_frame
+from transforms.reference.countries import ECONOMIES_FILE, economies_frame, known_economies
 from transforms.reference.files import ReferenceDataError, load_yaml, reference_folder
 from transforms.reference.models import GROUP_FLAG_COLUMNS, Group, GroupsFile
 
@@ -79,7 +79,7 @@ def load_groups(
     folder = reference_folder(directory)
     groups = {name: list(members) for name, members in _groups(folder).items()}
     if alliance is not None:
-        known = set(economies_frame(folder)["iso3"].to_list())
+        known = known_economies(folder)
         members: set[str] = set()
         for item in alliance:
             if item in groups and item != "alliance":

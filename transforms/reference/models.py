@@ -161,15 +161,20 @@ def _kept_or_excluded(stage: str, unit_basis: str | None, reason: str | None) ->
         raise ValueError(f"stage {stage!r} needs a unit_basis")
 
 
-class StageEntry(Model):
+class _Basis(Model):
+    """What every mapping of an upstream row says besides its stage and product."""
+
+    unit_basis: UnitBasis | None = None
+    basis_detail: Text | None = None
+    note: Text | None = None
+    reason: Text | None = None
+
+
+class StageEntry(_Basis):
     """How one upstream row type maps: stage, unit basis, product."""
 
     stage: Stage
-    unit_basis: UnitBasis | None = None
-    basis_detail: Text | None = None
     product: Text | None = None
-    note: Text | None = None
-    reason: Text | None = None
 
     @model_validator(mode="after")
     def _stage_rule(self) -> StageEntry:
@@ -181,17 +186,13 @@ class WmdEntry(StageEntry):
     commodity: Text
 
 
-class Usgs2026Row(Model):
+class Usgs2026Row(_Basis):
     """A ``stage``/``product`` pair of the MCS 2026 world table and what it maps to."""
 
     stage: str
     product: str
     maps_to: Stage
-    unit_basis: UnitBasis | None = None
-    basis_detail: Text | None = None
     product_label: Text | None = None
-    note: Text | None = None
-    reason: Text | None = None
 
     @model_validator(mode="after")
     def _stage_rule(self) -> Usgs2026Row:

@@ -131,9 +131,7 @@ class Sourced(Model):
         if not self.verified and not self.note:
             raise ValueError("verified: false needs a note saying what is unconfirmed")
         if self.verified and not self.urls():
-            raise ValueError(
-                "has no source URL: cite one or mark it verified: false with a note"
-            )
+            raise ValueError("has no source URL: cite one or mark it verified: false with a note")
         return self
 
 
@@ -159,9 +157,7 @@ class PriceSeries:
         if (
             self.unit_factor != 1.0 or self.unit != "usd_per_t" or not self.matches_trade
         ) and not self.note:
-            raise ValueError(
-                "a unit_factor, a non-US$/t unit or matches_trade: false needs a note"
-            )
+            raise ValueError("a unit_factor, a non-US$/t unit or matches_trade: false needs a note")
         return self
 
 
@@ -278,24 +274,29 @@ class StockpilesFile(Model):
 # --- price_floors.yaml --------------------------------------------------------------------------
 
 
-class PriceFloorRow(Sourced):
-    """A price-floor agreement; with a floor, also a default floor of the back-test."""
+class _Agreement(Sourced):
+    """Who agreed what on which mineral, when, for how long."""
 
     id: Text
     parties: Text
     country: Country
     mineral: RegistryMineral
-    stage: PolicyStage | None = None
     product: Text
-    floor_usd_per_t: Number | None
-    floor_as_published: Text | None = None
     term: Text | None = None
     date_announced: IsoDate | None = None
+    source_urls: list[Url] = Field(default_factory=list)
+
+
+class PriceFloorRow(_Agreement):
+    """A price-floor agreement; with a floor, also a default floor of the back-test."""
+
+    stage: PolicyStage | None = None
+    floor_usd_per_t: Number | None
+    floor_as_published: Text | None = None
     covered: Covered
     hs6: list[RegistryHs6] = Field(default_factory=list)
     price_statistics: list[Text] = Field(default_factory=list)
     price_product: Text | None = None
-    source_urls: list[Url] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _published(self) -> PriceFloorRow:
@@ -303,19 +304,11 @@ class PriceFloorRow(Sourced):
         return self
 
 
-class Offtake(Sourced):
+class Offtake(_Agreement):
     """An offtake agreement (a buyer's commitment to take a producer's output)."""
 
-    id: Text
-    parties: Text
-    country: Country
-    mineral: RegistryMineral
-    product: Text
     volume_t_per_year: Number | None
     volume_note: Text | None = None
-    term: Text | None = None
-    date_announced: IsoDate | None = None
-    source_urls: list[Url] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _published(self) -> Offtake:
