@@ -27,7 +27,8 @@ REPO = Path(__file__).resolve().parents[1]
 def bare(workdir: Path) -> dict[str, float]:
     from orchestration.settings import BriefingSettings
     from transforms import clean, reference
-    from transforms.marts import concentration, dependence, events, policy, scenarios, supply_risk
+    from transforms import policy_frames as policy
+    from transforms.marts import concentration, dependence, events, scenarios, supply_risk
     from transforms.site import builder, publish
     from transforms.snapshot import DEFAULT_SNAPSHOT_DIR, TABLES, read_manifests, read_table
 

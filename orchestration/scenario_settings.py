@@ -20,7 +20,7 @@ Defaults are the documented values of ``data/reference/policy/parameters.yaml`` 
 import dagster as dg
 from pydantic import Field
 
-from transforms.marts import policy
+from transforms.reference import policy
 
 _PARAMS = policy.load_parameters()
 

@@ -1,22 +1,20 @@
 """Tests of the policy scenarios, the export-control event study and the curated policy tables.
 
 The scenario tests run on small hand-made frames; every expected value is worked out by hand
-in the test. The policy-table tests load the real YAML files and broken copies of them. A few
-assertions run on clean tables computed from the committed snapshot.
+in the test. A few assertions run on clean tables computed from the committed snapshot. The
+policy files' loader is tested in test_reference_policy.py.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import shutil
-from pathlib import Path
 
 import polars as pl
 import pytest
-import yaml
 
-from transforms.marts import events, invariants, policy, scenarios
-from transforms.reference import ReferenceDataError
+from transforms import policy_frames
+from transforms.marts import events, invariants, scenarios
+from transforms.reference import policy
 
 ALLIANCE = ["DEU", "FRA", "JPN"]
 EU27 = ["DEU", "FRA"]
@@ -135,7 +133,7 @@ SALIENT = _salient(
     ]
 )
 
-SERIES = policy.price_series_frame(
+SERIES = policy_frames.price_series_frame(
     [
         policy.PriceSeries("graphite", "mine", ("Price_Flake",), "flake graphite", True),
         policy.PriceSeries(
@@ -315,7 +313,7 @@ def test_reserve_budget_split_and_days() -> None:
 
 
 def test_price_floor_back_test() -> None:
-    floors = policy.floors_frame(
+    floors = policy_frames.floors_frame(
         [
             policy.PriceFloor("gr-1500", "graphite", 1500.0),
             policy.PriceFloor("gr-fixed", "graphite", 1100.0, covered="100"),
@@ -353,9 +351,9 @@ def test_price_floor_back_test() -> None:
 
 def test_floors_reject_bad_input() -> None:
     with pytest.raises(ValueError, match="covered"):
-        policy.floors_frame([policy.PriceFloor("x", "graphite", 1.0, covered="some")])
+        policy_frames.floors_frame([policy.PriceFloor("x", "graphite", 1.0, covered="some")])
     with pytest.raises(ValueError, match="registry"):
-        policy.floors_frame([policy.PriceFloor("x", "unobtainium", 1.0)])
+        policy_frames.floors_frame([policy.PriceFloor("x", "unobtainium", 1.0)])
 
 
 # --- event study -------------------------------------------------------------------------------
@@ -430,31 +428,11 @@ def test_event_study_years_and_changes() -> None:
     )
 
 
-# --- curated policy tables ----------------------------------------------------------------------
-
-
-def test_policy_files_load_and_cite_sources() -> None:
-    params = policy.load_parameters()
-    assert params.days_of_cover == (30, 60, 90, 180)
-    assert {(b.economy, b.days) for b in params.benchmarks} == {("JPN", 60), ("KOR", 100)}
-    assert params.australia_reserve.budget_aud == 1.2e9
-    assert params.australia_reserve.minerals == ("antimony", "gallium", "rare-earths")
-    assert 0.5 < params.aud_usd < 0.8 and params.aud_usd_date
-    for frame in (
-        policy.stockpiles_frame(),
-        policy.price_floors_frame(),
-        policy.export_controls_frame(),
-    ):
-        assert frame.height > 0
-        assert frame.filter(pl.col("source_urls").is_null() & pl.col("verified")).height == 0
-    stock = policy.stockpiles_frame()
-    assert set(stock["country"]) >= {"USA", "JPN", "KOR", "AUS", "EU27"}
-    floor = policy.default_price_floors()[0]
-    assert (floor.mineral, floor.floor_usd_per_t) == ("rare-earths", 110_000.0)
+# --- export-control events ----------------------------------------------------------------------
 
 
 def test_export_control_events_as_published() -> None:
-    ev = events.export_control_events(policy.export_controls_frame())
+    ev = events.export_control_events(policy_frames.export_controls_frame())
     by_number = {(r["number_year"], r["number"]): r for r in ev.iter_rows(named=True)}
     assert by_number[(2023, 23)]["date_effective"] == dt.date(2023, 8, 1)
     assert by_number[(2023, 39)]["date_effective"] == dt.date(2023, 12, 1)
@@ -464,81 +442,6 @@ def test_export_control_events_as_published() -> None:
     assert by_number[(2025, 18)]["hs92"] == "280530, 284690"
     assert by_number[(2025, 57)]["date_effective"] is None
     assert invariants.validate_mart("export_control_events", ev, {}).passed
-
-
-@pytest.fixture
-def policy_copy(tmp_path: Path) -> Path:
-    target = tmp_path / "policy"
-    shutil.copytree(policy.POLICY_DIR, target)
-    return target
-
-
-def _edit(directory: Path, name: str, change) -> None:
-    path = directory / name
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    change(data)
-    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
-
-
-@pytest.mark.parametrize(
-    ("name", "change", "message"),
-    [
-        (
-            policy.STOCKPILES_FILE,
-            lambda d: d["programmes"][0].update(source_urls=[]),
-            "no source URL",
-        ),
-        (
-            policy.STOCKPILES_FILE,
-            lambda d: d["programmes"][1]["budget"].update(note="secret"),
-            "not published",
-        ),
-        (
-            policy.STOCKPILES_FILE,
-            lambda d: d["programmes"][0].update(minerals=["unobtainium"]),
-            "registry",
-        ),
-        (
-            policy.EXPORT_CONTROLS_FILE,
-            lambda d: d["events"][0].update(hs92=["999999"]),
-            "HS92 999999",
-        ),
-        (policy.EXPORT_CONTROLS_FILE, lambda d: d["events"][1].update(note=None), "needs a note"),
-        (
-            policy.EXPORT_CONTROLS_FILE,
-            lambda d: d["events"][0].update(date_effective="2023-13-01"),
-            "ISO date",
-        ),
-        (
-            policy.PRICE_FLOORS_FILE,
-            lambda d: d["price_floors"][0].update(covered="lots"),
-            "covered",
-        ),
-        (policy.PARAMETERS_FILE, lambda d: d["aud_usd"].update(value=65), "plausible"),
-        (
-            policy.PARAMETERS_FILE,
-            lambda d: d["price_series"][0].update(unit_factor=2),
-            "needs a note",
-        ),
-    ],
-)
-def test_policy_loader_rejects_broken_rows(
-    policy_copy: Path, name: str, change, message: str
-) -> None:
-    _edit(policy_copy, name, change)
-    with pytest.raises(ReferenceDataError, match=message):
-        policy.load_parameters(policy_copy)
-
-
-def test_unverified_row_without_url_is_accepted(policy_copy: Path) -> None:
-    def change(data: dict) -> None:
-        data["programmes"][0].update(
-            source_urls=[], verified=False, note="budget figure from a speech, not found in writing"
-        )
-
-    _edit(policy_copy, policy.STOCKPILES_FILE, change)
-    frame = policy.stockpiles_frame(policy_copy)
-    assert frame.filter(pl.col("programme_id") == "us-nds")["verified"].to_list() == [False]
 
 
 # --- settings and assets -------------------------------------------------------------------------
@@ -557,7 +460,7 @@ def test_scenario_settings_defaults_and_user_floors() -> None:
     )
     (floor,) = custom.floors()
     assert (floor.floor_id, floor.origin) == ("gallium-600000", "user setting")
-    assert policy.floors_frame(custom.floors())["covered_fixed_t"].to_list() == [50.0]
+    assert policy_frames.floors_frame(custom.floors())["covered_fixed_t"].to_list() == [50.0]
 
 
 def test_assets_materialise_with_checks() -> None:
@@ -642,7 +545,7 @@ def test_real_reserve_budget_and_floor(clean_tables: dict[str, pl.DataFrame]) ->
         minerals=params.australia_reserve.minerals,
         alliance=groups["alliance"],
         china=groups["china"],
-        price_series=params.price_series_frame(),
+        price_series=policy_frames.price_series_frame(params.price_series),
     )
     gallium = _row(budget, mineral="gallium")
     # A$400m at the low-purity price is of the order of a year's world primary gallium output.
@@ -650,10 +553,10 @@ def test_real_reserve_budget_and_floor(clean_tables: dict[str, pl.DataFrame]) ->
     floor = scenarios.scenario_price_floor(
         clean_tables["trade"],
         clean_tables["us_salient"],
-        policy.floors_frame(policy.default_price_floors()),
+        policy_frames.floors_frame(policy.default_price_floors()),
         alliance=groups["alliance"],
         china=groups["china"],
-        price_series=params.price_series_frame(),
+        price_series=policy_frames.price_series_frame(params.price_series),
     )
     # Neodymium oxide averaged US$134/kg in 2022, above the US$110/kg floor: no cost that year.
     assert _row(floor, year=2022)["cost_usd"] == 0.0

@@ -25,14 +25,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
-import yaml
 
 from transforms.atomic import swap_in
 from transforms.errors import UpstreamFormatError
+from transforms.reference.sources import SOURCES_FILE as SOURCES_FILE
+from transforms.reference.sources import load_sources
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_SNAPSHOT_DIR = REPO_ROOT / "data" / "snapshot"
-SOURCES_FILE = REPO_ROOT / "data" / "reference" / "sources.yaml"
 MANIFEST_NAME = "manifest.json"
 # Bumped when a parser changes what it writes, so a manifest says which code made its tables.
 SNAPSHOT_FORMAT_VERSION = 1
@@ -199,11 +199,6 @@ def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
         while block := fh.read(chunk):
             digest.update(block)
     return digest.hexdigest()
-
-
-def load_sources(path: Path = SOURCES_FILE) -> dict[str, dict]:
-    with open(path, encoding="utf-8") as fh:
-        return yaml.safe_load(fh)
 
 
 def find_inputs(upstream_dir: Path, patterns: tuple[str, ...]) -> list[Path]:

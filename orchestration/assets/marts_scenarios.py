@@ -1,6 +1,6 @@
 """Marts of the policy scenarios and of China's export controls, each with blocking checks.
 
-Every asset calls one pure function of ``transforms.marts`` (scenarios, events, policy); its
+Every asset calls one pure function of ``transforms.marts`` (scenarios, events); its
 description and column schema come from the table registry (``transforms.metadata``). Checks: the
 pandera schema of each mart (types, ranges, shares in [0, 1], known minerals and importers,
 unique key) and, for the scenarios, that no tonnage comes out negative. Who the allies are
@@ -14,9 +14,11 @@ from orchestration.assets.clean import known_sets, schema_check
 from orchestration.metadata import frame_metadata
 from orchestration.scenario_settings import ScenarioSettings
 from orchestration.settings import BriefingSettings
-from transforms.marts import events, policy, scenarios
+from transforms import policy_frames
+from transforms.marts import events, scenarios
 from transforms.marts.invariants import negative_tonnes
 from transforms.metadata import TABLES as MART_TABLES
+from transforms.reference import policy
 from transforms.render import frame_to_markdown
 
 GROUP = "marts"
@@ -101,8 +103,8 @@ def scenario_stockpile(
         china=settings.china_members(),
         eu27=settings.eu27_members(),
         days=scenario_settings.days_of_cover,
-        benchmarks=params.benchmarks_frame(),
-        price_series=params.price_series_frame(),
+        benchmarks=policy_frames.benchmarks_frame(params.benchmarks),
+        price_series=policy_frames.price_series_frame(params.price_series),
     )
     context.log.info(f"scenario_stockpile: {df.height:,} rows")
     return _output(
@@ -137,7 +139,7 @@ def scenario_reserve_budget(
         minerals=scenario_settings.australia_reserve_minerals,
         alliance=settings.alliance_members(),
         china=settings.china_members(),
-        price_series=scenario_settings.parameters().price_series_frame(),
+        price_series=policy_frames.price_series_frame(scenario_settings.parameters().price_series),
     )
     context.log.info(f"scenario_reserve_budget: {df.height:,} rows")
     return _output(
@@ -164,10 +166,10 @@ def scenario_price_floor(
     df = scenarios.scenario_price_floor(
         trade,
         us_salient,
-        policy.floors_frame(scenario_settings.floors()),
+        policy_frames.floors_frame(scenario_settings.floors()),
         alliance=settings.alliance_members(),
         china=settings.china_members(),
-        price_series=scenario_settings.parameters().price_series_frame(),
+        price_series=policy_frames.price_series_frame(scenario_settings.parameters().price_series),
         years=(
             scenario_settings.price_history_first_year,
             scenario_settings.price_history_last_year,
@@ -179,7 +181,7 @@ def scenario_price_floor(
 
 @dg.asset(**_spec("export_control_events"))
 def export_control_events(context: dg.AssetExecutionContext) -> dg.Output[pl.DataFrame]:
-    df = events.export_control_events(policy.export_controls_frame())
+    df = events.export_control_events(policy_frames.export_controls_frame())
     context.log.info(f"export_control_events: {df.height:,} events")
     return _output(
         "export_control_events",

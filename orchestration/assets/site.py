@@ -26,9 +26,9 @@ import polars as pl
 
 from orchestration.resources import DEFAULT_WAREHOUSE_DIR
 from orchestration.settings import BriefingSettings
+from transforms import policy_frames as policy
 from transforms import reference
 from transforms.atomic import swap_in
-from transforms.marts import policy
 from transforms.site import builder, changes, publish
 from transforms.site import marts as site_marts
 from transforms.snapshot import DEFAULT_SNAPSHOT_DIR, REPO_ROOT, read_manifests

@@ -1,7 +1,7 @@
 """China's export controls as events, and what happened to China's exports around them.
 
 ``export_control_events`` is the curated table ``data/reference/policy/export_controls.yaml``
-(see ``transforms.marts.policy``) with the years the event study uses. ``event_study``
+(see ``transforms.reference.policy``) with the years the event study uses. ``event_study``
 compares China's exports of each event's controlled HS92 codes to the alliance, to the rest
 of the world and (for targeted measures) to the target, before and after the event.
 

@@ -23,8 +23,8 @@ from typing import Any
 
 import jinja2
 import polars as pl
-import yaml
 
+from transforms.reference.uses import load_uses as load_uses
 from transforms.render import escape_html, escape_markdown, frame_to_markdown
 from transforms.site import changes, charts, datapackage, figures, marts, quality
 from transforms.site.model import Headline, Page, PageContext, Section
@@ -34,7 +34,6 @@ from transforms.site.text import Markup, fmt_mass, fmt_num, fmt_pct, fmt_pp, fmt
 REPO_ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES_DIR = REPO_ROOT / "site" / "templates"
 ASSETS_DIR = REPO_ROOT / "site" / "assets"
-USES_FILE = REPO_ROOT / "data" / "reference" / "mineral_uses.yaml"
 
 STAGE_LABEL = {"mine": "Mine production", "refinery": "Refinery production"}
 BASIS_LABEL = {
@@ -90,14 +89,6 @@ class SiteResult:
     changelog: list[dict]
     downloads: list[dict]
     changes: list[str] = field(default_factory=list)  # what moved since the previous build
-
-
-def load_uses(path: Path = USES_FILE) -> dict[str, dict]:
-    """The curated one-sentence uses per mineral (data/reference/mineral_uses.yaml)."""
-    if not path.exists():
-        return {}
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    return {entry["mineral"]: entry for entry in data.get("uses", [])}
 
 
 def _finalize(value: Any) -> str:
