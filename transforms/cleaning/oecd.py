@@ -85,7 +85,7 @@ def cross_check_export_controls(restrictions: pl.DataFrame, controls: pl.DataFra
     """OECD licensing measures vs the YAML's announcements (see module).
 
     ``restrictions`` is :func:`clean_export_restrictions`' output, ``controls``
-    :func:`transforms.marts.policy.export_controls_frame`. One row per announcement with
+    :func:`transforms.policy_frames.export_controls_frame`. One row per announcement with
     ``status`` matched | dates_differ | oecd_only | yaml_only | yaml_only_after_data_year.
     """
     data_year = restrictions["data_year"].max()
