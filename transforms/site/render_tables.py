@@ -8,13 +8,19 @@ can never break out of its cell.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 import polars as pl
 
 from transforms.render import frame_to_markdown
 from transforms.site.model import PageContext, Section
 from transforms.site.text import Markup, fmt_num, fmt_pct, fmt_usd, md
+
+
+def formatted(column: str, fmt: Callable[[Any], str], title: str) -> pl.Expr:
+    """Column ``column`` as the text ``fmt`` makes of each value, titled ``title``."""
+    return pl.col(column).map_elements(fmt, return_dtype=pl.Utf8).alias(title)
 
 
 def md_table(df: pl.DataFrame, right: Iterable[str] = ()) -> Markup:
@@ -29,12 +35,8 @@ def _nir_table(rows: pl.DataFrame, first: pl.Expr, first_title: str) -> Markup:
                 first.alias(first_title),
                 pl.col("stage").alias("Stage"),
                 pl.col("year").alias("Year"),
-                pl.col("net_import_reliance")
-                .map_elements(lambda v: fmt_pct(v, 0), return_dtype=pl.Utf8)
-                .alias("Net import reliance"),
-                pl.col("china_share")
-                .map_elements(fmt_pct, return_dtype=pl.Utf8)
-                .alias("China's share of imports"),
+                formatted("net_import_reliance", lambda v: fmt_pct(v, 0), "Net import reliance"),
+                formatted("china_share", fmt_pct, "China's share of imports"),
                 pl.col("production_status").alias("Production"),
                 pl.when(pl.col("basis_mismatch"))
                 .then(pl.lit("yes"))
@@ -85,17 +87,13 @@ def risk_table(rows: pl.DataFrame, first: pl.Expr, first_title: str) -> Markup:
                     lambda v: f"{v:.4f}" if v is not None else "n/a", return_dtype=pl.Utf8
                 )
                 .alias("GeoPolRisk score"),
-                pl.col("characterisation_factor")
-                .map_elements(fmt_num, return_dtype=pl.Utf8)
-                .alias("Characterisation factor"),
+                formatted("characterisation_factor", fmt_num, "Characterisation factor"),
                 pl.col("crm_supply_risk")
                 .map_elements(
                     lambda v: f"{v:.2f}" if v is not None else "n/a", return_dtype=pl.Utf8
                 )
                 .alias("EU-method supply risk"),
-                pl.col("import_reliance")
-                .map_elements(lambda v: fmt_pct(v, 0), return_dtype=pl.Utf8)
-                .alias("Import reliance"),
+                formatted("import_reliance", lambda v: fmt_pct(v, 0), "Import reliance"),
                 pl.col("hhi_production")
                 .map_elements(
                     lambda v: f"{v:.3f}" if v is not None else "n/a", return_dtype=pl.Utf8
@@ -154,21 +152,15 @@ def ban_table(rows: pl.DataFrame, first: pl.Expr, first_title: str) -> Markup:
             rows.select(
                 first.alias(first_title),
                 pl.col("stage").alias("Stage"),
-                pl.col("imports_from_china_t")
-                .map_elements(fmt_num, return_dtype=pl.Utf8)
-                .alias("Imports from China lost (t)"),
-                pl.col("imports_from_china_usd")
-                .map_elements(fmt_usd, return_dtype=pl.Utf8)
-                .alias("Value lost"),
-                pl.col("lost_share_of_imports")
-                .map_elements(fmt_pct, return_dtype=pl.Utf8)
-                .alias("Share of imports"),
-                pl.col("lost_share_of_supply")
-                .map_elements(fmt_pct, return_dtype=pl.Utf8)
-                .alias("Share of supply"),
-                pl.col("months_of_cover")
-                .map_elements(lambda v: "n/a" if v is None else f"{v:.1f}", return_dtype=pl.Utf8)
-                .alias("Months of use covered by what is left"),
+                formatted("imports_from_china_t", fmt_num, "Imports from China lost (t)"),
+                formatted("imports_from_china_usd", fmt_usd, "Value lost"),
+                formatted("lost_share_of_imports", fmt_pct, "Share of imports"),
+                formatted("lost_share_of_supply", fmt_pct, "Share of supply"),
+                formatted(
+                    "months_of_cover",
+                    lambda v: "n/a" if v is None else f"{v:.1f}",
+                    "Months of use covered by what is left",
+                ),
             ),
             align={
                 k: "right"
@@ -228,19 +220,11 @@ def floor_table(rows: pl.DataFrame) -> Markup:
             rows.select(
                 pl.col("floor_id").alias("Floor"),
                 pl.col("year").alias("Year"),
-                pl.col("floor_usd_per_t")
-                .map_elements(fmt_num, return_dtype=pl.Utf8)
-                .alias("Floor (USD/t)"),
-                pl.col("price_usd_per_t")
-                .map_elements(fmt_num, return_dtype=pl.Utf8)
-                .alias("Market price (USD/t)"),
-                pl.col("gap_usd_per_t")
-                .map_elements(fmt_num, return_dtype=pl.Utf8)
-                .alias("Gap (USD/t)"),
-                pl.col("covered_t")
-                .map_elements(fmt_num, return_dtype=pl.Utf8)
-                .alias("Covered (t)"),
-                pl.col("cost_usd").map_elements(fmt_usd, return_dtype=pl.Utf8).alias("Cost"),
+                formatted("floor_usd_per_t", fmt_num, "Floor (USD/t)"),
+                formatted("price_usd_per_t", fmt_num, "Market price (USD/t)"),
+                formatted("gap_usd_per_t", fmt_num, "Gap (USD/t)"),
+                formatted("covered_t", fmt_num, "Covered (t)"),
+                formatted("cost_usd", fmt_usd, "Cost"),
                 pl.col("note").fill_null("").alias("Note"),
             ),
             align={

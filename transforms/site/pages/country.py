@@ -17,6 +17,7 @@ from transforms.site.render_tables import (
     RISK_NOTE,
     STOCK_SOURCE,
     ban_table,
+    formatted,
     md_table,
     nir_section,
     risk_table,
@@ -158,10 +159,8 @@ def what_it_produces(site: SiteFigures, ctx: PageContext) -> Section | None:
             .alias("Mineral"),
             pl.col("stage").alias("Stage"),
             pl.col("year").alias("Year"),
-            pl.col("production_t")
-            .map_elements(fmt_num, return_dtype=pl.Utf8)
-            .alias("Production (t)"),
-            pl.col("share").map_elements(fmt_pct, return_dtype=pl.Utf8).alias("Share of world"),
+            formatted("production_t", fmt_num, "Production (t)"),
+            formatted("share", fmt_pct, "Share of world"),
         ),
         right=["Production (t)", "Share of world"],
     )

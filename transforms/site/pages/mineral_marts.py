@@ -19,6 +19,7 @@ from transforms.site.render_tables import (
     ban_table,
     events_table,
     floor_table,
+    formatted,
     nir_section,
     risk_table,
     stock_pivot,
@@ -107,21 +108,15 @@ def concentration_mineral(df: pl.DataFrame, ctx: PageContext) -> Section | None:
                 .alias("Measure"),
                 pl.col("stage").alias("Stage"),
                 pl.col("year").alias("Year"),
-                pl.col("hhi").map_elements(fmt_num, return_dtype=pl.Utf8).alias("HHI"),
-                pl.col("alliance_pooled_hhi")
-                .map_elements(fmt_num, return_dtype=pl.Utf8)
-                .alias("HHI, alliance pooled"),
+                formatted("hhi", fmt_num, "HHI"),
+                formatted("alliance_pooled_hhi", fmt_num, "HHI, alliance pooled"),
                 pl.col("top1_code")
                 .replace_strict(ctx.economy_names, default=pl.col("top1_code"))
                 .alias("Leader"),
-                pl.col("top1_share")
-                .map_elements(fmt_pct, return_dtype=pl.Utf8)
-                .alias("Leader's share"),
-                pl.col("top3_share").map_elements(fmt_pct, return_dtype=pl.Utf8).alias("Top 3"),
-                pl.col("china_share").map_elements(fmt_pct, return_dtype=pl.Utf8).alias("China"),
-                pl.col("alliance_share")
-                .map_elements(fmt_pct, return_dtype=pl.Utf8)
-                .alias("Alliance"),
+                formatted("top1_share", fmt_pct, "Leader's share"),
+                formatted("top3_share", fmt_pct, "Top 3"),
+                formatted("china_share", fmt_pct, "China"),
+                formatted("alliance_share", fmt_pct, "Alliance"),
             ),
             align={
                 k: "right"

@@ -12,7 +12,7 @@ from transforms.site import charts
 from transforms.site.context import SOURCE_USGS, SiteFigures
 from transforms.site.model import PageContext, Section
 from transforms.site.palette import ALLIANCE, CHINA, REST
-from transforms.site.render_tables import md_table
+from transforms.site.render_tables import formatted, md_table
 from transforms.site.sections import SECTIONS
 from transforms.site.text import fmt_mass, fmt_num, fmt_pct, md
 
@@ -126,9 +126,9 @@ def _production(site: SiteFigures, mineral: dict, stage: str) -> Section | None:
     ).select(
         "Economy",
         pl.col("group").alias("Group"),
-        pl.col("production_t").map_elements(fmt_num, return_dtype=pl.Utf8).alias("Production (t)"),
+        formatted("production_t", fmt_num, "Production (t)"),
         pl.col("value_text").alias("As published (source unit)"),
-        pl.col("share").map_elements(fmt_pct, return_dtype=pl.Utf8).alias("Share of world"),
+        formatted("share", fmt_pct, "Share of world"),
         pl.when(pl.col("is_estimate")).then(pl.lit("estimate")).otherwise(pl.lit("")).alias("Note"),
     )
     section.table = md_table(table, right=["Production (t)", "Share of world"])
@@ -177,9 +177,7 @@ def wmd_production(site: SiteFigures, ctx: PageContext) -> Section | None:
         .select(
             "Economy",
             pl.col("wmd_commodity").alias("Commodity"),
-            pl.col("production_t")
-            .map_elements(fmt_num, return_dtype=pl.Utf8)
-            .alias("Production (t)"),
+            formatted("production_t", fmt_num, "Production (t)"),
             (pl.col("production_t") / total)
             .map_elements(fmt_pct, return_dtype=pl.Utf8)
             .alias("Share of listed total"),
@@ -223,9 +221,9 @@ def reserves(site: SiteFigures, ctx: PageContext) -> Section | None:
     ).select(
         "Economy",
         pl.col("group").alias("Group"),
-        pl.col("reserves_t").map_elements(fmt_num, return_dtype=pl.Utf8).alias("Reserves (t)"),
+        formatted("reserves_t", fmt_num, "Reserves (t)"),
         pl.col("value_text").alias("As published (source unit)"),
-        pl.col("share").map_elements(fmt_pct, return_dtype=pl.Utf8).alias("Share of world"),
+        formatted("share", fmt_pct, "Share of world"),
     )
     section.table = md_table(table, right=["Reserves (t)", "Share of world"])
     section.notes.append(
@@ -286,11 +284,7 @@ def china_alliance_rest(site: SiteFigures, ctx: PageContext) -> Section | None:
     )
     table = frame.pivot(on="group", index="label", values="share").select(
         pl.col("label").alias("Stage"),
-        *[
-            pl.col(g).map_elements(fmt_pct, return_dtype=pl.Utf8).alias(g)
-            for g in (CHINA, ALLIANCE, REST)
-            if g in frame["group"]
-        ],
+        *[formatted(g, fmt_pct, g) for g in (CHINA, ALLIANCE, REST) if g in frame["group"]],
     )
     section.table = md_table(table, right=[CHINA, ALLIANCE, REST])
     return section

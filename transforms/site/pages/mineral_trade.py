@@ -13,7 +13,7 @@ from transforms.site import charts, figures
 from transforms.site.context import SOURCE_BACI, SOURCE_USGS, TREND_YEARS, SiteFigures
 from transforms.site.model import PageContext, Section
 from transforms.site.palette import CHINA
-from transforms.site.render_tables import md_table
+from transforms.site.render_tables import formatted, md_table
 from transforms.site.sections import SECTIONS
 from transforms.site.text import Markup, fmt_mass, fmt_num, fmt_pct, fmt_usd, md
 
@@ -73,11 +73,9 @@ def alliance_imports(site: SiteFigures, ctx: PageContext) -> Section | None:
             pl.col("exporter_code")
             .replace_strict(site.names, default=pl.col("exporter_code"))
             .alias("Supplier"),
-            pl.col("value_usd").map_elements(fmt_usd, return_dtype=pl.Utf8).alias("Value"),
-            pl.col("quantity_t")
-            .map_elements(fmt_num, return_dtype=pl.Utf8)
-            .alias("Quantity (t, gross)"),
-            pl.col("share").map_elements(fmt_pct, return_dtype=pl.Utf8).alias("Share"),
+            formatted("value_usd", fmt_usd, "Value"),
+            formatted("quantity_t", fmt_num, "Quantity (t, gross)"),
+            formatted("share", fmt_pct, "Share"),
         ),
         right=["Value", "Quantity (t, gross)", "Share"],
     )
@@ -135,16 +133,12 @@ def allies_dependence(site: SiteFigures, ctx: PageContext) -> Section | None:
     section.table = md_table(
         rows.select(
             pl.col("label").alias("Importer"),
-            pl.col("imports_usd").map_elements(fmt_usd, return_dtype=pl.Utf8).alias("Imports"),
-            pl.col("china_share")
-            .map_elements(fmt_pct, return_dtype=pl.Utf8)
-            .alias("China's share"),
+            formatted("imports_usd", fmt_usd, "Imports"),
+            formatted("china_share", fmt_pct, "China's share"),
             pl.col("top_supplier")
             .replace_strict(site.names, default=pl.col("top_supplier"))
             .alias("Top supplier"),
-            pl.col("top_supplier_share")
-            .map_elements(fmt_pct, return_dtype=pl.Utf8)
-            .alias("Top supplier's share"),
+            formatted("top_supplier_share", fmt_pct, "Top supplier's share"),
         ),
         right=["Imports", "China's share", "Top supplier's share"],
     )
@@ -204,7 +198,7 @@ def prices(site: SiteFigures, ctx: PageContext) -> Section | None:
             .replace_strict(figures.PRICE_UNITS, default=pl.col("unit"))
             .alias("Unit"),
             pl.col("year").alias("Year"),
-            pl.col("value").map_elements(fmt_num, return_dtype=pl.Utf8).alias("Price"),
+            formatted("value", fmt_num, "Price"),
             pl.col("source_file").alias("File"),
         ),
         right=["Price"],

@@ -19,6 +19,7 @@ from transforms.site.render_tables import (
     STOCK_SOURCE,
     ban_table,
     floor_table,
+    formatted,
     stock_pivot,
 )
 from transforms.site.sections import SECTIONS, latest
@@ -177,20 +178,16 @@ def reserve_budget_scenarios(df: pl.DataFrame, ctx: PageContext) -> Section | No
                 pl.col("mineral")
                 .replace_strict(ctx.mineral_names, default=pl.col("mineral"))
                 .alias("Mineral"),
-                pl.col("mineral_budget_usd")
-                .map_elements(fmt_usd, return_dtype=pl.Utf8)
-                .alias("Budget"),
-                pl.col("price_usd_per_t")
-                .map_elements(fmt_num, return_dtype=pl.Utf8)
-                .alias("Price (USD/t)"),
+                formatted("mineral_budget_usd", fmt_usd, "Budget"),
+                formatted("price_usd_per_t", fmt_num, "Price (USD/t)"),
                 pl.col("price_product").alias("Priced product"),
-                pl.col("tonnes").map_elements(fmt_num, return_dtype=pl.Utf8).alias("Tonnes"),
-                pl.col("days_of_alliance_china_imports")
-                .map_elements(lambda v: "n/a" if v is None else f"{v:,.0f}", return_dtype=pl.Utf8)
-                .alias("Days of the alliance's China imports"),
-                pl.col("share_of_world_production")
-                .map_elements(fmt_pct, return_dtype=pl.Utf8)
-                .alias("Share of world production"),
+                formatted("tonnes", fmt_num, "Tonnes"),
+                formatted(
+                    "days_of_alliance_china_imports",
+                    lambda v: "n/a" if v is None else f"{v:,.0f}",
+                    "Days of the alliance's China imports",
+                ),
+                formatted("share_of_world_production", fmt_pct, "Share of world production"),
                 pl.col("note").fill_null("").alias("Note"),
             ),
             align={
@@ -246,18 +243,10 @@ def event_study_scenarios(df: pl.DataFrame, ctx: PageContext) -> Section | None:
                 pl.col("destination").str.replace("_", " ").str.to_lowercase().alias("To"),
                 pl.col("before_year").alias("Before"),
                 pl.col("after_year").alias("After"),
-                pl.col("before_usd")
-                .map_elements(fmt_usd, return_dtype=pl.Utf8)
-                .alias("Exports before"),
-                pl.col("after_usd")
-                .map_elements(fmt_usd, return_dtype=pl.Utf8)
-                .alias("Exports after"),
-                pl.col("change_usd_pct")
-                .map_elements(lambda v: fmt_pct(v, 0), return_dtype=pl.Utf8)
-                .alias("Change (value)"),
-                pl.col("change_t_pct")
-                .map_elements(lambda v: fmt_pct(v, 0), return_dtype=pl.Utf8)
-                .alias("Change (tonnes)"),
+                formatted("before_usd", fmt_usd, "Exports before"),
+                formatted("after_usd", fmt_usd, "Exports after"),
+                formatted("change_usd_pct", lambda v: fmt_pct(v, 0), "Change (value)"),
+                formatted("change_t_pct", lambda v: fmt_pct(v, 0), "Change (tonnes)"),
             ),
             align={
                 k: "right"
