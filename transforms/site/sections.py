@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import polars as pl
@@ -78,10 +79,6 @@ class SectionRegistry:
 
         return decorate
 
-    def remove(self, build: Builder) -> None:
-        """Unregister ``build`` (tests register throwaway sections)."""
-        self.entries[:] = [e for e in self.entries if e.build is not build]
-
     def title_of(self, mart: str) -> str:
         """A mart's title as its sections name it, for its generic table."""
         return next(
@@ -99,31 +96,18 @@ class SectionRegistry:
         """The sections of one page in order; generic tables for marts with no section there."""
         steps: list[tuple[int, str, Callable[[], Section | None]]] = []
         for entry in self.entries:
-            if entry.page != page:
-                continue
-            if entry.mart is None:
-                steps.append((entry.order, entry.name, lambda e=entry: e.build(figures, ctx)))
-            elif entry.mart in tables:
-                df = tables[entry.mart]
-                steps.append((entry.order, entry.name, lambda e=entry, df=df: e.build(df, ctx)))
+            if entry.page == page and (entry.mart is None or entry.mart in tables):
+                source = figures if entry.mart is None else tables[entry.mart]
+                steps.append((entry.order, entry.name, partial(entry.build, source, ctx)))
         if page in GENERIC_PAGES:
             registered = {e.mart for e in self.entries if e.page == page}
-            for name, df in tables.items():
-                if name not in registered:
-                    title = self.title_of(name)
-                    steps.append(
-                        (
-                            GENERIC_ORDER,
-                            name,
-                            lambda n=name, d=df, t=title: generic_section(n, d, ctx, t),
-                        )
-                    )
-        out = []
-        for _, _, build in sorted(steps, key=lambda step: step[:2]):
-            section = build()
-            if section is not None:
-                out.append(section)
-        return out
+            steps += [
+                (GENERIC_ORDER, name, partial(generic_section, name, df, ctx, self.title_of(name)))
+                for name, df in tables.items()
+                if name not in registered
+            ]
+        built = (build() for _, _, build in sorted(steps, key=lambda step: step[:2]))
+        return [section for section in built if section is not None]
 
 
 SECTIONS = SectionRegistry()
