@@ -17,8 +17,8 @@ import pytest
 
 from transforms.cleaning.oecd import clean_export_restrictions, cross_check_export_controls
 from transforms.errors import UpstreamFormatError
-from transforms.policy_frames import export_controls_frame
 from transforms.parsers.oecd import OECD_FILE, OECD_HEADER, OECD_SCHEMA, parse_oecd_inventory
+from transforms.policy_frames import export_controls_frame
 
 
 @pytest.fixture(scope="module")

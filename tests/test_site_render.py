@@ -18,17 +18,19 @@ import pytest
 
 from transforms.render import escape_html, escape_markdown, frame_to_markdown
 from transforms.site import (
-    builder,
     changes,
     charts,
     datapackage,
     figures,
-    marts,
     palette,
     publish,
     quality,
+    templating,
 )
-from transforms.site.model import PageContext
+from transforms.site.marts import SITE_MARTS
+from transforms.site.model import PageContext, Section
+from transforms.site.pages.methodology import mart_docs
+from transforms.site.sections import GENERIC_ORDER, SectionRegistry
 from transforms.site.text import Markup, fmt_mass, fmt_num, fmt_pct, fmt_pp, fmt_usd, md
 
 HOSTILE = [
@@ -93,7 +95,7 @@ def test_templates_escape_every_value(tmp_path):
     (tmp_path / "t.md.j2").write_text(
         "# {{ title }}\n\n{{ trusted }} [x]({{ link|url }})\n", encoding="utf-8"
     )
-    env = builder.environment(tmp_path)
+    env = templating.environment(tmp_path)
     out = env.get_template("t.md.j2").render(
         title="<script>alert(1)</script>", trusted=Markup("**ok**"), link="javascript:alert(1)"
     )
@@ -113,7 +115,7 @@ def test_templates_escape_every_value(tmp_path):
     ],
 )
 def test_safe_url_keeps_only_plain_links(url, kept):
-    assert (str(builder.safe_url(url)) == url) is kept
+    assert (str(templating.safe_url(url)) == url) is kept
 
 
 # --- number formats ----------------------------------------------------------------------------
@@ -296,30 +298,68 @@ def test_unregistered_mart_shows_as_a_generic_escaped_table():
             "note": ["old", "<script>x</script>", "z"],
         }
     )
-    sections = marts.sections_for("mineral", _ctx("mineral", "gallium"), {"some_new_mart": df})
+    sections = SectionRegistry().sections(
+        "mineral", _ctx("mineral", "gallium"), {"some_new_mart": df}
+    )
     assert len(sections) == 1
+    assert sections[0].title == "Some new mart"
     html = to_html(str(sections[0].table))
     assert "2024" in html and "2023" not in html  # latest year only
     assert "<script" not in html
 
 
 def test_registered_section_replaces_the_generic_one():
-    calls = []
+    registry, calls = SectionRegistry(), []
 
-    @marts.register("test_only_mart", page="mineral", title="Test", order=1)
+    @registry.mart("test_only_mart", page="mineral", title="Test", order=1)
     def _section(df, ctx):
         calls.append(ctx.key)
         return None
 
-    try:
-        out = marts.sections_for(
-            "mineral",
-            _ctx("mineral", "gallium"),
-            {"test_only_mart": pl.DataFrame({"mineral": ["gallium"]})},
-        )
-        assert out == [] and calls == ["gallium"]
-    finally:
-        marts.REGISTRY[:] = [e for e in marts.REGISTRY if e.mart != "test_only_mart"]
+    out = registry.sections(
+        "mineral",
+        _ctx("mineral", "gallium"),
+        {"test_only_mart": pl.DataFrame({"mineral": ["gallium"]})},
+    )
+    assert out == [] and calls == ["gallium"]
+
+
+def test_sections_follow_their_order_with_generic_tables_in_their_slot():
+    registry = SectionRegistry()
+    figures_seen = []
+
+    @registry.figures("mineral", order=GENERIC_ORDER + 5)
+    def _after(fig, ctx):
+        figures_seen.append(fig)
+        return Section(title="After the generic tables", anchor="after")
+
+    @registry.mart("known_mart", page="mineral", title="Known", order=GENERIC_ORDER - 5)
+    def _known(df, ctx):
+        return Section(title=f"Known: {df.height} rows", anchor="known")
+
+    @registry.figures("country", order=1)
+    def _other_page(fig, ctx):
+        raise AssertionError("a country section built for a mineral page")
+
+    tables = {
+        "known_mart": pl.DataFrame({"mineral": ["gallium", "zinc"]}),
+        "new_mart": pl.DataFrame({"mineral": ["gallium"], "value": [1.0]}),
+        "absent_for_this_mineral": pl.DataFrame({"mineral": ["zinc"]}),
+    }
+    out = registry.sections("mineral", _ctx("mineral", "gallium"), tables, figures="the figures")
+    assert [s.title for s in out] == ["Known: 2 rows", "New mart", "After the generic tables"]
+    assert figures_seen == ["the figures"]
+    # Only mineral and country pages list unregistered marts.
+    assert registry.sections("scenarios", _ctx("scenarios", None), tables) == []
+
+
+def test_methodology_documents_only_modules_that_compute_a_mart():
+    documented = dict(mart_docs(dict.fromkeys(SITE_MARTS)))
+    assert {"concentration", "dependence", "supply_risk", "scenarios", "events"} <= set(documented)
+    # Table metadata and curated policy data live beside the marts but compute none.
+    assert not {"metrics_tables", "scenario_tables", "policy"} & set(documented)
+    assert "Herfindahl" in documented["concentration"]
+    assert [name for name, _ in mart_docs({"dependence": pl.DataFrame()})] == ["dependence"]
 
 
 def test_changes_between_builds():

@@ -8,9 +8,11 @@
   ``public/`` only when the whole build succeeded (``transforms.site.publish``).
 * ``site_offline`` checks the published HTML loads nothing from another host.
 
-Tables are read from the IO manager's warehouse folder: the clean tables this module lists and
-every mart that exists there, so a new mart reaches the site (downloads, generic sections)
-without a change here; ``deps`` on the known marts keep Dagster's lineage and order.
+Every table the pages use is an asset input loaded by the IO manager: the clean tables listed
+here, every mart of ``transforms.site.marts.SITE_MARTS`` (the mart registry, so a new mart
+reaches the downloads and pages without a change here) and the HS code descriptions. Trade,
+partitioned by year, comes in whole: every partition, concatenated by the IO manager. So the
+lineage Dagster shows is the data flow, and the site never reads a file Dagster did not load.
 """
 
 import json
@@ -24,13 +26,12 @@ from pathlib import Path
 import dagster as dg
 import polars as pl
 
-from orchestration.resources import DEFAULT_WAREHOUSE_DIR
 from orchestration.settings import BriefingSettings
 from transforms import policy_frames as policy
 from transforms import reference
 from transforms.atomic import swap_in
 from transforms.site import builder, changes, publish
-from transforms.site import marts as site_marts
+from transforms.site.marts import SITE_MARTS
 from transforms.snapshot import DEFAULT_SNAPSHOT_DIR, REPO_ROOT, read_manifests
 
 GROUP = "site"
@@ -45,20 +46,31 @@ CLEAN_TABLES = (
     "world_total_reconciliation",
     "usgs_wmd_comparison",
 )
-# Marts the site has sections for (lineage and run order); any other mart in the warehouse is
-# picked up too, as downloads and generic sections.
-KNOWN_MARTS = (
-    "concentration",
-    "dependence",
-    "supply_risk",
-    "export_control_events",
-    "event_study",
-    *site_marts.SCENARIOS,
-)
+HS_CODES = dg.AssetKey(["snapshot", "baci_product_codes"])
+# Input names: "<layer>__<table>", so a clean table and a mart may share a name.
+_SEP = "__"
+
+
+def _input(layer: str, table: str) -> dg.AssetIn:
+    # Every partition of a partitioned table (trade, by year), concatenated by the IO manager.
+    return dg.AssetIn(key=dg.AssetKey([layer, table]), partition_mapping=dg.AllPartitionMapping())
+
+
+SITE_INS = {
+    **{f"clean{_SEP}{t}": _input("clean", t) for t in CLEAN_TABLES},
+    **{f"marts{_SEP}{m}": _input("marts", m) for m in SITE_MARTS},
+    "hs_codes": dg.AssetIn(key=HS_CODES),
+}
 # Anything a page would fetch from another host: scripts, styles, fonts, images, frames.
 _EXTERNAL = re.compile(
     r"""<(?:script|link|img|iframe|source)\b[^>]*\b(?:src|href)\s*=\s*["']?(?:https?:)?//""", re.I
 )
+
+
+def split_inputs(frames: dict[str, pl.DataFrame], layer: str) -> dict[str, pl.DataFrame]:
+    """The input frames of one layer ("clean" or "marts"), by table name, in name order."""
+    prefix = f"{layer}{_SEP}"
+    return {k.removeprefix(prefix): v for k, v in sorted(frames.items()) if k.startswith(prefix)}
 
 
 class SiteConfig(dg.Config):
@@ -76,26 +88,6 @@ class SiteConfig(dg.Config):
         return Path(
             self.public_dir or os.environ.get("BRIEFING_PUBLIC_DIR") or REPO_ROOT / "public"
         )
-
-
-def _read_stored(path: Path) -> pl.DataFrame:
-    """A table as the IO manager stores it: one Parquet file, or a folder of partition files."""
-    if path.is_dir():
-        return pl.concat(
-            [pl.read_parquet(p) for p in sorted(path.glob("*.parquet"))], how="vertical"
-        )
-    return pl.read_parquet(path)
-
-
-def read_marts(warehouse: Path) -> dict[str, pl.DataFrame]:
-    """Every mart the warehouse holds (known or not), so a new mart reaches the downloads."""
-    folder = warehouse / "marts"
-    if not folder.exists():
-        return {}
-    found = {p.stem: p for p in folder.glob("*.parquet")} | {
-        p.name: p for p in folder.iterdir() if p.is_dir() and any(p.glob("*.parquet"))
-    }
-    return {name: _read_stored(path) for name, path in sorted(found.items())}
 
 
 def _read_json(path: Path, default):
@@ -137,19 +129,10 @@ def recorded_checks(context: dg.AssetExecutionContext) -> list[dict]:
     return out
 
 
-def _hs_descriptions(warehouse: Path) -> dict[str, str]:
-    path = warehouse / "snapshot" / "baci_product_codes.parquet"
-    if not path.exists():
-        return {}
-    codes = pl.read_parquet(path, columns=["hs6", "description"])
-    return dict(zip(codes["hs6"], codes["description"], strict=True))
-
-
 @dg.asset(
     key=dg.AssetKey([GROUP, "pages"]),
     group_name=GROUP,
-    ins={table: dg.AssetIn(key=dg.AssetKey(["clean", table])) for table in CLEAN_TABLES},
-    deps=[dg.AssetKey(["marts", m]) for m in KNOWN_MARTS],
+    ins=SITE_INS,
     kinds={"jinja", "markdown"},
     tags={"layer": "site"},
 )
@@ -157,19 +140,17 @@ def site_pages(
     context: dg.AssetExecutionContext,
     config: SiteConfig,
     settings: BriefingSettings,
-    io_manager: dg.ResourceParam[dg.IOManager],
-    **clean: pl.DataFrame,
+    hs_codes: pl.DataFrame,
+    **tables: pl.DataFrame,
 ) -> dg.MaterializeResult:
     """Every page of the briefing rendered to Markdown (Jinja templates in site/templates), with
     inline SVG charts, the data downloads and datapackage.json, in a fresh docs folder that
     replaces the previous one only when rendering finished."""
     started = time.perf_counter()
-    # The warehouse the IO manager writes to (BRIEFING_WAREHOUSE_DIR or a test's folder).
-    warehouse = Path(getattr(io_manager, "base_dir", DEFAULT_WAREHOUSE_DIR))
-    marts = read_marts(warehouse)
+    marts = split_inputs(tables, "marts")
     public_dir = config.public_path()
     data = builder.SiteData(
-        clean=clean,
+        clean=split_inputs(tables, "clean"),
         marts=marts,
         minerals=reference.load_minerals(),
         economies=reference.economies_frame(),
@@ -182,7 +163,9 @@ def site_pages(
         previous_state=_read_json(public_dir / changes.STATE_FILE, None),
         changelog=_read_json(public_dir / changes.CHANGELOG_FILE, []),
         check_results=recorded_checks(context),
-        hs_descriptions=_hs_descriptions(warehouse),
+        hs_descriptions=dict(zip(hs_codes["hs6"], hs_codes["description"], strict=True))
+        if hs_codes.height
+        else {},
         reference_tables={"stockpile_programmes": policy.stockpiles_frame()},
     )
     docs_dir = config.docs_path()

@@ -1,7 +1,7 @@
 """Page models: what a page section holds, and what a section builder knows about the page.
 
-Templates render these; builders (``transforms.site.builder`` for the clean tables,
-``transforms.site.marts`` for the marts) fill them. Text fields are either ``Markup`` built with
+Templates render these; the page modules (``transforms.site.pages``) and the sections they
+register (``transforms.site.sections``) fill them. Text fields are either ``Markup`` built with
 ``transforms.site.text.md`` (a trusted pattern with escaped values) or plain strings, which the
 templates escape.
 """

@@ -2,7 +2,7 @@
 
 A page is Markdown. Text written by the project (templates, sentence patterns here) is trusted;
 every value that comes from data is escaped on its way in. ``Markup`` marks a string as already
-safe, so the Jinja environment (see ``transforms.site.builder``) escapes everything else.
+safe, so the Jinja environment (see ``transforms.site.templating``) escapes everything else.
 """
 
 from __future__ import annotations

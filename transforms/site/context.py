@@ -1,0 +1,134 @@
+"""The figures every page draws on, computed once per build from the clean tables.
+
+``SiteFigures`` holds the production and reserve shares, trade flows and import dependence,
+prices and net import reliance (``transforms.site.figures``), sliced per mineral once, and the
+names of economies and minerals; page modules and figures sections read them from here.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import polars as pl
+
+from transforms.site import figures
+from transforms.site.model import PageContext, Section
+from transforms.site.sections import SECTIONS
+
+if TYPE_CHECKING:
+    from transforms.site.builder import SiteData
+
+SOURCE_USGS = "USGS Mineral Commodity Summaries"
+SOURCE_BACI = "CEPII BACI (HS92, V202401b)"
+TREND_YEARS = 15
+BLOC_NAMES = {
+    figures.EU_BLOC: "European Union (27, as a bloc)",
+    figures.ALLIANCE_BLOC: "The alliance (as a bloc)",
+}
+
+
+class SiteFigures:
+    """Precomputed figures shared by the pages."""
+
+    def __init__(self, data: SiteData):
+        self.data = data
+        self.alliance = list(data.alliance)
+        self.china = list(data.china)
+        self.eu27 = list(data.eu27)
+        self.names: dict[str, str] = dict(
+            zip(data.economies["iso3"], data.economies["name"], strict=True)
+        )
+        self.names.update(BLOC_NAMES)
+        self.minerals = sorted(data.minerals, key=lambda m: m["name"].lower())
+        self.mineral_names = {m["slug"]: m["name"] for m in data.minerals}
+        self.minerals_by_slug = {m["slug"]: m for m in data.minerals}
+        clean = data.clean
+        self.shares = figures.production_shares(clean["production"], self.alliance, self.china)
+        self.summary = figures.stage_summary(self.shares)
+        self.reserve_rows = figures.reserve_shares(clean["reserves"], self.alliance, self.china)
+        self.reserve_summary = figures.reserve_summary(self.reserve_rows)
+        flows = figures.trade_flows(clean["trade"])
+        self.importer_flows = figures.importer_flows(flows, self.alliance, self.eu27)
+        self.dependence = figures.import_dependence(self.importer_flows, self.china)
+        self.trade_year = int(clean["trade"]["year"].max()) if clean["trade"].height else None
+        self.prices = figures.price_series(clean["us_salient"])
+        self.nir = figures.net_import_reliance(clean["us_salient"])
+        self.wmd = clean.get("production_wmd")
+        # Per-mineral slices, partitioned once.
+        self.shares_by = self.shares.partition_by("mineral", as_dict=True)
+        self.reserves_by = self.reserve_rows.partition_by("mineral", as_dict=True)
+        self.prices_by = self.prices.partition_by("mineral", as_dict=True)
+        self.dependence_by = self.dependence.partition_by("mineral", as_dict=True)
+        self._exposure: dict[str, pl.DataFrame] = {}
+
+    def economy(self, code: str | None) -> str:
+        return "n/a" if code is None else self.names.get(code, code)
+
+    def context(self, page: str, key: str | None, path: str) -> PageContext:
+        return PageContext(
+            page=page,
+            key=key,
+            mineral_names=self.mineral_names,
+            economy_names=self.names,
+            alliance=self.alliance,
+            china=self.china,
+            eu27=self.eu27,
+            path=path,
+            extra={"trade_year": self.trade_year, "build_date": self.data.build_date},
+        )
+
+    def sections(self, ctx: PageContext) -> list[Section]:
+        """The registered sections of the page ``ctx`` describes, in order."""
+        return SECTIONS.sections(ctx.page, ctx, self.data.section_tables, self)
+
+    def slice(self, parts: dict, slug: str) -> pl.DataFrame | None:
+        return parts.get((slug,))
+
+    def stage_row(self, slug: str, stage: str) -> dict | None:
+        rows = self.summary.filter((pl.col("mineral") == slug) & (pl.col("stage") == stage))
+        return rows.row(0, named=True) if rows.height else None
+
+    def max_china_share(self, slug: str) -> tuple[float | None, str | None]:
+        rows = self.summary.filter(
+            (pl.col("mineral") == slug) & pl.col("china_share").is_not_null()
+        )
+        if not rows.height:
+            return None, None
+        best = rows.sort("china_share", descending=True).row(0, named=True)
+        return best["china_share"], best["stage"]
+
+    def import_row(self, importer: str, slug: str, year: int | None = None) -> dict | None:
+        part = self.slice(self.dependence_by, slug)
+        if part is None:
+            return None
+        rows = part.filter((pl.col("importer") == importer) & (pl.col("stage") == "all"))
+        if year is not None:
+            rows = rows.filter(pl.col("year") == year)
+        if not rows.height:
+            return None
+        return rows.sort("year").row(-1, named=True)
+
+    def country_exposure(self, importer: str) -> pl.DataFrame:
+        """Per mineral: latest-year imports, China's share, its change, top supplier."""
+        if importer not in self._exposure:
+            self._exposure[importer] = self._country_exposure(importer)
+        return self._exposure[importer]
+
+    def _country_exposure(self, importer: str) -> pl.DataFrame:
+        dep = self.dependence.filter((pl.col("importer") == importer) & (pl.col("stage") == "all"))
+        if self.trade_year is None or not dep.height:
+            return pl.DataFrame()
+        latest = dep.filter(pl.col("year") == self.trade_year)
+        earlier = dep.filter(pl.col("year") == self.trade_year - 5).select(
+            "mineral", pl.col("china_share").alias("china_share_before")
+        )
+        return (
+            latest.join(earlier, on="mineral", how="left")
+            .with_columns((pl.col("china_share") - pl.col("china_share_before")).alias("change"))
+            .sort("china_share", descending=True, nulls_last=True)
+        )
+
+
+def country_slug(code: str) -> str:
+    """The file name of an importer's page: the ISO3 code in lower case, "eu" for the EU bloc."""
+    return "eu" if code == figures.EU_BLOC else code.lower()

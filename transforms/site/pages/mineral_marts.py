@@ -1,0 +1,249 @@
+"""Mineral pages, the marts' sections: export controls, concentration, net import reliance,
+supply risk and the scenarios, each for one mineral (mart sections, ``transforms.site.sections``).
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from transforms.render import frame_to_markdown
+from transforms.site import charts
+from transforms.site.model import PageContext, Section
+from transforms.site.render_tables import (
+    BAN_SOURCE,
+    BUDGET_SOURCE,
+    EVENTS_SOURCE,
+    FLOOR_SOURCE,
+    RISK_NOTE,
+    STOCK_SOURCE,
+    ban_table,
+    events_table,
+    floor_table,
+    formatted,
+    nir_section,
+    risk_table,
+    stock_pivot,
+)
+from transforms.site.sections import SECTIONS, latest
+from transforms.site.text import Markup, fmt_num, fmt_pct, fmt_usd, md
+
+
+def _has_mineral(column: str, slug: str) -> pl.Expr:
+    """Rows whose comma-separated mineral list names ``slug``."""
+    return (
+        pl.col(column).str.split(",").list.eval(pl.element().str.strip_chars()).list.contains(slug)
+    )
+
+
+@SECTIONS.mart("export_control_events", page="mineral", title="China's export controls", order=40)
+def events_mineral(df: pl.DataFrame, ctx: PageContext) -> Section | None:
+    rows = df.filter(_has_mineral("minerals", ctx.key)).sort("date_announced", descending=True)
+    if not rows.height:
+        return None
+    section = Section(
+        title="China's export controls", anchor="export-controls", source=EVENTS_SOURCE
+    )
+    section.table = events_table(rows, ctx)
+    return section
+
+
+_MEASURE_LABEL = {"production": "Production", "reserves": "Reserves", "exports": "Exports"}
+
+
+@SECTIONS.mart("concentration", page="mineral", title="Concentration", order=45)
+def concentration_mineral(df: pl.DataFrame, ctx: PageContext) -> Section | None:
+    rows = df.filter((pl.col("mineral") == ctx.key) & pl.col("hhi").is_not_null())
+    if not rows.height:
+        return None
+    name = ctx.mineral(ctx.key)
+    section = Section(
+        title="Concentration",
+        anchor="concentration",
+        source="mart concentration (USGS MCS; CEPII BACI)",
+    )
+    series = rows.filter(pl.col("measure") != "reserves").with_columns(
+        (
+            pl.col("measure").replace_strict(_MEASURE_LABEL, default=pl.col("measure"))
+            + ", "
+            + pl.col("stage")
+        ).alias("series"),
+        pl.col("hhi").alias("value"),
+    )
+    trend_years = ctx.extra.get("trend_years", 15)
+    last_year = int(series["year"].max()) if series.height else None
+    if last_year is not None:
+        series = series.filter(pl.col("year") > last_year - trend_years)
+    latest = (
+        rows.sort("year").group_by("measure", "stage").agg(pl.all().last()).sort("measure", "stage")
+    )
+    prod = latest.filter(pl.col("measure") == "production").sort("hhi", descending=True)
+    if prod.height:
+        r = prod.row(0, named=True)
+        section.paragraphs.append(
+            md(
+                "On {year} production at the {stage} stage the Herfindahl-Hirschman index is **{hhi}** (0-10,000; the 2010 U.S. Horizontal Merger Guidelines call a market above 2,500 highly concentrated). Counting the alliance as one supplier it would be {pooled}.",
+                year=r["year"],
+                stage=r["stage"],
+                hhi=fmt_num(r["hhi"]),
+                pooled=fmt_num(r["alliance_pooled_hhi"]),
+            )
+        )
+    if series.height and series["year"].n_unique() > 1:
+        first = int(series["year"].min())
+        section.chart = charts.render(
+            charts.series_lines(
+                f"{ctx.key}-hhi",
+                series.select("year", "series", "value"),
+                title=f"{name}: concentration (HHI), {first}-{last_year}",
+                description=f"Line chart of the Herfindahl-Hirschman index (0 to 10,000) of {name.lower()} production and exports by stage, {first} to {last_year}.",
+                source="mart concentration (USGS MCS; CEPII BACI)",
+                value_title="HHI (0-10,000)",
+            )
+        )
+    section.table = Markup(
+        frame_to_markdown(
+            latest.select(
+                pl.col("measure")
+                .replace_strict(_MEASURE_LABEL, default=pl.col("measure"))
+                .alias("Measure"),
+                pl.col("stage").alias("Stage"),
+                pl.col("year").alias("Year"),
+                formatted("hhi", fmt_num, "HHI"),
+                formatted("alliance_pooled_hhi", fmt_num, "HHI, alliance pooled"),
+                pl.col("top1_code")
+                .replace_strict(ctx.economy_names, default=pl.col("top1_code"))
+                .alias("Leader"),
+                formatted("top1_share", fmt_pct, "Leader's share"),
+                formatted("top3_share", fmt_pct, "Top 3"),
+                formatted("china_share", fmt_pct, "China"),
+                formatted("alliance_share", fmt_pct, "Alliance"),
+            ),
+            align={
+                k: "right"
+                for k in (
+                    "HHI",
+                    "HHI, alliance pooled",
+                    "Leader's share",
+                    "Top 3",
+                    "China",
+                    "Alliance",
+                )
+            },
+        )
+    )
+    section.notes.append(
+        "Exports are valued in current USD (CEPII BACI); production and reserves in tonnes (USGS)."
+    )
+    return section
+
+
+@SECTIONS.mart("dependence", page="mineral", title="Net import reliance", order=50)
+def dependence_mineral(df: pl.DataFrame, ctx: PageContext) -> Section | None:
+    return nir_section(
+        df.filter(pl.col("mineral") == ctx.key),
+        "importer",
+        pl.col("importer").replace_strict(ctx.economy_names, default=pl.col("importer")),
+        "Importer",
+        "Net import reliance of the allies",
+    )
+
+
+@SECTIONS.mart("supply_risk", page="mineral", title="Supply risk", order=55)
+def supply_risk_mineral(df: pl.DataFrame, ctx: PageContext) -> Section | None:
+    rows = latest(
+        df.filter((pl.col("mineral") == ctx.key) & pl.col("geopolrisk_score").is_not_null())
+    )
+    if not rows.height:
+        return None
+    rows = rows.sort("geopolrisk_score", descending=True)
+    section = Section(
+        title="Supply risk by importer",
+        anchor="supply-risk",
+        source="mart supply_risk (World Mining Data; CEPII BACI; WGI)",
+    )
+    r = rows.row(0, named=True)
+    section.paragraphs.append(
+        md(
+            "In {year} the highest GeoPolRisk score for {name} is {who}'s ({score}).",
+            year=r["year"],
+            name=ctx.mineral(ctx.key).lower(),
+            who=ctx.economy(r["importer"]),
+            score=f"{r['geopolrisk_score']:.4f}",
+        )
+    )
+    section.table = risk_table(
+        rows,
+        pl.col("importer").replace_strict(ctx.economy_names, default=pl.col("importer")),
+        "Importer",
+    )
+    section.notes.append(RISK_NOTE)
+    return section
+
+
+@SECTIONS.mart("scenario_export_ban", page="mineral", title="Export ban", order=60)
+def export_ban_mineral(df: pl.DataFrame, ctx: PageContext) -> Section | None:
+    rows = latest(df.filter((pl.col("mineral") == ctx.key) & (pl.col("imports_from_china_t") > 0)))
+    if not rows.height:
+        return None
+    rows = rows.sort("lost_share_of_imports", descending=True, nulls_last=True)
+    section = Section(title="If China stopped exporting", anchor="export-ban", source=BAN_SOURCE)
+    section.paragraphs.append(
+        md(
+            "Imports each ally would lose in a Chinese export ban, at {year} trade volumes (scenario described on the Scenarios page).",
+            year=rows["year"][0],
+        )
+    )
+    section.table = ban_table(
+        rows,
+        pl.col("importer").replace_strict(ctx.economy_names, default=pl.col("importer")),
+        "Importer",
+    )
+    return section
+
+
+@SECTIONS.mart("scenario_stockpile", page="mineral", title="Stockpiles", order=65)
+def stockpile_mineral(df: pl.DataFrame, ctx: PageContext) -> Section | None:
+    rows = latest(df.filter((pl.col("mineral") == ctx.key) & (pl.col("imports_from_china_t") > 0)))
+    if not rows.height:
+        return None
+    section = Section(
+        title="What a stockpile would cost", anchor="stockpile-cost", source=STOCK_SOURCE
+    )
+    section.paragraphs.append(
+        "Tonnes and cost, at the latest USGS price, of holding each importer's China-sourced imports for a number of days."
+    )
+    section.table = stock_pivot(rows, "importer", ctx.economy_names)
+    return section
+
+
+@SECTIONS.mart("scenario_reserve_budget", page="mineral", title="What A$1.2bn buys", order=66)
+def reserve_budget_mineral(df: pl.DataFrame, ctx: PageContext) -> Section | None:
+    rows = df.filter(pl.col("mineral") == ctx.key)
+    if not rows.height:
+        return None
+    r = rows.row(0, named=True)
+    section = Section(
+        title="Australia's strategic reserve", anchor="reserve-budget", source=BUDGET_SOURCE
+    )
+    section.paragraphs.append(
+        md(
+            "Australia's share of the A$1.2bn reserve for {name} ({usd}) buys {tonnes} t at the {year} USGS price, {share} of world production.",
+            name=ctx.mineral(ctx.key).lower(),
+            usd=fmt_usd(r["mineral_budget_usd"]),
+            tonnes=fmt_num(r["tonnes"]),
+            year=r["price_year"],
+            share=fmt_pct(r["share_of_world_production"]),
+        )
+    )
+    return section
+
+
+@SECTIONS.mart("scenario_price_floor", page="mineral", title="Price floor", order=67)
+def price_floor_mineral(df: pl.DataFrame, ctx: PageContext) -> Section | None:
+    rows = df.filter(pl.col("mineral") == ctx.key).sort("floor_id", "year")
+    if not rows.height:
+        return None
+    section = Section(title="Price floor", anchor="price-floor", source=FLOOR_SOURCE)
+    section.table = floor_table(rows)
+    section.notes.append("Scenario and assumptions: Scenarios page.")
+    return section

@@ -1,0 +1,290 @@
+"""Mineral pages, supply: production by economy, reserves, and the China / alliance / rest split.
+
+Figures sections (``transforms.site.sections``) built from the clean production and reserves
+tables through ``SiteFigures``; World Mining Data stands in for minerals USGS does not cover.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from transforms.site import charts
+from transforms.site.context import SOURCE_USGS, SiteFigures
+from transforms.site.model import PageContext, Section
+from transforms.site.palette import ALLIANCE, CHINA, REST
+from transforms.site.render_tables import formatted, md_table
+from transforms.site.sections import SECTIONS
+from transforms.site.text import fmt_mass, fmt_num, fmt_pct, md
+
+STAGE_LABEL = {"mine": "Mine production", "refinery": "Refinery production"}
+BASIS_LABEL = {
+    "contained": "metric tons of contained {element}",
+    "oxide_equivalent": "metric tons, oxide equivalent",
+    "gross_weight": "metric tons, gross weight of ore or product",
+    "volume": "million cubic metres",
+}
+
+TOP_PRODUCERS_CHART = 12
+
+
+def _basis_text(basis: str | None, element: str) -> str:
+    if basis is None:
+        return "metric tons"
+    if basis.startswith("content_of_"):
+        return f"metric tons of contained {basis.removeprefix('content_of_')}"
+    return BASIS_LABEL.get(basis, basis).format(element=element.lower())
+
+
+@SECTIONS.figures("mineral", order=10)
+def mine_production(site: SiteFigures, ctx: PageContext) -> Section | None:
+    return _production(site, site.minerals_by_slug[ctx.key], "mine")
+
+
+@SECTIONS.figures("mineral", order=11)
+def refinery_production(site: SiteFigures, ctx: PageContext) -> Section | None:
+    return _production(site, site.minerals_by_slug[ctx.key], "refinery")
+
+
+def _production(site: SiteFigures, mineral: dict, stage: str) -> Section | None:
+    slug, name = mineral["slug"], mineral["name"]
+    part = site.slice(site.shares_by, slug)
+    if part is None:
+        return None
+    rows = part.filter(pl.col("stage") == stage)
+    summary = site.stage_row(slug, stage)
+    if summary is None:
+        return None
+    year = summary["year"]
+    latest = rows.filter(pl.col("year") == year)
+    label = STAGE_LABEL[stage]
+    section = Section(
+        title=f"{label}, {year}",
+        anchor=f"{stage}-production",
+        source=f"{SOURCE_USGS} {summary['edition']}",
+    )
+    basis = _basis_text(summary["unit_basis"], name)
+    if summary["china_share"] is None:
+        section.paragraphs.append(
+            md(
+                "USGS reports {name} {stage} production on different bases from one economy to the next, so shares of a world total are not computed.",
+                name=name,
+                stage=stage,
+            )
+        )
+    else:
+        section.paragraphs.append(
+            md(
+                "In {year}, China accounted for **{china}** of world {stage} production of {name}, the alliance for **{alliance}** and the rest of the world for {rest}. The largest producer was {top} ({top_share}). World total: {world} ({basis}; {world_source}).",
+                year=year,
+                china=fmt_pct(summary["china_share"]),
+                stage=stage,
+                name=name.lower(),
+                alliance=fmt_pct(summary["alliance_share"]),
+                rest=fmt_pct(summary["rest_share"]),
+                top=site.economy(summary["top_code"]),
+                top_share=fmt_pct(summary["top_share"]),
+                world=fmt_num(summary["world_t"]),
+                basis=basis,
+                world_source="as published"
+                if summary["world_source"] == "published"
+                else "sum of the economies listed",
+            )
+        )
+    if summary["withheld"]:
+        withheld = ", ".join(site.economy(c) for c in summary["withheld"].split(", "))
+        section.notes.append(
+            md("Withheld by the source (W), counted as zero in the shares: {w}.", w=withheld)
+        )
+    chart_rows = (
+        latest.filter(pl.col("production_t").is_not_null() & (pl.col("production_t") > 0))
+        .head(TOP_PRODUCERS_CHART)
+        .with_columns(
+            pl.col("country_code")
+            .replace_strict(site.names, default=pl.col("country_code"))
+            .alias("label"),
+            pl.col("production_t").alias("value"),
+        )
+    )
+    if chart_rows.height:
+        listed = "; ".join(
+            f"{r['label']} {fmt_num(r['value'])}" for r in chart_rows.head(5).iter_rows(named=True)
+        )
+        section.chart = charts.render(
+            charts.ranked_bars(
+                f"{slug}-{stage}-producers",
+                chart_rows,
+                title=f"{name}: {stage} production by economy, {year}",
+                description=f"Horizontal bar chart of the {chart_rows.height} largest producers, coloured by China, alliance and rest of world. Largest: {listed} ({basis}).",
+                source=f"{SOURCE_USGS} {summary['edition']}",
+                value_title=f"Production ({basis})",
+            )
+        )
+    table = latest.with_columns(
+        pl.col("country_code")
+        .replace_strict(site.names, default=pl.col("country_code"))
+        .alias("Economy"),
+    ).select(
+        "Economy",
+        pl.col("group").alias("Group"),
+        formatted("production_t", fmt_num, "Production (t)"),
+        pl.col("value_text").alias("As published (source unit)"),
+        formatted("share", fmt_pct, "Share of world"),
+        pl.when(pl.col("is_estimate")).then(pl.lit("estimate")).otherwise(pl.lit("")).alias("Note"),
+    )
+    section.table = md_table(table, right=["Production (t)", "Share of world"])
+    return section
+
+
+@SECTIONS.figures("mineral", order=15)
+def wmd_production(site: SiteFigures, ctx: PageContext) -> Section | None:
+    """Production from World Mining Data, for minerals USGS does not cover (coking coal)."""
+    mineral = site.minerals_by_slug[ctx.key]
+    # Only in place of USGS: when neither production section above has a stage to show.
+    if site.wmd is None or any(site.stage_row(ctx.key, s) for s in ("mine", "refinery")):
+        return None
+    rows = site.wmd.filter(pl.col("mineral") == mineral["slug"])
+    if not rows.height:
+        return None
+    year = int(rows["year"].max())
+    latest = rows.filter(pl.col("year") == year).sort(
+        "production_t", descending=True, nulls_last=True
+    )
+    total = latest["production_t"].sum()
+    china = latest.filter(pl.col("country_code").is_in(site.china))["production_t"].sum()
+    allies = latest.filter(pl.col("country_code").is_in(site.alliance))["production_t"].sum()
+    section = Section(
+        title=f"Production, {year} (World Mining Data)",
+        anchor="production-wmd",
+        source="World Mining Data",
+    )
+    section.paragraphs.append(
+        md(
+            "USGS does not cover {name}. World Mining Data reports world production of {world} in {year}: China **{china}**, the alliance **{alliance}**.",
+            name=mineral["name"].lower(),
+            world=fmt_mass(total),
+            year=year,
+            china=fmt_pct(china / total if total else None),
+            alliance=fmt_pct(allies / total if total else None),
+        )
+    )
+    table = (
+        latest.head(15)
+        .with_columns(
+            pl.col("country_code")
+            .replace_strict(site.names, default=pl.col("country_code"))
+            .alias("Economy"),
+        )
+        .select(
+            "Economy",
+            pl.col("wmd_commodity").alias("Commodity"),
+            formatted("production_t", fmt_num, "Production (t)"),
+            (pl.col("production_t") / total)
+            .map_elements(fmt_pct, return_dtype=pl.Utf8)
+            .alias("Share of listed total"),
+        )
+    )
+    section.table = md_table(table, right=["Production (t)", "Share of listed total"])
+    return section
+
+
+@SECTIONS.figures("mineral", order=20)
+def reserves(site: SiteFigures, ctx: PageContext) -> Section | None:
+    mineral = site.minerals_by_slug[ctx.key]
+    slug, name = mineral["slug"], mineral["name"]
+    rows = site.slice(site.reserves_by, slug)
+    if rows is None or not rows.height:
+        return None
+    summary = site.reserve_summary.filter(pl.col("mineral") == slug).row(0, named=True)
+    edition = summary["edition"]
+    section = Section(title="Reserves", anchor="reserves", source=f"{SOURCE_USGS} {edition}")
+    if summary["china_share"] is not None:
+        section.paragraphs.append(
+            md(
+                "USGS puts world reserves at {world} ({basis}); China holds **{china}**, the alliance **{alliance}**.",
+                world=fmt_num(summary["world_t"]),
+                basis=_basis_text(rows["unit_basis"].mode().first(), name),
+                china=fmt_pct(summary["china_share"]),
+                alliance=fmt_pct(summary["alliance_share"]),
+            )
+        )
+    else:
+        section.paragraphs.append(
+            md(
+                "USGS publishes no world total of {name} reserves that shares could be taken of.",
+                name=name.lower(),
+            )
+        )
+    table = rows.with_columns(
+        pl.col("country_code")
+        .replace_strict(site.names, default=pl.col("country_code"))
+        .alias("Economy"),
+    ).select(
+        "Economy",
+        pl.col("group").alias("Group"),
+        formatted("reserves_t", fmt_num, "Reserves (t)"),
+        pl.col("value_text").alias("As published (source unit)"),
+        formatted("share", fmt_pct, "Share of world"),
+    )
+    section.table = md_table(table, right=["Reserves (t)", "Share of world"])
+    section.notes.append(
+        "Reserves are reported under different national codes (JORC, NI 43-101, ...) and revised irregularly."
+    )
+    return section
+
+
+@SECTIONS.figures("mineral", order=25)
+def china_alliance_rest(site: SiteFigures, ctx: PageContext) -> Section | None:
+    mineral = site.minerals_by_slug[ctx.key]
+    slug, name = mineral["slug"], mineral["name"]
+    bars = []
+    for stage in ("mine", "refinery"):
+        row = site.stage_row(slug, stage)
+        if row and row["china_share"] is not None:
+            label = f"{STAGE_LABEL[stage]} {row['year']}"
+            bars += [
+                (label, CHINA, row["china_share"]),
+                (label, ALLIANCE, row["alliance_share"]),
+                (label, REST, row["rest_share"]),
+            ]
+    reserve = site.reserve_summary.filter(pl.col("mineral") == slug)
+    if reserve.height and reserve["china_share"][0] is not None:
+        r = reserve.row(0, named=True)
+        bars += [
+            ("Reserves", CHINA, r["china_share"]),
+            ("Reserves", ALLIANCE, r["alliance_share"]),
+            ("Reserves", REST, r["rest_share"]),
+        ]
+    if not bars:
+        return None
+    frame = pl.DataFrame(
+        bars, schema={"label": pl.Utf8, "group": pl.Utf8, "share": pl.Float64}, orient="row"
+    )
+    described = "; ".join(
+        f"{label}: China {fmt_pct(c)}, alliance {fmt_pct(a)}, rest {fmt_pct(r)}"
+        for label, (c, a, r) in {
+            lbl: tuple(
+                frame.filter(pl.col("label") == lbl).sort(
+                    pl.col("group").replace_strict([CHINA, ALLIANCE, REST], [0, 1, 2])
+                )["share"]
+            )
+            for lbl in dict.fromkeys(frame["label"])
+        }.items()
+    )
+    section = Section(
+        title="China, the alliance and the rest of the world", anchor="by-group", source=SOURCE_USGS
+    )
+    section.chart = charts.render(
+        charts.group_share_bars(
+            f"{slug}-groups",
+            frame,
+            title=f"{name}: shares of world supply by stage",
+            description=f"Stacked bar chart of world shares. {described}.",
+            source=SOURCE_USGS,
+        )
+    )
+    table = frame.pivot(on="group", index="label", values="share").select(
+        pl.col("label").alias("Stage"),
+        *[formatted(g, fmt_pct, g) for g in (CHINA, ALLIANCE, REST) if g in frame["group"]],
+    )
+    section.table = md_table(table, right=[CHINA, ALLIANCE, REST])
+    return section
