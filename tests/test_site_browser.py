@@ -1,6 +1,6 @@
 """The built site in a real browser: Debian's Chromium driven by playwright, served on 127.0.0.1.
 
-One build of the whole pipeline (snapshot, clean, marts, site) into temporary folders, then:
+The session's one CLI build of the whole pipeline (tests/conftest.py ``session_build``), then:
 home, a mineral page, a country page and the data page load with no console error; every
 chart's SVG is visible with a non-zero size; the built-in search finds "gallium"; every request
 is routed and any to a non-loopback host fails the test; screenshots of the home page and a
@@ -57,63 +57,11 @@ def _require_chromium() -> None:
 
 
 @pytest.fixture(scope="module")
-def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The whole pipeline built once into temporary folders; returns the published site."""
+def built_site(session_build) -> Path:
+    """The published site of the session's one CLI build (see tests/conftest.py)."""
     _require_chromium()
-    import dagster as dg
-
-    from orchestration import definitions
-    from orchestration.assets.site import site_assets, site_checks
-    from orchestration.io import PolarsParquetIOManager
-
-    root = tmp_path_factory.mktemp("site_build")
-    home = root / "dagster_home"
-    home.mkdir()
-    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n", encoding="utf-8")
-    base = definitions.defs
-    keys = {key for a in base.assets or [] for key in getattr(a, "keys", [])}
-    assets, checks = list(base.assets or []), list(base.asset_checks or [])
-    if not any(key.path[0] == "site" for key in keys):  # until definitions.py wires the site in
-        assets += site_assets
-        checks += site_checks
-    defs = dg.Definitions(
-        assets=assets,
-        asset_checks=checks,
-        resources={
-            **base.resources,
-            "io_manager": PolarsParquetIOManager(base_dir=str(root / "warehouse")),
-        },
-        jobs=[
-            dg.define_asset_job(
-                "everything", selection=dg.AssetSelection.all(), executor_def=dg.in_process_executor
-            )
-        ],
-    )
-    saved = {
-        k: os.environ.get(k) for k in ("DAGSTER_HOME", "BRIEFING_DOCS_DIR", "BRIEFING_PUBLIC_DIR")
-    }
-    os.environ.update(
-        DAGSTER_HOME=str(home),
-        BRIEFING_DOCS_DIR=str(root / "docs"),
-        BRIEFING_PUBLIC_DIR=str(root / "public"),
-    )
-    from orchestration import cli
-
-    job = defs.resolve_job_def("everything")
-    # One run over every partition of the partitioned assets, as 'briefing build' does.
-    tags = cli.all_partitions_tags(job) if hasattr(cli, "all_partitions_tags") else {}
-    try:
-        with dg.DagsterInstance.get() as instance:
-            result = job.execute_in_process(instance=instance, raise_on_error=False, tags=tags)
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-    failures = [e.message for e in result.all_events if e.is_failure]
-    assert result.success, "pipeline build failed:\n" + "\n".join(str(f) for f in failures)
-    public = root / "public"
+    assert session_build.returncode == 0, session_build.stdout[-3000:] + session_build.stderr[-3000:]
+    public = session_build.public
     assert (public / "index.html").exists()
     return public
 

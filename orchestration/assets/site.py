@@ -8,8 +8,8 @@
   ``public/`` only when the whole build succeeded (``transforms.site.publish``).
 * ``site_offline`` checks the published HTML loads nothing from another host.
 
-Every table the pages use is an asset input loaded by the IO manager: the clean tables listed
-here, every mart of ``transforms.site.marts.SITE_MARTS`` (the mart registry, so a new mart
+Every table the pages use is an asset input loaded by the IO manager: every clean and data-quality
+table of the registry, every mart of ``transforms.site.marts.SITE_MARTS`` (the mart registry, so a new mart
 reaches the downloads and pages without a change here) and the HS code descriptions. Trade,
 partitioned by year, comes in whole: every partition, concatenated by the IO manager. So the
 lineage Dagster shows is the data flow, and the site never reads a file Dagster did not load.
@@ -27,25 +27,17 @@ import dagster as dg
 import polars as pl
 
 from orchestration.settings import BriefingSettings
+from transforms import metadata, reference
 from transforms import policy_frames as policy
-from transforms import reference
 from transforms.atomic import swap_in
 from transforms.site import builder, changes, publish
 from transforms.site.marts import SITE_MARTS
 from transforms.snapshot import DEFAULT_SNAPSHOT_DIR, REPO_ROOT, read_manifests
 
 GROUP = "site"
-CLEAN_TABLES = (
-    "production",
-    "reserves",
-    "production_wmd",
-    "trade",
-    "us_salient",
-    "governance",
-    "country_name_coverage",
-    "world_total_reconciliation",
-    "usgs_wmd_comparison",
-)
+# Every clean and data-quality table of the registry (data-quality assets live in the clean
+# group): a table added there is published on the Data page with no change here.
+CLEAN_TABLES = (*metadata.CLEAN_TABLES, *metadata.QUALITY_TABLES)
 HS_CODES = dg.AssetKey(["snapshot", "baci_product_codes"])
 # Input names: "<layer>__<table>", so a clean table and a mart may share a name.
 _SEP = "__"
