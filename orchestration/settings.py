@@ -7,7 +7,7 @@ config (``resources: {settings: {config: {alliance: [g7, AUS]}}}``) without edit
 import dagster as dg
 from pydantic import Field
 
-from transforms import reference
+from transforms import blocs, reference
 
 
 class BriefingSettings(dg.ConfigurableResource):
@@ -34,3 +34,11 @@ class BriefingSettings(dg.ConfigurableResource):
 
     def eu27_members(self) -> list[str]:
         return reference.load_groups()["eu27"]
+
+    def economies(self) -> blocs.Economies:
+        """The alliance, the EU27 and China as ``transforms.blocs`` takes them."""
+        return blocs.Economies(
+            alliance=tuple(self.alliance_members()),
+            eu27=tuple(self.eu27_members()),
+            china=tuple(self.china_members()),
+        )

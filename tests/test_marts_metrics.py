@@ -13,6 +13,7 @@ import polars as pl
 import pytest
 
 from tests._clean_tables import clean_table
+from transforms import blocs
 from transforms.marts import concentration as conc
 from transforms.marts import dependence as dep
 from transforms.marts import supply_risk as sr
@@ -29,6 +30,29 @@ CHINA = ["CHN"]
 ALLIANCE = ["AUS", "DEU", "FRA", "JPN", "KOR", "USA"]
 EU27 = ["DEU", "FRA"]
 REAL_DATA_FROM_YEAR = 2021
+
+
+def _economies(alliance, eu27, china) -> blocs.Economies:
+    return blocs.Economies(alliance=tuple(alliance), eu27=tuple(eu27), china=tuple(china))
+
+
+def run_dependence(trade, production, *, alliance, eu27, china):
+    """The dependence mart as the build computes it: importer flows first, then the mart."""
+    economies = _economies(alliance, eu27, china)
+    flows = blocs.importer_flows(trade, economies)
+    return dep.dependence(flows, production, economies=economies)
+
+
+def run_supply_risk(wmd, trade, governance, eol, *, alliance, eu27, china=CHINA):
+    economies = _economies(alliance, eu27, china)
+    flows = blocs.importer_flows(trade, economies)
+    return sr.supply_risk(wmd, flows, governance, eol, economies=economies)
+
+
+def reconcile(dependence_df, trade, *, alliance, eu27):
+    return dep.reconcile_trade_totals(
+        dependence_df, trade, economies=_economies(alliance, eu27, ())
+    )
 
 
 # --- small frame builders -----------------------------------------------------------------
@@ -284,7 +308,7 @@ def test_china_and_alliance_must_not_overlap():
 def test_import_shares_of_one_ally():
     # JPN imports 100 USD: CHN 60 (6 t), KOR 30 (3 t), AUS 10 (no quantity).
     trade = trade_rows([("CHN", "JPN", 60, 6.0), ("KOR", "JPN", 30, 3.0), ("AUS", "JPN", 10, None)])
-    out = dep.dependence(
+    out = run_dependence(
         trade,
         production_rows([], mineral="graphite", stage="mine"),
         alliance=ALLIANCE,
@@ -316,7 +340,7 @@ def test_eu_bloc_removes_intra_eu_trade():
             ("DEU", "JPN", 5, 0.5),
         ]
     )
-    out = dep.dependence(
+    out = run_dependence(
         trade, production_rows([], stage="mine"), alliance=ALLIANCE, eu27=EU27, china=CHINA
     )
     eu = one(out, importer="EU27")
@@ -337,7 +361,7 @@ def test_net_import_reliance_by_hand():
     )
     prod = production_rows([("USA", 10.0, None), ("CHN", 500.0, None)])
     row = one(
-        dep.dependence(trade, prod, alliance=ALLIANCE, eu27=EU27, china=CHINA), importer="USA"
+        run_dependence(trade, prod, alliance=ALLIANCE, eu27=EU27, china=CHINA), importer="USA"
     )
     assert row["production_status"] == "reported" and row["production_t"] == 10.0
     assert row["net_import_reliance"] == pytest.approx(1 / 3)
@@ -351,7 +375,7 @@ def test_net_exporter_keeps_a_negative_reliance():
         [("AUS", 10.0, None)], mineral="graphite", stage="mine", basis="gross_weight"
     )
     row = one(
-        dep.dependence(trade, prod, alliance=ALLIANCE, eu27=EU27, china=CHINA), importer="AUS"
+        run_dependence(trade, prod, alliance=ALLIANCE, eu27=EU27, china=CHINA), importer="AUS"
     )
     assert row["net_import_reliance"] == pytest.approx(-3 / 7)
     assert row["nir_note"] == "net_exporter" and row["basis_mismatch"] is False
@@ -362,7 +386,7 @@ def test_reliance_is_null_when_apparent_consumption_is_not_positive():
     trade = trade_rows([("CHN", "JPN", 10, 1.0), ("JPN", "CHN", 50, 5.0)])
     prod = production_rows([("CHN", 100.0, None)], mineral="graphite", stage="mine")
     row = one(
-        dep.dependence(trade, prod, alliance=ALLIANCE, eu27=EU27, china=CHINA), importer="JPN"
+        run_dependence(trade, prod, alliance=ALLIANCE, eu27=EU27, china=CHINA), importer="JPN"
     )
     assert (row["production_status"], row["production_t"]) == ("not_listed", 0.0)
     assert row["net_import_reliance"] is None
@@ -374,7 +398,7 @@ def test_withheld_production_makes_reliance_unknown():
     prod = production_rows(
         [("USA", None, "W"), ("CHN", 100.0, None)], mineral="graphite", stage="mine"
     )
-    out = dep.dependence(trade, prod, alliance=ALLIANCE, eu27=EU27, china=CHINA)
+    out = run_dependence(trade, prod, alliance=ALLIANCE, eu27=EU27, china=CHINA)
     for importer in ("USA", "ALLIANCE"):
         row = one(out, importer=importer)
         assert row["production_status"] == "withheld" and row["net_import_reliance"] is None
@@ -389,20 +413,20 @@ def test_trade_totals_reconcile_and_a_tampered_total_is_caught():
             ("BRA", "USA", 7, 1.0),
         ]
     )
-    out = dep.dependence(trade, production_rows([]), alliance=ALLIANCE, eu27=EU27, china=CHINA)
-    assert dep.reconcile_trade_totals(out, trade, alliance=ALLIANCE, eu27=EU27).height == 0
+    out = run_dependence(trade, production_rows([]), alliance=ALLIANCE, eu27=EU27, china=CHINA)
+    assert reconcile(out, trade, alliance=ALLIANCE, eu27=EU27).height == 0
     tampered = out.with_columns(
         pl.when(pl.col("importer") == "EU27")
         .then(pl.col("imports_usd") + 1)
         .otherwise(pl.col("imports_usd"))
         .alias("imports_usd")
     )
-    bad = dep.reconcile_trade_totals(tampered, trade, alliance=ALLIANCE, eu27=EU27)
+    bad = reconcile(tampered, trade, alliance=ALLIANCE, eu27=EU27)
     assert bad.select("importer", "direction", "mart_usd", "trade_usd").rows() == [
         ("EU27", "imports", 41.0, 40.0)
     ]
     missing = out.filter(pl.col("importer") != "USA")
-    assert dep.reconcile_trade_totals(missing, trade, alliance=ALLIANCE, eu27=EU27)[
+    assert reconcile(missing, trade, alliance=ALLIANCE, eu27=EU27)[
         "importer"
     ].to_list() == ["USA"]
 
@@ -420,8 +444,8 @@ def test_dependence_is_invariant_under_row_order():
     prod = production_rows(
         [("JPN", 2.0, None), ("CHN", 50.0, None)], mineral="graphite", stage="mine"
     )
-    base = dep.dependence(trade, prod, alliance=ALLIANCE, eu27=EU27, china=CHINA)
-    shuffled = dep.dependence(
+    base = run_dependence(trade, prod, alliance=ALLIANCE, eu27=EU27, china=CHINA)
+    shuffled = run_dependence(
         trade.reverse(), prod.reverse(), alliance=ALLIANCE, eu27=EU27, china=CHINA
     )
     assert shuffled.equals(base)
@@ -471,7 +495,7 @@ def risk_case():
     )
     gov = governance_rows({"CHN": 0.6, "COD": 0.9, "AUS": 0.2, "JPN": 0.1})
     eol = pl.DataFrame({"mineral": ["cobalt"], "eol_rir": [0.2]})
-    out = sr.supply_risk(wmd, trade, gov, eol, alliance=["AUS", "JPN"], eu27=[])
+    out = run_supply_risk(wmd, trade, gov, eol, alliance=["AUS", "JPN"], eu27=[])
     return out
 
 
@@ -518,7 +542,7 @@ def test_missing_wgi_counts_half_and_is_reported():
     eol = pl.DataFrame(
         {"mineral": ["cobalt"], "eol_rir": [None]}, schema_overrides={"eol_rir": pl.Float64}
     )
-    row = one(sr.supply_risk(wmd, trade, gov, eol, alliance=["JPN"], eu27=[]), importer="JPN")
+    row = one(run_supply_risk(wmd, trade, gov, eol, alliance=["JPN"], eu27=[]), importer="JPN")
     assert row["partners_wgi_imputed"] == 1
     assert row["weighted_instability"] == pytest.approx(0.5)
     # Global HHI_WGI: CHN 0.25 × 6 + COD 0.25 × 5 (imputed) = 2.75.
@@ -537,7 +561,7 @@ def test_trade_falls_back_to_the_other_stage_and_no_trade_gives_no_score():
     trade = trade_rows([("CHN", "JPN", 100, 1.0)], mineral="cobalt", stage="refinery", year=2022)
     gov = governance_rows({"CHN": 0.6, "JPN": 0.1})
     eol = pl.DataFrame({"mineral": ["cobalt", "gallium"], "eol_rir": [0.0, 0.0]})
-    out = sr.supply_risk(wmd, trade, gov, eol, alliance=["JPN"], eu27=[])
+    out = run_supply_risk(wmd, trade, gov, eol, alliance=["JPN"], eu27=[])
     cobalt = one(out, importer="JPN", mineral="cobalt")
     assert (cobalt["production_stage"], cobalt["trade_stage"]) == ("mine", "refinery")
     # Gallium has no trade at all: imports unknown, so no score (not a score of 0).
@@ -629,14 +653,14 @@ def real_marts():
             china=groups["china"],
             alliance=groups["alliance"],
         ),
-        "dependence": dep.dependence(
+        "dependence": run_dependence(
             frames["trade"],
             frames["production"],
             alliance=groups["alliance"],
             eu27=groups["eu27"],
             china=groups["china"],
         ),
-        "supply_risk": sr.supply_risk(
+        "supply_risk": run_supply_risk(
             frames["production_wmd"],
             frames["trade"],
             frames["governance"],
@@ -679,7 +703,7 @@ def test_real_marts_pass_schema_and_invariants(real_marts, table):
 
 def test_real_dependence_reconciles_with_trade(real_marts):
     groups = real_marts["groups"]
-    bad = dep.reconcile_trade_totals(
+    bad = reconcile(
         real_marts["dependence"],
         real_marts["trade"],
         alliance=groups["alliance"],

@@ -15,12 +15,27 @@ import polars as pl
 import pytest
 import yaml
 
-from transforms.marts import events, policy, scenario_tables, scenarios
+from transforms import blocs
+from transforms.marts import (
+    events,
+    export_ban,
+    policy,
+    price_floor,
+    scenario_tables,
+    scenarios,
+    stockpile,
+)
 from transforms.reference import ReferenceDataError
 
 ALLIANCE = ["DEU", "FRA", "JPN"]
 EU27 = ["DEU", "FRA"]
 CHINA = ["CHN"]
+ECONOMIES = blocs.Economies(alliance=tuple(ALLIANCE), eu27=tuple(EU27), china=tuple(CHINA))
+
+
+def flows_of(trade: pl.DataFrame, economies: blocs.Economies = ECONOMIES) -> pl.DataFrame:
+    """The importers' flows the scenario marts read (the intermediate/importer_flows asset)."""
+    return blocs.importer_flows(trade, economies)
 
 KNOWN = {
     "mineral": frozenset({"graphite", "rare-earths", "gallium", "tungsten", "antimony"}),
@@ -170,9 +185,7 @@ def _row(df: pl.DataFrame, **keys: object) -> dict:
 
 @pytest.fixture(scope="module")
 def ban() -> pl.DataFrame:
-    return scenarios.scenario_export_ban(
-        TRADE, PRODUCTION, alliance=ALLIANCE, china=CHINA, eu27=EU27
-    )
+    return export_ban.scenario_export_ban(flows_of(TRADE), PRODUCTION, economies=ECONOMIES)
 
 
 def test_export_ban_single_economy(ban: pl.DataFrame) -> None:
@@ -259,12 +272,10 @@ def test_price_history_priority_and_unit_factor() -> None:
 
 
 def test_stockpile_days_and_benchmarks() -> None:
-    df = scenarios.scenario_stockpile(
-        TRADE,
+    df = stockpile.scenario_stockpile(
+        flows_of(TRADE),
         SALIENT,
-        alliance=ALLIANCE,
         china=CHINA,
-        eu27=EU27,
         days=[30],
         benchmarks=BENCHMARKS,
         price_series=SERIES,
@@ -284,16 +295,17 @@ def test_stockpile_days_and_benchmarks() -> None:
 
 
 def test_reserve_budget_split_and_days() -> None:
-    df = scenarios.scenario_reserve_budget(
-        TRADE,
+    # AUS is not an ally here: its flows come from the trade table.
+    df = stockpile.scenario_reserve_budget(
+        flows_of(TRADE),
         SALIENT,
         PRODUCTION,
         budget_aud=1_000_000,
         aud_usd=0.5,
         minerals=["graphite", "gallium"],
-        alliance=ALLIANCE,
         china=CHINA,
         price_series=SERIES,
+        trade=TRADE,
     )
     assert df["mineral"].to_list() == ["graphite", "gallium"]
     graphite = _row(df, mineral="graphite")
@@ -321,11 +333,10 @@ def test_price_floor_back_test() -> None:
             policy.PriceFloor("gr-fixed", "graphite", 1100.0, covered="100"),
         ]
     )
-    df = scenarios.scenario_price_floor(
-        TRADE,
+    df = price_floor.scenario_price_floor(
+        flows_of(TRADE),
         SALIENT,
         floors,
-        alliance=ALLIANCE,
         china=CHINA,
         price_series=SERIES,
         years=(2022, 2024),
@@ -563,6 +574,7 @@ def test_scenario_settings_defaults_and_user_floors() -> None:
 def test_assets_materialise_with_checks() -> None:
     import dagster as dg
 
+    from orchestration.assets.mart_factory import importer_flows
     from orchestration.assets.marts_scenarios import marts_scenario_assets, marts_scenario_checks
     from orchestration.scenario_settings import ScenarioSettings
     from orchestration.settings import BriefingSettings
@@ -577,7 +589,12 @@ def test_assets_materialise_with_checks() -> None:
         return _source
 
     result = dg.materialize(
-        [*(source(n) for n in frames), *marts_scenario_assets, *marts_scenario_checks],
+        [
+            *(source(n) for n in frames),
+            importer_flows,
+            *marts_scenario_assets,
+            *marts_scenario_checks,
+        ],
         resources={
             "settings": BriefingSettings(alliance=ALLIANCE),
             "scenario_settings": ScenarioSettings(),
@@ -599,17 +616,20 @@ def clean_tables() -> dict[str, pl.DataFrame]:
     return {n: clean_table(n) for n in ("trade", "production", "us_salient")}
 
 
+def _default_economies(reference) -> blocs.Economies:
+    groups = reference.load_groups()
+    return blocs.Economies(
+        alliance=tuple(groups["alliance"]), eu27=tuple(groups["eu27"]), china=tuple(groups["china"])
+    )
+
+
 def test_real_export_ban(clean_tables: dict[str, pl.DataFrame]) -> None:
     from orchestration.assets.marts_scenarios import mart_known_sets
     from transforms import reference
 
-    groups = reference.load_groups()
-    df = scenarios.scenario_export_ban(
-        clean_tables["trade"],
-        clean_tables["production"],
-        alliance=groups["alliance"],
-        china=groups["china"],
-        eu27=groups["eu27"],
+    economies = _default_economies(reference)
+    df = export_ban.scenario_export_ban(
+        flows_of(clean_tables["trade"], economies), clean_tables["production"], economies=economies
     )
     # Every mineral with trade in the latest year is there (29 in BACI 2024: germanium's code
     # has no flows after 2016, gallium and five others have no code in the subset).
@@ -631,28 +651,27 @@ def test_real_export_ban(clean_tables: dict[str, pl.DataFrame]) -> None:
 def test_real_reserve_budget_and_floor(clean_tables: dict[str, pl.DataFrame]) -> None:
     from transforms import reference
 
-    groups = reference.load_groups()
+    economies = _default_economies(reference)
+    flows = flows_of(clean_tables["trade"], economies)
     params = policy.load_parameters()
-    budget = scenarios.scenario_reserve_budget(
-        clean_tables["trade"],
+    budget = stockpile.scenario_reserve_budget(
+        flows,
         clean_tables["us_salient"],
         clean_tables["production"],
         budget_aud=params.australia_reserve.budget_aud,
         aud_usd=params.aud_usd,
         minerals=params.australia_reserve.minerals,
-        alliance=groups["alliance"],
-        china=groups["china"],
+        china=economies.china,
         price_series=params.price_series_frame(),
     )
     gallium = _row(budget, mineral="gallium")
     # A$400m at the low-purity price is of the order of a year's world primary gallium output.
     assert 0.5 < gallium["share_of_world_production"] < 2
-    floor = scenarios.scenario_price_floor(
-        clean_tables["trade"],
+    floor = price_floor.scenario_price_floor(
+        flows,
         clean_tables["us_salient"],
         policy.floors_frame(policy.default_price_floors()),
-        alliance=groups["alliance"],
-        china=groups["china"],
+        china=economies.china,
         price_series=params.price_series_frame(),
     )
     # Neodymium oxide averaged US$134/kg in 2022, above the US$110/kg floor: no cost that year.
