@@ -10,11 +10,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import polars as pl
 import pytest
 
+from tests.test_marts_metrics import TRADE_SCHEMA, one, production_rows
+from tests.test_marts_supply_risk import governance_rows, wmd_rows
 from transforms import blocs
 from transforms.marts import dependence, export_ban, policy, price_floor, stockpile, supply_risk
 
@@ -23,19 +23,6 @@ ALLIANCE = ("DEU", "FRA", "ITA", "JPN", "USA")
 EU27 = ("DEU", "ESP", "FRA", "ITA")
 ECONOMIES = blocs.Economies(alliance=ALLIANCE, eu27=EU27, china=("CHN",))
 
-TRADE_SCHEMA = {
-    "year": pl.Int16,
-    "exporter_code": pl.Utf8,
-    "importer_code": pl.Utf8,
-    "hs6": pl.Utf8,
-    "mineral": pl.Utf8,
-    "stage": pl.Utf8,
-    "value_usd": pl.Float64,
-    "quantity_t": pl.Float64,
-    "unit_basis": pl.Utf8,
-    "source": pl.Utf8,
-    "edition": pl.Utf8,
-}
 GRAPHITE = ("250410", "graphite", "mine")
 
 
@@ -65,31 +52,14 @@ TRADE = _trade(
         (2024, "ITA", "BRA", 7.0, 0.7),  # an EU export to outside
     ]
 )
-PRODUCTION = pl.DataFrame(
-    [
-        ("graphite", "mine", "DEU", "economy", 2024, 100.0, None, "gross_weight", 2025),
-        ("graphite", "mine", "ESP", "economy", 2024, 50.0, None, "gross_weight", 2025),
-        ("graphite", "mine", "WORLD", "aggregate", 2024, 1000.0, None, "gross_weight", 2025),
-    ],
-    schema={
-        "mineral": pl.Utf8,
-        "stage": pl.Utf8,
-        "country_code": pl.Utf8,
-        "country_kind": pl.Utf8,
-        "year": pl.Int16,
-        "production_t": pl.Float64,
-        "value_flag": pl.Utf8,
-        "unit_basis": pl.Utf8,
-        "edition": pl.Int16,
-    },
-    orient="row",
+PRODUCTION = production_rows(
+    [("DEU", 100.0, None), ("ESP", 50.0, None), ("WORLD", 1000.0, None)],
+    mineral="graphite",
+    stage="mine",
+    year=2024,
+    basis="gross_weight",
+    edition=2025,
 )
-
-
-def _row(df: pl.DataFrame, **keys: object) -> dict:
-    rows = df.filter(pl.all_horizontal([pl.col(k) == v for k, v in keys.items()]))
-    assert rows.height == 1, f"{keys}: {rows.height} rows"
-    return rows.row(0, named=True)
 
 
 @pytest.fixture(scope="module")
@@ -126,11 +96,11 @@ def test_unknown_tonnage_stays_null_and_ties_go_to_the_first_code(flows: pl.Data
     summary = blocs.import_summary(
         blocs.by_partner(blocs.outside(flows, "import"), all_stages=True), ECONOMIES.china
     )
-    jpn = _row(summary, importer="JPN", stage="mine")
+    jpn = one(summary, importer="JPN", stage="mine")
     # Neither of JPN's flows carries a quantity: unknown, not 0 t.
     assert jpn["imports_t"] is None and jpn["import_qty_coverage"] == 0.0
     assert (jpn["top_supplier"], jpn["top_supplier_share"]) == ("KOR", 0.5)
-    esp_bloc = _row(summary, importer="EU27", stage="all")
+    esp_bloc = one(summary, importer="EU27", stage="all")
     # Known tonnes only: 6 + 4 (BRA's 20 USD carry none); China 100 of 120 USD.
     assert esp_bloc["imports_t"] == 10.0 and esp_bloc["china_share"] == pytest.approx(100 / 120)
 
@@ -141,39 +111,28 @@ def test_unknown_tonnage_stays_null_and_ties_go_to_the_first_code(flows: pl.Data
 def test_eu27_rule_in_dependence_and_supply_risk(flows: pl.DataFrame) -> None:
     dep = dependence.dependence(flows, PRODUCTION, economies=ECONOMIES)
     assert set(dep["importer"]) == {"DEU", "FRA", "JPN", "USA", "ITA", "EU27", "ALLIANCE"}
-    eu = _row(dep, importer="EU27")
+    eu = one(dep, importer="EU27")
     assert (eu["imports_usd"], eu["exports_usd"]) == (120.0, 12.0)
     # EU production counts ESP; the alliance's does not.
-    assert eu["production_t"] == 150.0 and _row(dep, importer="ALLIANCE")["production_t"] == 100.0
+    assert eu["production_t"] == 150.0 and one(dep, importer="ALLIANCE")["production_t"] == 100.0
     assert dependence.reconcile_trade_totals(dep, TRADE, economies=ECONOMIES).height == 0
 
-    wmd = PRODUCTION.filter(pl.col("country_kind") == "economy").select(
-        "mineral",
-        "stage",
-        "country_code",
-        pl.col("year").cast(pl.Int16),
-        "production_t",
-        "unit_basis",
-        pl.lit("Graphite").alias("wmd_commodity"),
-    )
-    governance = pl.DataFrame(
-        {"country_code": ["CHN"], "year": [2024], "political_stability_score": [0.6]},
-        schema={"country_code": pl.Utf8, "year": pl.Int16, "political_stability_score": pl.Float64},
-    )
+    wmd = wmd_rows([("DEU", 100.0), ("ESP", 50.0)], mineral="graphite", year=2024)
+    governance = governance_rows({"CHN": 0.6}, year=2024)
     eol = pl.DataFrame({"mineral": ["graphite"], "eol_rir": [0.0]})
     risk = supply_risk.supply_risk(wmd, flows, governance, eol, economies=ECONOMIES)
-    eu_risk = _row(risk, importer="EU27")
+    eu_risk = one(risk, importer="EU27")
     # Imports with a quantity: CHN 6 + CHN 4 from outside, FRA->DEU 3 and ESP->FRA 2.5 inside.
     assert eu_risk["imports_t"] == 15.5 and eu_risk["domestic_production_t"] == 150.0
-    assert _row(risk, importer="ALLIANCE")["domestic_production_t"] == 100.0
+    assert one(risk, importer="ALLIANCE")["domestic_production_t"] == 100.0
 
 
 def test_eu27_rule_in_every_scenario_mart(flows: pl.DataFrame) -> None:
     ban = export_ban.scenario_export_ban(flows, PRODUCTION, economies=ECONOMIES)
-    eu = _row(ban, importer="EU27", mineral="graphite", stage="mine")
+    eu = one(ban, importer="EU27", mineral="graphite", stage="mine")
     # China's 6 + 4 t into DEU and ESP; the alliance loses only DEU's 6 t.
     assert (eu["imports_from_china_t"], eu["imports_from_china_usd"]) == (10.0, 100.0)
-    assert _row(ban, importer="ALLIANCE", mineral="graphite")["imports_from_china_t"] == 6.0
+    assert one(ban, importer="ALLIANCE", mineral="graphite")["imports_from_china_t"] == 6.0
 
     series = policy.price_series_frame(
         [policy.PriceSeries("graphite", "mine", ("Price",), "flake graphite", True)]
@@ -201,7 +160,7 @@ def test_eu27_rule_in_every_scenario_mart(flows: pl.DataFrame) -> None:
         benchmarks=no_benchmarks,
         price_series=series,
     )
-    assert _row(stock, importer="EU27", mineral="graphite")["stock_t"] == pytest.approx(10.0)
+    assert one(stock, importer="EU27", mineral="graphite")["stock_t"] == pytest.approx(10.0)
 
     budget = stockpile.scenario_reserve_budget(
         flows,
@@ -215,7 +174,7 @@ def test_eu27_rule_in_every_scenario_mart(flows: pl.DataFrame) -> None:
         economy="DEU",
     )
     # The alliance's China-sourced imports leave out ESP's (EU, not allied): 6 t, as DEU's own.
-    row = _row(budget, mineral="graphite")
+    row = one(budget, mineral="graphite")
     assert row["alliance_china_imports_t"] == 6.0 == row["economy_china_imports_t"]
 
     floors = policy.floors_frame([policy.PriceFloor("gr", "graphite", 1500.0)])
@@ -224,7 +183,7 @@ def test_eu27_rule_in_every_scenario_mart(flows: pl.DataFrame) -> None:
     )
     # Covered: the alliance's imports from outside it and China with a quantity: ESP->FRA 2.5 t
     # (ESP is outside this alliance; MOZ and KOR carry no quantity).
-    assert _row(floor, year=2024)["covered_t"] == 2.5
+    assert one(floor, year=2024)["covered_t"] == 2.5
 
 
 # --- the site's import figures are the dependence mart's ----------------------------------------

@@ -1,23 +1,17 @@
-"""Tests of the policy scenarios, the export-control event study and the curated policy tables.
+"""Tests of the policy scenarios (export ban, stockpile, reserve budget, price floor).
 
 The scenario tests run on small hand-made frames; every expected value is worked out by hand
-in the test. The policy-table tests load the real YAML files and broken copies of them. A few
-assertions run on clean tables computed from the committed snapshot.
+in the test. A few assertions run on clean tables computed from the committed snapshot. The
+event study and the curated policy tables are tested in tests/test_marts_events.py.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import shutil
-from pathlib import Path
-
 import polars as pl
 import pytest
-import yaml
 
 from transforms import blocs
 from transforms.marts import (
-    events,
     export_ban,
     policy,
     price_floor,
@@ -25,7 +19,6 @@ from transforms.marts import (
     scenarios,
     stockpile,
 )
-from transforms.reference import ReferenceDataError
 
 ALLIANCE = ["DEU", "FRA", "JPN"]
 EU27 = ["DEU", "FRA"]
@@ -367,189 +360,6 @@ def test_floors_reject_bad_input() -> None:
         policy.floors_frame([policy.PriceFloor("x", "graphite", 1.0, covered="some")])
     with pytest.raises(ValueError, match="registry"):
         policy.floors_frame([policy.PriceFloor("x", "unobtainium", 1.0)])
-
-
-# --- event study -------------------------------------------------------------------------------
-
-
-def _events(rows: list[tuple]) -> pl.DataFrame:
-    return pl.DataFrame(
-        rows,
-        schema={
-            "event_id": pl.Utf8,
-            "date_effective": pl.Date,
-            "hs92": pl.Utf8,
-            "hs92_note": pl.Utf8,
-            "target": pl.Utf8,
-        },
-        orient="row",
-    )
-
-
-def test_event_study_years_and_changes() -> None:
-    trade = _trade(
-        [
-            (2022, "CHN", "DEU", "250410", "graphite", "mine", 100.0, 100.0),
-            (2024, "CHN", "DEU", "250410", "graphite", "mine", 50.0, 60.0),
-            (2022, "CHN", "IND", "250410", "graphite", "mine", 10.0, 10.0),
-            (2024, "CHN", "IND", "250410", "graphite", "mine", 20.0, 20.0),
-            (2023, "CHN", "DEU", "250410", "graphite", "mine", 80.0, 80.0),
-            (
-                2023,
-                "CHN",
-                "DEU",
-                "811230",
-                "germanium",
-                "refinery",
-                5.0,
-                1.0,
-            ),  # not reported in 2024
-            (2024, "HKG", "DEU", "250410", "graphite", "mine", 1.0, 1.0),  # not China
-        ]
-    )
-    evs = _events(
-        [
-            ("graphite", dt.date(2023, 12, 1), "250410", None, "all"),
-            ("us-ban", dt.date(2024, 12, 3), "250410, 811230", None, "DEU"),
-            ("later", dt.date(2025, 4, 4), "250410", None, "all"),
-            ("no-codes", dt.date(2023, 8, 1), None, "no HS92 code", "all"),
-        ]
-    )
-    df = events.event_study(evs, trade, alliance=ALLIANCE, china=CHINA)
-    ally = _row(df, event_id="graphite", hs6="250410", destination="ALLIANCE")
-    # Effective 2023: 2022 vs 2024. Alliance 100 t -> 60 t; rest of world (IND) 10 -> 20.
-    assert (ally["before_year"], ally["after_year"]) == (2022, 2024)
-    assert ally["change_t"] == -40.0 and ally["change_t_pct"] == pytest.approx(-0.4)
-    assert ally["change_usd_pct"] == pytest.approx(-0.5)
-    row = _row(df, event_id="graphite", hs6="250410", destination="REST_OF_WORLD")
-    assert row["change_t_pct"] == pytest.approx(1.0)
-    # Effective 3 Dec 2024, the last BACI year: 2023 vs 2024, 29 days under the control.
-    target = _row(df, event_id="us-ban", hs6="250410", destination="DEU")
-    assert target["after_year"] == 2024 and target["days_in_force_in_after_year"] == 29
-    assert target["before_t"] == 80.0 and target["after_t"] == 60.0
-    # 811230 has no 2024 flows at all: unknown, and left out of the 'all' row.
-    assert _row(df, event_id="us-ban", hs6="811230", destination="DEU")["after_t"] is None
-    assert _row(df, event_id="us-ban", hs6="all", destination="DEU")["after_t"] == 60.0
-    # 2025 events have a before year but no after year.
-    later = _row(df, event_id="later", hs6="250410", destination="ALLIANCE")
-    assert (
-        later["before_year"] == 2024 and later["after_year"] is None and later["before_t"] == 60.0
-    )
-    assert _row(df, event_id="later", hs6="all", destination="ALLIANCE")["after_t"] is None
-    assert (
-        _row(df, event_id="no-codes", hs6="none", destination="ALLIANCE")["note"] == "no HS92 code"
-    )
-
-
-# --- curated policy tables ----------------------------------------------------------------------
-
-
-def test_policy_files_load_and_cite_sources() -> None:
-    params = policy.load_parameters()
-    assert params.days_of_cover == (30, 60, 90, 180)
-    assert {(b.economy, b.days) for b in params.benchmarks} == {("JPN", 60), ("KOR", 100)}
-    assert params.australia_reserve.budget_aud == 1.2e9
-    assert params.australia_reserve.minerals == ("antimony", "gallium", "rare-earths")
-    assert 0.5 < params.aud_usd < 0.8 and params.aud_usd_date
-    for frame in (
-        policy.stockpiles_frame(),
-        policy.price_floors_frame(),
-        policy.export_controls_frame(),
-    ):
-        assert frame.height > 0
-        assert frame.filter(pl.col("source_urls").is_null() & pl.col("verified")).height == 0
-    stock = policy.stockpiles_frame()
-    assert set(stock["country"]) >= {"USA", "JPN", "KOR", "AUS", "EU27"}
-    floor = policy.default_price_floors()[0]
-    assert (floor.mineral, floor.floor_usd_per_t) == ("rare-earths", 110_000.0)
-
-
-def test_export_control_events_as_published() -> None:
-    ev = events.export_control_events(policy.export_controls_frame())
-    by_number = {(r["number_year"], r["number"]): r for r in ev.iter_rows(named=True)}
-    assert by_number[(2023, 23)]["date_effective"] == dt.date(2023, 8, 1)
-    assert by_number[(2023, 39)]["date_effective"] == dt.date(2023, 12, 1)
-    assert by_number[(2024, 33)]["date_effective"] == dt.date(2024, 9, 15)
-    assert by_number[(2024, 46)]["target"] == "USA"
-    assert "tungsten" in by_number[(2025, 10)]["minerals"]
-    assert by_number[(2025, 18)]["hs92"] == "280530, 284690"
-    assert by_number[(2025, 57)]["date_effective"] is None
-    assert scenario_tables.validate_mart("export_control_events", ev, {}).passed
-
-
-@pytest.fixture
-def policy_copy(tmp_path: Path) -> Path:
-    target = tmp_path / "policy"
-    shutil.copytree(policy.POLICY_DIR, target)
-    return target
-
-
-def _edit(directory: Path, name: str, change) -> None:
-    path = directory / name
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    change(data)
-    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
-
-
-@pytest.mark.parametrize(
-    ("name", "change", "message"),
-    [
-        (
-            policy.STOCKPILES_FILE,
-            lambda d: d["programmes"][0].update(source_urls=[]),
-            "no source URL",
-        ),
-        (
-            policy.STOCKPILES_FILE,
-            lambda d: d["programmes"][1]["budget"].update(note="secret"),
-            "not published",
-        ),
-        (
-            policy.STOCKPILES_FILE,
-            lambda d: d["programmes"][0].update(minerals=["unobtainium"]),
-            "registry",
-        ),
-        (
-            policy.EXPORT_CONTROLS_FILE,
-            lambda d: d["events"][0].update(hs92=["999999"]),
-            "HS92 999999",
-        ),
-        (policy.EXPORT_CONTROLS_FILE, lambda d: d["events"][1].update(note=None), "needs a note"),
-        (
-            policy.EXPORT_CONTROLS_FILE,
-            lambda d: d["events"][0].update(date_effective="2023-13-01"),
-            "ISO date",
-        ),
-        (
-            policy.PRICE_FLOORS_FILE,
-            lambda d: d["price_floors"][0].update(covered="lots"),
-            "covered",
-        ),
-        (policy.PARAMETERS_FILE, lambda d: d["aud_usd"].update(value=65), "plausible"),
-        (
-            policy.PARAMETERS_FILE,
-            lambda d: d["price_series"][0].update(unit_factor=2),
-            "needs a note",
-        ),
-    ],
-)
-def test_policy_loader_rejects_broken_rows(
-    policy_copy: Path, name: str, change, message: str
-) -> None:
-    _edit(policy_copy, name, change)
-    with pytest.raises(ReferenceDataError, match=message):
-        policy.load_parameters(policy_copy)
-
-
-def test_unverified_row_without_url_is_accepted(policy_copy: Path) -> None:
-    def change(data: dict) -> None:
-        data["programmes"][0].update(
-            source_urls=[], verified=False, note="budget figure from a speech, not found in writing"
-        )
-
-    _edit(policy_copy, policy.STOCKPILES_FILE, change)
-    frame = policy.stockpiles_frame(policy_copy)
-    assert frame.filter(pl.col("programme_id") == "us-nds")["verified"].to_list() == [False]
 
 
 # --- settings and assets -------------------------------------------------------------------------
