@@ -142,9 +142,7 @@ def test_trade_totals_reconcile_and_a_tampered_total_is_caught():
         ("EU27", "imports", 41.0, 40.0)
     ]
     missing = out.filter(pl.col("importer") != "USA")
-    assert reconcile(missing, trade, alliance=ALLIANCE, eu27=EU27)[
-        "importer"
-    ].to_list() == ["USA"]
+    assert reconcile(missing, trade, alliance=ALLIANCE, eu27=EU27)["importer"].to_list() == ["USA"]
 
 
 def test_dependence_is_invariant_under_row_order():
@@ -167,5 +165,3 @@ def test_dependence_is_invariant_under_row_order():
     assert shuffled.equals(base)
     # A tie (CHN and KOR both 60 USD into JPN) goes to the first code.
     assert one(base, importer="JPN")["top_supplier"] == "CHN"
-
-

@@ -30,6 +30,7 @@ def flows_of(trade: pl.DataFrame, economies: blocs.Economies = ECONOMIES) -> pl.
     """The importers' flows the scenario marts read (the intermediate/importer_flows asset)."""
     return blocs.importer_flows(trade, economies)
 
+
 KNOWN = {
     "mineral": frozenset({"graphite", "rare-earths", "gallium", "tungsten", "antimony"}),
     "economy": frozenset({"DEU", "FRA", "JPN", "AUS", "USA", "CHN"}),

@@ -29,6 +29,8 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from transforms import reference
+
 BLOC_EU27 = "EU27"
 BLOC_ALLIANCE = "ALLIANCE"
 BLOCS = (BLOC_EU27, BLOC_ALLIANCE)
@@ -54,6 +56,18 @@ class Economies:
         overlap = sorted(set(self.china) & set(self.alliance))
         if overlap:
             raise ValueError(f"China and the alliance overlap ({', '.join(overlap)})")
+
+    @classmethod
+    def from_groups(
+        cls, alliance: Sequence[str] | None = None, *, china_includes_sars: bool = False
+    ) -> Economies:
+        """Who is who from data/reference/groups.yaml: ``alliance`` as group names and/or ISO3
+        codes (None: the default alliance), China with Hong Kong and Macao or without."""
+        groups = reference.load_groups(alliance=alliance)
+        china = groups["china_with_sars"] if china_includes_sars else groups["china"]
+        return cls(
+            alliance=tuple(groups["alliance"]), eu27=tuple(groups["eu27"]), china=tuple(china)
+        )
 
     def entities(self, extra_economies: Sequence[str] = ()) -> pl.DataFrame:
         return importer_entities(self.alliance, self.eu27, extra_economies=extra_economies)

@@ -11,7 +11,6 @@ outsiders. It is kept out of ``marts/`` so the site does not publish it as a dow
 resources reach the function through ``MartInputs``.
 """
 
-
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 

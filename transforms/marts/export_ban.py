@@ -197,4 +197,3 @@ def scenario_export_ban(
         "exposure_rank",
         pl.lit(SCENARIO_SOURCE).alias("source"),
     ).sort("importer", "exposure_rank", "mineral", "stage", nulls_last=True)
-

@@ -103,4 +103,3 @@ def latest_prices(us_salient: pl.DataFrame, series: pl.DataFrame) -> pl.DataFram
         .last()
         .rename({"year": "price_year"})
     )
-

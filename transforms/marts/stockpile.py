@@ -105,7 +105,6 @@ def scenario_stockpile(
     ).sort("importer", "mineral", "stage", "days")
 
 
-
 def scenario_reserve_budget(
     flows: pl.DataFrame,
     us_salient: pl.DataFrame,
@@ -267,4 +266,3 @@ def _world_production(production: pl.DataFrame, year: int) -> pl.DataFrame:
             pl.col("production_t").alias("world_production_t"),
         )
     )
-

@@ -205,9 +205,7 @@ def production_concentration(supply: pl.DataFrame, governance: pl.DataFrame) -> 
     )
 
 
-def _trade_stage_flows(
-    flows: pl.DataFrame, stages: pl.DataFrame, direction: str
-) -> pl.DataFrame:
+def _trade_stage_flows(flows: pl.DataFrame, stages: pl.DataFrame, direction: str) -> pl.DataFrame:
     """An importer's flows of one direction at each mineral's trade stage, with a quantity."""
     return flows.filter(
         (pl.col("direction") == direction) & pl.col("quantity_t").is_not_null()
@@ -221,10 +219,14 @@ def _trade_stage_flows(
 def _partner_imports(flows: pl.DataFrame, stages: pl.DataFrame) -> pl.DataFrame:
     """Imports (tonnes, value) of each importer by partner, trade stage only, flows with quantity;
     ``intra`` marks partners that are members of the importer itself."""
-    return _trade_stage_flows(flows, stages, "import").group_by(*KEY, "partner").agg(
-        pl.col("quantity_t").sum().alias("qty_t"),
-        pl.col("value_with_qty_usd").sum().alias("value_usd"),
-        pl.col("intra").first(),
+    return (
+        _trade_stage_flows(flows, stages, "import")
+        .group_by(*KEY, "partner")
+        .agg(
+            pl.col("quantity_t").sum().alias("qty_t"),
+            pl.col("value_with_qty_usd").sum().alias("value_usd"),
+            pl.col("intra").first(),
+        )
     )
 
 
@@ -282,7 +284,9 @@ def supply_risk(
         .alias("_sq_wgi_extra"),
     )
     domestic = (
-        blocs.by_member(supply.filter(pl.col("production_t").is_not_null()), entities, "country_code")
+        blocs.by_member(
+            supply.filter(pl.col("production_t").is_not_null()), entities, "country_code"
+        )
         .group_by(KEY)
         .agg(pl.col("production_t").sum().alias("domestic_production_t"))
     )
