@@ -9,8 +9,8 @@ Importers (``importer_entities``):
 * ``EU27``, the European Union as one bloc — **always**, whatever the alliance: the EU
   negotiates trade and legislates on critical raw materials as a bloc, so its exposure is
   reported even for an alliance that holds only some (or none) of its members;
-* ``ALLIANCE``, the configured alliance as one bloc (the EU members count in it only where the
-  alliance names them).
+* ``ALLIANCE``, the configured alliance as one bloc (EU members count in it only where the
+  alliance names them; the default alliance takes in the whole EU27).
 
 Flows (``entity_flows``): every trade flow an importer's member takes part in, as imports
 (member imports) and exports (member exports), with ``intra`` true where the partner is a member
@@ -19,7 +19,9 @@ outsiders* is the rows with ``intra`` false; an economy has no intra rows. Quant
 ``null_sum``: the sum of flows none of which carry a quantity is null (unknown), not 0.
 
 China (``Economies.china``) is mainland China, or with Hong Kong and Macao where the settings say
-so; it may not overlap the alliance. Pure polars; member lists are arguments.
+so; it may not overlap the alliance. ``Economies.from_groups`` resolves all three from the
+curated groups (data/reference/groups.yaml); everything else is pure polars on frames and
+member lists given as arguments.
 """
 
 from __future__ import annotations
