@@ -272,3 +272,46 @@ def test_site_all_stage_figures_add_up_the_mart_stages(real: dict[str, pl.DataFr
     totals = flows.group_by("importer", "mineral", "year").agg(pl.col("value_usd").sum())
     check = totals.join(by_stage, on=["importer", "mineral", "year"], how="left")
     assert check.filter(~_same(pl.col("value_usd"), pl.col("imports_usd"))).is_empty()
+
+
+@pytest.mark.slow
+def test_metric_marts_materialise_for_the_readme_alliance() -> None:
+    """The README's example alliance (g7, AUS, KOR) through the Dagster layer: importer flows,
+    the metric marts and all their checks; EU27 is an importer though only three of its
+    members are allies."""
+    import dagster as dg
+
+    from orchestration.assets.mart_factory import FLOWS_KEY
+    from orchestration.assets.marts_metrics import marts_metrics_assets, marts_metrics_checks
+    from orchestration.scenario_settings import ScenarioSettings
+    from orchestration.settings import BriefingSettings
+    from tests._clean_tables import clean_table
+
+    names = ("production", "reserves", "production_wmd", "trade", "governance")
+    frames = {n: clean_table(n) for n in names}
+    frames["trade"] = frames["trade"].filter(pl.col("year") >= 2023)
+
+    def source(name: str) -> dg.AssetsDefinition:
+        @dg.asset(key=["clean", name])
+        def _source() -> pl.DataFrame:
+            return frames[name]
+
+        return _source
+
+    result = dg.materialize(
+        [*(source(n) for n in names), *marts_metrics_assets, *marts_metrics_checks],
+        resources={
+            "settings": BriefingSettings(alliance=["g7", "AUS", "KOR"]),
+            "scenario_settings": ScenarioSettings(),
+        },
+    )
+    assert result.success
+    assert all(e.passed for e in result.get_asset_check_evaluations())
+    flows = result.output_for_node(FLOWS_KEY.to_python_identifier())
+    # Trade between EU members is intra-EU trade, whoever the allies are.
+    intra_eu = flows.filter((pl.col("importer") == "EU27") & pl.col("intra"))
+    assert intra_eu["partner"].n_unique() == 27
+    for table in ("dependence", "supply_risk"):
+        df = result.output_for_node(f"marts__{table}")
+        assert {"EU27", "ALLIANCE", "USA", "KOR"} <= set(df["importer"])
+        assert not set(df["importer"]) & {"ESP", "NLD", "POL"}  # EU members, not allies
