@@ -14,6 +14,7 @@ import polars as pl
 import pytest
 
 from tests.test_marts_metrics import TRADE_SCHEMA, one, production_rows
+from tests.test_marts_scenarios import clean_sources
 from tests.test_marts_supply_risk import governance_rows, wmd_rows
 from transforms import blocs
 from transforms.marts import dependence, export_ban, policy, price_floor, stockpile, supply_risk
@@ -290,16 +291,8 @@ def test_metric_marts_materialise_for_the_readme_alliance() -> None:
     names = ("production", "reserves", "production_wmd", "trade", "governance")
     frames = {n: clean_table(n) for n in names}
     frames["trade"] = frames["trade"].filter(pl.col("year") >= 2023)
-
-    def source(name: str) -> dg.AssetsDefinition:
-        @dg.asset(key=["clean", name])
-        def _source() -> pl.DataFrame:
-            return frames[name]
-
-        return _source
-
     result = dg.materialize(
-        [*(source(n) for n in names), *marts_metrics_assets, *marts_metrics_checks],
+        [*clean_sources(frames), *marts_metrics_assets, *marts_metrics_checks],
         resources={
             "settings": BriefingSettings(alliance=["g7", "AUS", "KOR"]),
             "scenario_settings": ScenarioSettings(),

@@ -382,6 +382,20 @@ def test_scenario_settings_defaults_and_user_floors() -> None:
     assert policy.floors_frame(custom.floors())["covered_fixed_t"].to_list() == [50.0]
 
 
+def clean_sources(frames: dict[str, pl.DataFrame]) -> list:
+    """Stand-in clean assets that hand ``frames`` to the marts under test."""
+    import dagster as dg
+
+    def source(name: str) -> dg.AssetsDefinition:
+        @dg.asset(key=["clean", name])
+        def _source() -> pl.DataFrame:
+            return frames[name]
+
+        return _source
+
+    return [source(n) for n in frames]
+
+
 def test_assets_materialise_with_checks() -> None:
     import dagster as dg
 
@@ -391,17 +405,9 @@ def test_assets_materialise_with_checks() -> None:
     from orchestration.settings import BriefingSettings
 
     frames = {"trade": TRADE, "production": PRODUCTION, "us_salient": SALIENT}
-
-    def source(name: str) -> dg.AssetsDefinition:
-        @dg.asset(key=["clean", name])
-        def _source() -> pl.DataFrame:
-            return frames[name]
-
-        return _source
-
     result = dg.materialize(
         [
-            *(source(n) for n in frames),
+            *clean_sources(frames),
             importer_flows,
             *marts_scenario_assets,
             *marts_scenario_checks,
