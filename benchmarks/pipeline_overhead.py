@@ -26,9 +26,8 @@ REPO = Path(__file__).resolve().parents[1]
 
 def bare(workdir: Path) -> dict[str, float]:
     from orchestration.settings import BriefingSettings
-    from transforms import clean, reference
-    from transforms import policy_frames as policy
-    from transforms.marts import concentration, dependence, events, scenarios, supply_risk
+    from transforms import blocs, clean, policy_frames, reference
+    from transforms.marts import concentration, dependence, events, export_ban, supply_risk
     from transforms.site import builder, publish
     from transforms.snapshot import DEFAULT_SNAPSHOT_DIR, TABLES, read_manifests, read_table
 
@@ -52,21 +51,21 @@ def bare(workdir: Path) -> dict[str, float]:
     alliance, china, eu27 = s.alliance_members(), s.china_members(), s.eu27_members()
     t = time.perf_counter()
     eol = reference.minerals_frame().select(pl.col("slug").alias("mineral"), "eol_rir")
+    economies = s.economies()
+    flows = blocs.importer_flows(c["trade"], economies)
     marts = {
         "concentration": concentration.concentration(
             c["production"], c["reserves"], c["trade"], china=china, alliance=alliance
         ),
-        "dependence": dependence.dependence(
-            c["trade"], c["production"], alliance=alliance, eu27=eu27, china=china
-        ),
+        "dependence": dependence.dependence(flows, c["production"], economies=economies),
         "supply_risk": supply_risk.supply_risk(
-            c["production_wmd"], c["trade"], c["governance"], eol, alliance=alliance, eu27=eu27
+            c["production_wmd"], flows, c["governance"], eol, economies=economies
         ),
-        "scenario_export_ban": scenarios.scenario_export_ban(
-            c["trade"], c["production"], alliance=alliance, china=china, eu27=eu27
+        "scenario_export_ban": export_ban.scenario_export_ban(
+            flows, c["production"], economies=economies
         ),
     }
-    ev = events.export_control_events(policy.export_controls_frame())
+    ev = events.export_control_events(policy_frames.export_controls_frame())
     marts["export_control_events"] = ev
     marts["event_study"] = events.event_study(ev, c["trade"], alliance=alliance, china=china)
     times["marts (6 of 9)"] = time.perf_counter() - t
@@ -87,7 +86,7 @@ def bare(workdir: Path) -> dict[str, float]:
         changelog=[],
         check_results=[],
         hs_descriptions={},
-        reference_tables={"stockpile_programmes": policy.stockpiles_frame()},
+        reference_tables={"stockpile_programmes": policy_frames.stockpiles_frame()},
     )
     builder.build_site(data, workdir / "docs")
     times["site pages"] = time.perf_counter() - t

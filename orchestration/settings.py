@@ -1,5 +1,8 @@
 """Analysis settings shared by the marts: who the allies are, and how China is counted.
 
+The members are resolved by ``transforms.blocs.Economies.from_groups`` (groups.yaml), the one
+place that also fixes the EU27 rule: EU27 is always reported as a bloc importer.
+
 A Dagster resource, so the values show in the UI and a run can override them in its run
 config (``resources: {settings: {config: {alliance: [g7, AUS]}}}``) without editing code.
 """
@@ -7,7 +10,7 @@ config (``resources: {settings: {config: {alliance: [g7, AUS]}}}``) without edit
 import dagster as dg
 from pydantic import Field
 
-from transforms import reference
+from transforms import blocs
 
 
 class BriefingSettings(dg.ConfigurableResource):
@@ -25,12 +28,17 @@ class BriefingSettings(dg.ConfigurableResource):
         ),
     )
 
+    def economies(self) -> blocs.Economies:
+        """The alliance, the EU27 and China as ``transforms.blocs`` takes them."""
+        return blocs.Economies.from_groups(
+            self.alliance, china_includes_sars=self.china_includes_sars
+        )
+
     def alliance_members(self) -> list[str]:
-        return reference.load_groups(alliance=self.alliance)["alliance"]
+        return list(self.economies().alliance)
 
     def china_members(self) -> list[str]:
-        groups = reference.load_groups()
-        return groups["china_with_sars"] if self.china_includes_sars else groups["china"]
+        return list(self.economies().china)
 
     def eu27_members(self) -> list[str]:
-        return reference.load_groups()["eu27"]
+        return list(self.economies().eu27)

@@ -13,6 +13,7 @@ import polars as pl
 import pytest
 
 from tests._clean_tables import clean_table
+from transforms import blocs
 from transforms.marts import concentration as conc
 from transforms.marts import dependence as dep
 from transforms.marts import supply_risk as sr
@@ -29,6 +30,23 @@ CHINA = ["CHN"]
 ALLIANCE = ["AUS", "DEU", "FRA", "JPN", "KOR", "USA"]
 EU27 = ["DEU", "FRA"]
 REAL_DATA_FROM_YEAR = 2021
+
+
+def economies_of(alliance, eu27, china) -> blocs.Economies:
+    return blocs.Economies(alliance=tuple(alliance), eu27=tuple(eu27), china=tuple(china))
+
+
+def run_dependence(trade, production, *, alliance, eu27, china):
+    """The dependence mart as the build computes it: importer flows first, then the mart."""
+    economies = economies_of(alliance, eu27, china)
+    flows = blocs.importer_flows(trade, economies)
+    return dep.dependence(flows, production, economies=economies)
+
+
+def reconcile(dependence_df, trade, *, alliance, eu27):
+    return dep.reconcile_trade_totals(
+        dependence_df, trade, economies=economies_of(alliance, eu27, ())
+    )
 
 
 # --- small frame builders -----------------------------------------------------------------
@@ -278,274 +296,6 @@ def test_china_and_alliance_must_not_overlap():
         conc.production_concentration(prod, china=CHINA, alliance=["CHN", "USA"])
 
 
-# --- dependence ---------------------------------------------------------------------------
-
-
-def test_import_shares_of_one_ally():
-    # JPN imports 100 USD: CHN 60 (6 t), KOR 30 (3 t), AUS 10 (no quantity).
-    trade = trade_rows([("CHN", "JPN", 60, 6.0), ("KOR", "JPN", 30, 3.0), ("AUS", "JPN", 10, None)])
-    out = dep.dependence(
-        trade,
-        production_rows([], mineral="graphite", stage="mine"),
-        alliance=ALLIANCE,
-        eu27=EU27,
-        china=CHINA,
-    )
-    row = one(out, importer="JPN")
-    assert (row["imports_usd"], row["imports_t"]) == (100.0, 9.0)
-    assert row["china_share"] == 0.6
-    assert row["china_share_t"] == pytest.approx(6 / 9)
-    assert row["alliance_share"] == pytest.approx(0.4)
-    assert (row["top_supplier"], row["top_supplier_share"]) == ("CHN", 0.6)
-    assert row["import_qty_coverage"] == pytest.approx(0.9)
-    assert row["production_status"] == "no_table" and row["net_import_reliance"] is None
-    assert row["nir_note"] == "production_unknown"
-
-
-def test_eu_bloc_removes_intra_eu_trade():
-    # DEU imports FRA 50 (intra-EU, dropped), CHN 40, USA 10; FRA imports CHN 50.
-    # EU27 imports = 40 + 10 + 50 = 100: China 0.9, allies (USA) 0.1.
-    # Exports: DEU -> FRA 20 (dropped), DEU -> JPN 5: EU27 exports 5.
-    trade = trade_rows(
-        [
-            ("FRA", "DEU", 50, 5.0),
-            ("CHN", "DEU", 40, 4.0),
-            ("USA", "DEU", 10, 1.0),
-            ("CHN", "FRA", 50, 5.0),
-            ("DEU", "FRA", 20, 2.0),
-            ("DEU", "JPN", 5, 0.5),
-        ]
-    )
-    out = dep.dependence(
-        trade, production_rows([], stage="mine"), alliance=ALLIANCE, eu27=EU27, china=CHINA
-    )
-    eu = one(out, importer="EU27")
-    assert (eu["importer_kind"], eu["imports_usd"], eu["exports_usd"]) == ("bloc", 100.0, 5.0)
-    assert (eu["china_share"], eu["alliance_share"]) == (0.9, 0.1)
-    deu = one(out, importer="DEU")
-    # DEU alone counts France as an ally: 50 of its 100 from FRA and USA = 0.6.
-    assert deu["imports_usd"] == 100.0 and deu["alliance_share"] == pytest.approx(0.6)
-    bloc = one(out, importer="ALLIANCE")
-    # Intra-alliance trade removed: only the 90 USD from China remains; alliance share 0.
-    assert (bloc["imports_usd"], bloc["china_share"], bloc["alliance_share"]) == (90.0, 1.0, 0.0)
-
-
-def test_net_import_reliance_by_hand():
-    # Production 10 t (contained), imports 9 t, exports 4 t: NIR = 5 / 15 = 1/3.
-    trade = trade_rows(
-        [("CHN", "USA", 90, 9.0), ("USA", "MEX", 40, 4.0)], mineral="gallium", stage="refinery"
-    )
-    prod = production_rows([("USA", 10.0, None), ("CHN", 500.0, None)])
-    row = one(
-        dep.dependence(trade, prod, alliance=ALLIANCE, eu27=EU27, china=CHINA), importer="USA"
-    )
-    assert row["production_status"] == "reported" and row["production_t"] == 10.0
-    assert row["net_import_reliance"] == pytest.approx(1 / 3)
-    assert row["basis_mismatch"] is True and row["nir_note"] is None
-
-
-def test_net_exporter_keeps_a_negative_reliance():
-    # Production 10, imports 2, exports 5: NIR = -3 / 7, flagged.
-    trade = trade_rows([("CHN", "AUS", 20, 2.0), ("AUS", "CHN", 50, 5.0)])
-    prod = production_rows(
-        [("AUS", 10.0, None)], mineral="graphite", stage="mine", basis="gross_weight"
-    )
-    row = one(
-        dep.dependence(trade, prod, alliance=ALLIANCE, eu27=EU27, china=CHINA), importer="AUS"
-    )
-    assert row["net_import_reliance"] == pytest.approx(-3 / 7)
-    assert row["nir_note"] == "net_exporter" and row["basis_mismatch"] is False
-
-
-def test_reliance_is_null_when_apparent_consumption_is_not_positive():
-    # JPN not listed by USGS (production 0), imports 1 t, exports 5 t: 0 + 1 - 5 < 0.
-    trade = trade_rows([("CHN", "JPN", 10, 1.0), ("JPN", "CHN", 50, 5.0)])
-    prod = production_rows([("CHN", 100.0, None)], mineral="graphite", stage="mine")
-    row = one(
-        dep.dependence(trade, prod, alliance=ALLIANCE, eu27=EU27, china=CHINA), importer="JPN"
-    )
-    assert (row["production_status"], row["production_t"]) == ("not_listed", 0.0)
-    assert row["net_import_reliance"] is None
-    assert row["nir_note"] == "apparent_consumption_not_positive"
-
-
-def test_withheld_production_makes_reliance_unknown():
-    trade = trade_rows([("CHN", "USA", 10, 1.0)])
-    prod = production_rows(
-        [("USA", None, "W"), ("CHN", 100.0, None)], mineral="graphite", stage="mine"
-    )
-    out = dep.dependence(trade, prod, alliance=ALLIANCE, eu27=EU27, china=CHINA)
-    for importer in ("USA", "ALLIANCE"):
-        row = one(out, importer=importer)
-        assert row["production_status"] == "withheld" and row["net_import_reliance"] is None
-
-
-def test_trade_totals_reconcile_and_a_tampered_total_is_caught():
-    trade = trade_rows(
-        [
-            ("CHN", "DEU", 40, 4.0),
-            ("FRA", "DEU", 50, 5.0),
-            ("DEU", "JPN", 5, 0.5),
-            ("BRA", "USA", 7, 1.0),
-        ]
-    )
-    out = dep.dependence(trade, production_rows([]), alliance=ALLIANCE, eu27=EU27, china=CHINA)
-    assert dep.reconcile_trade_totals(out, trade, alliance=ALLIANCE, eu27=EU27).height == 0
-    tampered = out.with_columns(
-        pl.when(pl.col("importer") == "EU27")
-        .then(pl.col("imports_usd") + 1)
-        .otherwise(pl.col("imports_usd"))
-        .alias("imports_usd")
-    )
-    bad = dep.reconcile_trade_totals(tampered, trade, alliance=ALLIANCE, eu27=EU27)
-    assert bad.select("importer", "direction", "mart_usd", "trade_usd").rows() == [
-        ("EU27", "imports", 41.0, 40.0)
-    ]
-    missing = out.filter(pl.col("importer") != "USA")
-    assert dep.reconcile_trade_totals(missing, trade, alliance=ALLIANCE, eu27=EU27)[
-        "importer"
-    ].to_list() == ["USA"]
-
-
-def test_dependence_is_invariant_under_row_order():
-    trade = trade_rows(
-        [
-            ("CHN", "JPN", 60, 6.0),
-            ("KOR", "JPN", 60, 3.0),
-            ("CHN", "DEU", 40, None),
-            ("FRA", "DEU", 50, 5.0),
-            ("JPN", "USA", 3, 0.3),
-        ]
-    )
-    prod = production_rows(
-        [("JPN", 2.0, None), ("CHN", 50.0, None)], mineral="graphite", stage="mine"
-    )
-    base = dep.dependence(trade, prod, alliance=ALLIANCE, eu27=EU27, china=CHINA)
-    shuffled = dep.dependence(
-        trade.reverse(), prod.reverse(), alliance=ALLIANCE, eu27=EU27, china=CHINA
-    )
-    assert shuffled.equals(base)
-    # A tie (CHN and KOR both 60 USD into JPN) goes to the first code.
-    assert one(base, importer="JPN")["top_supplier"] == "CHN"
-
-
-# --- supply risk --------------------------------------------------------------------------
-
-
-def wmd_rows(rows, mineral="cobalt", stage="mine", year=2022):
-    return pl.DataFrame(
-        {
-            "mineral": [mineral] * len(rows),
-            "wmd_commodity": ["Cobalt"] * len(rows),
-            "stage": [stage] * len(rows),
-            "country_code": [r[0] for r in rows],
-            "year": [year] * len(rows),
-            "production_t": [r[1] for r in rows],
-            "unit_basis": ["contained"] * len(rows),
-        },
-        schema_overrides={"year": pl.Int16, "production_t": pl.Float64},
-    )
-
-
-def governance_rows(scores, year=2022):
-    return pl.DataFrame(
-        {
-            "country_code": list(scores),
-            "year": [year] * len(scores),
-            "political_stability_score": list(scores.values()),
-        },
-        schema_overrides={"year": pl.Int16, "political_stability_score": pl.Float64},
-    )
-
-
-@pytest.fixture
-def risk_case():
-    # World production 100: CHN 60, COD 30, AUS 10 -> HHI = 0.36 + 0.09 + 0.01 = 0.46.
-    wmd = wmd_rows([("CHN", 60.0), ("COD", 30.0), ("AUS", 10.0)])
-    # JPN imports CHN 8 t (80,000 USD) and AUS 2 t (20,000 USD); AUS imports CHN 5 t.
-    trade = trade_rows(
-        [("CHN", "JPN", 80_000, 8.0), ("AUS", "JPN", 20_000, 2.0), ("CHN", "AUS", 50_000, 5.0)],
-        mineral="cobalt",
-        stage="mine",
-        year=2022,
-    )
-    gov = governance_rows({"CHN": 0.6, "COD": 0.9, "AUS": 0.2, "JPN": 0.1})
-    eol = pl.DataFrame({"mineral": ["cobalt"], "eol_rir": [0.2]})
-    out = sr.supply_risk(wmd, trade, gov, eol, alliance=["AUS", "JPN"], eu27=[])
-    return out
-
-
-def test_geopolrisk_score_by_hand(risk_case):
-    jpn = one(risk_case, importer="JPN")
-    assert jpn["hhi_production"] == pytest.approx(0.46)
-    # Σ g f = 8 × 0.6 + 2 × 0.2 = 5.2 over p + F = 0 + 10: WTA = 0.52; score = 0.46 × 0.52.
-    assert jpn["weighted_instability"] == pytest.approx(0.52)
-    assert jpn["geopolrisk_score"] == pytest.approx(0.2392)
-    # Price = 100,000 USD / 10,000 kg = 10 USD/kg; CF = 0.2392 × 10 / 0.409412948.
-    assert jpn["price_usd_per_kg"] == pytest.approx(10.0)
-    assert jpn["characterisation_factor"] == pytest.approx(2.392 / 0.409412948)
-    # AUS produces 10 t and imports 5 t from China: WTA = 5 × 0.6 / 15 = 0.2.
-    aus = one(risk_case, importer="AUS")
-    assert aus["domestic_production_t"] == 10.0
-    assert aus["geopolrisk_score"] == pytest.approx(0.46 * 0.2)
-
-
-def test_geopolrisk_bloc_counts_members_as_stable(risk_case):
-    # ALLIANCE (AUS + JPN): imports 8 + 2 + 5 = 15 t, the 2 t from AUS weighted 0;
-    # Σ g f = 13 × 0.6 = 7.8 over p + F = 10 + 15: WTA = 0.312.
-    bloc = one(risk_case, importer="ALLIANCE")
-    assert bloc["imports_t"] == 15.0 and bloc["domestic_production_t"] == 10.0
-    assert bloc["weighted_instability"] == pytest.approx(0.312)
-    assert bloc["partners"] == 1
-
-
-def test_eu_crm_supply_risk_by_hand(risk_case):
-    jpn = one(risk_case, importer="JPN")
-    # Global: (0.36 × 0.6 + 0.09 × 0.9 + 0.01 × 0.2) × 10 = 2.99.
-    assert jpn["hhi_wgi_global"] == pytest.approx(2.99)
-    # Sourcing: CHN 0.8, AUS 0.2 -> (0.64 × 0.6 + 0.04 × 0.2) × 10 = 3.92.
-    assert jpn["hhi_wgi_sourcing"] == pytest.approx(3.92)
-    # IR = 10 / (0 + 10) = 1; SR = (2.99 / 2 + 3.92 / 2) × (1 - 0.2) × 1 = 2.764.
-    assert jpn["import_reliance"] == 1.0
-    assert jpn["crm_supply_risk"] == pytest.approx(2.764)
-    assert jpn["eol_rir_missing"] is False and jpn["substitution_index"] == 1.0
-
-
-def test_missing_wgi_counts_half_and_is_reported():
-    wmd = wmd_rows([("CHN", 50.0), ("COD", 50.0)])
-    trade = trade_rows([("TWN", "JPN", 1000, 4.0)], mineral="cobalt", stage="mine", year=2022)
-    gov = governance_rows({"CHN": 0.6})
-    eol = pl.DataFrame(
-        {"mineral": ["cobalt"], "eol_rir": [None]}, schema_overrides={"eol_rir": pl.Float64}
-    )
-    row = one(sr.supply_risk(wmd, trade, gov, eol, alliance=["JPN"], eu27=[]), importer="JPN")
-    assert row["partners_wgi_imputed"] == 1
-    assert row["weighted_instability"] == pytest.approx(0.5)
-    # Global HHI_WGI: CHN 0.25 × 6 + COD 0.25 × 5 (imputed) = 2.75.
-    assert row["hhi_wgi_global"] == pytest.approx(2.75)
-    assert row["eol_rir_missing"] is True and row["eol_rir"] == 0.0
-
-
-def test_trade_falls_back_to_the_other_stage_and_no_trade_gives_no_score():
-    # WMD has cobalt at mine stage, trade only has refined codes -> trade_stage = refinery.
-    wmd = pl.concat(
-        [
-            wmd_rows([("CHN", 10.0), ("JPN", 2.0)]),
-            wmd_rows([("CHN", 9.0), ("JPN", 1.0)], mineral="gallium", stage="refinery"),
-        ]
-    )
-    trade = trade_rows([("CHN", "JPN", 100, 1.0)], mineral="cobalt", stage="refinery", year=2022)
-    gov = governance_rows({"CHN": 0.6, "JPN": 0.1})
-    eol = pl.DataFrame({"mineral": ["cobalt", "gallium"], "eol_rir": [0.0, 0.0]})
-    out = sr.supply_risk(wmd, trade, gov, eol, alliance=["JPN"], eu27=[])
-    cobalt = one(out, importer="JPN", mineral="cobalt")
-    assert (cobalt["production_stage"], cobalt["trade_stage"]) == ("mine", "refinery")
-    # Gallium has no trade at all: imports unknown, so no score (not a score of 0).
-    gallium = one(out, importer="JPN", mineral="gallium")
-    assert gallium["trade_stage"] is None and gallium["geopolrisk_score"] is None
-    assert gallium["hhi_production"] == pytest.approx(0.82)
-
-
 # --- metadata, schemas and invariant checks -----------------------------------------------
 
 
@@ -621,6 +371,7 @@ def real_marts():
     frames["trade"] = frames["trade"].filter(pl.col("year") >= REAL_DATA_FROM_YEAR)
     groups = reference.load_groups()
     eol = reference.minerals_frame().select(pl.col("slug").alias("mineral"), "eol_rir")
+    economies = economies_of(groups["alliance"], groups["eu27"], groups["china"])
     return {
         "concentration": conc.concentration(
             frames["production"],
@@ -629,7 +380,7 @@ def real_marts():
             china=groups["china"],
             alliance=groups["alliance"],
         ),
-        "dependence": dep.dependence(
+        "dependence": run_dependence(
             frames["trade"],
             frames["production"],
             alliance=groups["alliance"],
@@ -638,11 +389,10 @@ def real_marts():
         ),
         "supply_risk": sr.supply_risk(
             frames["production_wmd"],
-            frames["trade"],
+            blocs.importer_flows(frames["trade"], economies),
             frames["governance"],
             eol,
-            alliance=groups["alliance"],
-            eu27=groups["eu27"],
+            economies=economies,
         ),
         "trade": frames["trade"],
         "groups": groups,
@@ -679,7 +429,7 @@ def test_real_marts_pass_schema_and_invariants(real_marts, table):
 
 def test_real_dependence_reconciles_with_trade(real_marts):
     groups = real_marts["groups"]
-    bad = dep.reconcile_trade_totals(
+    bad = reconcile(
         real_marts["dependence"],
         real_marts["trade"],
         alliance=groups["alliance"],

@@ -1,24 +1,29 @@
-"""Tests of the policy scenarios, the export-control event study and the curated policy tables.
+"""Tests of the policy scenarios (export ban, stockpile, reserve budget, price floor).
 
 The scenario tests run on small hand-made frames; every expected value is worked out by hand
 in the test. A few assertions run on clean tables computed from the committed snapshot. The
-policy files' loader is tested in test_reference_policy.py.
+event study and the curated policy tables are tested in tests/test_marts_events.py.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-
 import polars as pl
 import pytest
 
-from transforms import policy_frames
-from transforms.marts import events, invariants, scenarios
+from transforms import blocs, policy_frames
+from transforms.marts import export_ban, invariants, price_floor, scenarios, stockpile
 from transforms.reference import policy
 
 ALLIANCE = ["DEU", "FRA", "JPN"]
 EU27 = ["DEU", "FRA"]
 CHINA = ["CHN"]
+ECONOMIES = blocs.Economies(alliance=tuple(ALLIANCE), eu27=tuple(EU27), china=tuple(CHINA))
+
+
+def flows_of(trade: pl.DataFrame, economies: blocs.Economies = ECONOMIES) -> pl.DataFrame:
+    """The importers' flows the scenario marts read (the intermediate/importer_flows asset)."""
+    return blocs.importer_flows(trade, economies)
+
 
 KNOWN = {
     "mineral": frozenset({"graphite", "rare-earths", "gallium", "tungsten", "antimony"}),
@@ -168,9 +173,7 @@ def _row(df: pl.DataFrame, **keys: object) -> dict:
 
 @pytest.fixture(scope="module")
 def ban() -> pl.DataFrame:
-    return scenarios.scenario_export_ban(
-        TRADE, PRODUCTION, alliance=ALLIANCE, china=CHINA, eu27=EU27
-    )
+    return export_ban.scenario_export_ban(flows_of(TRADE), PRODUCTION, economies=ECONOMIES)
 
 
 def test_export_ban_single_economy(ban: pl.DataFrame) -> None:
@@ -257,12 +260,10 @@ def test_price_history_priority_and_unit_factor() -> None:
 
 
 def test_stockpile_days_and_benchmarks() -> None:
-    df = scenarios.scenario_stockpile(
-        TRADE,
+    df = stockpile.scenario_stockpile(
+        flows_of(TRADE),
         SALIENT,
-        alliance=ALLIANCE,
         china=CHINA,
-        eu27=EU27,
         days=[30],
         benchmarks=BENCHMARKS,
         price_series=SERIES,
@@ -282,16 +283,17 @@ def test_stockpile_days_and_benchmarks() -> None:
 
 
 def test_reserve_budget_split_and_days() -> None:
-    df = scenarios.scenario_reserve_budget(
-        TRADE,
+    # AUS is not an ally here: its flows come from the trade table.
+    df = stockpile.scenario_reserve_budget(
+        flows_of(TRADE),
         SALIENT,
         PRODUCTION,
         budget_aud=1_000_000,
         aud_usd=0.5,
         minerals=["graphite", "gallium"],
-        alliance=ALLIANCE,
         china=CHINA,
         price_series=SERIES,
+        trade=TRADE,
     )
     assert df["mineral"].to_list() == ["graphite", "gallium"]
     graphite = _row(df, mineral="graphite")
@@ -319,11 +321,10 @@ def test_price_floor_back_test() -> None:
             policy.PriceFloor("gr-fixed", "graphite", 1100.0, covered="100"),
         ]
     )
-    df = scenarios.scenario_price_floor(
-        TRADE,
+    df = price_floor.scenario_price_floor(
+        flows_of(TRADE),
         SALIENT,
         floors,
-        alliance=ALLIANCE,
         china=CHINA,
         price_series=SERIES,
         years=(2022, 2024),
@@ -356,94 +357,6 @@ def test_floors_reject_bad_input() -> None:
         policy_frames.floors_frame([policy.PriceFloor("x", "unobtainium", 1.0)])
 
 
-# --- event study -------------------------------------------------------------------------------
-
-
-def _events(rows: list[tuple]) -> pl.DataFrame:
-    return pl.DataFrame(
-        rows,
-        schema={
-            "event_id": pl.Utf8,
-            "date_effective": pl.Date,
-            "hs92": pl.Utf8,
-            "hs92_note": pl.Utf8,
-            "target": pl.Utf8,
-        },
-        orient="row",
-    )
-
-
-def test_event_study_years_and_changes() -> None:
-    trade = _trade(
-        [
-            (2022, "CHN", "DEU", "250410", "graphite", "mine", 100.0, 100.0),
-            (2024, "CHN", "DEU", "250410", "graphite", "mine", 50.0, 60.0),
-            (2022, "CHN", "IND", "250410", "graphite", "mine", 10.0, 10.0),
-            (2024, "CHN", "IND", "250410", "graphite", "mine", 20.0, 20.0),
-            (2023, "CHN", "DEU", "250410", "graphite", "mine", 80.0, 80.0),
-            (
-                2023,
-                "CHN",
-                "DEU",
-                "811230",
-                "germanium",
-                "refinery",
-                5.0,
-                1.0,
-            ),  # not reported in 2024
-            (2024, "HKG", "DEU", "250410", "graphite", "mine", 1.0, 1.0),  # not China
-        ]
-    )
-    evs = _events(
-        [
-            ("graphite", dt.date(2023, 12, 1), "250410", None, "all"),
-            ("us-ban", dt.date(2024, 12, 3), "250410, 811230", None, "DEU"),
-            ("later", dt.date(2025, 4, 4), "250410", None, "all"),
-            ("no-codes", dt.date(2023, 8, 1), None, "no HS92 code", "all"),
-        ]
-    )
-    df = events.event_study(evs, trade, alliance=ALLIANCE, china=CHINA)
-    ally = _row(df, event_id="graphite", hs6="250410", destination="ALLIANCE")
-    # Effective 2023: 2022 vs 2024. Alliance 100 t -> 60 t; rest of world (IND) 10 -> 20.
-    assert (ally["before_year"], ally["after_year"]) == (2022, 2024)
-    assert ally["change_t"] == -40.0 and ally["change_t_pct"] == pytest.approx(-0.4)
-    assert ally["change_usd_pct"] == pytest.approx(-0.5)
-    row = _row(df, event_id="graphite", hs6="250410", destination="REST_OF_WORLD")
-    assert row["change_t_pct"] == pytest.approx(1.0)
-    # Effective 3 Dec 2024, the last BACI year: 2023 vs 2024, 29 days under the control.
-    target = _row(df, event_id="us-ban", hs6="250410", destination="DEU")
-    assert target["after_year"] == 2024 and target["days_in_force_in_after_year"] == 29
-    assert target["before_t"] == 80.0 and target["after_t"] == 60.0
-    # 811230 has no 2024 flows at all: unknown, and left out of the 'all' row.
-    assert _row(df, event_id="us-ban", hs6="811230", destination="DEU")["after_t"] is None
-    assert _row(df, event_id="us-ban", hs6="all", destination="DEU")["after_t"] == 60.0
-    # 2025 events have a before year but no after year.
-    later = _row(df, event_id="later", hs6="250410", destination="ALLIANCE")
-    assert (
-        later["before_year"] == 2024 and later["after_year"] is None and later["before_t"] == 60.0
-    )
-    assert _row(df, event_id="later", hs6="all", destination="ALLIANCE")["after_t"] is None
-    assert (
-        _row(df, event_id="no-codes", hs6="none", destination="ALLIANCE")["note"] == "no HS92 code"
-    )
-
-
-# --- export-control events ----------------------------------------------------------------------
-
-
-def test_export_control_events_as_published() -> None:
-    ev = events.export_control_events(policy_frames.export_controls_frame())
-    by_number = {(r["number_year"], r["number"]): r for r in ev.iter_rows(named=True)}
-    assert by_number[(2023, 23)]["date_effective"] == dt.date(2023, 8, 1)
-    assert by_number[(2023, 39)]["date_effective"] == dt.date(2023, 12, 1)
-    assert by_number[(2024, 33)]["date_effective"] == dt.date(2024, 9, 15)
-    assert by_number[(2024, 46)]["target"] == "USA"
-    assert "tungsten" in by_number[(2025, 10)]["minerals"]
-    assert by_number[(2025, 18)]["hs92"] == "280530, 284690"
-    assert by_number[(2025, 57)]["date_effective"] is None
-    assert invariants.validate_mart("export_control_events", ev, {}).passed
-
-
 # --- settings and assets -------------------------------------------------------------------------
 
 
@@ -463,14 +376,9 @@ def test_scenario_settings_defaults_and_user_floors() -> None:
     assert policy_frames.floors_frame(custom.floors())["covered_fixed_t"].to_list() == [50.0]
 
 
-def test_assets_materialise_with_checks() -> None:
+def clean_sources(frames: dict[str, pl.DataFrame]) -> list:
+    """Stand-in clean assets that hand ``frames`` to the marts under test."""
     import dagster as dg
-
-    from orchestration.assets.marts_scenarios import marts_scenario_assets, marts_scenario_checks
-    from orchestration.scenario_settings import ScenarioSettings
-    from orchestration.settings import BriefingSettings
-
-    frames = {"trade": TRADE, "production": PRODUCTION, "us_salient": SALIENT}
 
     def source(name: str) -> dg.AssetsDefinition:
         @dg.asset(key=["clean", name])
@@ -479,8 +387,25 @@ def test_assets_materialise_with_checks() -> None:
 
         return _source
 
+    return [source(n) for n in frames]
+
+
+def test_assets_materialise_with_checks() -> None:
+    import dagster as dg
+
+    from orchestration.assets.mart_factory import importer_flows
+    from orchestration.assets.marts_scenarios import marts_scenario_assets, marts_scenario_checks
+    from orchestration.scenario_settings import ScenarioSettings
+    from orchestration.settings import BriefingSettings
+
+    frames = {"trade": TRADE, "production": PRODUCTION, "us_salient": SALIENT}
     result = dg.materialize(
-        [*(source(n) for n in frames), *marts_scenario_assets, *marts_scenario_checks],
+        [
+            *clean_sources(frames),
+            importer_flows,
+            *marts_scenario_assets,
+            *marts_scenario_checks,
+        ],
         resources={
             "settings": BriefingSettings(alliance=ALLIANCE),
             "scenario_settings": ScenarioSettings(),
@@ -502,17 +427,20 @@ def clean_tables() -> dict[str, pl.DataFrame]:
     return {n: clean_table(n) for n in ("trade", "production", "us_salient")}
 
 
+def _default_economies(reference) -> blocs.Economies:
+    groups = reference.load_groups()
+    return blocs.Economies(
+        alliance=tuple(groups["alliance"]), eu27=tuple(groups["eu27"]), china=tuple(groups["china"])
+    )
+
+
 def test_real_export_ban(clean_tables: dict[str, pl.DataFrame]) -> None:
     from orchestration.assets.marts_scenarios import mart_known_sets
     from transforms import reference
 
-    groups = reference.load_groups()
-    df = scenarios.scenario_export_ban(
-        clean_tables["trade"],
-        clean_tables["production"],
-        alliance=groups["alliance"],
-        china=groups["china"],
-        eu27=groups["eu27"],
+    economies = _default_economies(reference)
+    df = export_ban.scenario_export_ban(
+        flows_of(clean_tables["trade"], economies), clean_tables["production"], economies=economies
     )
     # Every mineral with trade in the latest year is there (29 in BACI 2024: germanium's code
     # has no flows after 2016, gallium and five others have no code in the subset).
@@ -534,28 +462,27 @@ def test_real_export_ban(clean_tables: dict[str, pl.DataFrame]) -> None:
 def test_real_reserve_budget_and_floor(clean_tables: dict[str, pl.DataFrame]) -> None:
     from transforms import reference
 
-    groups = reference.load_groups()
+    economies = _default_economies(reference)
+    flows = flows_of(clean_tables["trade"], economies)
     params = policy.load_parameters()
-    budget = scenarios.scenario_reserve_budget(
-        clean_tables["trade"],
+    budget = stockpile.scenario_reserve_budget(
+        flows,
         clean_tables["us_salient"],
         clean_tables["production"],
         budget_aud=params.australia_reserve.budget_aud,
         aud_usd=params.aud_usd,
         minerals=params.australia_reserve.minerals,
-        alliance=groups["alliance"],
-        china=groups["china"],
+        china=economies.china,
         price_series=policy_frames.price_series_frame(params.price_series),
     )
     gallium = _row(budget, mineral="gallium")
     # A$400m at the low-purity price is of the order of a year's world primary gallium output.
     assert 0.5 < gallium["share_of_world_production"] < 2
-    floor = scenarios.scenario_price_floor(
-        clean_tables["trade"],
+    floor = price_floor.scenario_price_floor(
+        flows,
         clean_tables["us_salient"],
         policy_frames.floors_frame(policy.default_price_floors()),
-        alliance=groups["alliance"],
-        china=groups["china"],
+        china=economies.china,
         price_series=policy_frames.price_series_frame(params.price_series),
     )
     # Neodymium oxide averaged US$134/kg in 2022, above the US$110/kg floor: no cost that year.

@@ -355,9 +355,9 @@ def test_sections_follow_their_order_with_generic_tables_in_their_slot():
 
 def test_methodology_documents_only_modules_that_compute_a_mart():
     documented = dict(mart_docs(dict.fromkeys(SITE_MARTS)))
-    assert {"concentration", "dependence", "supply_risk", "scenarios", "events"} <= set(documented)
+    assert {"concentration", "dependence", "supply_risk", "export_ban", "stockpile", "price_floor", "events"} <= set(documented)
     # Table metadata and curated policy data live beside the marts but compute none.
-    assert not {"metrics_tables", "scenario_tables", "policy"} & set(documented)
+    assert not {"invariants", "scenarios"} & set(documented)
     assert "Herfindahl" in documented["concentration"]
     assert [name for name, _ in mart_docs({"dependence": pl.DataFrame()})] == ["dependence"]
 

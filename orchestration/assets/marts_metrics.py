@@ -1,18 +1,27 @@
 """Metric marts: concentration, dependence and supply risk, each with blocking checks.
 
-Every asset calls one ``transforms.marts`` function on clean tables, with the alliance, China
-and EU27 member lists from the ``settings`` resource (orchestration/settings.py), so a run can
-change who counts as an ally without touching code. Descriptions, column schemas and pandera
-schemas come from the table registry (``transforms.metadata``). Blocking checks: the pandera schema of
-each mart, shares within [0, 1] and summing to at most 1 (+ rounding), HHI within bounds, and
-the dependence mart's trade totals reconciled with the clean trade table.
+Every asset comes from ``mart_asset`` and calls one ``transforms.marts`` function on clean tables
+and on the importers' flows (``intermediate/importer_flows``, ``transforms.blocs``), with who is
+who from the ``settings`` resource (orchestration/settings.py), so a run can change who counts
+as an ally without touching code. Descriptions, column schemas and pandera schemas come from
+the table registry (``transforms.metadata``). Blocking checks, generated per mart from ``CHECKS``: the
+pandera schema, shares within [0, 1] and summing to at most 1 (+ rounding), HHI within bounds;
+and the dependence mart's trade totals reconciled with the clean trade table.
 """
 
 import dagster as dg
 import polars as pl
 
 from orchestration.assets.clean import failure_metadata, known_sets, schema_check
-from orchestration.metadata import frame_metadata
+from orchestration.assets.mart_factory import (
+    GROUP,
+    MartInputs,
+    clean_in,
+    flows_in,
+    importer_flows,
+    mart_asset,
+    settings_metadata,
+)
 from orchestration.settings import BriefingSettings
 from transforms import reference
 from transforms.marts import concentration as concentration_mart
@@ -21,92 +30,47 @@ from transforms.marts import supply_risk as supply_risk_mart
 from transforms.marts.invariants import hhi_violations, known_with_importers, share_violations
 from transforms.metadata import TABLES as METRICS_TABLES
 
-GROUP = "marts"
-MARTS = ("concentration", "dependence", "supply_risk")
 
-
-def clean_in(name: str) -> dg.AssetIn:
-    return dg.AssetIn(key=dg.AssetKey(["clean", name]))
-
-
-def _asset_kwargs(table: str, ins: tuple[str, ...]) -> dict:
-    meta = METRICS_TABLES[table]
-    return {
-        "name": table,
-        "key_prefix": [GROUP],
-        "group_name": GROUP,
-        "description": meta.asset_description(),
-        "ins": {name: clean_in(name) for name in ins},
-        "kinds": {"polars"},
-        "tags": {"layer": "marts"},
-        "metadata": {"primary_key": ", ".join(meta.primary_key)},
-    }
-
-
-def _output(table: str, df: pl.DataFrame, settings: BriefingSettings) -> dg.Output[pl.DataFrame]:
-    meta = frame_metadata(df, METRICS_TABLES[table].column_descriptions)
-    meta["alliance"] = dg.MetadataValue.text(", ".join(settings.alliance_members()))
-    meta["china"] = dg.MetadataValue.text(", ".join(settings.china_members()))
-    meta["minerals"] = dg.MetadataValue.int(df["mineral"].n_unique() if df.height else 0)
-    return dg.Output(df, metadata=meta)
-
-
-@dg.asset(**_asset_kwargs("concentration", ("production", "reserves", "trade")))
-def concentration(
-    context: dg.AssetExecutionContext,
-    settings: BriefingSettings,
-    production: pl.DataFrame,
-    reserves: pl.DataFrame,
-    trade: pl.DataFrame,
-) -> dg.Output[pl.DataFrame]:
-    df = concentration_mart.concentration(
-        production,
-        reserves,
-        trade,
-        china=settings.china_members(),
-        alliance=settings.alliance_members(),
+def _concentration(i: MartInputs) -> pl.DataFrame:
+    economies = i.economies
+    return concentration_mart.concentration(
+        i["production"],
+        i["reserves"],
+        i["trade"],
+        china=list(economies.china),
+        alliance=list(economies.alliance),
     )
-    context.log.info(f"marts concentration: {df.height:,} rows")
-    return _output("concentration", df, settings)
 
 
-@dg.asset(**_asset_kwargs("dependence", ("trade", "production")))
-def dependence(
-    context: dg.AssetExecutionContext,
-    settings: BriefingSettings,
-    trade: pl.DataFrame,
-    production: pl.DataFrame,
-) -> dg.Output[pl.DataFrame]:
-    df = dependence_mart.dependence(
-        trade,
-        production,
-        alliance=settings.alliance_members(),
-        eu27=settings.eu27_members(),
-        china=settings.china_members(),
-    )
-    context.log.info(f"marts dependence: {df.height:,} rows")
-    return _output("dependence", df, settings)
+def _dependence(i: MartInputs) -> pl.DataFrame:
+    return dependence_mart.dependence(i["flows"], i["production"], economies=i.economies)
 
 
-@dg.asset(**_asset_kwargs("supply_risk", ("production_wmd", "trade", "governance")))
-def supply_risk(
-    context: dg.AssetExecutionContext,
-    settings: BriefingSettings,
-    production_wmd: pl.DataFrame,
-    trade: pl.DataFrame,
-    governance: pl.DataFrame,
-) -> dg.Output[pl.DataFrame]:
+def _supply_risk(i: MartInputs) -> pl.DataFrame:
     eol = reference.minerals_frame().select(pl.col("slug").alias("mineral"), "eol_rir")
-    df = supply_risk_mart.supply_risk(
-        production_wmd,
-        trade,
-        governance,
-        eol,
-        alliance=settings.alliance_members(),
-        eu27=settings.eu27_members(),
+    return supply_risk_mart.supply_risk(
+        i["production_wmd"], i["flows"], i["governance"], eol, economies=i.economies
     )
-    context.log.info(f"marts supply_risk: {df.height:,} rows")
-    return _output("supply_risk", df, settings)
+
+
+# table -> (inputs, compute, check kinds)
+MARTS = {
+    "concentration": (
+        {n: clean_in(n) for n in ("production", "reserves", "trade")},
+        _concentration,
+        ("shares", "hhi"),
+    ),
+    "dependence": (
+        {"flows": flows_in(), "production": clean_in("production")},
+        _dependence,
+        ("shares",),
+    ),
+    "supply_risk": (
+        {"flows": flows_in(), **{n: clean_in(n) for n in ("production_wmd", "governance")}},
+        _supply_risk,
+        ("shares", "hhi"),
+    ),
+}
 
 
 def _result(rows_checked: int, failures: pl.DataFrame) -> dg.AssetCheckResult:
@@ -132,28 +96,29 @@ def _schema_check(table: str) -> dg.AssetChecksDefinition:
     )
 
 
-def _shares_check(table: str) -> dg.AssetChecksDefinition:
+# check kind -> (name, description, violations(table, df))
+CHECKS = {
+    "shares": (
+        "shares_bounded",
+        "Every share within [0, 1]; shares of one whole sum to at most 1 (+ rounding).",
+        share_violations,
+    ),
+    "hhi": (
+        "hhi_bounded",
+        "HHI within bounds: 0-10,000 in percent points (pooled alliance HHI >= HHI), 0-1 normalised, 0-10 WGI-weighted.",
+        hhi_violations,
+    ),
+}
+
+
+def _bounds_check(table: str, kind: str) -> dg.AssetChecksDefinition:
+    name, description, violations = CHECKS[kind]
+
     @dg.asset_check(
-        asset=dg.AssetKey([GROUP, table]),
-        name="shares_bounded",
-        blocking=True,
-        description="Every share within [0, 1]; shares of one whole sum to at most 1 (+ rounding).",
+        asset=dg.AssetKey([GROUP, table]), name=name, blocking=True, description=description
     )
     def _check(df: pl.DataFrame) -> dg.AssetCheckResult:
-        return _result(df.height, share_violations(table, df))
-
-    return _check
-
-
-def _hhi_check(table: str) -> dg.AssetChecksDefinition:
-    @dg.asset_check(
-        asset=dg.AssetKey([GROUP, table]),
-        name="hhi_bounded",
-        blocking=True,
-        description="HHI within bounds: 0-10,000 in percent points (pooled alliance HHI >= HHI), 0-1 normalised, 0-10 WGI-weighted.",
-    )
-    def _check(df: pl.DataFrame) -> dg.AssetCheckResult:
-        return _result(df.height, hhi_violations(table, df))
+        return _result(df.height, violations(table, df))
 
     return _check
 
@@ -171,9 +136,7 @@ def _hhi_check(table: str) -> dg.AssetChecksDefinition:
 def dependence_trade_totals(
     settings: BriefingSettings, dependence: pl.DataFrame, trade: pl.DataFrame
 ) -> dg.AssetCheckResult:
-    bad = dependence_mart.reconcile_trade_totals(
-        dependence, trade, alliance=settings.alliance_members(), eu27=settings.eu27_members()
-    )
+    bad = dependence_mart.reconcile_trade_totals(dependence, trade, economies=settings.economies())
     meta = {"rows_checked": dg.MetadataValue.int(dependence.height)}
     if bad.height:
         counts = {d: n for d, n in bad.group_by("direction").len().iter_rows()}
@@ -181,11 +144,15 @@ def dependence_trade_totals(
     return dg.AssetCheckResult(passed=bad.height == 0, metadata=meta)
 
 
-marts_metrics_assets = [concentration, dependence, supply_risk]
+marts_metrics_assets = [
+    importer_flows,
+    *(
+        mart_asset(METRICS_TABLES[t], ins, compute, settings_metadata)
+        for t, (ins, compute, _) in MARTS.items()
+    ),
+]
 marts_metrics_checks = [
     *(_schema_check(t) for t in MARTS),
-    *(_shares_check(t) for t in MARTS),
-    _hhi_check("concentration"),
-    _hhi_check("supply_risk"),
+    *(_bounds_check(t, kind) for t, (_, _, kinds) in MARTS.items() for kind in kinds),
     dependence_trade_totals,
 ]

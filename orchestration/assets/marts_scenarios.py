@@ -1,216 +1,142 @@
 """Marts of the policy scenarios and of China's export controls, each with blocking checks.
 
-Every asset calls one pure function of ``transforms.marts`` (scenarios, events); its
-description and column schema come from the table registry (``transforms.metadata``). Checks: the
-pandera schema of each mart (types, ranges, shares in [0, 1], known minerals and importers,
-unique key) and, for the scenarios, that no tonnage comes out negative. Who the allies are
-comes from the ``settings`` resource, the scenario parameters from ``scenario_settings``.
+Every asset comes from ``mart_asset`` and calls one pure function of ``transforms.marts``
+(export_ban, stockpile, price_floor, events, policy); its description and column schema come
+from the table registry (``transforms.metadata``). The scenarios read the importers' flows
+(``intermediate/importer_flows``, ``transforms.blocs``). Checks, generated per mart: the pandera
+schema of each mart (types, ranges, shares in [0, 1], known minerals and importers, unique key)
+and, for the scenarios, that no tonnage comes out negative. Who the allies are comes from the
+``settings`` resource, the scenario parameters from ``scenario_settings``.
 """
 
 import dagster as dg
 import polars as pl
 
 from orchestration.assets.clean import known_sets, schema_check
-from orchestration.metadata import frame_metadata
-from orchestration.scenario_settings import ScenarioSettings
-from orchestration.settings import BriefingSettings
-from transforms import policy_frames
-from transforms.marts import events, scenarios
+from orchestration.assets.mart_factory import GROUP, MartInputs, clean_in, flows_in, mart_asset
+from transforms import blocs, policy_frames
+from transforms.marts import events, export_ban, price_floor, stockpile
 from transforms.marts.invariants import negative_tonnes
 from transforms.metadata import TABLES as MART_TABLES
 from transforms.reference import policy
 from transforms.render import frame_to_markdown
 
-GROUP = "marts"
-SCENARIO_MARTS = (
-    "scenario_export_ban",
-    "scenario_stockpile",
-    "scenario_reserve_budget",
-    "scenario_price_floor",
-)
-EVENT_MARTS = ("export_control_events", "event_study")
-
-
-def _clean(name: str) -> dg.AssetIn:
-    return dg.AssetIn(key=dg.AssetKey(["clean", name]))
-
-
-def _spec(table: str) -> dict:
-    meta = MART_TABLES[table]
-    return {
-        "name": table,
-        "key_prefix": [GROUP],
-        "group_name": GROUP,
-        "description": meta.asset_description(),
-        "kinds": {"polars"},
-        "tags": {"layer": "marts"},
-        "metadata": {"primary_key": ", ".join(meta.primary_key)},
-    }
-
-
-def _output(table: str, df: pl.DataFrame, extra: dict | None = None) -> dg.Output[pl.DataFrame]:
-    return dg.Output(
-        df, metadata=frame_metadata(df, MART_TABLES[table].column_descriptions) | (extra or {})
-    )
-
 
 def mart_known_sets() -> dict[str, frozenset[str]]:
     known = known_sets()
-    return known | {"importer": known["economy"] | {scenarios.ALLIANCE, scenarios.EU27}}
+    return known | {"importer": known["economy"] | set(blocs.BLOCS)}
 
 
-@dg.asset(
-    ins={"trade": _clean("trade"), "production": _clean("production")},
-    **_spec("scenario_export_ban"),
-)
-def scenario_export_ban(
-    context: dg.AssetExecutionContext,
-    trade: pl.DataFrame,
-    production: pl.DataFrame,
-    settings: BriefingSettings,
-) -> dg.Output[pl.DataFrame]:
-    df = scenarios.scenario_export_ban(
-        trade,
-        production,
-        alliance=settings.alliance_members(),
-        china=settings.china_members(),
-        eu27=settings.eu27_members(),
-    )
-    context.log.info(f"scenario_export_ban: {df.height:,} rows")
-    return _output(
-        "scenario_export_ban",
-        df,
-        {"china": dg.MetadataValue.text(", ".join(settings.china_members()))},
-    )
+def _export_ban(i: MartInputs) -> pl.DataFrame:
+    return export_ban.scenario_export_ban(i["flows"], i["production"], economies=i.economies)
 
 
-@dg.asset(
-    ins={"trade": _clean("trade"), "us_salient": _clean("us_salient")},
-    **_spec("scenario_stockpile"),
-)
-def scenario_stockpile(
-    context: dg.AssetExecutionContext,
-    trade: pl.DataFrame,
-    us_salient: pl.DataFrame,
-    settings: BriefingSettings,
-    scenario_settings: ScenarioSettings,
-) -> dg.Output[pl.DataFrame]:
-    params = scenario_settings.parameters()
-    df = scenarios.scenario_stockpile(
-        trade,
-        us_salient,
-        alliance=settings.alliance_members(),
-        china=settings.china_members(),
-        eu27=settings.eu27_members(),
-        days=scenario_settings.days_of_cover,
+def _stockpile(i: MartInputs) -> pl.DataFrame:
+    params = i.scenario_settings.parameters()
+    return stockpile.scenario_stockpile(
+        i["flows"],
+        i["us_salient"],
+        china=i.economies.china,
+        days=i.scenario_settings.days_of_cover,
         benchmarks=policy_frames.benchmarks_frame(params.benchmarks),
         price_series=policy_frames.price_series_frame(params.price_series),
     )
-    context.log.info(f"scenario_stockpile: {df.height:,} rows")
-    return _output(
-        "scenario_stockpile",
-        df,
-        {"days_of_cover": dg.MetadataValue.json(scenario_settings.days_of_cover)},
+
+
+def _reserve_budget(i: MartInputs) -> pl.DataFrame:
+    s = i.scenario_settings
+    return stockpile.scenario_reserve_budget(
+        i["flows"],
+        i["us_salient"],
+        i["production"],
+        budget_aud=s.australia_reserve_aud,
+        aud_usd=s.aud_usd,
+        minerals=s.australia_reserve_minerals,
+        china=i.economies.china,
+        price_series=policy_frames.price_series_frame(s.parameters().price_series),
+        trade=i["trade"],
     )
 
 
-@dg.asset(
-    ins={
-        "trade": _clean("trade"),
-        "us_salient": _clean("us_salient"),
-        "production": _clean("production"),
-    },
-    **_spec("scenario_reserve_budget"),
-)
-def scenario_reserve_budget(
-    context: dg.AssetExecutionContext,
-    trade: pl.DataFrame,
-    us_salient: pl.DataFrame,
-    production: pl.DataFrame,
-    settings: BriefingSettings,
-    scenario_settings: ScenarioSettings,
-) -> dg.Output[pl.DataFrame]:
-    df = scenarios.scenario_reserve_budget(
-        trade,
-        us_salient,
-        production,
-        budget_aud=scenario_settings.australia_reserve_aud,
-        aud_usd=scenario_settings.aud_usd,
-        minerals=scenario_settings.australia_reserve_minerals,
-        alliance=settings.alliance_members(),
-        china=settings.china_members(),
-        price_series=policy_frames.price_series_frame(scenario_settings.parameters().price_series),
+def _price_floor(i: MartInputs) -> pl.DataFrame:
+    s = i.scenario_settings
+    return price_floor.scenario_price_floor(
+        i["flows"],
+        i["us_salient"],
+        policy_frames.floors_frame(s.floors()),
+        china=i.economies.china,
+        price_series=policy_frames.price_series_frame(s.parameters().price_series),
+        years=(s.price_history_first_year, s.price_history_last_year),
     )
-    context.log.info(f"scenario_reserve_budget: {df.height:,} rows")
-    return _output(
-        "scenario_reserve_budget",
-        df,
+
+
+def _export_control_events(_: MartInputs) -> pl.DataFrame:
+    return events.export_control_events(policy_frames.export_controls_frame())
+
+
+def _event_study(i: MartInputs) -> pl.DataFrame:
+    economies = i.economies
+    return events.event_study(
+        i["export_control_events"],
+        i["trade"],
+        alliance=list(economies.alliance),
+        china=list(economies.china),
+    )
+
+
+def _china(i: MartInputs, _: pl.DataFrame) -> dict:
+    return {"china": dg.MetadataValue.text(", ".join(i.economies.china))}
+
+
+def _days(i: MartInputs, _: pl.DataFrame) -> dict:
+    return {"days_of_cover": dg.MetadataValue.json(i.scenario_settings.days_of_cover)}
+
+
+def _aud_usd(i: MartInputs, _: pl.DataFrame) -> dict:
+    return {
+        "aud_usd": dg.MetadataValue.float(i.scenario_settings.aud_usd),
+        "aud_usd_date": dg.MetadataValue.text(i.scenario_settings.aud_usd_date),
+    }
+
+
+def _events_file(_: MartInputs, __: pl.DataFrame) -> dict:
+    return {"file": dg.MetadataValue.path(str(policy.POLICY_DIR / policy.EXPORT_CONTROLS_FILE))}
+
+
+# table -> (inputs, compute, extra metadata); the scenarios (tonnes checked) first.
+SCENARIO_MARTS = {
+    "scenario_export_ban": (
+        {"flows": flows_in(), "production": clean_in("production")},
+        _export_ban,
+        _china,
+    ),
+    "scenario_stockpile": (
+        {"flows": flows_in(), "us_salient": clean_in("us_salient")},
+        _stockpile,
+        _days,
+    ),
+    "scenario_reserve_budget": (
+        {"flows": flows_in(), **{n: clean_in(n) for n in ("trade", "us_salient", "production")}},
+        _reserve_budget,
+        _aud_usd,
+    ),
+    "scenario_price_floor": (
+        {"flows": flows_in(), "us_salient": clean_in("us_salient")},
+        _price_floor,
+        None,
+    ),
+}
+EVENT_MARTS = {
+    "export_control_events": ({}, _export_control_events, _events_file),
+    "event_study": (
         {
-            "aud_usd": dg.MetadataValue.float(scenario_settings.aud_usd),
-            "aud_usd_date": dg.MetadataValue.text(scenario_settings.aud_usd_date),
+            "export_control_events": dg.AssetIn(key=dg.AssetKey([GROUP, "export_control_events"])),
+            "trade": clean_in("trade"),
         },
-    )
-
-
-@dg.asset(
-    ins={"trade": _clean("trade"), "us_salient": _clean("us_salient")},
-    **_spec("scenario_price_floor"),
-)
-def scenario_price_floor(
-    context: dg.AssetExecutionContext,
-    trade: pl.DataFrame,
-    us_salient: pl.DataFrame,
-    settings: BriefingSettings,
-    scenario_settings: ScenarioSettings,
-) -> dg.Output[pl.DataFrame]:
-    df = scenarios.scenario_price_floor(
-        trade,
-        us_salient,
-        policy_frames.floors_frame(scenario_settings.floors()),
-        alliance=settings.alliance_members(),
-        china=settings.china_members(),
-        price_series=policy_frames.price_series_frame(scenario_settings.parameters().price_series),
-        years=(
-            scenario_settings.price_history_first_year,
-            scenario_settings.price_history_last_year,
-        ),
-    )
-    context.log.info(f"scenario_price_floor: {df.height:,} rows")
-    return _output("scenario_price_floor", df)
-
-
-@dg.asset(**_spec("export_control_events"))
-def export_control_events(context: dg.AssetExecutionContext) -> dg.Output[pl.DataFrame]:
-    df = events.export_control_events(policy_frames.export_controls_frame())
-    context.log.info(f"export_control_events: {df.height:,} events")
-    return _output(
-        "export_control_events",
-        df,
-        {"file": dg.MetadataValue.path(str(policy.POLICY_DIR / policy.EXPORT_CONTROLS_FILE))},
-    )
-
-
-@dg.asset(
-    ins={
-        "export_control_events": dg.AssetIn(key=dg.AssetKey([GROUP, "export_control_events"])),
-        "trade": _clean("trade"),
-    },
-    **_spec("event_study"),
-)
-def event_study(
-    context: dg.AssetExecutionContext,
-    export_control_events: pl.DataFrame,
-    trade: pl.DataFrame,
-    settings: BriefingSettings,
-) -> dg.Output[pl.DataFrame]:
-    df = events.event_study(
-        export_control_events,
-        trade,
-        alliance=settings.alliance_members(),
-        china=settings.china_members(),
-    )
-    context.log.info(f"event_study: {df.height:,} rows")
-    return _output("event_study", df)
+        _event_study,
+        None,
+    ),
+}
 
 
 def _schema_check(table: str) -> dg.AssetChecksDefinition:
@@ -243,12 +169,8 @@ def _tonnes_check(table: str) -> dg.AssetChecksDefinition:
 
 
 marts_scenario_assets = [
-    scenario_export_ban,
-    scenario_stockpile,
-    scenario_reserve_budget,
-    scenario_price_floor,
-    export_control_events,
-    event_study,
+    mart_asset(MART_TABLES[t], ins, compute, extra)
+    for t, (ins, compute, extra) in (SCENARIO_MARTS | EVENT_MARTS).items()
 ]
 marts_scenario_checks = [_schema_check(t) for t in (*SCENARIO_MARTS, *EVENT_MARTS)] + [
     _tonnes_check(t) for t in SCENARIO_MARTS

@@ -4,8 +4,9 @@ One row per importer × mineral × stage × year with trade (CEPII BACI, clean `
 kinds of importer:
 
 * every alliance economy on its own (ISO3 code);
-* ``EU27``, the EU as one bloc: imports of its members from outside the EU, exports of its
-  members to outside the EU (intra-EU trade removed);
+* ``EU27``, the EU as one bloc, whatever the alliance (the rule of :mod:`transforms.blocs`):
+  imports of its members from outside the EU, exports of its members to outside the EU
+  (intra-EU trade removed);
 * ``ALLIANCE``, the alliance as one bloc, with intra-alliance trade removed the same way.
 
 Stage follows the HS codes: mine = the mineral's ore and concentrate codes, refinery = its
@@ -43,18 +44,19 @@ Net import reliance caveats, all explicit in columns rather than clamped away:
   (``nir_note = 'apparent_consumption_not_positive'``), where a tonnage is missing
   (``no_tonnage``) or production is unknown (``production_unknown``).
 
-Pure polars; member lists are arguments.
+Pure polars; who is who (``transforms.blocs.Economies``) and the importers' flows
+(``transforms.blocs.importer_flows``) are arguments.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import polars as pl
 
-BLOC_EU27 = "EU27"
-BLOC_ALLIANCE = "ALLIANCE"
-IMPORTER_KINDS = ("economy", "bloc")
+from transforms import blocs
+
+BLOC_EU27 = blocs.BLOC_EU27
+BLOC_ALLIANCE = blocs.BLOC_ALLIANCE
+IMPORTER_KINDS = blocs.IMPORTER_KINDS
 TRADE_BASIS = "gross_weight"
 PRODUCTION_STATUSES = ("reported", "not_listed", "withheld", "not_numeric", "no_table")
 NIR_NOTES = (
@@ -64,7 +66,7 @@ NIR_NOTES = (
     "production_unknown",
 )
 KEY = ["importer", "mineral", "stage", "year"]
-FLOW_KEY = ["mineral", "stage", "year"]
+FLOW_KEY = blocs.FLOW_KEY
 
 OUTPUT_COLUMNS = [
     "importer",
@@ -93,187 +95,38 @@ OUTPUT_COLUMNS = [
 ]
 
 
-def importer_entities(alliance: Sequence[str], eu27: Sequence[str]) -> pl.DataFrame:
-    """Importer -> member economies: each ally alone, the EU27 bloc and the alliance bloc.
-
-    Columns: importer, importer_kind (economy | bloc), member.
-    """
-    alliance_l = sorted(set(alliance))
-    rows = [(code, "economy", code) for code in alliance_l]
-    rows += [(BLOC_EU27, "bloc", code) for code in sorted(set(eu27))]
-    rows += [(BLOC_ALLIANCE, "bloc", code) for code in alliance_l]
-    return pl.DataFrame(
-        rows,
-        schema={"importer": pl.Utf8, "importer_kind": pl.Utf8, "member": pl.Utf8},
-        orient="row",
-    )
-
-
-def entity_flows(trade: pl.DataFrame, entities: pl.DataFrame, direction: str) -> pl.DataFrame:
-    """Trade of each entity with partners outside it, by partner.
-
-    ``direction`` 'imports' (entity members are importers) or 'exports'. Flows between two
-    members of the same entity are removed. Columns: importer (the entity), mineral, stage, year,
-    partner, value_usd, quantity_t (null when no flow has a quantity), value_with_qty_usd.
-    """
-    if direction == "imports":
-        own, partner = "importer_code", "exporter_code"
-    elif direction == "exports":
-        own, partner = "exporter_code", "importer_code"
-    else:
-        raise ValueError(f"direction must be 'imports' or 'exports', got {direction!r}")
-    members = entities.select("importer", "member")
-    rows = trade.join(members, left_on=own, right_on="member", how="inner")
-    rows = rows.join(members.rename({"member": partner}), on=["importer", partner], how="anti")
-    qty = pl.col("quantity_t")
-    return rows.group_by(["importer", *FLOW_KEY, pl.col(partner).alias("partner")]).agg(
-        pl.col("value_usd").sum(),
-        pl.when(qty.is_not_null().any()).then(qty.sum()).alias("quantity_t"),
-        pl.col("value_usd").filter(qty.is_not_null()).sum().alias("value_with_qty_usd"),
-    )
-
-
-def _import_summary(flows: pl.DataFrame, china: list[str], alliance: list[str]) -> pl.DataFrame:
-    value, qty, partner = pl.col("value_usd"), pl.col("quantity_t"), pl.col("partner")
-    summary = flows.group_by(["importer", *FLOW_KEY]).agg(
-        value.sum().alias("imports_usd"),
-        pl.when(qty.is_not_null().any()).then(qty.sum()).alias("imports_t"),
-        pl.col("value_with_qty_usd").sum().alias("_value_with_qty"),
-        value.filter(partner.is_in(china)).sum().alias("_china_usd"),
-        qty.filter(partner.is_in(china)).sum().alias("_china_t"),
-        value.filter(partner.is_in(alliance)).sum().alias("_alliance_usd"),
-        partner.sort_by([value, partner], descending=[True, False]).first().alias("top_supplier"),
-        value.max().alias("_top_usd"),
-    )
-    by_value = pl.col("imports_usd") > 0
-    return summary.select(
-        "importer",
-        *FLOW_KEY,
-        "imports_usd",
-        "imports_t",
-        pl.when(by_value)
-        .then(pl.col("_value_with_qty") / pl.col("imports_usd"))
-        .alias("import_qty_coverage"),
-        pl.when(by_value).then(pl.col("_china_usd") / pl.col("imports_usd")).alias("china_share"),
-        pl.when(pl.col("imports_t") > 0)
-        .then(pl.col("_china_t") / pl.col("imports_t"))
-        .alias("china_share_t"),
-        pl.when(by_value)
-        .then(pl.col("_alliance_usd") / pl.col("imports_usd"))
-        .alias("alliance_share"),
-        pl.when(by_value).then(pl.col("top_supplier")).alias("top_supplier"),
-        pl.when(by_value)
-        .then(pl.col("_top_usd") / pl.col("imports_usd"))
-        .alias("top_supplier_share"),
-    )
-
-
-def _export_summary(flows: pl.DataFrame) -> pl.DataFrame:
-    qty = pl.col("quantity_t")
-    return flows.group_by(["importer", *FLOW_KEY]).agg(
-        pl.col("value_usd").sum().alias("exports_usd"),
-        pl.when(qty.is_not_null().any()).then(qty.sum()).alias("exports_t"),
-    )
-
-
-def entity_production(production: pl.DataFrame, entities: pl.DataFrame) -> pl.DataFrame:
-    """USGS production of each entity per mineral × stage × year, with its status.
-
-    One row per entity and every (mineral, stage, year) table USGS publishes; columns
-    production_t, production_status, production_unit_basis, production_source.
-    """
-    economies = production.filter(pl.col("country_kind") == "economy")
-    tables = production.group_by(FLOW_KEY).agg(
-        pl.col("unit_basis").unique().sort().str.join(",").alias("production_unit_basis"),
-        (pl.lit("USGS MCS ") + pl.col("edition").unique().sort().cast(pl.Utf8).str.join(","))
-        .first()
-        .alias("production_source"),
-    )
-    value = pl.col("production_t")
-    listed = (
-        economies.join(
-            entities.select("importer", "member"),
-            left_on="country_code",
-            right_on="member",
-            how="inner",
-        )
-        .group_by(["importer", *FLOW_KEY])
-        .agg(
-            value.sum().alias("_sum"),
-            (value.is_null() & (pl.col("value_flag") == "W")).sum().alias("_withheld"),
-            value.is_null().sum().alias("_null"),
-        )
-    )
-    grid = entities.select("importer").unique().join(tables, how="cross")
-    out = grid.join(listed, on=["importer", *FLOW_KEY], how="left")
-    status = (
-        pl.when(pl.col("_withheld") > 0)
-        .then(pl.lit("withheld"))
-        .when(pl.col("_null") > 0)
-        .then(pl.lit("not_numeric"))
-        .when(pl.col("_sum").is_null())
-        .then(pl.lit("not_listed"))
-        .otherwise(pl.lit("reported"))
-    )
-    return (
-        out.with_columns(status.alias("production_status"))
-        .with_columns(
-            pl.when(pl.col("production_status") == "reported")
-            .then(pl.col("_sum"))
-            .when(pl.col("production_status") == "not_listed")
-            .then(pl.lit(0.0))
-            .alias("production_t")
-        )
-        .select(
-            "importer",
-            *FLOW_KEY,
-            "production_t",
-            "production_status",
-            "production_unit_basis",
-            "production_source",
-        )
-    )
-
-
 def dependence(
-    trade: pl.DataFrame,
-    production: pl.DataFrame,
-    *,
-    alliance: Sequence[str],
-    eu27: Sequence[str],
-    china: Sequence[str],
+    flows: pl.DataFrame, production: pl.DataFrame, *, economies: blocs.Economies
 ) -> pl.DataFrame:
-    """The dependence mart (see the module docstring), sorted by importer, mineral, stage, year."""
-    overlap = sorted(set(china) & set(alliance))
-    if overlap:
-        raise ValueError(f"China and the alliance overlap ({', '.join(overlap)})")
-    entities = importer_entities(alliance, eu27)
-    china_l, alliance_l = list(china), list(alliance)
-    imports = _import_summary(entity_flows(trade, entities, "imports"), china_l, alliance_l)
-    exports = _export_summary(entity_flows(trade, entities, "exports"))
-    flows = imports.join(exports, on=["importer", *FLOW_KEY], how="full", coalesce=True)
+    """The dependence mart (see the module docstring), sorted by importer, mineral, stage, year.
+
+    ``flows``: the importers' trade, ``transforms.blocs.importer_flows`` (the
+    ``intermediate/importer_flows`` asset) for the same ``economies``.
+    """
+    imports = blocs.import_summary(
+        blocs.by_partner(blocs.outside(flows, "import")), economies.china, economies.alliance
+    ).drop("china_usd")
+    exports = blocs.export_summary(blocs.by_partner(blocs.outside(flows, "export")))
+    joined = imports.join(exports, on=["importer", *FLOW_KEY], how="full", coalesce=True)
     no_imports = pl.col("imports_usd").is_null()
     no_exports = pl.col("exports_usd").is_null()
     # No flow in BACI is a true zero: BACI lists every reported flow.
-    flows = flows.with_columns(
+    joined = joined.with_columns(
         pl.when(no_imports).then(0.0).otherwise(pl.col("imports_t")).alias("imports_t"),
         pl.when(no_exports).then(0.0).otherwise(pl.col("exports_t")).alias("exports_t"),
         pl.col("imports_usd").fill_null(0.0),
         pl.col("exports_usd").fill_null(0.0),
     )
-    source = (
-        trade.select(
-            (pl.col("source") + pl.lit(" ") + pl.col("edition")).unique().sort().str.join(",")
-        ).item()
-        if trade.height
-        else ""
-    )
-    kinds = entities.select("importer", "importer_kind").unique()
     out = (
-        flows.join(kinds, on="importer", how="left")
-        .join(entity_production(production, entities), on=["importer", *FLOW_KEY], how="left")
+        joined.join(blocs.importer_kinds(flows), on="importer", how="left")
+        .join(
+            blocs.bloc_production(production, economies.entities()),
+            on=["importer", *FLOW_KEY],
+            how="left",
+        )
         .with_columns(
-            pl.col("production_status").fill_null("no_table"), pl.lit(source).alias("source")
+            pl.col("production_status").fill_null("no_table"),
+            pl.lit(blocs.trade_source(flows)).alias("source"),
         )
     )
     net = pl.col("imports_t") - pl.col("exports_t")
@@ -310,22 +163,21 @@ def reconcile_trade_totals(
     dependence_df: pl.DataFrame,
     trade: pl.DataFrame,
     *,
-    alliance: Sequence[str],
-    eu27: Sequence[str],
+    economies: blocs.Economies,
     rel_tolerance: float = 1e-9,
 ) -> pl.DataFrame:
     """Rows where the mart's import or export value differs from a direct sum of the trade table.
 
     The expected totals are recomputed here with plain filters (importer in the group, exporter
-    outside it), independently of :func:`entity_flows`; the mart must also have a row for every
+    outside it), independently of :func:`transforms.blocs.entity_flows` (only the membership of each
+    importer comes from :func:`transforms.blocs.importer_entities`); the mart must also have a row for every
     importer × mineral × stage × year with trade. Returns the offending rows (empty = reconciled)
     with columns importer, mineral, stage, year, direction, mart_usd, trade_usd.
     """
-    groups = {code: [code] for code in sorted(set(alliance))}
-    groups[BLOC_EU27] = sorted(set(eu27))
-    groups[BLOC_ALLIANCE] = sorted(set(alliance))
+    entities = economies.entities()
+    groups = entities.group_by("importer").agg(pl.col("member")).iter_rows()
     expected = []
-    for name, members in groups.items():
+    for name, members in groups:
         for direction, own, other in (
             ("imports", "importer_code", "exporter_code"),
             ("exports", "exporter_code", "importer_code"),

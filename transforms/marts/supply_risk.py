@@ -1,7 +1,7 @@
 """Supply-risk mart: the GeoPolRisk score and the EU CRM supply-risk indicator per importer.
 
-One row per importer × mineral × year, for the importers of the dependence mart (each alliance
-economy, ``EU27`` and ``ALLIANCE``; see :mod:`transforms.marts.dependence`), in the years where
+One row per importer × mineral × year, for the importers of :mod:`transforms.blocs` (each
+alliance economy, ``EU27`` whatever the alliance, and ``ALLIANCE``), in the years where
 World Mining Data production and BACI trade overlap (2018–2024).
 
 Inputs: World Mining Data production (clean ``production_wmd``), BACI trade in tonnes (clean
@@ -64,16 +64,14 @@ For ``EU27`` this is the EC indicator under those simplifications; for the other
 is the same formula from their point of view. ``crm_supply_risk`` is null where the importer
 has no imports from outside itself (sourcing undefined).
 
-Pure polars; member lists are arguments.
+Pure polars; who is who and the importers' flows (``transforms.blocs``) are arguments.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import polars as pl
 
-from transforms.marts.dependence import importer_entities
+from transforms import blocs
 
 # geopolrisk-py's reference characterisation factor of copper (OECD mean 2017-2021), USD/kg.
 CF_COPPER_REFERENCE = 0.409412948
@@ -116,6 +114,8 @@ OUTPUT_COLUMNS = [
 
 def stage_choice(production_wmd: pl.DataFrame, trade: pl.DataFrame) -> pl.DataFrame:
     """Per mineral: the WMD production stage (mine where reported) and the trade stage used.
+
+    ``trade``: any frame of trade rows with mineral and stage (clean trade, importer flows).
 
     Columns: mineral, production_stage, trade_stage (null when the mineral has no trade rows).
     """
@@ -205,81 +205,65 @@ def production_concentration(supply: pl.DataFrame, governance: pl.DataFrame) -> 
     )
 
 
-def _partner_imports(
-    trade: pl.DataFrame, entities: pl.DataFrame, stages: pl.DataFrame
-) -> pl.DataFrame:
+def _trade_stage_flows(flows: pl.DataFrame, stages: pl.DataFrame, direction: str) -> pl.DataFrame:
+    """An importer's flows of one direction at each mineral's trade stage, with a quantity."""
+    return flows.filter(
+        (pl.col("direction") == direction) & pl.col("quantity_t").is_not_null()
+    ).join(
+        stages.select("mineral", pl.col("trade_stage").alias("stage")),
+        on=["mineral", "stage"],
+        how="inner",
+    )
+
+
+def _partner_imports(flows: pl.DataFrame, stages: pl.DataFrame) -> pl.DataFrame:
     """Imports (tonnes, value) of each importer by partner, trade stage only, flows with quantity;
     ``intra`` marks partners that are members of the importer itself."""
-    members = entities.select("importer", "member")
-    rows = (
-        trade.join(
-            stages.select("mineral", pl.col("trade_stage").alias("stage")),
-            on=["mineral", "stage"],
-            how="inner",
+    return (
+        _trade_stage_flows(flows, stages, "import")
+        .group_by(*KEY, "partner")
+        .agg(
+            pl.col("quantity_t").sum().alias("qty_t"),
+            pl.col("value_with_qty_usd").sum().alias("value_usd"),
+            pl.col("intra").first(),
         )
-        .filter(pl.col("quantity_t").is_not_null())
-        .join(members, left_on="importer_code", right_on="member", how="inner")
-    )
-    flows = rows.group_by(
-        ["importer", "mineral", "year", pl.col("exporter_code").alias("partner")]
-    ).agg(pl.col("quantity_t").sum().alias("qty_t"), pl.col("value_usd").sum().alias("value_usd"))
-    intra = members.rename({"member": "partner"}).with_columns(pl.lit(True).alias("intra"))
-    return flows.join(intra, on=["importer", "partner"], how="left").with_columns(
-        pl.col("intra").fill_null(False)
     )
 
 
-def _extra_exports(
-    trade: pl.DataFrame, entities: pl.DataFrame, stages: pl.DataFrame
-) -> pl.DataFrame:
-    members = entities.select("importer", "member")
-    rows = (
-        trade.join(
-            stages.select("mineral", pl.col("trade_stage").alias("stage")),
-            on=["mineral", "stage"],
-            how="inner",
-        )
-        .filter(pl.col("quantity_t").is_not_null())
-        .join(members, left_on="exporter_code", right_on="member", how="inner")
-        .join(
-            members.rename({"member": "importer_code"}),
-            on=["importer", "importer_code"],
-            how="anti",
-        )
-    )
-    return rows.group_by(["importer", "mineral", "year"]).agg(
-        pl.col("quantity_t").sum().alias("_exports_extra_t")
-    )
+def _extra_exports(flows: pl.DataFrame, stages: pl.DataFrame) -> pl.DataFrame:
+    rows = _trade_stage_flows(blocs.outside(flows, "export"), stages, "export")
+    return rows.group_by(KEY).agg(pl.col("quantity_t").sum().alias("_exports_extra_t"))
 
 
 def supply_risk(
     production_wmd: pl.DataFrame,
-    trade: pl.DataFrame,
+    flows: pl.DataFrame,
     governance: pl.DataFrame,
     eol_rir: pl.DataFrame,
     *,
-    alliance: Sequence[str],
-    eu27: Sequence[str],
+    economies: blocs.Economies,
 ) -> pl.DataFrame:
     """The supply-risk mart (see the module docstring).
+
+    ``flows``: the importers' trade, ``transforms.blocs.importer_flows`` for ``economies``.
 
     ``eol_rir``: columns mineral, eol_rir (share, null where unknown), e.g. from
     ``reference.minerals_frame()`` renamed ``slug`` -> ``mineral``.
     """
-    entities = importer_entities(alliance, eu27)
-    stages = stage_choice(production_wmd, trade)
+    entities = economies.entities()
+    stages = stage_choice(production_wmd, flows)
     supply = global_supply(production_wmd, stages).with_columns(pl.col("year").cast(pl.Int16))
     conc = production_concentration(supply, governance)
 
     wgi = _wgi(governance)
-    flows = (
-        _partner_imports(trade, entities, stages)
+    partners = (
+        _partner_imports(flows, stages)
         .with_columns(pl.col("year").cast(pl.Int16))
         .join(wgi, on=["partner", "year"], how="left")
     )
     g = pl.when(pl.col("intra")).then(0.0).otherwise(pl.col("_g").fill_null(WGI_MISSING_SCORE))
     extra = ~pl.col("intra")
-    imports = flows.group_by(KEY).agg(
+    imports = partners.group_by(KEY).agg(
         pl.col("qty_t").sum().alias("imports_t"),
         pl.col("value_usd").sum().alias("_value_usd"),
         (pl.col("qty_t") * g).sum().alias("_weighted_t"),
@@ -300,17 +284,13 @@ def supply_risk(
         .alias("_sq_wgi_extra"),
     )
     domestic = (
-        supply.filter(pl.col("production_t").is_not_null())
-        .join(
-            entities.select("importer", "member"),
-            left_on="country_code",
-            right_on="member",
-            how="inner",
+        blocs.by_member(
+            supply.filter(pl.col("production_t").is_not_null()), entities, "country_code"
         )
         .group_by(KEY)
         .agg(pl.col("production_t").sum().alias("domestic_production_t"))
     )
-    exports = _extra_exports(trade, entities, stages).with_columns(pl.col("year").cast(pl.Int16))
+    exports = _extra_exports(flows, stages).with_columns(pl.col("year").cast(pl.Int16))
     kinds = entities.select("importer", "importer_kind").unique()
 
     grid = kinds.join(conc, how="cross")

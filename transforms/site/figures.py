@@ -9,8 +9,9 @@ Conventions, stated on the methodology page:
   mineral, stage and year, or over the sum of economies and "other countries" where USGS
   publishes no total; economies whose figure is withheld (W) count as zero, and the page says so;
 - a mineral-stage-year whose economies report on different tonnage bases gets no shares;
-- imports are CEPII BACI flows (USD) of the mineral's HS codes; a bloc's imports leave out trade
-  between its own members.
+- imports are CEPII BACI flows (USD) of the mineral's HS codes; importers and their imports
+  (a bloc's leave out trade between its own members) come from ``transforms.blocs``, as the
+  dependence mart's do, so the site's import figures are the mart's.
 """
 
 from __future__ import annotations
@@ -20,13 +21,14 @@ from collections.abc import Iterable
 
 import polars as pl
 
+from transforms import blocs
 from transforms.site.palette import ALLIANCE, CHINA, GROUPS, REST
 
 WORLD = "WORLD"
 OTHER = "OTHER"
-# Bloc importers on the site, besides the single economies.
-EU_BLOC = "EU27"
-ALLIANCE_BLOC = "ALLIANCE"
+# Bloc importers on the site, besides the single economies (transforms.blocs defines them).
+EU_BLOC = blocs.BLOC_EU27
+ALLIANCE_BLOC = blocs.BLOC_ALLIANCE
 # Trade this small says nothing about dependence (a sample shipment is not a supply chain).
 MIN_IMPORTS_USD = 1_000_000.0
 PRICE_UNITS = {"usd_per_t": "USD per metric ton", "usd_per_troy_oz": "USD per troy ounce"}
@@ -257,19 +259,11 @@ def reserve_summary(reserve_rows: pl.DataFrame) -> pl.DataFrame:
 
 
 def trade_flows(trade: pl.DataFrame) -> pl.DataFrame:
-    """Trade summed over HS codes: year, exporter_code, importer_code, mineral, stage, value_usd, quantity_t."""
-    return trade.group_by("year", "exporter_code", "importer_code", "mineral", "stage").agg(
-        pl.col("value_usd").sum(), pl.col("quantity_t").sum()
-    )
-
-
-def _with_all_stages(flows: pl.DataFrame) -> pl.DataFrame:
-    total = flows.with_columns(pl.lit("all").alias("stage"))
-    return (
-        pl.concat([flows, total])
-        .group_by("importer", "year", "exporter_code", "mineral", "stage")
-        .agg(pl.col("value_usd").sum(), pl.col("quantity_t").sum())
-    )
+    """The trade columns the import figures use: year, exporter_code, importer_code, mineral,
+    stage, value_usd, quantity_t, source, edition (HS codes kept, so figures match the marts)."""
+    keep = ["year", "exporter_code", "importer_code", "hs6", "mineral", "stage", "value_usd"]
+    keep += ["quantity_t", "source", "edition"]
+    return trade.select([c for c in keep if c in trade.columns])
 
 
 def importer_flows(
@@ -277,54 +271,35 @@ def importer_flows(
 ) -> pl.DataFrame:
     """Imports of each alliance economy, the EU as a bloc and the alliance as a bloc, by supplier.
 
-    A bloc's imports leave out trade between its members. ``stage`` has "all" besides mine and
-    refinery. Columns: importer, year, exporter_code, mineral, stage, value_usd, quantity_t.
+    The importers and their imports from outside themselves are those of ``transforms.blocs``
+    (the marts' importers). ``stage`` has "all" besides mine and refinery. Columns: importer,
+    year, exporter_code, mineral, stage, value_usd, quantity_t (null where no flow carries one),
+    value_with_qty_usd.
     """
-    alliance, eu27 = list(alliance), list(eu27)
-    single = flows.filter(pl.col("importer_code").is_in(alliance)).rename(
-        {"importer_code": "importer"}
-    )
-    eu = (
-        flows.filter(pl.col("importer_code").is_in(eu27) & ~pl.col("exporter_code").is_in(eu27))
-        .with_columns(pl.lit(EU_BLOC).alias("importer"))
-        .drop("importer_code")
-    )
-    bloc = (
-        flows.filter(
-            pl.col("importer_code").is_in(alliance) & ~pl.col("exporter_code").is_in(alliance)
-        )
-        .with_columns(pl.lit(ALLIANCE_BLOC).alias("importer"))
-        .drop("importer_code")
-    )
-    return _with_all_stages(pl.concat([single, eu, bloc], how="diagonal"))
+    entities = blocs.importer_entities(list(alliance), list(eu27))
+    imports = blocs.outside(blocs.entity_flows(flows, entities), "import")
+    return blocs.by_partner(imports, all_stages=True).rename({"partner": "exporter_code"})
 
 
 def import_dependence(importer_flows_df: pl.DataFrame, china: Iterable[str]) -> pl.DataFrame:
     """China's share of each importer's imports, with the top supplier, per mineral, stage and year.
 
-    Columns: importer, mineral, stage, year, imports_usd, imports_t, china_usd, china_share,
-    top_supplier, top_supplier_share. ``china_share`` is null where imports are below
-    MIN_IMPORTS_USD (too small to say anything).
+    The figures of ``transforms.blocs.import_summary``, the dependence mart's own (ties for the
+    top supplier broken by code). Columns: importer, mineral, stage, year, imports_usd,
+    imports_t, china_usd, china_share, top_supplier, top_supplier_share. The site's display rule:
+    ``china_share`` is left blank where imports are below MIN_IMPORTS_USD (a sample shipment
+    says nothing about dependence; the pages say so).
     """
-    china = list(china)
     key = ["importer", "mineral", "stage", "year"]
-    totals = importer_flows_df.group_by(key).agg(
-        pl.col("value_usd").sum().alias("imports_usd"),
-        pl.col("quantity_t").sum().alias("imports_t"),
-        pl.col("value_usd").filter(pl.col("exporter_code").is_in(china)).sum().alias("china_usd"),
-        pl.col("exporter_code").sort_by("value_usd", descending=True).first().alias("top_supplier"),
-        pl.col("value_usd").max().alias("top_usd"),
+    summary = blocs.import_summary(
+        importer_flows_df.rename({"exporter_code": "partner"}), list(china)
     )
     return (
-        totals.with_columns(
+        summary.with_columns(
             pl.when(pl.col("imports_usd") >= MIN_IMPORTS_USD)
-            .then(pl.col("china_usd") / pl.col("imports_usd"))
-            .alias("china_share"),
-            pl.when(pl.col("imports_usd") > 0)
-            .then(pl.col("top_usd") / pl.col("imports_usd"))
-            .alias("top_supplier_share"),
+            .then(pl.col("china_share"))
+            .alias("china_share")
         )
-        .drop("top_usd")
         .select(
             *key,
             "imports_usd",
@@ -377,7 +352,7 @@ def top_suppliers(
         .with_columns(
             (pl.col("value_usd") / total if total else pl.lit(None, pl.Float64)).alias("share")
         )
-        .sort("value_usd", descending=True)
+        .sort(["value_usd", "exporter_code"], descending=[True, False])  # ties: by code
         .head(n)
     )
 
