@@ -27,23 +27,23 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Response
 
-import transforms.connectors.refresh as refresh_mod
+import orchestration.snapshot_store as store_mod
+import orchestration.upstream.refresh as refresh_mod
 import transforms.snapshot as snapshot_mod
-from transforms.connectors import http
-from transforms.connectors.comtrade import COMTRADE_ORIGIN, parse_comtrade
-from transforms.connectors.raw import RawFolder
-from transforms.connectors.refresh import (
+from orchestration.snapshot_store import build_snapshot, read_manifests, read_table
+from orchestration.upstream import http
+from orchestration.upstream.comtrade import COMTRADE_ORIGIN
+from orchestration.upstream.raw import RawFolder
+from orchestration.upstream.refresh import (
     RefreshError,
     ingest_incoming,
-    list_versions,
     refresh_source,
-    restore_version,
     scan_incoming,
-    snapshot_lock,
-    tables_for_file,
 )
+from orchestration.upstream.versions import list_versions, restore_version, snapshot_lock
 from transforms.errors import UpstreamFormatError
-from transforms.snapshot import build_snapshot, read_manifests, read_table
+from transforms.parsers.comtrade import parse_comtrade
+from transforms.snapshot import tables_for_file
 
 TODAY = date(2026, 12, 1)
 MINI_FILES = [
@@ -636,7 +636,7 @@ def test_usgs_item_ids_come_from_the_dois(server):
     server.expect_request(f"/catalog/item/{PARENT}").respond_with_data(
         "<html>landing</html>", content_type="text/html"
     )
-    from transforms.connectors.usgs import resolve_item_ids, upstream_path
+    from orchestration.upstream.usgs import resolve_item_ids, upstream_path
 
     policy, _ = fast_policy()
     assert resolve_item_ids(
@@ -848,6 +848,7 @@ def comtrade_ready(monkeypatch):
 
     monkeypatch.setattr(snapshot_mod, "load_sources", with_comtrade)
     monkeypatch.setattr(refresh_mod, "load_sources", with_comtrade)
+    monkeypatch.setattr(store_mod, "load_sources", with_comtrade)
     monkeypatch.setenv("COMTRADE_API_KEY", "test-key-not-a-secret-1234")
 
 
@@ -948,7 +949,7 @@ def test_comtrade_rejected_key_is_reported(env, server, comtrade_ready):
 
 
 def test_comtrade_parser_names_the_bad_cell(tmp_path):
-    from transforms.connectors.comtrade import COMTRADE_COLUMNS
+    from transforms.parsers.comtrade import COMTRADE_COLUMNS
 
     path = tmp_path / "comtrade_HS_2023.csv"
     path.write_text(

@@ -16,6 +16,7 @@ import markdown
 import polars as pl
 import pytest
 
+from orchestration import publish
 from transforms.render import escape_html, escape_markdown, frame_to_markdown
 from transforms.site import (
     builder,
@@ -25,7 +26,6 @@ from transforms.site import (
     figures,
     marts,
     palette,
-    publish,
     quality,
 )
 from transforms.site.model import PageContext

@@ -11,7 +11,8 @@ import polars as pl
 from orchestration.metadata import frame_metadata
 from orchestration.partitions import single_run, trade_years, year_filter
 from orchestration.resources import SnapshotSource
-from transforms.snapshot import TABLES, TableSpec, load_sources, parse_table, read_table
+from orchestration.snapshot_store import read_table
+from transforms.snapshot import TABLES, TableSpec, load_sources, parse_table
 
 GROUP = "snapshot"
 

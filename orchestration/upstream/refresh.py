@@ -7,105 +7,77 @@ and raises :class:`RefreshError` saying why:
 
 1. **current upstream** — the files the current snapshot was built from are found by the name,
    size and sha256 its manifests record, in the raw area (newest first) and the base upstream
-   folder (``../shared/data`` or ``BRIEFING_UPSTREAM_DIR``); the snapshot, not a folder, is the
-   record of what is current;
+   folder (``../shared/data`` or ``BRIEFING_UPSTREAM_DIR``)
+   (:func:`~orchestration.upstream.combine.locate_current_files`);
 2. **download** — the source's connector fetches into a new dated raw folder
-   (:mod:`transforms.connectors.raw`) and lays the data out as upstream files;
-3. **combine** — fresh files replace the folders their connector supersedes, the current file of
-   the same name (whatever its case), or the one current file of a single-file pattern
-   (``world-mining-data/wmd_production_*.csv``); everything else stays. If the combination is
-   byte-identical to the current one the refresh ends here, "up to date", and the new raw
-   folder is dropped;
-4. **rebuild** — ``transforms.snapshot.build_snapshot`` parses the combination into a candidate
-   snapshot; manifests of refreshed sources get today's ``date_accessed`` and a ``refresh``
-   record (raw folder, reason), the others keep theirs;
-5. **publish** — the current snapshot is copied to ``data/snapshot_versions/<UTC time>/`` with a
-   ``VERSION.json`` (what replaced it, and why), then the candidate is swapped in with two
-   renames. The newest ``BRIEFING_SNAPSHOT_VERSIONS_KEEP`` (10) archived versions are kept;
-   :func:`restore_version` puts one back (archiving the current one first).
+   (:mod:`orchestration.upstream.raw`) and lays the data out as upstream files;
+3. **combine** — the fresh files take the place of the current ones they replace
+   (:func:`~orchestration.upstream.combine.combine`). If the combination is byte-identical to
+   the current one the refresh ends here, "up to date", and the new raw folder is dropped;
+4. **rebuild** — ``orchestration.snapshot_store.build_snapshot`` parses the combination into a
+   candidate snapshot; manifests of refreshed sources get today's ``date_accessed`` and a
+   ``refresh`` record (raw folder, reason), the others keep theirs;
+5. **publish** — the current snapshot is archived in the version store
+   (:mod:`orchestration.upstream.versions`), then the candidate is swapped in with two renames.
 
-A lock file beside the snapshot serialises refreshes, ingests and restores.
+Everything runs under the version store's lock, so refreshes, ingests and restores never
+overlap.
 """
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
-import fnmatch
-import json
-import os
 import shutil
 import tempfile
 import uuid
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
-from transforms.atomic import recover_interrupted_swap, swap_in
-from transforms.connectors import baci as baci_connector
-from transforms.connectors import comtrade as comtrade_connector
-from transforms.connectors import http
-from transforms.connectors import usgs as usgs_connector
-from transforms.connectors.raw import (
-    ConnectorError,
-    FreshFiles,
-    RawFolder,
+from orchestration.atomic import recover_interrupted_swap, swap_in
+from orchestration.paths import (
+    DEFAULT_SNAPSHOT_DIR,
+    default_incoming_dir,
     default_raw_dir,
-    upstream_roots,
+    default_upstream_dir,
+    default_versions_dir,
+)
+from orchestration.snapshot_store import (
+    MANIFEST_NAME,
+    build_snapshot,
+    read_manifests,
+    read_table,
+    write_manifest,
+)
+from orchestration.upstream import baci as baci_connector
+from orchestration.upstream import comtrade as comtrade_connector
+from orchestration.upstream import http
+from orchestration.upstream import usgs as usgs_connector
+from orchestration.upstream.combine import combine, file_sha, link_tree, locate_current_files
+from orchestration.upstream.raw import ConnectorError, FreshFiles, RawFolder, upstream_roots
+from orchestration.upstream.versions import (
+    RefreshError,
+    archive_current,
+    now,
+    prune_versions,
+    remove_stale_work,
+    snapshot_lock,
+    table_shas,
 )
 from transforms.errors import UpstreamFormatError
 from transforms.snapshot import (
-    DEFAULT_SNAPSHOT_DIR,
-    MANIFEST_NAME,
-    REPO_ROOT,
     TABLES,
-    TableSpec,
-    build_snapshot,
     load_sources,
-    read_manifests,
-    sha256_file,
+    pattern_matches,
+    snapshot_tables,
+    tables_for_file,
 )
-
-
-# Read at call time, so a test or a deployment can move them with the environment.
-def default_versions_dir(snapshot_dir: Path = DEFAULT_SNAPSHOT_DIR) -> Path:
-    """``BRIEFING_SNAPSHOT_VERSIONS_DIR``, else ``snapshot_versions/`` beside the snapshot."""
-    env = os.environ.get("BRIEFING_SNAPSHOT_VERSIONS_DIR")
-    return Path(env) if env else Path(snapshot_dir).parent / "snapshot_versions"
-
-
-def default_incoming_dir() -> Path:
-    return Path(os.environ.get("BRIEFING_INCOMING_DIR", REPO_ROOT / "data" / "incoming"))
-
-
-def keep_versions() -> int:
-    return int(os.environ.get("BRIEFING_SNAPSHOT_VERSIONS_KEEP", "10"))
-
-
-VERSION_RECORD = "VERSION.json"
 
 # Snapshot source -> connector; the short names are accepted on the command line too.
 SOURCES: tuple[str, ...] = ("usgs-mcs", "baci-hs92", "comtrade")
 ALIASES = {"usgs": "usgs-mcs", "baci": "baci-hs92", "un-comtrade": "comtrade"}
-
-
-def default_upstream_dir() -> Path:
-    env = os.environ.get("BRIEFING_UPSTREAM_DIR")
-    return Path(env) if env else (REPO_ROOT / ".." / "shared" / "data").resolve()
-
-
-class RefreshError(Exception):
-    """A refresh or ingest that did not change the snapshot; the message says why."""
-
-    def __init__(self, source: str, reason: str, *, raw_dir: Path | None = None) -> None:
-        self.source = source
-        self.reason = reason
-        self.raw_dir = raw_dir
-        kept = f" (downloads kept for inspection in {raw_dir})" if raw_dir else ""
-        super().__init__(f"{source}: {reason}{kept}")
 
 
 @dataclass
@@ -136,243 +108,7 @@ class RefreshResult:
         return text + "".join(f"\n  {n}" for n in self.notes)
 
 
-# ---------------------------------------------------------------------------------------------
-# Which snapshot table reads which upstream file
-
-
-def pattern_matches(rel: str, pattern: str) -> bool:
-    """``Path.glob`` semantics for the patterns of TABLES: ``*`` never crosses a ``/``."""
-    parts, pats = rel.split("/"), pattern.split("/")
-    return len(parts) == len(pats) and all(
-        fnmatch.fnmatchcase(p, q) for p, q in zip(parts, pats, strict=True)
-    )
-
-
-def snapshot_tables() -> tuple[TableSpec, ...]:
-    """TABLES, plus the Comtrade table once its origin record is in sources.yaml."""
-    names = {t.name for t in TABLES}
-    extra = comtrade_connector.COMTRADE_TABLE
-    if extra.name not in names and extra.source in load_sources():
-        return (*TABLES, extra)
-    return TABLES
-
-
-def tables_for_file(rel: str, tables: tuple[TableSpec, ...] | None = None) -> list[str]:
-    """Snapshot tables whose patterns (or companion patterns) match an upstream-relative path."""
-    return [
-        t.name
-        for t in (tables or snapshot_tables())
-        if any(pattern_matches(rel, p) for p in (*t.patterns, *t.companions))
-    ]
-
-
-# ---------------------------------------------------------------------------------------------
-# The current upstream files
-
-
-_SHA_CACHE: dict[tuple[str, int, int], str] = {}
-
-
-def _sha(path: Path) -> str:
-    st = path.stat()
-    key = (str(path), st.st_size, st.st_mtime_ns)
-    if key not in _SHA_CACHE:
-        _SHA_CACHE[key] = sha256_file(path)
-    return _SHA_CACHE[key]
-
-
-def locate_current_files(snapshot_dir: Path, roots: list[Path]) -> dict[str, Path | None]:
-    """Upstream path -> file on disk for every file the current snapshot was built from.
-
-    A file is taken from the first root holding it with the recorded size and sha256; None
-    when no root does (fine if the refresh replaces it, an error otherwise). Without a snapshot,
-    the upstream files of the last root (the base upstream folder) are current.
-    """
-    manifests = read_manifests(snapshot_dir)
-    if not manifests:
-        base = roots[-1]
-        found: dict[str, Path | None] = {}
-        for spec in snapshot_tables():
-            for pattern in (*spec.patterns, *spec.companions):
-                for p in base.glob(pattern):
-                    if p.is_file():
-                        found[p.relative_to(base).as_posix()] = p
-        return found
-    located: dict[str, Path | None] = {}
-    for manifest in manifests.values():
-        for record in manifest["files"]:
-            located[record["name"]] = None
-            for root in roots:
-                candidate = root / record["name"]
-                if (
-                    candidate.is_file()
-                    and candidate.stat().st_size == record["bytes"]
-                    and _sha(candidate) == record["sha256"]
-                ):
-                    located[record["name"]] = candidate
-                    break
-    return located
-
-
-def combine(
-    current: dict[str, Path | None], fresh: FreshFiles, tables: tuple[TableSpec, ...] | None = None
-) -> dict[str, Path | None]:
-    """The current files with the fresh ones in (see the module docstring for the rules)."""
-    result = {
-        rel: p
-        for rel, p in current.items()
-        if not any(rel.startswith(prefix) for prefix in fresh.supersedes)
-    }
-    patterns = [p for t in (tables or snapshot_tables()) for p in t.patterns]
-    for rel, path in sorted(fresh.files.items()):
-        folder, _, name = rel.rpartition("/")
-        for other in [
-            k
-            for k in result
-            if k not in fresh.files
-            and k.rpartition("/")[0] == folder
-            and k.rpartition("/")[2].lower() == name.lower()
-        ]:
-            del result[other]
-        for pattern in patterns:
-            if pattern_matches(rel, pattern):
-                # Only files that were current count: fresh files never displace each other.
-                same = [k for k in result if k not in fresh.files and pattern_matches(k, pattern)]
-                if len(same) == 1 and same[0] != rel:
-                    del result[same[0]]
-        result[rel] = path
-    return result
-
-
-def _link_tree(files: dict[str, Path], target: Path) -> None:
-    for rel, path in files.items():
-        dest = target / rel
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        dest.symlink_to(path.resolve())
-
-
-# ---------------------------------------------------------------------------------------------
-# Versions
-
-
-@contextlib.contextmanager
-def snapshot_lock(snapshot_dir: Path) -> Iterator[None]:
-    """Exclusive lock for anything that replaces the snapshot; fails at once when taken."""
-    snapshot_dir = Path(snapshot_dir)
-    snapshot_dir.parent.mkdir(parents=True, exist_ok=True)
-    lock_path = snapshot_dir.with_name(f".{snapshot_dir.name}.lock")
-    with open(lock_path, "a+") as fh:
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as exc:
-            raise RefreshError(
-                "snapshot", f"another refresh holds {lock_path}; try again when it ends"
-            ) from exc
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
-
-
-def remove_stale_work(snapshot_dir: Path, raw_root: Path | None, versions_dir: Path | None) -> None:
-    """Drop the work folders of a refresh that was killed. Call only while holding the lock:
-    then no other refresh is using them."""
-    snapshot_dir = Path(snapshot_dir)
-    stale = [
-        *snapshot_dir.parent.glob(f".{snapshot_dir.name}.candidate-*"),
-        *snapshot_dir.parent.glob(f".{snapshot_dir.name}.restore-*"),
-        *snapshot_dir.parent.glob(f".{snapshot_dir.name}.combine-*"),
-    ]
-    if raw_root is not None and Path(raw_root).is_dir():
-        stale += Path(raw_root).glob("*/.*.partial-*")
-    if versions_dir is not None and Path(versions_dir).is_dir():
-        stale += Path(versions_dir).glob(".*.partial-*")
-    for folder in stale:
-        shutil.rmtree(folder, ignore_errors=True)
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _table_shas(manifests: dict[str, dict]) -> dict[str, str]:
-    return {t["name"]: t["sha256"] for m in manifests.values() for t in m["tables"]}
-
-
-def archive_current(snapshot_dir: Path, versions_dir: Path, record: dict[str, Any]) -> Path | None:
-    """Copy the current snapshot to ``versions_dir/<UTC time>/`` with a VERSION.json; its path."""
-    snapshot_dir, versions_dir = Path(snapshot_dir), Path(versions_dir)
-    if not snapshot_dir.is_dir():
-        return None
-    versions_dir.mkdir(parents=True, exist_ok=True)
-    stamp = _now().strftime("%Y%m%dT%H%M%SZ")
-    staging = versions_dir / f".{stamp}.partial-{uuid.uuid4().hex[:8]}"
-    shutil.copytree(snapshot_dir, staging / "snapshot")
-    manifests = read_manifests(snapshot_dir)
-    meta = {
-        "version": stamp,
-        "archived_at": _now().strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "tables": _table_shas(manifests),
-        "date_accessed": {s: m.get("date_accessed") for s, m in manifests.items()},
-        "superseded_by": record,
-    }
-    (staging / VERSION_RECORD).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
-    n, target = 1, versions_dir / stamp
-    while target.exists():
-        n += 1
-        target = versions_dir / f"{stamp}-{n}"
-    os.rename(staging, target)
-    return target
-
-
-def list_versions(versions_dir: Path | None = None) -> list[dict[str, Any]]:
-    """Archived snapshot versions, newest first, each with its VERSION.json and path."""
-    versions_dir = Path(versions_dir) if versions_dir else default_versions_dir()
-    if not versions_dir.is_dir():
-        return []
-    out = []
-    for d in versions_dir.iterdir():
-        if d.is_dir() and not d.name.startswith(".") and (d / VERSION_RECORD).exists():
-            out.append(
-                {**json.loads((d / VERSION_RECORD).read_text(encoding="utf-8")), "path": str(d)}
-            )
-    return sorted(out, key=lambda v: (v["archived_at"], v["path"]), reverse=True)
-
-
-def prune_versions(versions_dir: Path, keep: int | None = None) -> list[Path]:
-    removed = []
-    for version in list_versions(versions_dir)[keep_versions() if keep is None else keep :]:
-        shutil.rmtree(version["path"], ignore_errors=True)
-        removed.append(Path(version["path"]))
-    return removed
-
-
-def restore_version(
-    version: str, *, snapshot_dir: Path = DEFAULT_SNAPSHOT_DIR, versions_dir: Path | None = None
-) -> Path | None:
-    """Put an archived version back as the current snapshot; returns where the replaced one went."""
-    versions_dir = Path(versions_dir) if versions_dir else default_versions_dir(snapshot_dir)
-    source = versions_dir / version / "snapshot"
-    if not source.is_dir():
-        raise RefreshError("snapshot", f"no archived version {version!r} in {versions_dir}")
-    snapshot_dir = Path(snapshot_dir)
-    with snapshot_lock(snapshot_dir):
-        recover_interrupted_swap(snapshot_dir)
-        remove_stale_work(snapshot_dir, None, versions_dir)
-        candidate = snapshot_dir.with_name(f".{snapshot_dir.name}.restore-{uuid.uuid4().hex[:8]}")
-        shutil.copytree(source, candidate)
-        archived = archive_current(
-            snapshot_dir, versions_dir, {"reason": f"restore of version {version}"}
-        )
-        swap_in(candidate, snapshot_dir)
-        return archived
-
-
-def _write_manifest(path: Path, manifest: dict) -> None:
-    path.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-
-
-def publish(
+def publish_version(
     combined: dict[str, Path],
     *,
     sources: list[str],
@@ -392,7 +128,7 @@ def publish(
     candidate = snapshot_dir.with_name(f".{snapshot_dir.name}.candidate-{uuid.uuid4().hex[:8]}")
     notes: list[str] = []
     try:
-        _link_tree(combined, work / "upstream")
+        link_tree(combined, work / "upstream")
         new = build_snapshot(
             work / "upstream", candidate, tables=snapshot_tables(), progress=progress
         )
@@ -403,14 +139,14 @@ def publish(
                 manifest["refresh"] = {
                     "reason": reason,
                     "raw": [str(p) for p in raw_dirs],
-                    "at": _now().strftime("%Y-%m-%dT%H:%M:%SZ"),
+                    "at": now().strftime("%Y-%m-%dT%H:%M:%SZ"),
                 }
             elif source in current:
                 for key in ("date_accessed", "refresh"):
                     if key in current[source]:
                         manifest[key] = current[source][key]
-            _write_manifest(candidate / source / MANIFEST_NAME, manifest)
-        before, after = _table_shas(current), _table_shas(new)
+            write_manifest(candidate / source / MANIFEST_NAME, manifest)
+        before, after = table_shas(current), table_shas(new)
         changed = sorted(n for n in before.keys() | after.keys() if before.get(n) != after.get(n))
         table_source = {t.name: t.source for t in snapshot_tables()}
         unexpected = [n for n in changed if table_source.get(n) not in sources]
@@ -468,8 +204,8 @@ def _apply(
             f"area nor in the upstream folder: {shown}; rebuild it with "
             "'briefing snapshot --from DIR' first",
         )
-    before = {rel: _sha(p) for rel, p in current.items() if p is not None}
-    after = {rel: _sha(p) for rel, p in combined.items() if p is not None}
+    before = {rel: file_sha(p) for rel, p in current.items() if p is not None}
+    after = {rel: file_sha(p) for rel, p in combined.items() if p is not None}
     if before == after:
         raw.discard()
         return RefreshResult(label, "up_to_date", notes=fresh.notes)
@@ -483,7 +219,7 @@ def _apply(
         if p is not None
     }
     try:
-        changed, archived, notes = publish(
+        changed, archived, notes = publish_version(
             combined,
             sources=sources,
             reason=reason,
@@ -519,8 +255,6 @@ def _registry_hs6() -> list[str]:
 
 
 def _current_baci_hs6(snapshot_dir: Path) -> set[str]:
-    from transforms.snapshot import read_table
-
     try:
         trade = read_table("baci_trade", snapshot_dir)
     except (FileNotFoundError, UpstreamFormatError, KeyError):
@@ -616,7 +350,7 @@ def refresh_source(
     snapshot_dir = Path(snapshot_dir)
     raw_root = Path(raw_root) if raw_root else default_raw_dir()
     versions_dir = Path(versions_dir) if versions_dir else default_versions_dir(snapshot_dir)
-    today = today or _now().date()
+    today = today or now().date()
     upstream_dir = Path(upstream_dir) if upstream_dir else default_upstream_dir()
     cfg = _connector_config(source, config)
     if source == "comtrade":
@@ -624,7 +358,7 @@ def refresh_source(
             raise RefreshError(
                 source,
                 "no 'comtrade' origin record in data/reference/sources.yaml yet "
-                "(see transforms.connectors.comtrade.COMTRADE_ORIGIN); nothing downloaded",
+                "(see orchestration.upstream.comtrade.COMTRADE_ORIGIN); nothing downloaded",
             )
         if not cfg.get("key"):
             try:
@@ -679,7 +413,7 @@ def scan_incoming(incoming_dir: Path | None = None) -> dict[str, str]:
             and not any(part.startswith(".") for part in rel.split("/"))
             and not rel.endswith((".part", ".tmp", ".crdownload"))
         ):
-            found[rel] = _sha(p)
+            found[rel] = file_sha(p)
     return found
 
 
@@ -715,7 +449,7 @@ def ingest_incoming(
     snapshot_dir = Path(snapshot_dir)
     raw_root = Path(raw_root) if raw_root else default_raw_dir()
     versions_dir = Path(versions_dir) if versions_dir else default_versions_dir(snapshot_dir)
-    today = today or _now().date()
+    today = today or now().date()
     upstream_dir = Path(upstream_dir) if upstream_dir else default_upstream_dir()
     with snapshot_lock(snapshot_dir):
         recover_interrupted_swap(snapshot_dir)
@@ -732,7 +466,7 @@ def ingest_incoming(
                     "name": f"upstream/{rel}",
                     "copied_from": str(src),
                     "bytes": dest.stat().st_size,
-                    "sha256": _sha(dest),
+                    "sha256": file_sha(dest),
                 }
             )
             files[rel] = dest
