@@ -1,7 +1,9 @@
 """Upstream IO: fetch the sources afresh and publish them as new snapshot versions.
 
-* :mod:`~orchestration.upstream.http` — verified downloads (timeouts, retries, content-type and content
-  checks, sha256/md5, size limits, atomic writes);
+* :mod:`~orchestration.upstream.http` — verified downloads (timeouts, content-type and content
+  checks, sha256/md5, size limits, atomic writes) over urllib3;
+* :mod:`~orchestration.upstream.retry` — the retry policy (backoff, Retry-After) as a urllib3
+  ``Retry``;
 * :mod:`~orchestration.upstream.raw` — the dated raw area ``data/raw/<source>/<YYYY-MM-DD>/``;
 * :mod:`~orchestration.upstream.usgs` — USGS MCS data releases from ScienceBase;
 * :mod:`~orchestration.upstream.baci` — CEPII BACI release zips, cut to the critical subset;
