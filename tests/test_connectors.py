@@ -8,6 +8,7 @@ fixture); the BACI release zip is built from real BACI rows in BACI's own yearly
 
 from __future__ import annotations
 
+import email.utils
 import gzip
 import hashlib
 import io
@@ -19,7 +20,7 @@ import threading
 import time
 import zipfile
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import polars as pl
@@ -257,6 +258,37 @@ def test_429_retry_after_is_honoured(server, tmp_path):
     policy, sleeps = fast_policy()
     assert http.fetch_json(server.url_for("/api"), policy=policy) == {"data": []}
     assert sleeps == [7.0]
+
+
+def test_503_retry_after_as_an_http_date_is_honoured(server, tmp_path):
+    when = email.utils.format_datetime(datetime.now(UTC) + timedelta(seconds=30), usegmt=True)
+    server.expect_oneshot_request("/api").respond_with_data(
+        "maintenance", status=503, headers={"Retry-After": when}
+    )
+    server.expect_request("/api").respond_with_json({"data": [1]})
+    policy, sleeps = fast_policy()
+    assert http.fetch_json(server.url_for("/api"), policy=policy) == {"data": [1]}
+    assert len(sleeps) == 1 and 25 <= sleeps[0] <= 30
+
+
+def test_not_found_is_an_answer_not_retried(server, tmp_path):
+    server.expect_request("/gone.csv").respond_with_data("No such file", status=404)
+    policy, sleeps = fast_policy()
+    with pytest.raises(http.DownloadError) as err:
+        http.download(server.url_for("/gone.csv"), tmp_path / "gone.csv", kind="csv", policy=policy)
+    assert str(err.value).endswith("failed: HTTP 404 NOT FOUND (No such file)")
+    assert err.value.status == 404 and sleeps == [] and len(server.log) == 1
+
+
+def test_a_redirect_does_not_use_up_an_attempt(server, tmp_path):
+    server.expect_request("/old.csv").respond_with_response(
+        Response(status=301, headers={"Location": "/new.csv"})
+    )
+    server.expect_oneshot_request("/new.csv").respond_with_data("busy", status=502)
+    server.expect_request("/new.csv").respond_with_data("a,b\n1,2\n", content_type="text/csv")
+    policy, sleeps = fast_policy(attempts=2)
+    got = http.download(server.url_for("/old.csv"), tmp_path / "f.csv", kind="csv", policy=policy)
+    assert got.attempts == 2 and sleeps == [0.01]
 
 
 def test_429_asking_for_too_long_fails_at_once(server, tmp_path):
