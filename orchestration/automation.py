@@ -37,8 +37,8 @@ from orchestration.paths import default_incoming_dir, default_versions_dir
 from orchestration.resources import SnapshotSource
 from orchestration.snapshot_store import read_manifests, table_path
 from orchestration.upstream.comtrade import API_KEY_ENV
+from orchestration.upstream.connectors import SOURCES
 from orchestration.upstream.refresh import (
-    SOURCES,
     RefreshError,
     ingest_incoming,
     refresh_source,

@@ -29,7 +29,7 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Response
 
 import orchestration.snapshot_store as store_mod
-import orchestration.upstream.refresh as refresh_mod
+import orchestration.upstream.connectors as connectors_mod
 import transforms.snapshot as snapshot_mod
 from orchestration.snapshot_store import build_snapshot, read_manifests, read_table
 from orchestration.upstream import http
@@ -879,7 +879,7 @@ def comtrade_ready(monkeypatch):
         return {**real(path), "comtrade": {**COMTRADE_ORIGIN, "date_accessed": "2026-11-26"}}
 
     monkeypatch.setattr(snapshot_mod, "load_sources", with_comtrade)
-    monkeypatch.setattr(refresh_mod, "load_sources", with_comtrade)
+    monkeypatch.setattr(connectors_mod, "load_sources", with_comtrade)
     monkeypatch.setattr(store_mod, "load_sources", with_comtrade)
     monkeypatch.setenv("COMTRADE_API_KEY", "test-key-not-a-secret-1234")
 

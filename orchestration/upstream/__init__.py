@@ -8,6 +8,8 @@
 * :mod:`~orchestration.upstream.usgs` — USGS MCS data releases from ScienceBase;
 * :mod:`~orchestration.upstream.baci` — CEPII BACI release zips, cut to the critical subset;
 * :mod:`~orchestration.upstream.comtrade` — the UN Comtrade API (key from ``COMTRADE_API_KEY``);
+* :mod:`~orchestration.upstream.connectors` — which connector serves which source, and its
+  settings;
 * :mod:`~orchestration.upstream.combine` — the current snapshot's upstream files, and fresh
   files put in their place;
 * :mod:`~orchestration.upstream.versions` — the snapshot version store and its lock;

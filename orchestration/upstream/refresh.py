@@ -26,11 +26,12 @@ overlap.
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import tempfile
 import uuid
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -48,14 +49,11 @@ from orchestration.snapshot_store import (
     MANIFEST_NAME,
     build_snapshot,
     read_manifests,
-    read_table,
     write_manifest,
 )
-from orchestration.upstream import baci as baci_connector
-from orchestration.upstream import comtrade as comtrade_connector
 from orchestration.upstream import http
-from orchestration.upstream import usgs as usgs_connector
 from orchestration.upstream.combine import combine, file_sha, link_tree, locate_current_files
+from orchestration.upstream.connectors import canonical_source, connector_config, run_connector
 from orchestration.upstream.raw import ConnectorError, FreshFiles, RawFolder, upstream_roots
 from orchestration.upstream.versions import (
     RefreshError,
@@ -68,16 +66,48 @@ from orchestration.upstream.versions import (
 )
 from transforms.errors import UpstreamFormatError
 from transforms.snapshot import (
-    TABLES,
-    load_sources,
-    pattern_matches,
     snapshot_tables,
     tables_for_file,
 )
 
-# Snapshot source -> connector; the short names are accepted on the command line too.
-SOURCES: tuple[str, ...] = ("usgs-mcs", "baci-hs92", "comtrade")
-ALIASES = {"usgs": "usgs-mcs", "baci": "baci-hs92", "un-comtrade": "comtrade"}
+
+@dataclass(frozen=True)
+class Places:
+    """Where a refresh reads and writes; what the caller leaves out comes from orchestration.paths."""
+
+    snapshot_dir: Path
+    raw_root: Path
+    versions_dir: Path
+    upstream_dir: Path
+    today: date
+
+    @classmethod
+    def resolve(
+        cls,
+        snapshot_dir: Path,
+        raw_root: Path | None,
+        versions_dir: Path | None,
+        upstream_dir: Path | None,
+        today: date | None,
+    ) -> Places:
+        snapshot_dir = Path(snapshot_dir)
+        return cls(
+            snapshot_dir,
+            Path(raw_root) if raw_root else default_raw_dir(),
+            Path(versions_dir) if versions_dir else default_versions_dir(snapshot_dir),
+            Path(upstream_dir) if upstream_dir else default_upstream_dir(),
+            today or now().date(),
+        )
+
+
+@contextlib.contextmanager
+def _locked(places: Places) -> Iterator[dict[str, Path | None]]:
+    """Hold the snapshot lock, tidy up after a writer that was killed, yield the current files."""
+    with snapshot_lock(places.snapshot_dir):
+        recover_interrupted_swap(places.snapshot_dir)
+        remove_stale_work(places.snapshot_dir, places.raw_root, places.versions_dir)
+        roots = [*upstream_roots(places.raw_root), places.upstream_dir]
+        yield locate_current_files(places.snapshot_dir, roots)
 
 
 @dataclass
@@ -114,16 +144,14 @@ def publish_version(
     sources: list[str],
     reason: str,
     raw_dirs: list[Path],
-    snapshot_dir: Path,
-    versions_dir: Path,
-    today: date,
+    places: Places,
     progress: Callable[[str], None],
 ) -> tuple[list[str], Path | None, list[str]]:
     """Build a candidate snapshot from ``combined`` and swap it in if any table changed.
 
     Returns (changed tables, archive of the replaced version or None, notes).
     """
-    snapshot_dir = Path(snapshot_dir)
+    snapshot_dir, versions_dir, today = places.snapshot_dir, places.versions_dir, places.today
     work = Path(tempfile.mkdtemp(prefix=f".{snapshot_dir.name}.combine-", dir=snapshot_dir.parent))
     candidate = snapshot_dir.with_name(f".{snapshot_dir.name}.candidate-{uuid.uuid4().hex[:8]}")
     notes: list[str] = []
@@ -185,9 +213,7 @@ def _apply(
     label: str,
     sources: list[str],
     reason: str,
-    snapshot_dir: Path,
-    versions_dir: Path,
-    today: date,
+    places: Places,
     progress: Callable[[str], None],
 ) -> RefreshResult:
     staged_root = raw.upstream_dir
@@ -224,9 +250,7 @@ def _apply(
             sources=sources,
             reason=reason,
             raw_dirs=[raw_dir],
-            snapshot_dir=snapshot_dir,
-            versions_dir=versions_dir,
-            today=today,
+            places=places,
             progress=progress,
         )
     except (UpstreamFormatError, FileNotFoundError) as exc:
@@ -246,85 +270,6 @@ def _apply(
 
 # ---------------------------------------------------------------------------------------------
 # Entry points
-
-
-def _registry_hs6() -> list[str]:
-    from transforms.reference import hs_map_frame
-
-    return sorted(set(hs_map_frame()["hs6"].to_list()))
-
-
-def _current_baci_hs6(snapshot_dir: Path) -> set[str]:
-    try:
-        trade = read_table("baci_trade", snapshot_dir)
-    except (FileNotFoundError, UpstreamFormatError, KeyError):
-        return set()
-    return set(trade["hs6"].unique().to_list()) if trade is not None else set()
-
-
-def _connector_config(source: str, overrides: dict[str, Any] | None) -> dict[str, Any]:
-    env = {
-        "usgs-mcs": usgs_connector.config_from_env,
-        "baci-hs92": baci_connector.config_from_env,
-        "comtrade": comtrade_connector.config_from_env,
-    }[source]()
-    return {**env, **(overrides or {})}
-
-
-def _run_connector(
-    source: str,
-    raw: RawFolder,
-    cfg: dict[str, Any],
-    current: dict[str, Path | None],
-    snapshot_dir: Path,
-    policy: http.RetryPolicy | None,
-) -> FreshFiles:
-    if source == "usgs-mcs":
-        return usgs_connector.fetch_release(
-            raw,
-            item_ids=cfg.get("item_ids"),
-            base_url=cfg["base_url"],
-            dois=cfg.get("dois") or load_sources()["usgs-mcs"].get("doi") or [],
-            doi_resolver=cfg.get("doi_resolver", usgs_connector.DOI_RESOLVER),
-            policy=policy,
-            **({"max_bytes": cfg["max_bytes"]} if "max_bytes" in cfg else {}),
-        )
-    if source == "baci-hs92":
-        hs6 = cfg.get("hs6") or sorted(set(_registry_hs6()) | _current_baci_hs6(snapshot_dir))
-        trade_patterns = next(t.patterns for t in TABLES if t.name == "baci_trade")
-        trade_files = [
-            p
-            for rel, p in current.items()
-            if p is not None and any(pattern_matches(rel, pat) for pat in trade_patterns)
-        ]
-        return baci_connector.fetch_release(
-            raw,
-            url=cfg["url"],
-            hs6=hs6,
-            years=cfg.get("years"),
-            current_trade_files=trade_files,
-            policy=policy,
-            max_bytes=cfg["max_bytes"],
-        )
-    return comtrade_connector.fetch_trade(
-        raw,
-        hs6=cfg.get("hs6") or _registry_hs6(),
-        periods=cfg["periods"],
-        base_url=cfg["base_url"],
-        classification=cfg["classification"],
-        key=cfg.get("key"),
-        policy=policy,
-        **({"pause": cfg["pause"]} if "pause" in cfg else {}),
-    )
-
-
-def canonical_source(source: str) -> str:
-    name = ALIASES.get(source, source)
-    if name not in SOURCES:
-        raise RefreshError(
-            source, f"no connector for {source!r}; choose one of {', '.join(SOURCES)}"
-        )
-    return name
 
 
 def refresh_source(
@@ -347,32 +292,13 @@ def refresh_source(
     source = canonical_source(source)
     policy = policy or http.RetryPolicy.from_env()
     say = progress or (lambda _m: None)
-    snapshot_dir = Path(snapshot_dir)
-    raw_root = Path(raw_root) if raw_root else default_raw_dir()
-    versions_dir = Path(versions_dir) if versions_dir else default_versions_dir(snapshot_dir)
-    today = today or now().date()
-    upstream_dir = Path(upstream_dir) if upstream_dir else default_upstream_dir()
-    cfg = _connector_config(source, config)
-    if source == "comtrade":
-        if "comtrade" not in load_sources():
-            raise RefreshError(
-                source,
-                "no 'comtrade' origin record in data/reference/sources.yaml yet "
-                "(see orchestration.upstream.comtrade.COMTRADE_ORIGIN); nothing downloaded",
-            )
-        if not cfg.get("key"):
-            try:
-                cfg["key"] = comtrade_connector.api_key()
-            except ConnectorError as exc:
-                raise RefreshError(source, exc.message) from exc
-    with snapshot_lock(snapshot_dir):
-        recover_interrupted_swap(snapshot_dir)
-        remove_stale_work(snapshot_dir, raw_root, versions_dir)
-        current = locate_current_files(snapshot_dir, [*upstream_roots(raw_root), upstream_dir])
-        raw = RawFolder(raw_root, source, today)
+    places = Places.resolve(snapshot_dir, raw_root, versions_dir, upstream_dir, today)
+    cfg = connector_config(source, config)
+    with _locked(places) as current:
+        raw = RawFolder(places.raw_root, source, places.today)
         say(f"downloading {source} into {raw.path}")
         try:
-            fresh = _run_connector(source, raw, cfg, current, snapshot_dir, policy)
+            fresh = run_connector(source, raw, cfg, current, places.snapshot_dir, policy)
         except (
             http.DownloadError,
             ConnectorError,
@@ -393,9 +319,7 @@ def refresh_source(
             label=source,
             sources=[source],
             reason=f"refresh of {source}",
-            snapshot_dir=snapshot_dir,
-            versions_dir=versions_dir,
-            today=today,
+            places=places,
             progress=say,
         )
 
@@ -446,16 +370,9 @@ def ingest_incoming(
         return RefreshResult("incoming", "ignored", notes=notes)
     source_of = {t.name: t.source for t in tables}
     sources = sorted({source_of[name] for rel in wanted for name in used[rel]})
-    snapshot_dir = Path(snapshot_dir)
-    raw_root = Path(raw_root) if raw_root else default_raw_dir()
-    versions_dir = Path(versions_dir) if versions_dir else default_versions_dir(snapshot_dir)
-    today = today or now().date()
-    upstream_dir = Path(upstream_dir) if upstream_dir else default_upstream_dir()
-    with snapshot_lock(snapshot_dir):
-        recover_interrupted_swap(snapshot_dir)
-        remove_stale_work(snapshot_dir, raw_root, versions_dir)
-        current = locate_current_files(snapshot_dir, [*upstream_roots(raw_root), upstream_dir])
-        raw = RawFolder(raw_root, "incoming", today)
+    places = Places.resolve(snapshot_dir, raw_root, versions_dir, upstream_dir, today)
+    with _locked(places) as current:
+        raw = RawFolder(places.raw_root, "incoming", places.today)
         files: dict[str, Path] = {}
         for rel in wanted:
             src, dest = incoming_dir / rel, raw.upstream_dir / rel
@@ -481,8 +398,6 @@ def ingest_incoming(
             label="incoming",
             sources=sources,
             reason="incoming files",
-            snapshot_dir=snapshot_dir,
-            versions_dir=versions_dir,
-            today=today,
+            places=places,
             progress=say,
         )
