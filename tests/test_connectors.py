@@ -1140,3 +1140,33 @@ def test_a_killed_refresh_leaves_nothing_the_next_one_trips_on(env, server):
         )
     assert [f for f in leftovers if f.exists()] == []
     env.assert_untouched(before)
+
+
+# ---------------------------------------------------------------------------------------------
+# Where IO lives
+
+
+def test_transforms_does_no_network_process_or_lock_io():
+    """transforms/ is polars in, polars out: fetching, subprocesses, locks and the Dagster layer
+    belong to orchestration/ (the connectors moved there for this reason)."""
+    import ast
+
+    forbidden = {
+        "dagster", "fcntl", "filelock", "http", "orchestration", "requests", "socket",
+        "subprocess", "urllib", "urllib3",
+    }  # fmt: skip
+    root = Path(__file__).parents[1] / "transforms"
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom) and node.level == 0
+                else []
+            )
+            found += [
+                f"{path.relative_to(root)}: {n}" for n in names if n.split(".")[0] in forbidden
+            ]
+    assert found == []
