@@ -25,11 +25,14 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def bare(workdir: Path) -> dict[str, float]:
+    from orchestration import publish
+    from orchestration.paths import DEFAULT_SNAPSHOT_DIR
     from orchestration.settings import BriefingSettings
+    from orchestration.snapshot_store import read_manifests, read_table
     from transforms import blocs, clean, policy_frames, reference
     from transforms.marts import concentration, dependence, events, export_ban, supply_risk
-    from transforms.site import builder, publish
-    from transforms.snapshot import DEFAULT_SNAPSHOT_DIR, TABLES, read_manifests, read_table
+    from transforms.site import builder
+    from transforms.snapshot import TABLES
 
     times: dict[str, float] = {}
     t = time.perf_counter()

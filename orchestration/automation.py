@@ -3,7 +3,7 @@
 * ``weekly_site_build`` (Mondays 05:00 UTC) runs the ``build`` job: every asset on the current
   snapshot, checks included.
 * ``monthly_upstream_refresh`` (the 2nd of each month, 04:00 UTC) runs ``refresh_upstream``,
-  which asks each publisher for new data (``transforms.connectors.refresh.refresh_source``). A
+  which asks each publisher for new data (``orchestration.upstream.refresh.refresh_source``). A
   source that fails is logged with the reason and the others go on; the snapshot of a failed
   source is left exactly as it was. A refreshed source is a new snapshot version, which the
   sensor below picks up.
@@ -33,19 +33,18 @@ import dagster as dg
 import polars as pl
 
 from orchestration.partitions import PARTITION_COLUMN, trade_years
+from orchestration.paths import default_incoming_dir, default_versions_dir
 from orchestration.resources import SnapshotSource
-from transforms.connectors.comtrade import API_KEY_ENV
-from transforms.connectors.refresh import (
-    SOURCES,
+from orchestration.snapshot_store import read_manifests, table_path
+from orchestration.upstream.comtrade import API_KEY_ENV
+from orchestration.upstream.connectors import SOURCES
+from orchestration.upstream.refresh import (
     RefreshError,
-    default_incoming_dir,
-    default_versions_dir,
     ingest_incoming,
-    list_versions,
     refresh_source,
     scan_incoming,
 )
-from transforms.snapshot import TABLES_BY_NAME, read_manifests, table_path
+from orchestration.upstream.versions import list_versions
 
 WEEKLY_BUILD_CRON = "0 5 * * 1"
 MONTHLY_REFRESH_CRON = "0 4 2 * *"
@@ -183,7 +182,7 @@ def changed_trade_years(snapshot_dir, previous_sha: str | None) -> list[str] | N
     name = "baci_trade"
     old = next(
         (
-            Path(v["path"]) / "snapshot" / TABLES_BY_NAME[name].source / f"{name}.parquet"
+            table_path(name, Path(v["path"]) / "snapshot")
             for v in list_versions(default_versions_dir(snapshot_dir))
             if previous_sha and v["tables"].get(name) == previous_sha
         ),

@@ -13,16 +13,15 @@ import sys
 import time
 from pathlib import Path
 
-from transforms.atomic import recover_interrupted_swap
-from transforms.errors import UpstreamFormatError
-from transforms.snapshot import (
+from orchestration.atomic import recover_interrupted_swap
+from orchestration.paths import (
+    DAGSTER_HOME,
+    DEFAULT_PUBLIC_DIR,
     DEFAULT_SNAPSHOT_DIR,
-    REPO_ROOT,
-    build_snapshot,
+    default_upstream_dir,
 )
-
-DAGSTER_HOME = REPO_ROOT / ".dagster_home"
-DEFAULT_UPSTREAM_DIR = (REPO_ROOT / ".." / "shared" / "data").resolve()
+from orchestration.snapshot_store import build_snapshot
+from transforms.errors import UpstreamFormatError
 
 
 def ensure_dagster_home() -> Path:
@@ -99,14 +98,14 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 def cmd_refresh(args: argparse.Namespace) -> int:
     """Download one source afresh and publish it as a new snapshot version (previous one kept)."""
-    from transforms.connectors.refresh import RefreshError, refresh_source
+    from orchestration.upstream.refresh import RefreshError, refresh_source
 
     out = Path(args.out) if args.out else DEFAULT_SNAPSHOT_DIR
     print(f"Refreshing {args.refresh_source} from its publisher into {out}")
     try:
         result = refresh_source(
             args.refresh_source,
-            upstream_dir=Path(args.from_dir) if args.from_dir else DEFAULT_UPSTREAM_DIR,
+            upstream_dir=Path(args.from_dir) if args.from_dir else default_upstream_dir(),
             snapshot_dir=out,
             progress=lambda m: print("  " + m, flush=True),
         )
@@ -120,7 +119,7 @@ def cmd_refresh(args: argparse.Namespace) -> int:
 def cmd_snapshot(args: argparse.Namespace) -> int:
     if args.refresh_source:
         return cmd_refresh(args)
-    source = Path(args.from_dir) if args.from_dir else DEFAULT_UPSTREAM_DIR
+    source = Path(args.from_dir) if args.from_dir else default_upstream_dir()
     out = Path(args.out) if args.out else DEFAULT_SNAPSHOT_DIR
     recover_interrupted_swap(out)
     print(f"Rebuilding the snapshot in {out} from {source}")
@@ -137,9 +136,6 @@ def cmd_snapshot(args: argparse.Namespace) -> int:
         f"in {time.perf_counter() - started:.1f} s"
     )
     return 0
-
-
-DEFAULT_PUBLIC_DIR = REPO_ROOT / "public"
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -174,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
     build.set_defaults(func=cmd_build)
 
     snap = sub.add_parser("snapshot", help="rebuild data/snapshot from upstream files")
-    snap.add_argument("--from", dest="from_dir", metavar="DIR", help=f"upstream folder (default {DEFAULT_UPSTREAM_DIR})")
+    snap.add_argument("--from", dest="from_dir", metavar="DIR", help=f"upstream folder (default {default_upstream_dir()})")
     snap.add_argument("--out", metavar="DIR", help=f"snapshot folder (default {DEFAULT_SNAPSHOT_DIR})")
     snap.add_argument(
         "--from-upstream",

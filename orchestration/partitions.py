@@ -10,7 +10,8 @@ import warnings
 import dagster as dg
 import polars as pl
 
-from transforms.snapshot import DEFAULT_SNAPSHOT_DIR, table_path
+from orchestration.paths import DEFAULT_SNAPSHOT_DIR
+from orchestration.snapshot_store import table_path
 
 # Single-run backfills are the one way to materialise every year in one run; Dagster still
 # labels the asset parameter beta, which would print a warning on every CLI build.

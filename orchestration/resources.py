@@ -7,7 +7,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from transforms.snapshot import DEFAULT_SNAPSHOT_DIR, REPO_ROOT
+from orchestration.paths import DEFAULT_SNAPSHOT_DIR, REPO_ROOT
 
 # Where the IO manager keeps every asset's Parquet file. BRIEFING_WAREHOUSE_DIR moves it (tests
 # and parallel builds use their own folder so they never read each other's tables).

@@ -10,8 +10,8 @@ from functools import cache
 
 import polars as pl
 
+from orchestration.snapshot_store import read_table
 from transforms import clean
-from transforms.snapshot import read_table
 
 
 @cache

@@ -11,10 +11,10 @@ import pytest
 
 from orchestration import automation
 from orchestration.resources import SnapshotSource
+from orchestration.snapshot_store import read_manifests
+from orchestration.upstream.versions import list_versions, restore_version
 from tests import test_connectors as tc
 from tests.test_connectors import _module_server, env, mini, server  # noqa: F401  (fixtures)
-from transforms.connectors.refresh import list_versions, restore_version
-from transforms.snapshot import read_manifests
 
 
 def _definitions(snapshot_dir: Path | None = None) -> dg.Definitions:

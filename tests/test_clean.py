@@ -5,8 +5,8 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
+from orchestration.snapshot_store import read_table
 from transforms import clean
-from transforms.snapshot import read_table
 
 
 def _rows(**cols):

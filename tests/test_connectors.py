@@ -8,6 +8,7 @@ fixture); the BACI release zip is built from real BACI rows in BACI's own yearly
 
 from __future__ import annotations
 
+import email.utils
 import gzip
 import hashlib
 import io
@@ -19,7 +20,7 @@ import threading
 import time
 import zipfile
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import polars as pl
@@ -27,23 +28,23 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Response
 
-import transforms.connectors.refresh as refresh_mod
+import orchestration.snapshot_store as store_mod
+import orchestration.upstream.connectors as connectors_mod
 import transforms.snapshot as snapshot_mod
-from transforms.connectors import http
-from transforms.connectors.comtrade import COMTRADE_ORIGIN, parse_comtrade
-from transforms.connectors.raw import RawFolder
-from transforms.connectors.refresh import (
+from orchestration.snapshot_store import build_snapshot, read_manifests, read_table
+from orchestration.upstream import http
+from orchestration.upstream.comtrade import COMTRADE_ORIGIN
+from orchestration.upstream.raw import RawFolder
+from orchestration.upstream.refresh import (
     RefreshError,
     ingest_incoming,
-    list_versions,
     refresh_source,
-    restore_version,
     scan_incoming,
-    snapshot_lock,
-    tables_for_file,
 )
+from orchestration.upstream.versions import list_versions, restore_version, snapshot_lock
 from transforms.errors import UpstreamFormatError
-from transforms.snapshot import build_snapshot, read_manifests, read_table
+from transforms.parsers.comtrade import parse_comtrade
+from transforms.snapshot import tables_for_file
 
 TODAY = date(2026, 12, 1)
 MINI_FILES = [
@@ -257,6 +258,37 @@ def test_429_retry_after_is_honoured(server, tmp_path):
     policy, sleeps = fast_policy()
     assert http.fetch_json(server.url_for("/api"), policy=policy) == {"data": []}
     assert sleeps == [7.0]
+
+
+def test_503_retry_after_as_an_http_date_is_honoured(server, tmp_path):
+    when = email.utils.format_datetime(datetime.now(UTC) + timedelta(seconds=30), usegmt=True)
+    server.expect_oneshot_request("/api").respond_with_data(
+        "maintenance", status=503, headers={"Retry-After": when}
+    )
+    server.expect_request("/api").respond_with_json({"data": [1]})
+    policy, sleeps = fast_policy()
+    assert http.fetch_json(server.url_for("/api"), policy=policy) == {"data": [1]}
+    assert len(sleeps) == 1 and 25 <= sleeps[0] <= 30
+
+
+def test_not_found_is_an_answer_not_retried(server, tmp_path):
+    server.expect_request("/gone.csv").respond_with_data("No such file", status=404)
+    policy, sleeps = fast_policy()
+    with pytest.raises(http.DownloadError) as err:
+        http.download(server.url_for("/gone.csv"), tmp_path / "gone.csv", kind="csv", policy=policy)
+    assert str(err.value).endswith("failed: HTTP 404 NOT FOUND (No such file)")
+    assert err.value.status == 404 and sleeps == [] and len(server.log) == 1
+
+
+def test_a_redirect_does_not_use_up_an_attempt(server, tmp_path):
+    server.expect_request("/old.csv").respond_with_response(
+        Response(status=301, headers={"Location": "/new.csv"})
+    )
+    server.expect_oneshot_request("/new.csv").respond_with_data("busy", status=502)
+    server.expect_request("/new.csv").respond_with_data("a,b\n1,2\n", content_type="text/csv")
+    policy, sleeps = fast_policy(attempts=2)
+    got = http.download(server.url_for("/old.csv"), tmp_path / "f.csv", kind="csv", policy=policy)
+    assert got.attempts == 2 and sleeps == [0.01]
 
 
 def test_429_asking_for_too_long_fails_at_once(server, tmp_path):
@@ -636,7 +668,7 @@ def test_usgs_item_ids_come_from_the_dois(server):
     server.expect_request(f"/catalog/item/{PARENT}").respond_with_data(
         "<html>landing</html>", content_type="text/html"
     )
-    from transforms.connectors.usgs import resolve_item_ids, upstream_path
+    from orchestration.upstream.usgs import resolve_item_ids, upstream_path
 
     policy, _ = fast_policy()
     assert resolve_item_ids(
@@ -847,7 +879,8 @@ def comtrade_ready(monkeypatch):
         return {**real(path), "comtrade": {**COMTRADE_ORIGIN, "date_accessed": "2026-11-26"}}
 
     monkeypatch.setattr(snapshot_mod, "load_sources", with_comtrade)
-    monkeypatch.setattr(refresh_mod, "load_sources", with_comtrade)
+    monkeypatch.setattr(connectors_mod, "load_sources", with_comtrade)
+    monkeypatch.setattr(store_mod, "load_sources", with_comtrade)
     monkeypatch.setenv("COMTRADE_API_KEY", "test-key-not-a-secret-1234")
 
 
@@ -948,7 +981,7 @@ def test_comtrade_rejected_key_is_reported(env, server, comtrade_ready):
 
 
 def test_comtrade_parser_names_the_bad_cell(tmp_path):
-    from transforms.connectors.comtrade import COMTRADE_COLUMNS
+    from transforms.parsers.comtrade import COMTRADE_COLUMNS
 
     path = tmp_path / "comtrade_HS_2023.csv"
     path.write_text(
@@ -1107,3 +1140,33 @@ def test_a_killed_refresh_leaves_nothing_the_next_one_trips_on(env, server):
         )
     assert [f for f in leftovers if f.exists()] == []
     env.assert_untouched(before)
+
+
+# ---------------------------------------------------------------------------------------------
+# Where IO lives
+
+
+def test_transforms_does_no_network_process_or_lock_io():
+    """transforms/ is polars in, polars out: fetching, subprocesses, locks and the Dagster layer
+    belong to orchestration/ (the connectors moved there for this reason)."""
+    import ast
+
+    forbidden = {
+        "dagster", "fcntl", "filelock", "http", "orchestration", "requests", "socket",
+        "subprocess", "urllib", "urllib3",
+    }  # fmt: skip
+    root = Path(__file__).parents[1] / "transforms"
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom) and node.level == 0
+                else []
+            )
+            found += [
+                f"{path.relative_to(root)}: {n}" for n in names if n.split(".")[0] in forbidden
+            ]
+    assert found == []

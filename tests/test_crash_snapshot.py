@@ -1,7 +1,7 @@
 """Crash safety of the snapshot rebuild: a SIGKILL at any moment leaves the last complete snapshot.
 
 ``briefing snapshot`` parses every table into a staging folder beside the snapshot and swaps it
-in with two renames (``transforms.atomic.swap_in``). These tests kill the real command with
+in with two renames (``orchestration.atomic.swap_in``). These tests kill the real command with
 SIGKILL in the middle of the parsing (after the first, the sixth and the last "ok" line), and
 kill a rebuild exactly between and after the two renames of the swap, then check that the
 snapshot folder is the previous complete version byte for byte (or, once the swap is done,
@@ -20,8 +20,9 @@ from pathlib import Path
 
 import pytest
 
-from transforms.atomic import recover_interrupted_swap
-from transforms.snapshot import TABLES, read_manifests, read_table
+from orchestration.atomic import recover_interrupted_swap
+from orchestration.snapshot_store import read_manifests, read_table
+from transforms.snapshot import TABLES
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SNAPSHOT_DIR = REPO_ROOT / "data" / "snapshot"
@@ -146,8 +147,8 @@ def _kill_inside_swap(upstream: Path, out: Path, after_rename_to: str) -> None:
     code = (
         "import os, signal, sys\n"
         "from pathlib import Path\n"
-        "import transforms.atomic as atomic\n"
-        "import transforms.snapshot as snapshot\n"
+        "import orchestration.atomic as atomic\n"
+        "import orchestration.snapshot_store as snapshot\n"
         "real = os.rename\n"
         "def rename(src, dst, *args, **kwargs):\n"
         "    real(src, dst, *args, **kwargs)\n"
@@ -195,7 +196,7 @@ def test_a_swap_never_deletes_the_only_complete_tree(tmp_path: Path) -> None:
     # After a kill between the renames only "<target>.previous" holds data. A later swap (even
     # one not preceded by recovery) that fails before its new tree is in must leave that data
     # recoverable, not delete it first.
-    from transforms.atomic import swap_in
+    from orchestration.atomic import swap_in
 
     target = tmp_path / "snap"
     previous = tmp_path / "snap.previous"

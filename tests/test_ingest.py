@@ -7,6 +7,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from orchestration.snapshot_store import read_table
 from transforms import clean
 from transforms.errors import UpstreamFormatError
 from transforms.ingest import (
@@ -16,7 +17,6 @@ from transforms.ingest import (
     read_trade,
     registry_hs_codes,
 )
-from transforms.snapshot import read_table
 
 HEADER = "t,i,j,k,v,q\n"
 

@@ -16,6 +16,7 @@ import markdown
 import polars as pl
 import pytest
 
+from orchestration import publish
 from transforms.render import escape_html, escape_markdown, frame_to_markdown
 from transforms.site import (
     changes,
@@ -23,7 +24,6 @@ from transforms.site import (
     datapackage,
     figures,
     palette,
-    publish,
     quality,
     templating,
 )

@@ -10,15 +10,10 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
+from orchestration.paths import DEFAULT_SNAPSHOT_DIR
+from orchestration.snapshot_store import build_snapshot, read_manifests, read_table, sha256_file
 from transforms.errors import UpstreamFormatError
-from transforms.snapshot import (
-    DEFAULT_SNAPSHOT_DIR,
-    TABLES,
-    build_snapshot,
-    read_manifests,
-    read_table,
-    sha256_file,
-)
+from transforms.snapshot import TABLES
 
 MAX_SNAPSHOT_BYTES = 25 * 1024 * 1024
 ORIGIN_FIELDS = ("publisher", "title", "url", "licence", "citation", "date_accessed")

@@ -10,6 +10,7 @@ from datetime import date
 import polars as pl
 import pytest
 
+from orchestration.snapshot_store import read_manifests
 from transforms.marts import invariants
 from transforms.metadata import (
     CLEAN_TABLES,
@@ -26,7 +27,6 @@ from transforms.metadata.fields import FIELDS, T
 from transforms.metadata.sources import release_expr, release_labels, release_of
 from transforms.site.datapackage import write_downloads
 from transforms.snapshot import TABLES as SNAPSHOT_SPECS
-from transforms.snapshot import read_manifests
 
 KNOWN = {
     "mineral": frozenset({"gallium", "antimony"}),

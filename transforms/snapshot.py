@@ -1,39 +1,29 @@
-"""The embedded snapshot: upstream files parsed into tidy Parquet tables, with a manifest per source.
+"""The snapshot's table registry: which upstream files each snapshot table is parsed from, and how.
 
-Load inputs / process / save, the owid/etl way:
+Load inputs / process / save, the owid/etl way — this module is the first two:
 
 * **load inputs** — the upstream files as their publishers ship them, found under an upstream
   folder by the glob patterns of :data:`TABLES`;
 * **process** — the project's own parsers (``transforms.parsers``), which keep published values
-  and their text flags;
-* **save** — one Parquet file per table under ``<snapshot>/<source>/`` and a ``manifest.json``
-  per source carrying the origin record (``data/reference/sources.yaml``), the name, size and
-  sha256 of every upstream file, and the row count and sha256 of every table.
+  and their text flags.
 
-A rebuild is written to a fresh staging folder and swapped in only when every table parsed,
-so a failed rebuild leaves the previous snapshot as it was.
+Saving (Parquet tables, a ``manifest.json`` per source, the atomic swap) and reading the
+snapshot back are IO and live in ``orchestration.snapshot_store``.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-import shutil
-import tempfile
+import fnmatch
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
 
-from transforms.atomic import swap_in
 from transforms.errors import UpstreamFormatError
 from transforms.reference.sources import SOURCES_FILE as SOURCES_FILE
 from transforms.reference.sources import load_sources
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_SNAPSHOT_DIR = REPO_ROOT / "data" / "snapshot"
-MANIFEST_NAME = "manifest.json"
 # Bumped when a parser changes what it writes, so a manifest says which code made its tables.
 SNAPSHOT_FORMAT_VERSION = 1
 
@@ -193,12 +183,6 @@ TABLES: tuple[TableSpec, ...] = (
 TABLES_BY_NAME = {t.name: t for t in TABLES}
 
 
-def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while block := fh.read(chunk):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def find_inputs(upstream_dir: Path, patterns: tuple[str, ...]) -> list[Path]:
@@ -222,122 +206,44 @@ def parse_table(spec: TableSpec, upstream_dir: Path) -> tuple[pl.DataFrame, list
     return spec.parse(files), files
 
 
-def _file_record(path: Path, upstream_dir: Path) -> dict:
-    return {
-        "name": path.relative_to(upstream_dir).as_posix(),
-        "bytes": path.stat().st_size,
-        "sha256": sha256_file(path),
-    }
+def pattern_matches(rel: str, pattern: str) -> bool:
+    """``Path.glob`` semantics for the patterns of TABLES: ``*`` never crosses a ``/``."""
+    parts, pats = rel.split("/"), pattern.split("/")
+    return len(parts) == len(pats) and all(
+        fnmatch.fnmatchcase(p, q) for p, q in zip(parts, pats, strict=True)
+    )
 
 
-def write_table(df: pl.DataFrame, path: Path) -> None:
-    # zstd with statistics off keeps the files small and byte-stable across rebuilds.
-    df.write_parquet(path, compression="zstd", compression_level=10, statistics=False)
+def _parse_comtrade(files: list[Path]) -> pl.DataFrame:
+    from transforms.parsers.comtrade import parse_comtrade
+
+    return pl.concat([parse_comtrade(f) for f in files], how="vertical")
 
 
-def build_snapshot(
-    upstream_dir: Path,
-    out_dir: Path = DEFAULT_SNAPSHOT_DIR,
-    *,
-    tables: tuple[TableSpec, ...] = TABLES,
-    progress: Callable[[str], None] | None = None,
-    date_accessed: str | None = None,
-) -> dict[str, dict]:
-    """Parse every table from ``upstream_dir`` and swap the result into ``out_dir`` atomically.
-
-    Returns the manifests written, keyed by source. Nothing in ``out_dir`` changes unless
-    every table parsed.
-    """
-    upstream_dir = Path(upstream_dir).resolve()
-    out_dir = Path(out_dir).resolve()
-    if not upstream_dir.is_dir():
-        raise FileNotFoundError(f"upstream folder not found: {upstream_dir}")
-    say = progress or (lambda _msg: None)
-    sources = load_sources()
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.staging-", dir=out_dir.parent))
-    staging.chmod(0o755)  # mkdtemp makes it private; the snapshot is an ordinary folder
-    try:
-        manifests: dict[str, dict] = {}
-        for spec in tables:
-            parsed = parse_table(spec, upstream_dir)
-            if parsed is None:
-                say(f"skip  {spec.name}: no upstream files (optional)")
-                continue
-            df, files = parsed
-            source_dir = staging / spec.source
-            source_dir.mkdir(exist_ok=True)
-            table_path = source_dir / f"{spec.name}.parquet"
-            write_table(df, table_path)
-            if spec.source not in manifests:
-                origin = dict(sources[spec.source])
-                if date_accessed:
-                    origin["date_accessed"] = date_accessed
-                manifests[spec.source] = {
-                    "source": spec.source,
-                    **origin,
-                    "snapshot_format_version": SNAPSHOT_FORMAT_VERSION,
-                    "files": [],
-                    "tables": [],
-                }
-            manifest = manifests[spec.source]
-            companions = find_inputs(upstream_dir, spec.companions)
-            for f in [*files, *companions]:
-                manifest["files"].append(_file_record(f, upstream_dir))
-            manifest["tables"].append(
-                {
-                    "name": spec.name,
-                    "file": table_path.name,
-                    "description": spec.description,
-                    "rows": df.height,
-                    "columns": {c: str(t) for c, t in df.schema.items()},
-                    "sha256": sha256_file(table_path),
-                }
-            )
-            say(f"ok    {spec.name}: {df.height:,} rows from {len(files)} file(s)")
-        for source, manifest in manifests.items():
-            manifest["files"].sort(key=lambda r: r["name"])
-            (staging / source / MANIFEST_NAME).write_text(
-                json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
-            )
-        swap_in(staging, out_dir)
-        return manifests
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+# Comtrade is fetched by its connector but joins the snapshot only once its origin record is in
+# sources.yaml (see orchestration.upstream.comtrade.COMTRADE_ORIGIN): see snapshot_tables().
+COMTRADE_TABLE = TableSpec(
+    "comtrade_trade",
+    "comtrade",
+    ("comtrade/comtrade_*.csv",),
+    _parse_comtrade,
+    "UN Comtrade reported trade in the registry's HS6 codes (USD, kg, quantity), by reporter, partner and flow.",
+    required=False,
+)
 
 
-def read_manifests(snapshot_dir: Path = DEFAULT_SNAPSHOT_DIR) -> dict[str, dict]:
-    manifests = {}
-    for path in sorted(Path(snapshot_dir).glob(f"*/{MANIFEST_NAME}")):
-        manifests[path.parent.name] = json.loads(path.read_text(encoding="utf-8"))
-    return manifests
+def snapshot_tables() -> tuple[TableSpec, ...]:
+    """TABLES, plus the Comtrade table once its origin record is in sources.yaml."""
+    names = {t.name for t in TABLES}
+    if COMTRADE_TABLE.name not in names and COMTRADE_TABLE.source in load_sources():
+        return (*TABLES, COMTRADE_TABLE)
+    return TABLES
 
 
-def table_path(name: str, snapshot_dir: Path = DEFAULT_SNAPSHOT_DIR) -> Path:
-    spec = TABLES_BY_NAME[name]
-    return Path(snapshot_dir) / spec.source / f"{name}.parquet"
-
-
-def read_table(name: str, snapshot_dir: Path = DEFAULT_SNAPSHOT_DIR) -> pl.DataFrame | None:
-    """A snapshot table, or None for an optional table the snapshot does not hold.
-
-    The table's sha256 is checked against the manifest so that a hand-edited or truncated
-    snapshot file is refused rather than silently used.
-    """
-    path = table_path(name, snapshot_dir)
-    spec = TABLES_BY_NAME[name]
-    if not path.exists():
-        if spec.required:
-            raise FileNotFoundError(
-                f"snapshot table {name!r} missing at {path}; rebuild with "
-                "'uv run briefing snapshot --from DIR'"
-            )
-        return None
-    manifest = json.loads((path.parent / MANIFEST_NAME).read_text(encoding="utf-8"))
-    recorded = {t["name"]: t for t in manifest["tables"]}.get(name)
-    if recorded is None or recorded["sha256"] != sha256_file(path):
-        raise UpstreamFormatError(
-            str(path), "snapshot table does not match the sha256 in its manifest (edited or corrupt)"
-        )
-    return pl.read_parquet(path)
+def tables_for_file(rel: str, tables: tuple[TableSpec, ...] | None = None) -> list[str]:
+    """Snapshot tables whose patterns (or companion patterns) match an upstream-relative path."""
+    return [
+        t.name
+        for t in (tables or snapshot_tables())
+        if any(pattern_matches(rel, p) for p in (*t.patterns, *t.companions))
+    ]

@@ -5,7 +5,7 @@
   the CSV/Parquet downloads and ``datapackage.json`` under ``data/``. It reads the previous
   build's headline state and changelog from the published site to say what changed.
 * ``site/public`` runs ``mkdocs build --strict`` into a fresh folder and swaps it into
-  ``public/`` only when the whole build succeeded (``transforms.site.publish``).
+  ``public/`` only when the whole build succeeded (``orchestration.publish``).
 * ``site_offline`` checks the published HTML loads nothing from another host.
 
 Every table the pages use is an asset input loaded by the IO manager: every clean and data-quality
@@ -26,13 +26,15 @@ from pathlib import Path
 import dagster as dg
 import polars as pl
 
+from orchestration import publish
+from orchestration.atomic import swap_in
+from orchestration.paths import DEFAULT_SNAPSHOT_DIR, REPO_ROOT
 from orchestration.settings import BriefingSettings
+from orchestration.snapshot_store import read_manifests
 from transforms import metadata, reference
 from transforms import policy_frames as policy
-from transforms.atomic import swap_in
-from transforms.site import builder, changes, publish
+from transforms.site import builder, changes
 from transforms.site.marts import SITE_MARTS
-from transforms.snapshot import DEFAULT_SNAPSHOT_DIR, REPO_ROOT, read_manifests
 
 GROUP = "site"
 # Every clean and data-quality table of the registry (data-quality assets live in the clean

@@ -15,17 +15,11 @@ import polars as pl
 from orchestration.metadata import frame_metadata
 from orchestration.partitions import single_run, trade_years, year_filter
 from orchestration.resources import SnapshotSource
+from orchestration.snapshot_store import read_table
 from transforms.errors import UpstreamFormatError
 from transforms.ingest import read_trade
 from transforms.metadata import TABLES as REGISTRY
-from transforms.snapshot import (
-    TABLES,
-    TableSpec,
-    find_inputs,
-    load_sources,
-    parse_table,
-    read_table,
-)
+from transforms.snapshot import TABLES, TableSpec, find_inputs, load_sources, parse_table
 
 GROUP = "snapshot"
 

@@ -24,9 +24,9 @@ from pathlib import Path
 
 import yaml
 
-from transforms.atomic import recover_interrupted_swap, swap_in
+from orchestration.atomic import recover_interrupted_swap, swap_in
+from orchestration.paths import REPO_ROOT
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 MKDOCS_CONFIG = REPO_ROOT / "mkdocs.yml"
 NAV_FILE = ".nav.json"
 MKDOCS_TIMEOUT_S = 900

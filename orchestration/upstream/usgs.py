@@ -33,8 +33,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from transforms.connectors import http
-from transforms.connectors.raw import ConnectorError, FreshFiles, RawFolder
+from orchestration.upstream import http
+from orchestration.upstream.raw import ConnectorError, FreshFiles, RawFolder
 
 SOURCE = "usgs-mcs"
 DEFAULT_BASE_URL = "https://www.sciencebase.gov"

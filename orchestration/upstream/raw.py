@@ -27,8 +27,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from transforms.connectors import http
-from transforms.snapshot import REPO_ROOT
+from orchestration.upstream import http
 
 DOWNLOAD_RECORD = "download.json"
 _DATED = re.compile(r"^\d{4}-\d{2}-\d{2}(-\d+)?$")
@@ -57,11 +56,6 @@ class FreshFiles:
     supersedes: tuple[str, ...] = ()
     notes: list[str] = field(default_factory=list)
     up_to_date: bool = False
-
-
-def default_raw_dir() -> Path:
-    """``BRIEFING_RAW_DIR``, else ``data/raw`` in the repository (read at call time)."""
-    return Path(os.environ.get("BRIEFING_RAW_DIR", REPO_ROOT / "data" / "raw"))
 
 
 def dated_folders(root: Path, source: str) -> list[Path]:

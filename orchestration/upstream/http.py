@@ -1,14 +1,17 @@
 """Downloads from upstream publishers that either land whole and verified, or not at all.
 
 Every connector fetches through :func:`download` (files) or :func:`fetch_json` (API and catalogue
-answers). Both use the standard library only (``urllib``), so the project needs no HTTP package.
+answers). Requests go through urllib3, whose ``Retry`` drives the retries; this module adds the
+checks a data refresh needs on top.
 
 What a download guarantees:
 
 * **timeouts** — ``RetryPolicy.timeout`` bounds the connection and every read;
 * **retries with exponential backoff** on timeouts, dropped or truncated connections, HTTP 408,
-  425, 429 and 5xx; a ``Retry-After`` header (seconds or an HTTP date) is honoured, and one that
-  asks for longer than ``RetryPolicy.max_retry_after`` fails at once instead of stalling a run;
+  425, 429 and 5xx, one budget of ``RetryPolicy.attempts`` for all of them; a ``Retry-After``
+  header (seconds or an HTTP date) is honoured, and one that asks for longer than
+  ``RetryPolicy.max_retry_after`` fails at once instead of stalling a run; 401, 403 and 404 are
+  answers, not accidents, and are never retried;
 * **content checks** — the ``Content-Type`` must be one the caller accepts (a publisher's HTML
   error or login page served with status 200 is the usual way a download goes wrong), and the
   bytes must look like the promised kind (zip archives are opened and every member's CRC read,
@@ -26,28 +29,34 @@ after how many attempts. Secrets passed in headers (API keys) never appear in me
 
 from __future__ import annotations
 
-import email.utils
 import gzip
 import hashlib
-import http.client
 import json
 import os
-import socket
-import time
-import urllib.error
 import urllib.parse
-import urllib.request
 import zipfile
 import zlib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-USER_AGENT = "critical-minerals-briefing/0.1 (open-data refresh; Python urllib)"
+import urllib3
+from urllib3.exceptions import (
+    HTTPError,
+    MaxRetryError,
+    NewConnectionError,
+    ProtocolError,
+    ResponseError,
+)
+from urllib3.exceptions import TimeoutError as Urllib3Timeout
+
+from orchestration.upstream.retry import PolicyRetry, RetryPolicy
+
+USER_AGENT = "critical-minerals-briefing/0.1 (open-data refresh; urllib3)"
 CHUNK = 1 << 20
-RETRYABLE_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
+T = TypeVar("T")
 
 # Content types a publisher may legitimately send for each kind of file. Generic binary types
 # are accepted because many servers (and ScienceBase for some files) label everything that way;
@@ -109,32 +118,6 @@ class NotModified(Exception):
 
 
 @dataclass(frozen=True)
-class RetryPolicy:
-    """How hard to try. Tests pass tiny values and a recording ``sleep``."""
-
-    timeout: float = 60.0
-    attempts: int = 4
-    backoff: float = 2.0
-    max_backoff: float = 120.0
-    max_retry_after: float = 600.0
-    sleep: Callable[[float], None] = field(default=time.sleep, compare=False)
-
-    @classmethod
-    def from_env(cls) -> RetryPolicy:
-        """``BRIEFING_HTTP_TIMEOUT``, ``BRIEFING_HTTP_ATTEMPTS``, ``BRIEFING_HTTP_BACKOFF`` over the defaults."""
-        env = os.environ
-        return cls(
-            timeout=float(env.get("BRIEFING_HTTP_TIMEOUT", cls.timeout)),
-            attempts=int(env.get("BRIEFING_HTTP_ATTEMPTS", cls.attempts)),
-            backoff=float(env.get("BRIEFING_HTTP_BACKOFF", cls.backoff)),
-        )
-
-    def wait_before(self, attempt: int) -> float:
-        """Seconds to wait before attempt ``attempt`` (2, 3, ...): backoff, 2x backoff, 4x ..."""
-        return min(self.backoff * 2 ** (attempt - 2), self.max_backoff)
-
-
-@dataclass(frozen=True)
 class Downloaded:
     """A verified file on disk and where it came from."""
 
@@ -187,100 +170,115 @@ def with_params(url: str, params: Mapping[str, Any] | None) -> str:
     return url + ("&" if urllib.parse.urlsplit(url).query else "?") + query
 
 
-def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
-    """Seconds asked for by a ``Retry-After`` header (delta-seconds or an HTTP date)."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, when.timestamp() - (time.time() if now is None else now))
-
-
-def _content_type(headers: Mapping[str, str] | http.client.HTTPMessage) -> str | None:
+def _content_type(headers: Mapping[str, str]) -> str | None:
     raw = headers.get("Content-Type")
     return raw.split(";", 1)[0].strip().lower() if raw else None
 
 
-def _describe_http_error(status: int, reason: str, body: bytes) -> str:
-    text = f"HTTP {status} {reason}".rstrip()
-    snippet = body[:300].decode("utf-8", errors="replace").strip()
+def _peek(body: bytes) -> str:
+    text = body[:80].decode("utf-8", errors="replace")
+    return "starts " + repr(" ".join(text.split()))
+
+
+def _describe_status(resp: Any, policy: RetryPolicy) -> str:
+    body = resp.read(300, decode_content=True) or b""
+    text = f"HTTP {resp.status} {resp.reason or ''}".rstrip()
+    snippet = body.decode("utf-8", errors="replace").strip()
     if snippet:
         text += f" ({' '.join(snippet.split())[:200]})"
-    if status in (401, 403):
+    if resp.status in (401, 403):
         text += "; the server refused the credentials or the resource is not public"
+    asked = resp.retries.get_retry_after(resp) if isinstance(resp.retries, PolicyRetry) else None
+    if asked is not None and asked > policy.max_retry_after:
+        text += (
+            f"; the server asks to retry after {asked:.0f} s, longer than "
+            f"the {policy.max_retry_after:.0f} s a refresh waits"
+        )
     return text
 
 
-def _open(url: str, headers: Mapping[str, str], timeout: float):
-    request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT, **headers})
-    return urllib.request.urlopen(request, timeout=timeout)
-
-
-def _transient(exc: BaseException) -> str | None:
-    """A short description when ``exc`` is a network failure worth retrying, else None."""
-    if isinstance(exc, TimeoutError | socket.timeout):
+def _network_reason(exc: BaseException) -> str:
+    """What went wrong on the wire, in a few words."""
+    if isinstance(exc, MaxRetryError) and exc.reason is not None:
+        exc = exc.reason
+    if isinstance(exc, NewConnectionError):  # a subclass of the timeout errors, so first
+        return f"network error ({exc})"
+    if isinstance(exc, Urllib3Timeout):
         return "timed out"
-    if isinstance(exc, http.client.IncompleteRead):
-        return f"connection closed after {len(exc.partial)} bytes of the body"
-    if isinstance(exc, http.client.RemoteDisconnected | ConnectionError):
-        return f"connection dropped ({exc.__class__.__name__})"
-    if isinstance(exc, urllib.error.URLError) and not isinstance(exc, urllib.error.HTTPError):
-        inner = exc.reason
-        if isinstance(inner, TimeoutError | socket.timeout):
-            return "timed out"
-        if isinstance(inner, OSError):
-            return f"network error ({inner})"
-    return None
+    if isinstance(exc, ProtocolError):
+        cause = exc.args[1] if len(exc.args) > 1 else exc
+        return f"connection dropped ({cause!r})"
+    return f"{exc.__class__.__name__}: {exc}"
 
 
-def _with_retries(url: str, policy: RetryPolicy, attempt_fn: Callable[[int], Any]) -> Any:
-    """Run ``attempt_fn(attempt)`` until it returns, retrying the failures that may pass."""
-    last: DownloadError | None = None
-    for attempt in range(1, policy.attempts + 1):
-        if last is not None:
-            asked = last.retry_after if last.status in (429, 503) else None
-            policy.sleep(asked if asked is not None else policy.wait_before(attempt))
-        try:
-            return attempt_fn(attempt)
-        except DownloadError as exc:
-            last = exc
-        except urllib.error.HTTPError as exc:
-            body = exc.read() if exc.fp is not None else b""
-            reason = _describe_http_error(exc.code, exc.reason or "", body)
-            retry_after = parse_retry_after(exc.headers.get("Retry-After") if exc.headers else None)
-            if retry_after is not None and retry_after > policy.max_retry_after:
-                raise DownloadError(
+def _with_retries(
+    url: str,
+    headers: Mapping[str, str],
+    policy: RetryPolicy,
+    handle: Callable[[Any, int], T],
+    *,
+    decode: bool = True,
+) -> T:
+    """GET ``url`` and return ``handle(response, attempt)`` for the first 2xx answer.
+
+    urllib3 retries connection failures and retryable statuses itself; a failure while the body
+    is read, or a :class:`DownloadError` marked ``retryable`` from ``handle`` (a checksum
+    mismatch, a truncated archive), is counted on the same ``Retry`` and the request made again.
+    """
+    retries = policy.retry()
+    timeout = urllib3.Timeout(connect=policy.timeout, read=policy.timeout)
+    while True:
+        with urllib3.PoolManager(headers={"User-Agent": USER_AGENT}) as pool:
+            try:
+                resp = pool.request(
+                    "GET",
                     url,
-                    f"{reason}; the server asks to retry after {retry_after:.0f} s, longer than "
-                    f"the {policy.max_retry_after:.0f} s a refresh waits",
-                    attempts=attempt,
-                    status=exc.code,
-                ) from exc
-            last = DownloadError(
-                url,
-                reason,
-                status=exc.code,
-                retry_after=retry_after,
-                retryable=exc.code in RETRYABLE_STATUS,
-            )
-        except (OSError, http.client.HTTPException) as exc:
-            why = _transient(exc)
-            if why is None:
+                    headers=dict(headers),
+                    retries=retries,
+                    timeout=timeout,
+                    preload_content=False,
+                    decode_content=decode,
+                )
+            except MaxRetryError as exc:
+                # Out of attempts, unless redirects ran out (then the failures so far count).
+                redirects = isinstance(exc.reason, ResponseError)
+                attempts = retries.failures + 1 if redirects else policy.attempts
+                raise DownloadError(url, _network_reason(exc), attempts=attempts) from exc
+            except HTTPError as exc:  # not retryable at all (a malformed URL, say)
                 raise DownloadError(
-                    url, f"{exc.__class__.__name__}: {exc}", attempts=attempt
+                    url, _network_reason(exc), attempts=retries.failures + 1
                 ) from exc
-            last = DownloadError(url, why, retryable=True)
-        if not last.retryable:
-            break
-    assert last is not None
-    raise DownloadError(url, last.reason, attempts=attempt, status=last.status) from last
+            state = resp.retries if isinstance(resp.retries, PolicyRetry) else retries
+            attempt = state.failures + 1
+            try:
+                if resp.status == 304:
+                    raise NotModified(url)
+                if resp.status >= 300:
+                    raise DownloadError(
+                        url, _describe_status(resp, policy), attempts=attempt, status=resp.status
+                    )
+                return handle(resp, attempt)
+            except HTTPError as exc:
+                failure = DownloadError(url, _network_reason(exc), retryable=True)
+                cause: BaseException = exc
+            except DownloadError as exc:
+                if not exc.retryable:
+                    if exc.attempts == attempt:
+                        raise
+                    raise DownloadError(
+                        url, exc.reason, attempts=attempt, status=exc.status
+                    ) from exc
+                failure, cause = exc, exc
+            finally:
+                resp.release_conn()
+        try:
+            error = cause if isinstance(cause, HTTPError) else ResponseError(failure.reason)
+            retries = state.increment("GET", url, error=error)
+        except MaxRetryError:
+            raise DownloadError(
+                url, failure.reason, attempts=attempt, status=failure.status
+            ) from cause
+        retries.sleep()
 
 
 def fetch_json(
@@ -295,37 +293,33 @@ def fetch_json(
     policy = policy or RetryPolicy()
     full = with_params(url, params)
 
-    def attempt(_n: int) -> Any:
-        with _open(full, {"Accept": "application/json", **(headers or {})}, policy.timeout) as resp:
-            kind = _content_type(resp.headers)
-            body = _read_limited(resp, full, max_bytes)
+    def handle(resp: Any, _attempt: int) -> Any:
+        kind = _content_type(resp.headers)
+        _declared_size(resp, full, max_bytes)
+        body = resp.read(max_bytes + 1)
+        if len(body) > max_bytes:
+            raise DownloadError(full, f"more than the {max_bytes:,}-byte limit")
         if kind is not None and kind not in CONTENT_TYPES["json"]:
-            raise DownloadError(
-                full, f"expected JSON, the server sent {kind} ({_peek(body)})", retryable=False
-            )
+            raise DownloadError(full, f"expected JSON, the server sent {kind} ({_peek(body)})")
         try:
             return json.loads(body)
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise DownloadError(full, f"answer is not valid JSON: {exc}", retryable=False) from exc
+            raise DownloadError(full, f"answer is not valid JSON: {exc}") from exc
 
-    return _with_retries(full, policy, attempt)
+    return _with_retries(full, {"Accept": "application/json", **(headers or {})}, policy, handle)
 
 
-def _read_limited(resp, url: str, max_bytes: int) -> bytes:
+def _declared_size(resp: Any, url: str, max_bytes: int) -> int | None:
+    """The announced Content-Length; an announcement over ``max_bytes`` stops the download."""
     declared = resp.headers.get("Content-Length")
-    if declared and declared.isdigit() and int(declared) > max_bytes:
-        raise DownloadError(
-            url, f"{int(declared):,} bytes announced, over the {max_bytes:,}-byte limit"
-        )
-    body = resp.read(max_bytes + 1)
-    if len(body) > max_bytes:
-        raise DownloadError(url, f"more than the {max_bytes:,}-byte limit")
-    return body
+    n = int(declared) if declared and declared.isdigit() else None
+    if n is not None and n > max_bytes:
+        raise DownloadError(url, f"{n:,} bytes announced, over the {max_bytes:,}-byte limit")
+    return n
 
 
-def _peek(body: bytes) -> str:
-    text = body[:80].decode("utf-8", errors="replace")
-    return "starts " + repr(" ".join(text.split()))
+def _truncated(size: int, declared: int) -> str:
+    return f"truncated: {size:,} of {declared:,} announced bytes arrived"
 
 
 def download(
@@ -362,87 +356,62 @@ def download(
             request_headers["If-Modified-Since"] = previous["last_modified"]
     part = dest.with_name(f".{dest.name}.part-{os.getpid()}")
 
-    def attempt(n: int) -> Downloaded:
+    def handle(resp: Any, attempt: int) -> Downloaded:
         try:
-            return _attempt_download(
-                full,
-                dest,
-                part,
-                kind,
-                request_headers,
-                policy,
-                max_bytes,
-                expected_size,
-                expected_digests,
-                n,
+            return _save(
+                resp, full, dest, part, kind, max_bytes, expected_size, expected_digests, attempt
             )
         finally:
             part.unlink(missing_ok=True)
 
-    try:
-        return _with_retries(full, policy, attempt)
-    except DownloadError as exc:
-        if exc.status == 304:
-            raise NotModified(full) from exc
-        raise
+    # The bytes are kept as served: a .gz file labelled Content-Encoding: gzip stays gzipped.
+    return _with_retries(full, request_headers, policy, handle, decode=False)
 
 
-def _attempt_download(
-    url, dest, part, kind, headers, policy, max_bytes, expected_size, expected_digests, attempt
+def _save(
+    resp, url, dest, part, kind, max_bytes, expected_size, expected_digests, attempt
 ) -> Downloaded:
-    try:
-        resp = _open(url, headers, policy.timeout)
-    except urllib.error.HTTPError as exc:
-        if exc.code == 304:
-            raise DownloadError(url, "not modified", status=304) from exc
-        raise
-    with resp:
-        content_type = _content_type(resp.headers)
-        allowed = CONTENT_TYPES.get(kind, ())
-        if kind != "any" and content_type is not None and content_type not in allowed:
-            raise DownloadError(
-                url,
-                f"expected a {kind} file, the server sent {content_type} "
-                f"({_peek(resp.read(200))}); not saved",
-            )
-        declared = resp.headers.get("Content-Length")
-        declared_n = int(declared) if declared and declared.isdigit() else None
-        if declared_n is not None and declared_n > max_bytes:
-            raise DownloadError(
-                url, f"{declared_n:,} bytes announced, over the {max_bytes:,}-byte limit"
-            )
-        sha = hashlib.sha256()
-        md5 = hashlib.md5(usedforsecurity=False)
-        size = 0
-        with open(part, "wb") as out:
-            while block := resp.read(CHUNK):
-                size += len(block)
-                if size > max_bytes:
-                    raise DownloadError(
-                        url, f"more than the {max_bytes:,}-byte limit; download stopped"
-                    )
-                sha.update(block)
-                md5.update(block)
-                out.write(block)
-            out.flush()
-            os.fsync(out.fileno())
-        if declared_n is not None and size != declared_n:
-            raise DownloadError(
-                url,
-                f"truncated: {size:,} of {declared_n:,} announced bytes arrived",
-                retryable=True,
-            )
-        etag = resp.headers.get("ETag")
-        last_modified = resp.headers.get("Last-Modified")
-    digests = {"sha256": sha.hexdigest(), "md5": md5.hexdigest()}
+    content_type = _content_type(resp.headers)
+    if (
+        kind != "any"
+        and content_type is not None
+        and content_type not in CONTENT_TYPES.get(kind, ())
+    ):
+        raise DownloadError(
+            url,
+            f"expected a {kind} file, the server sent {content_type} "
+            f"({_peek(resp.read(200))}); not saved",
+        )
+    declared = _declared_size(resp, url, max_bytes)
+    size = 0
+    with open(part, "wb") as out:
+        for block in resp.stream(CHUNK):
+            size += len(block)
+            if size > max_bytes:
+                raise DownloadError(
+                    url, f"more than the {max_bytes:,}-byte limit; download stopped"
+                )
+            out.write(block)
+        out.flush()
+        os.fsync(out.fileno())
+    if declared is not None and size != declared:
+        raise DownloadError(url, _truncated(size, declared), retryable=True)
     if expected_size is not None and size != expected_size:
         raise DownloadError(
             url,
             f"size mismatch: got {size:,} bytes, the publisher lists {expected_size:,}",
             retryable=True,
         )
+    with open(part, "rb") as fh:
+        digests = {"sha256": hashlib.file_digest(fh, "sha256").hexdigest()}
     for algo, want in (expected_digests or {}).items():
-        got = digests.get(algo.lower())
+        algo = algo.lower()
+        if algo == "md5":
+            with open(part, "rb") as fh:
+                digests["md5"] = hashlib.file_digest(
+                    fh, lambda: hashlib.md5(usedforsecurity=False)
+                ).hexdigest()
+        got = digests.get(algo)
         if got is not None and got != want.lower():
             raise DownloadError(
                 url, f"{algo} checksum mismatch: got {got}, expected {want.lower()}", retryable=True
@@ -451,7 +420,7 @@ def _attempt_download(
     if problem:
         # A body shorter than announced was caught above, so a bad archive here is what the
         # server holds; only a download without Content-Length may have been cut short.
-        raise DownloadError(url, problem, retryable=declared_n is None)
+        raise DownloadError(url, problem, retryable=declared is None)
     try:
         os.link(part, dest)
     except FileExistsError as exc:
@@ -462,8 +431,8 @@ def _attempt_download(
         bytes=size,
         sha256=digests["sha256"],
         content_type=content_type,
-        etag=etag,
-        last_modified=last_modified,
+        etag=resp.headers.get("ETag"),
+        last_modified=resp.headers.get("Last-Modified"),
         attempts=attempt,
         fetched_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
     )
@@ -505,10 +474,12 @@ def check_content(path: Path, kind: str) -> str | None:
 
 def final_url(url: str, *, policy: RetryPolicy | None = None) -> str:
     """Where ``url`` ends up after redirects (a DOI resolves to its landing page this way)."""
-    policy = policy or RetryPolicy()
 
-    def attempt(_n: int) -> str:
-        with _open(url, {}, policy.timeout) as resp:
-            return resp.geturl()
+    def handle(resp: Any, _attempt: int) -> str:
+        where = url
+        for step in resp.retries.history if resp.retries else ():
+            if step.redirect_location:
+                where = urllib.parse.urljoin(where, step.redirect_location)
+        return where
 
-    return _with_retries(url, policy, attempt)
+    return _with_retries(url, {}, policy or RetryPolicy(), handle)

@@ -9,11 +9,12 @@ registry at once: ``<base>/C/A/<classification>?period=2023&flowCode=M&cmdCode=2
 A call whose answer reaches the API's row cap (100,000 on the free tier) may be cut short, so it
 is split into two calls of half the codes, down to single codes. Each answer is kept as JSON in
 the raw folder; the rows are written per period to ``comtrade/comtrade_<classification>_<period>.csv``
-with the columns of :data:`COMTRADE_COLUMNS`, which :func:`parse_comtrade` reads back.
+in the tidy layout of ``transforms.parsers.comtrade``, whose ``parse_comtrade`` reads them back.
 
-Comtrade is not part of the snapshot yet: :data:`COMTRADE_TABLE` and :data:`COMTRADE_ORIGIN` are
-the snapshot table and origin record to add to ``transforms.snapshot.TABLES`` and
-``data/reference/sources.yaml``; until then a refresh stops before calling the API and says so.
+Comtrade is not part of the snapshot yet: ``transforms.snapshot.COMTRADE_TABLE`` and
+:data:`COMTRADE_ORIGIN` are the snapshot table and origin record it joins with once the record is
+added to ``data/reference/sources.yaml``; until then a refresh stops before calling the API and
+says so.
 
 Configuration: ``COMTRADE_API_KEY``, ``BRIEFING_COMTRADE_URL`` (default :data:`DEFAULT_URL`),
 ``BRIEFING_COMTRADE_PERIODS`` (comma-separated years, default the three years before last),
@@ -29,38 +30,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import polars as pl
-
-from transforms.connectors import http
-from transforms.connectors.raw import ConnectorError, FreshFiles, RawFolder
-from transforms.errors import UpstreamFormatError
-from transforms.snapshot import TableSpec
+from orchestration.upstream import http
+from orchestration.upstream.raw import ConnectorError, FreshFiles, RawFolder
+from transforms.parsers.comtrade import tidy_rows
 
 SOURCE = "comtrade"
 DEFAULT_URL = "https://comtradeapi.un.org/data/v1/get"
 API_KEY_ENV = "COMTRADE_API_KEY"
 ROW_CAP = 100_000
 KEY_HEADER = "Ocp-Apim-Subscription-Key"
-
-# Output columns of the tidy layout, with the API field each comes from.
-COMTRADE_COLUMNS: dict[str, tuple[str, pl.DataType]] = {
-    "period": ("refYear", pl.Int16()),
-    "reporter_code": ("reporterCode", pl.Int32()),
-    "reporter_iso3": ("reporterISO", pl.Utf8()),
-    "partner_code": ("partnerCode", pl.Int32()),
-    "partner_iso3": ("partnerISO", pl.Utf8()),
-    "flow": ("flowCode", pl.Utf8()),
-    "hs6": ("cmdCode", pl.Utf8()),
-    "classification": ("classificationCode", pl.Utf8()),
-    "value_usd": ("primaryValue", pl.Float64()),
-    "cif_usd": ("cifvalue", pl.Float64()),
-    "fob_usd": ("fobvalue", pl.Float64()),
-    "net_weight_kg": ("netWgt", pl.Float64()),
-    "quantity": ("qty", pl.Float64()),
-    "quantity_unit": ("qtyUnitAbbr", pl.Utf8()),
-    "quantity_estimated": ("isQtyEstimated", pl.Boolean()),
-    "is_reported": ("isReported", pl.Boolean()),
-}
 
 COMTRADE_ORIGIN: dict[str, Any] = {
     "publisher": "United Nations Statistics Division (UN Comtrade)",
@@ -169,72 +147,3 @@ def fetch_trade(
     return FreshFiles(
         SOURCE, placed, notes=[f"{calls} API calls, {len(placed)} periods, {len(codes)} HS6 codes"]
     )
-
-
-def tidy_rows(rows: list[dict[str, Any]]) -> pl.DataFrame:
-    """API rows in the tidy layout (text as published for codes; numbers as numbers)."""
-    data = {col: [row.get(field) for row in rows] for col, (field, _) in COMTRADE_COLUMNS.items()}
-    frame = pl.DataFrame(
-        data, schema={c: t for c, (_, t) in COMTRADE_COLUMNS.items()}, strict=False
-    )
-    return frame.sort("period", "reporter_code", "partner_code", "flow", "hs6")
-
-
-def parse_comtrade(path: Path | str) -> pl.DataFrame:
-    """Read a tidy Comtrade CSV; malformed cells raise UpstreamFormatError with line and column."""
-    path = Path(path)
-    try:
-        text = pl.read_csv(path, infer_schema=False, null_values=[""])
-    except (pl.exceptions.ComputeError, pl.exceptions.NoDataError) as exc:
-        raise UpstreamFormatError(str(path), f"not a readable CSV: {exc}") from exc
-    expected = list(COMTRADE_COLUMNS)
-    if text.columns != expected:
-        for pos, col in enumerate(expected):
-            if pos >= len(text.columns) or text.columns[pos] != col:
-                found = text.columns[pos] if pos < len(text.columns) else "(missing)"
-                raise UpstreamFormatError(
-                    str(path),
-                    f"header: expected {col!r} at position {pos + 1}, found {found!r}",
-                    line=1,
-                    column=col,
-                )
-        raise UpstreamFormatError(
-            str(path), f"header has extra columns {text.columns[len(expected) :]}", line=1
-        )
-    out = {}
-    for col, (_, dtype) in COMTRADE_COLUMNS.items():
-        raw = text[col]
-        if dtype == pl.Boolean():
-            lowered = raw.str.to_lowercase()
-            typed = pl.Series(
-                col,
-                [
-                    None if v is None else {"true": True, "false": False}.get(v)
-                    for v in lowered.to_list()
-                ],
-                dtype=pl.Boolean(),
-            )
-        else:
-            typed = raw.cast(dtype, strict=False)
-        bad = raw.is_not_null() & typed.is_null()
-        if bad.any():
-            row = int(bad.arg_max())
-            raise UpstreamFormatError(
-                str(path), f"not a valid {dtype}", line=row + 2, column=col, value=raw[row]
-            )
-        out[col] = typed
-    return pl.DataFrame(out).with_columns(pl.lit(path.name).alias("file"))
-
-
-def _parse_comtrade_files(files: list[Path]) -> pl.DataFrame:
-    return pl.concat([parse_comtrade(f) for f in files], how="vertical")
-
-
-COMTRADE_TABLE = TableSpec(
-    "comtrade_trade",
-    SOURCE,
-    ("comtrade/comtrade_*.csv",),
-    _parse_comtrade_files,
-    "UN Comtrade reported trade in the registry's HS6 codes (USD, kg, quantity), by reporter, partner and flow.",
-    required=False,
-)

@@ -35,8 +35,8 @@ from pathlib import Path
 
 import polars as pl
 
-from transforms.connectors import http
-from transforms.connectors.raw import ConnectorError, FreshFiles, RawFolder
+from orchestration.upstream import http
+from orchestration.upstream.raw import ConnectorError, FreshFiles, RawFolder
 from transforms.parsers.baci import baci_sources, iter_baci, read_baci
 
 SOURCE = "baci-hs92"
