@@ -187,7 +187,7 @@ CLEAN = (
         (
             Col("mineral", "Registry mineral of the OECD raw material; null for coal and silver.", nullable=True),
             "resource", "measure_code", "measure_type", "rate", "rate_unit", "condition", "hs6_lines",
-            "introduced", "ends", "temporary", "document", "document_number", "document_year", "link", "agency",
+            "introduced", "ends", "temporary", "document", "document_number", "document_year", "link", Col("agency", field="oecd_agency"),
             Col("note", "Note as published."), "data_year", "source", "file", "line",
         ),
         sources=("oecd-export-restrictions",),
@@ -201,7 +201,7 @@ CLEAN = (
         "phosphate rock from the World Bank Pink Sheet, in USD per unit as the World Bank states it.",
         ("mineral", "product", "month"),
         (
-            "mineral", "product", "commodity", "wb_code", "month",
+            "mineral", "product", "commodity", Col("wb_code", field="wb_commodity_code"), "month",
             Col("price", "Price in nominal USD per `unit`, as published."),
             Col("unit", "Unit of `price` as published ($/mt, $/troy oz)."), "currency", "source", "updated",
             "file", "sheet", "cell",

@@ -170,7 +170,7 @@ SNAPSHOT = (
         _FILE_LINE,
         (
             "data_year", "iso2", "resource", "measure_code", "measure_type", "rate", "rate_unit", "condition",
-            "introduced", "ends", "temporary", "document", "document_number", "document_year", "link", "agency",
+            "introduced", "ends", "temporary", "document", "document_number", "document_year", "link", Col("agency", field="oecd_agency"),
             Col("note", "Note as published."), "hs6_lines", *_FILE_LINE,
         ),
     ),
@@ -179,7 +179,7 @@ SNAPSHOT = (
         "World Bank Commodity Price Data (The Pink Sheet): monthly nominal USD prices of every commodity, one row per published price.",
         ("sheet", "cell"),
         (
-            "wb_code", "commodity", Col("unit", "Unit of `price` as published ($/mt, $/troy oz, ...)."), "month",
+            Col("wb_code", field="wb_commodity_code"), "commodity", Col("unit", "Unit of `price` as published ($/mt, $/troy oz, ...)."), "month",
             Col("price", checks=()), "updated", "file", "sheet", "cell", "line",
         ),
     ),
