@@ -23,7 +23,11 @@ import polars as pl
 import pytest
 
 from orchestration.assets.clean import COMPUTE, known_sets
-from orchestration.assets.crosscheck import export_controls_agree, to_review
+from orchestration.assets.crosscheck import (
+    export_controls_agree,
+    export_controls_crosscheck,
+    to_review,
+)
 from transforms.cleaning.oecd import cross_check_export_controls
 from transforms.metadata import QUALITY_TABLES, TABLES, dtypes, validate
 from transforms.metadata.clean import CLEAN
@@ -32,7 +36,13 @@ from transforms.metadata.snapshot import SNAPSHOT
 from transforms.policy_frames import export_controls_frame
 from transforms.snapshot import read_table
 
-NEW_TABLES = ("china_exports_monthly", "magnet_imports", "usitc_imports", "export_restrictions", "prices_monthly")
+NEW_TABLES = (
+    "china_exports_monthly",
+    "magnet_imports",
+    "usitc_imports",
+    "export_restrictions",
+    "prices_monthly",
+)
 
 
 def _asset_output(table: str, inputs: dict[str, pl.DataFrame | None] | None = None) -> pl.DataFrame:
@@ -64,42 +74,70 @@ def test_every_registry_table_name_is_declared_once_across_layers() -> None:
     assert "export_controls_crosscheck" in QUALITY_TABLES
 
 
-def test_china_exports_monthly_maps_every_partner_and_keeps_the_published_figures(upstream_dir: Path) -> None:
+def test_china_exports_monthly_maps_every_partner_and_keeps_the_published_figures(
+    upstream_dir: Path,
+) -> None:
     df = _valid("china_exports_monthly")
-    upstream = pl.read_csv(upstream_dir / "trade-extra" / "china_exports_hs6_monthly_2017_2024.csv", infer_schema=False)
+    upstream = pl.read_csv(
+        upstream_dir / "trade-extra" / "china_exports_hs6_monthly_2017_2024.csv", infer_schema=False
+    )
     assert df.height == upstream.height and df["partner"].null_count() == 0
     assert df["partner_name"].n_unique() == upstream["partner_name"].n_unique()
     australia = df.filter(line=2).row(0, named=True)
-    assert (australia["month"], australia["partner"], australia["hs6"]) == (dt.date(2017, 1, 1), "AUS", "250410")
+    assert (australia["month"], australia["partner"], australia["hs6"]) == (
+        dt.date(2017, 1, 1),
+        "AUS",
+        "250410",
+    )
     assert australia["value_usd"] == 10_200.0 and australia["quantity_t"] == pytest.approx(6.116362)
     assert australia["mineral"] == "graphite"
     belgium = df.filter(line=5).row(0, named=True)
-    assert (belgium["value_usd"], belgium["quantity_t"], belgium["quantity_reported"]) == (87_500.0, None, False)
+    assert (belgium["value_usd"], belgium["quantity_t"], belgium["quantity_reported"]) == (
+        87_500.0,
+        None,
+        False,
+    )
     assert belgium["mineral"] is None and belgium["minerals_in_code"] == ["gallium", "germanium"]
     # The month before China's gallium/germanium licensing, summed from the upstream file itself.
     july = upstream.filter(pl.col("period_dt") == "2023-07-01", pl.col("hs6") == "811292")
     clean_july = df.filter(pl.col("month") == dt.date(2023, 7, 1), pl.col("hs6") == "811292")
-    assert clean_july["value_usd"].sum() == pytest.approx(july["val"].cast(pl.Float64).sum()) == 12_118_646.0
+    assert (
+        clean_july["value_usd"].sum()
+        == pytest.approx(july["val"].cast(pl.Float64).sum())
+        == 12_118_646.0
+    )
 
 
 def test_magnet_imports_china_2018_and_every_partner_known() -> None:
     df = _valid("magnet_imports")
     assert df.height == 424 and df["partner_known"].all()
     china = df.filter(year=2018, partner="CHN").row(0, named=True)
-    assert (china["value_usd"], china["share"], china["rank"], china["line"]) == (264_505_233.0, 0.651066, 1, 2)
+    assert (china["value_usd"], china["share"], china["rank"], china["line"]) == (
+        264_505_233.0,
+        0.651066,
+        1,
+        2,
+    )
     assert df.filter(partner="FRO")["partner_name"].unique().to_list() == ["Faroe Isds"]
 
 
 def test_usitc_imports_value_by_heading_and_the_incomplete_year() -> None:
     df = _valid("usitc_imports")
     magnets = df.filter(
-        hs4="8505", partner="CHN", year=2025, measure="customs_value", period="full_year", quantity_description="number"
+        hs4="8505",
+        partner="CHN",
+        year=2025,
+        measure="customs_value",
+        period="full_year",
+        quantity_description="number",
     )
     assert magnets["value"].to_list() == [344_128_552.0] and magnets["unit"].to_list() == ["USD"]
     # 2026 is the download year: only its year-to-date figures are published.
     year_2026 = df.filter(year=2026)
     assert year_2026.height > 0 and year_2026["year_to_date"].all()
-    current = year_2026.filter(hs4="8505", partner="CHN", measure="customs_value", quantity_description="number")
+    current = year_2026.filter(
+        hs4="8505", partner="CHN", measure="customs_value", quantity_description="number"
+    )
     assert current["value"].to_list() == [142_243_782.0]
     assert df["year"].min() == 1993
 
@@ -108,7 +146,12 @@ def test_export_restrictions_keeps_every_oecd_measure() -> None:
     df = _valid("export_restrictions")
     assert df.height == 38
     first = df.filter(line=2).row(0, named=True)
-    assert (first["mineral"], first["measure_type"], first["rate"], first["rate_unit"]) == ("antimony", "Export tax", 20.0, "%")
+    assert (first["mineral"], first["measure_type"], first["rate"], first["rate_unit"]) == (
+        "antimony",
+        "Export tax",
+        20.0,
+        "%",
+    )
     assert first["hs6_lines"] == ["261710", "811020"] and first["introduced"] == dt.date(2024, 1, 1)
     assert (first["document_number"], first["document_year"]) == (10, 2023)
     assert set(df.filter(pl.col("mineral").is_null())["resource"]) == {"coal", "silver"}
@@ -118,7 +161,15 @@ def test_prices_monthly_copper_november_2025() -> None:
     df = _valid("prices_monthly")
     copper = df.filter(mineral="copper", month=dt.date(2025, 11, 1)).row(0, named=True)
     assert (copper["price"], copper["unit"], copper["cell"]) == (10_812.03, "$/mt", "BM798")
-    assert set(df["mineral"]) == {"aluminium", "copper", "nickel", "tin", "zinc", "pgm", "phosphate-rock"}
+    assert set(df["mineral"]) == {
+        "aluminium",
+        "copper",
+        "nickel",
+        "tin",
+        "zinc",
+        "pgm",
+        "phosphate-rock",
+    }
 
 
 def test_export_controls_crosscheck_lists_gaps_both_ways_with_reasons() -> None:
@@ -143,3 +194,10 @@ def test_the_crosscheck_warning_summarises_in_one_line() -> None:
     agreeing = df.filter(pl.col("status") == "matched", pl.col("number") != 23)
     assert export_controls_agree(agreeing).passed
     assert TABLES["export_controls_crosscheck"].layer == "quality"
+
+
+def test_without_an_oecd_inventory_the_crosscheck_is_empty_not_all_gaps() -> None:
+    empty = _asset_output("export_restrictions", {"parsed": None})
+    df = export_controls_crosscheck(empty).value
+    assert df.height == 0 and df.schema == pl.Schema(dtypes("export_controls_crosscheck"))
+    assert export_controls_agree(df).passed
