@@ -12,6 +12,7 @@ import warnings
 import dagster as dg
 
 from orchestration.assets.clean import clean_assets, clean_checks
+from orchestration.assets.crosscheck import crosscheck_assets, crosscheck_checks
 from orchestration.assets.marts_metrics import marts_metrics_assets, marts_metrics_checks
 from orchestration.assets.marts_scenarios import marts_scenario_assets, marts_scenario_checks
 from orchestration.assets.reconcile import reconcile_assets, reconcile_checks
@@ -44,10 +45,10 @@ defs = dg.Definitions(
     # Code references let the UI open each asset's source file; the registry adds column schemas.
     assets=dg.with_source_code_references(
         with_registry_metadata(
-            [*snapshot_assets, *clean_assets, *reconcile_assets, *marts_metrics_assets, *marts_scenario_assets, *site_assets]
+            [*snapshot_assets, *clean_assets, *reconcile_assets, *crosscheck_assets, *marts_metrics_assets, *marts_scenario_assets, *site_assets]
         )
     ),
-    asset_checks=[*clean_checks, *reconcile_checks, *marts_metrics_checks, *marts_scenario_checks, *site_checks],
+    asset_checks=[*clean_checks, *reconcile_checks, *crosscheck_checks, *marts_metrics_checks, *marts_scenario_checks, *site_checks],
     jobs=[build_job, *automation_jobs],
     schedules=schedules,
     sensors=sensors,

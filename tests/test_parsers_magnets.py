@@ -73,9 +73,12 @@ def test_magnet_partners_comtrade_names_and_unknown_code(magnets: pl.DataFrame) 
     clean = clean_magnet_imports(magnets)
     names = dict(clean.select("partner_name", "partner").unique().iter_rows())
     assert names["China, Hong Kong SAR"] == "HKG" and names["Rep. of Korea"] == "KOR"
-    unknown = clean.filter(~pl.col("partner_known"))
-    assert set(unknown["partner"]) == {"FRO"}  # Faroe Islands: kept, flagged
+    # The Faroe Islands (FRO) were added to economies.csv for this source: every partner is known.
+    assert names["Faroe Isds"] == "FRO" and clean["partner_known"].all()
     assert set(clean["mineral"]) == {"rare-earths"}
+    # A code that is not an economy is kept and flagged, not dropped.
+    unknown = clean_magnet_imports(magnets.head(1).with_columns(partner_iso3=pl.lit("ZZZ"), partner_name=pl.lit("Nowhere Isds")))
+    assert unknown.select("partner", "partner_known").row(0) == ("ZZZ", False)
 
 
 def test_magnet_name_code_disagreement_is_refused(tmp_path: Path) -> None:

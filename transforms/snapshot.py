@@ -95,6 +95,23 @@ class TableSpec:
     companions: tuple[str, ...] = ()
 
 
+def _one_file_optional(name: str, source: str, pattern: str, parser: str, description: str) -> TableSpec:
+    """A table parsed from one upstream file by ``transforms.parsers.<parser>`` (module.function).
+
+    Optional, so that an upstream folder without the file (the test gauntlet's minimal one)
+    still builds; the clean tables made from it are then empty.
+    """
+    module, function = parser.rsplit(".", 1)
+    return TableSpec(
+        name,
+        source,
+        (pattern,),
+        _single(_lazy(f"transforms.parsers.{module}", function)),
+        description,
+        required=False,
+    )
+
+
 TABLES: tuple[TableSpec, ...] = (
     TableSpec(
         "usgs_world",
@@ -177,6 +194,56 @@ TABLES: tuple[TableSpec, ...] = (
         ("reference/hs_code_map_scrreen.csv",),
         _single(_lazy("transforms.parsers.hsmap", "parse_hs_map")),
         "Raw material to HS92 code map with supply-chain stage and EoL-RIR.",
+    ),
+    # Sources added 2026-11-30 (one upstream file per table, optional: see _one_file_optional).
+    _one_file_optional(
+        "china_exports_hs6_monthly",
+        "trade-extra-china",
+        "trade-extra/china_exports_hs6_monthly_*.csv",
+        "china_exports.parse_china_exports",
+        "China's monthly exports of HS 250410, 380110 and 811292 by partner (UN Comtrade, China as reporter), 2017-2024.",
+    ),
+    _one_file_optional(
+        "china_exports_hs_map",
+        "trade-extra-china",
+        "trade-extra/china_exports_hs_map.csv",
+        "china_exports.parse_china_hs_map",
+        "China's eight-digit national lines behind each HS six-digit group of the monthly export extract.",
+    ),
+    _one_file_optional(
+        "us_magnet_imports",
+        "comtrade-magnets",
+        "trade-extra/us_imports_850511_by_partner_*.csv",
+        "magnets.parse_magnet_imports",
+        "U.S. imports of permanent magnets (HS 850511) by partner, 2018-2025, with share and rank (UN Comtrade, U.S. as reporter).",
+    ),
+    _one_file_optional(
+        "usitc_imports_for_consumption",
+        "usitc-dataweb",
+        "trade-extra/usitc_us_imports_for_consumption_*.xlsx",
+        "usitc.parse_usitc",
+        "U.S. imports for consumption of 25 HS4 headings from 18 partners, 1993-2026, one row per sheet, data row and year column.",
+    ),
+    _one_file_optional(
+        "usitc_query_parameters",
+        "usitc-dataweb",
+        "trade-extra/usitc_us_imports_for_consumption_*.xlsx",
+        "usitc.parse_usitc_parameters",
+        "The DataWeb query behind the imports workbook (trade flow, years, countries, headings, download date).",
+    ),
+    _one_file_optional(
+        "oecd_export_restrictions",
+        "oecd-export-restrictions",
+        "oecd-export-restrictions/oecd_inventory_*_china.csv",
+        "oecd.parse_oecd_inventory",
+        "The measures on China in the OECD Inventory of Export Restrictions on Industrial Raw Materials, data year 2024.",
+    ),
+    _one_file_optional(
+        "pink_sheet_prices",
+        "wb-pink-sheet",
+        "prices/CMO-Historical-Data-Monthly.xlsx",
+        "pink_sheet.parse_pink_sheet",
+        "World Bank Commodity Price Data (The Pink Sheet): monthly nominal USD prices of every commodity, one row per published price.",
     ),
 )
 

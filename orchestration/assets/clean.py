@@ -17,6 +17,8 @@ import polars as pl
 from orchestration.metadata import frame_metadata
 from orchestration.partitions import single_run, trade_years
 from transforms import clean, reference
+from transforms.cleaning import china_exports, magnets, oecd, prices
+from transforms.cleaning.optional import when_present
 from transforms.metadata import CLEAN_TABLES, TABLES, Table, validate_meta
 from transforms.render import frame_to_markdown
 
@@ -68,6 +70,20 @@ COMPUTE = {
     "trade": ({"baci": "baci_trade", "baci_countries": "baci_country_codes"}, clean.clean_trade),
     "us_salient": ({"salient": "usgs_salient", "salient2026": "usgs2026_salient"}, clean.clean_us_salient),
     "governance": ({"wgi": "wgi_political_stability"}, clean.clean_governance),
+    "china_exports_monthly": (
+        {"exports": "china_exports_hs6_monthly", "hs_map": "china_exports_hs_map"},
+        when_present("china_exports_monthly", china_exports.clean_china_exports_monthly),
+    ),
+    "magnet_imports": ({"parsed": "us_magnet_imports"}, when_present("magnet_imports", magnets.clean_magnet_imports)),
+    "usitc_imports": (
+        {"parsed": "usitc_imports_for_consumption", "parameters": "usitc_query_parameters"},
+        when_present("usitc_imports", magnets.clean_usitc_imports),
+    ),
+    "export_restrictions": (
+        {"parsed": "oecd_export_restrictions"},
+        when_present("export_restrictions", oecd.clean_export_restrictions),
+    ),
+    "prices_monthly": ({"parsed": "pink_sheet_prices"}, when_present("prices_monthly", prices.clean_prices_monthly)),
 }
 # Clean tables partitioned by trade year (see orchestration/partitions.py).
 PARTITIONED = {"trade"}

@@ -4,9 +4,10 @@ of 25 HS4 headings from 18 partners, USITC DataWeb, 1993-2026).
 
 ``magnet_imports``: the partner is Comtrade's ISO3 as published; where the partner's name is in
 data/reference/country_names.csv the two must agree (a disagreement raises). ``partner_known``
-is False for codes that are not in data/reference/economies.csv (the Faroe Islands, FRO), which
-are kept. HS 850511 is "permanent magnets of metal", the downstream product of rare earths
-(NdFeB and SmCo magnets): ``mineral`` rare-earths, ``product`` says so.
+is False for codes that are not in data/reference/economies.csv; such rows are kept (the Faroe
+Islands, FRO, were added to economies.csv for this source, so none are today). HS 850511 is
+"permanent magnets of metal", the downstream product of rare earths (NdFeB and SmCo magnets):
+``mineral`` rare-earths, ``product`` says so.
 
 ``usitc_imports``: long (hs4, partner, year, measure, period, quantity_description) with
 ``value`` and ``unit`` (USD for customs value; the quantity unit as DataWeb states it

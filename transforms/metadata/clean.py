@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from transforms.metadata.fields import Col
+from transforms.metadata.fields import GE0, MAX_YEAR, Col
 from transforms.metadata.table import table
 
 USGS = ("usgs-mcs", "usgs-mcs-2026")
+# DataWeb publishes U.S. imports from 1989 on.
+USITC_MIN_YEAR = 1989
 _ISO3 = Col("country_code", "ISO3 code.", checks=(("known", "economy"),))
 
 CLEAN = (
@@ -113,5 +115,98 @@ CLEAN = (
         ),
         sources=("wgi",),
         usage_warnings=("No survey in 1997, 1999 and 2001.",),
+    ),
+    table(
+        "china_exports_monthly",
+        "clean",
+        "China's monthly exports of graphite, gallium and germanium by partner",
+        "China's monthly exports (UN Comtrade, China as reporter) of HS 250410 (natural graphite), 380110 "
+        "(artificial graphite) and 811292 (unwrought gallium, germanium, indium, ...), 2017-2024, by partner "
+        "economy, in USD and metric tons: the months around China's 2023 export controls.",
+        ("month", "partner", "hs6"),
+        (
+            "month", "partner", "partner_name",
+            Col("hs6", "HS six-digit code (HS 2017 for 811292)."),
+            Col("mineral", "Registry mineral of the code; null where the code holds several (811292: gallium and germanium).", nullable=True),
+            "minerals_in_code", "value_usd",
+            Col("quantity_t", "Quantity in metric tons (gross weight); null where not reported."),
+            "quantity_reported", "source", "file", "line",
+        ),
+        sources=("trade-extra-china",),
+        usage_warnings=(
+            "HS 811292 holds gallium, germanium and other metals: its series is not one mineral's.",
+            "Hong Kong (HKG) is a partner of its own: re-exports through it are not attributed further.",
+        ),
+    ),
+    table(
+        "magnet_imports",
+        "clean",
+        "U.S. imports of permanent magnets by partner",
+        "U.S. imports of permanent magnets of metal (HS 850511, mostly NdFeB and SmCo rare-earth magnets) "
+        "by partner, 2018-2025, in USD, with each partner's share and rank (UN Comtrade, U.S. as reporter).",
+        ("year", "partner"),
+        (
+            Col("year", checks=(("between", (2018, MAX_YEAR)),)), "partner", "partner_name", "partner_known",
+            "hs6", "mineral", "product", Col("value_usd", "Import value in current USD."), "share", "rank",
+            "source", "file", "line",
+        ),
+        sources=("comtrade-magnets",),
+        usage_warnings=("A magnet's rare-earth content is a fraction of its weight and value: do not compare with rare-earth tonnage.",),
+    ),
+    table(
+        "usitc_imports",
+        "clean",
+        "U.S. imports for consumption by heading, partner and year (USITC)",
+        "U.S. imports for consumption of 25 HS4 headings from 18 partners, 1993-2026, from USITC DataWeb: "
+        "customs value in USD and the first and second units of quantity as DataWeb states them, full years "
+        "and year to date.",
+        ("hs4", "partner", "year", "measure", "period", "quantity_description"),
+        (
+            "hs4", Col("description", "HS4 heading as DataWeb describes it."), "partner", "partner_name",
+            Col("year", checks=(("between", (USITC_MIN_YEAR, MAX_YEAR)),)), Col("measure", field="usitc_measure"),
+            Col("period", field="usitc_period"), "year_to_date",
+            Col("value", "Customs value in USD, or quantity in `unit`.", nullable=False, checks=GE0),
+            Col("unit", "USD for customs value; the quantity unit as DataWeb states it otherwise."),
+            Col("quantity_description", "Unit in which the heading's HTS lines count quantity (value rows are split by it)."),
+            "source", "file", "sheet", "cell",
+        ),
+        sources=("usitc-dataweb",),
+        usage_warnings=(
+            "The download year is incomplete: its only rows are year-to-date (year_to_date True); compare it with other years' year-to-date rows.",
+            "Quantity units differ by heading and line (kilograms, number, component kilograms, ...): never sum across units.",
+        ),
+    ),
+    table(
+        "export_restrictions",
+        "clean",
+        "China's export restrictions on raw materials (OECD inventory)",
+        "Every measure on China in the OECD Inventory of Export Restrictions on Industrial Raw Materials, "
+        "data year 2024 (export taxes, licensing requirements, VAT-rebate removal), with the registry "
+        "mineral, HS6 lines, legal document and dates.",
+        ("file", "line"),
+        (
+            Col("mineral", "Registry mineral of the OECD raw material; null for coal and silver.", nullable=True),
+            "resource", "measure_code", "measure_type", "rate", "rate_unit", "condition", "hs6_lines",
+            "introduced", "ends", "temporary", "document", "document_number", "document_year", "link", Col("agency", field="oecd_agency"),
+            Col("note", "Note as published."), "data_year", "source", "file", "line",
+        ),
+        sources=("oecd-export-restrictions",),
+        usage_warnings=("One row per OECD listing: a measure on several raw materials or rates is listed once per raw material and rate.",),
+    ),
+    table(
+        "prices_monthly",
+        "clean",
+        "Monthly prices of the registry's metals (World Bank Pink Sheet)",
+        "Monthly nominal prices of aluminium, copper, nickel, tin, zinc, platinum (for the PGM group) and "
+        "phosphate rock from the World Bank Pink Sheet, in USD per unit as the World Bank states it.",
+        ("mineral", "product", "month"),
+        (
+            "mineral", "product", "commodity", Col("wb_code", field="wb_commodity_code"), "month",
+            Col("price", "Price in nominal USD per `unit`, as published."),
+            Col("unit", "Unit of `price` as published ($/mt, $/troy oz)."), "currency", "source", "updated",
+            "file", "sheet", "cell",
+        ),
+        sources=("wb-pink-sheet",),
+        usage_warnings=("Units differ by commodity ($/mt, $/troy oz): convert before comparing across minerals.",),
     ),
 )

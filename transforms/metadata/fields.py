@@ -19,6 +19,7 @@ import polars as pl
 
 from transforms.marts import concentration as conc
 from transforms.marts import dependence as dep
+from transforms.parsers.usitc import USITC_SHEETS
 
 # Years the sources cover: BACI starts in 1995, WGI in 1996; MCS 2026 estimates 2025.
 MIN_YEAR = 1995
@@ -43,6 +44,7 @@ T = "t"  # metric tons
 USD = "USD"  # current US dollars
 USD_PER_T = "USD/t"
 USD_PER_KG = "USD/kg"
+KG = "kg"
 KUSD = "thousand USD"
 AUD = "AUD"
 USD_PER_AUD = "USD/AUD"
@@ -64,6 +66,9 @@ AS_PUBLISHED = "as published (see `unit`)"
 GE0 = (("ge", 0),)
 SHARE_CHECK = (("between", (0.0, SHARE_MAX)),)
 YEAR_CHECK = (("between", (MIN_YEAR, MAX_YEAR)),)
+# The measures and periods of the DataWeb sheets the parser reads.
+USITC_MEASURES = tuple(sorted({m for m, _ in USITC_SHEETS.values()}))
+USITC_PERIODS = tuple(sorted({p for _, p in USITC_SHEETS.values()}))
 
 
 @dataclass(frozen=True)
@@ -369,6 +374,59 @@ FIELDS: dict[str, Field] = {
     "wmd_country_code": _f(I32, CODE, "World Mining Data numeric country code.", null=True),
     "country_iso": _f(S, CODE, "ISO code as published.", null=True),
     "is_total": _f(B, FLAG, "True for the world or regional total rows.", null=True),
+    # --- monthly China exports, U.S. magnet and USITC imports, OECD restrictions, Pink Sheet ---
+    "month": _f(pl.Date, DATE, "First day of the month the figure refers to."),
+    "partner_name": _f(S, TEXT, "Partner as the source names it."),
+    "partner": _f(S, CODE, "Partner ISO3 (an economy of data/reference/economies.csv).", checks=(("known", "economy"),)),
+    "quantity_kg": _f(F64, KG, "Quantity in kilograms as published; 0 where only a value was reported.", checks=GE0),
+    "unit_value": _f(F64, USD_PER_KG, "value_usd / quantity_kg as published; null where the file has inf (no quantity).", null=True, checks=GE0),
+    "quantity_reported": _f(B, FLAG, "False where the source gave a value but a quantity of 0 (not reported): quantity_t is then null."),
+    "minerals_in_code": _f(pl.List(pl.Utf8), CODE, "Registry minerals whose lines the HS6 code holds (from the extract's HS map)."),
+    "hs8": _f(S, CODE, "China's eight-digit national tariff line.", checks=(("str_length", 8),)),
+    "material": _f(S, TEXT, "Material as the HS map names it."),
+    "hs_map_group": _f(S, CODE, "Mineral group the HS map assigns the line to."),
+    "basket": _f(S, TEXT, "Product basket of the extract."),
+    "partner_code": _f(I32, CODE, "UN Comtrade numeric partner code."),
+    "partner_iso3": _f(S, CODE, "Partner ISO3 as UN Comtrade publishes it."),
+    "is_aggregate_partner": _f(B, FLAG, "True where the partner is a Comtrade aggregate (areas n.e.s.)."),
+    "partner_known": _f(B, FLAG, "True where the partner is an economy of data/reference/economies.csv."),
+    "share": _f(F64, SHARE, "Partner's share of the year's U.S. imports. Fraction in [0, 1].", checks=SHARE_CHECK),
+    "rank": _f(I32, "rank", "Partner's rank by value that year, 1 = largest.", checks=(("ge", 1),)),
+    "hs4": _f(S, CODE, "HTS four-digit heading.", checks=(("str_length", 4),)),
+    "usitc_measure": _f(S, CODE, "customs_value, first_unit_quantity or second_unit_quantity.", checks=(("isin", USITC_MEASURES),)),
+    "usitc_period": _f(S, CODE, "full_year or year_to_date (the months of the download year to date).", checks=(("isin", USITC_PERIODS),)),
+    "year_to_date": _f(B, FLAG, "True for year-to-date figures (the same months in every year), False for full years."),
+    "quantity_description": _f(S, TEXT, "Unit in which the HTS lines count quantity, as DataWeb states it."),
+    "suppressed": _f(F64, AS_PUBLISHED, "Suppressed quantity DataWeb reports beside the figure; null on the value sheets.", null=True),
+    "sheet": _f(S, TEXT, "Workbook sheet the row was read from."),
+    "cell": _f(S, CODE, "Workbook cell of the figure (A1 notation)."),
+    "parameter": _f(S, TEXT, "DataWeb query parameter."),
+    "parameter_value": _f(S, TEXT, "Its value as exported (empty where none)."),
+    "data_year": _f(I16, YEAR, "Data year of the OECD inventory."),
+    "resource": _f(S, TEXT, "Raw material as the OECD inventory names it."),
+    "measure_code": _f(S, CODE, "OECD measure code (M1 export tax, M6 licensing requirement, M9 VAT rebate, ...)."),
+    "measure_type": _f(S, TEXT, "OECD measure label."),
+    "rate": _f(F64, "see `rate_unit`", "Rate of the measure (tax or rebate); null for licensing.", null=True, checks=GE0),
+    "rate_unit": _f(S, CODE, "Unit of `rate`.", null=True),
+    "condition": _f(S, TEXT, "Condition of the measure as published.", null=True),
+    "introduced": _f(pl.Date, DATE, "Date the measure was introduced.", null=True),
+    "ends": _f(pl.Date, DATE, "Date the measure ends; null if open-ended.", null=True),
+    "temporary": _f(B, FLAG, "True where OECD marks the measure temporary."),
+    "document": _f(S, TEXT, "Legal document as published (typos kept).", null=True),
+    "document_number": _f(I32, CODE, "Announcement number read off `document`; null if none.", null=True),
+    "document_year": _f(I16, YEAR, "Announcement year read off `document`; null if none.", null=True),
+    "link": _f(S, TEXT, "Link to the legal document."),
+    "oecd_agency": _f(S, TEXT, "Agency that issued the measure.", null=True),
+    "hs6_lines": _f(pl.List(pl.Utf8), CODE, "HS six-digit lines the measure covers."),
+    "wb_commodity_code": _f(S, CODE, "World Bank commodity code (case as published)."),
+    "price": _f(F64, AS_PUBLISHED, "Price in nominal USD per `unit`.", checks=GE0),
+    "currency": _f(S, CODE, "Currency of `price`.", checks=(("isin", ("USD",)),)),
+    "updated": _f(S, TEXT, "The sheet's 'Updated on' line."),
+    "oecd_resources": _f(S, TEXT, "OECD raw materials listed under the announcement, comma-separated; null if OECD has none.", null=True),
+    "oecd_introduced": _f(pl.Date, DATE, "Earliest OECD introduction date under the announcement.", null=True),
+    "reason": _f(S, TEXT, "Why the row is listed."),
+    "minerals_only_in_oecd": _f(pl.List(pl.Utf8), CODE, "Registry minerals OECD names for a matched announcement and the YAML does not.", null=True),
+    "minerals_only_in_yaml": _f(pl.List(pl.Utf8), CODE, "Registry minerals the YAML names for a matched announcement and OECD does not.", null=True),
 }
 
 

@@ -47,6 +47,23 @@ QUALITY = (
         sources=(*USGS, "world-mining-data"),
         usage_warnings=("The two sources estimate independently and sometimes on different bases: see `basis_differs`.",),
     ),
+    table(
+        "export_controls_crosscheck",
+        "quality",
+        "OECD licensing measures against the curated export controls",
+        "China's export-licensing announcements in the OECD inventory (data year 2024) against "
+        "data/reference/policy/export_controls.yaml, matched by announcement number and year: "
+        "announcements in one list and not the other, and matches whose dates or minerals differ, each with the reason.",
+        ("number", "number_year"),
+        (
+            Col("status", "matched, dates_differ, oecd_only, yaml_only or yaml_only_after_data_year."),
+            "number", "number_year", Col("event_id", "Event of export_controls.yaml; null if none.", nullable=True),
+            "oecd_resources", "oecd_introduced", "date_effective", "reason", "minerals_only_in_oecd",
+            "minerals_only_in_yaml",
+        ),
+        sources=("oecd-export-restrictions",),
+        usage_warnings=("OECD export taxes and VAT rebates are outside export_controls.yaml's scope and are not compared.",),
+    ),
 )
 
 REFERENCE = (

@@ -118,4 +118,69 @@ SNAPSHOT = (
             "hs_code_flag", Col("description", "Product description as published."), *_FILE_LINE,
         ),
     ),
+    _snap(
+        "china_exports_hs6_monthly", "trade-extra-china", "China's monthly exports by partner, as published",
+        "China's monthly exports of HS 250410, 380110 and 811292 by partner (UN Comtrade, China as reporter), 2017-2024.",
+        _FILE_LINE,
+        (
+            "month", "partner_name", Col("hs6", "HS six-digit code as published (HS 2017 for 811292).", checks=()),
+            "value_usd", "quantity_kg", "unit_value", *_FILE_LINE,
+        ),
+        ("Partners are English names, not codes.",),
+    ),
+    _snap(
+        "china_exports_hs_map", "trade-extra-china", "China's national lines behind the monthly extract",
+        "China's eight-digit national lines behind each HS six-digit group of the monthly export extract.",
+        ("hs8",),
+        (
+            "hs8", Col("hs6", "First six digits of hs8.", checks=()), "material",
+            Col("group", field="hs_map_group"), "notes", *_FILE_LINE,
+        ),
+    ),
+    _snap(
+        "us_magnet_imports", "comtrade-magnets", "U.S. permanent-magnet imports by partner, as published",
+        "U.S. imports of permanent magnets (HS 850511) by partner, 2018-2025, with share and rank (UN Comtrade, U.S. as reporter).",
+        ("year", "partner_code"),
+        (
+            "basket", Col("hs6", checks=()), Col("year", checks=()), "partner_code", "partner_iso3", "partner_name",
+            "is_aggregate_partner", Col("value_usd", "Import value in current USD."), "share", "rank", *_FILE_LINE,
+        ),
+    ),
+    _snap(
+        "usitc_imports_for_consumption", "usitc-dataweb", "USITC DataWeb U.S. imports for consumption, as published",
+        "U.S. imports for consumption of 25 HS4 headings from 18 partners, 1993-2026, one row per sheet, data row and year column.",
+        ("sheet", "cell"),
+        (
+            Col("measure", field="usitc_measure"), Col("period", field="usitc_period"), "partner_name",
+            Col("hs4", checks=()), "description", "quantity_description", Col("year", checks=()),
+            Col("value", "Customs value (USD) or quantity, as the sheet's measure says."), "suppressed",
+            "file", "sheet", "cell", "line",
+        ),
+        ("The download year's full-year column is all zeros: that year is in the year-to-date sheets.",),
+    ),
+    _snap(
+        "usitc_query_parameters", "usitc-dataweb", "USITC DataWeb query parameters",
+        "The DataWeb query behind the imports workbook (trade flow, years, countries, headings, download date).",
+        ("cell",),
+        ("parameter", Col("value", field="parameter_value"), "cell"),
+    ),
+    _snap(
+        "oecd_export_restrictions", "oecd-export-restrictions", "OECD export restrictions on China's raw materials, as published",
+        "The measures on China in the OECD Inventory of Export Restrictions on Industrial Raw Materials, data year 2024.",
+        _FILE_LINE,
+        (
+            "data_year", "iso2", "resource", "measure_code", "measure_type", "rate", "rate_unit", "condition",
+            "introduced", "ends", "temporary", "document", "document_number", "document_year", "link", Col("agency", field="oecd_agency"),
+            Col("note", "Note as published."), "hs6_lines", *_FILE_LINE,
+        ),
+    ),
+    _snap(
+        "pink_sheet_prices", "wb-pink-sheet", "World Bank Pink Sheet monthly prices, as published",
+        "World Bank Commodity Price Data (The Pink Sheet): monthly nominal USD prices of every commodity, one row per published price.",
+        ("sheet", "cell"),
+        (
+            Col("wb_code", field="wb_commodity_code"), "commodity", Col("unit", "Unit of `price` as published ($/mt, $/troy oz, ...)."), "month",
+            Col("price", checks=()), "updated", "file", "sheet", "cell", "line",
+        ),
+    ),
 )
