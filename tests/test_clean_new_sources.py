@@ -28,13 +28,13 @@ from orchestration.assets.crosscheck import (
     export_controls_crosscheck,
     to_review,
 )
+from orchestration.snapshot_store import read_table
 from transforms.cleaning.oecd import cross_check_export_controls
 from transforms.metadata import QUALITY_TABLES, TABLES, dtypes, validate
 from transforms.metadata.clean import CLEAN
 from transforms.metadata.quality import QUALITY, REFERENCE
 from transforms.metadata.snapshot import SNAPSHOT
 from transforms.policy_frames import export_controls_frame
-from transforms.snapshot import read_table
 
 NEW_TABLES = (
     "china_exports_monthly",
