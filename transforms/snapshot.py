@@ -188,6 +188,20 @@ TABLES: tuple[TableSpec, ...] = (
         _single(_lazy("transforms.parsers.hsmap", "parse_hs_map")),
         "Raw material to HS92 code map with supply-chain stage and EoL-RIR.",
     ),
+    TableSpec(
+        "iea_supply",
+        "iea-cmde",
+        ("iea-cmde/CM_Data_Explorer_*.xlsx",),
+        _single(_lazy("transforms.parsers.iea", "parse_iea_supply")),
+        "IEA Critical Minerals Data Explorer 2024: mining and refining by country, 2023 and base-case projections (kt).",
+    ),
+    TableSpec(
+        "bgs_production",
+        "bgs-wms",
+        ("bgs-wms/BGS_*_production.csv",),
+        _lazy("transforms.parsers.bgs", "parse_bgs_files"),
+        "BGS World Mineral Statistics production by country, 1971-2023, 14 commodity files.",
+    ),
 )
 
 TABLES_BY_NAME = {t.name: t for t in TABLES}
