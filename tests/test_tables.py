@@ -32,6 +32,7 @@ KNOWN = {
     "mineral": frozenset({"gallium", "antimony"}),
     "economy": frozenset({"CHN", "JPN", "USA"}),
     "country_or_aggregate": frozenset({"CHN", "JPN", "USA", "WORLD"}),
+    "economy_or_historical": frozenset({"CHN", "JPN", "USA", "WORLD", "SUN"}),
 }
 
 
@@ -53,6 +54,9 @@ def _production(**overrides) -> pl.DataFrame:
         "usgs_type": "Primary production",
         "source_file": "mcs2024-galli_world.csv",
         "source_line": 3,
+        "precedence_rank": 1,
+        "chosen_because": "USGS MCS: first choice for refinery (refinery production, latest MCS edition)",
+        "sources_available": "USGS MCS",
     }
     rows = [row | overrides] if overrides else [row]
     return pl.DataFrame(rows, schema=dtypes("production"))
