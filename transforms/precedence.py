@@ -6,6 +6,10 @@ it publishes a table, else IEA (2023), else BGS. The choice is per (mineral, sta
 per economy, so that one year's shares never mix two sources' estimates. Fallback figures fill
 only the years the USGS table covers: the long BGS series stays in ``production_history``.
 
+``edition`` says which release a figure is from: the MCS year for USGS, the workbook's year for
+IEA (2024); BGS and World Mining Data name no edition in their downloads, so for them it is the
+last year the download covers (its vintage).
+
 Each fallback source becomes *candidates*: rows in the production table's columns plus
 ``source_product`` (what the figure is for), one per (mineral, stage, economy, year):
 
@@ -26,7 +30,7 @@ import polars as pl
 from transforms import reference
 from transforms.cleaning.bgs import clean_production_history
 from transforms.cleaning.iea import clean_iea_refinery
-from transforms.metadata.precedence import PRECEDENCE, ranks
+from transforms.metadata.precedence import IEA, PRECEDENCE, ranks
 
 # Where a source maps two products to one key, the first basis listed here is kept.
 BASIS_PREFERENCE = ("contained", "oxide_equivalent", "gross_weight")
@@ -74,8 +78,9 @@ def iea_candidates(iea_supply: pl.DataFrame) -> pl.DataFrame:
         pl.col("quantity_t").alias("production_t"),
         "unit_basis",
         pl.lit(False).alias("is_estimate"),
-        "source",
-        pl.lit(None, pl.Int16).alias("edition"),
+        pl.lit(IEA).alias("source"),
+        # The workbook's edition is in its name (CM_Data_Explorer_May2024.xlsx).
+        pl.col("file").str.extract(r"(\d{4})", 1).cast(pl.Int16).alias("edition"),
         pl.col("file").alias("source_file"),
         pl.lit(None, pl.Int32).alias("source_line"),
         pl.col("product").alias("source_product"),
@@ -98,7 +103,7 @@ def bgs_candidates(history: pl.DataFrame) -> pl.DataFrame:
         "unit_basis",
         pl.lit(False).alias("is_estimate"),
         "source",
-        pl.lit(None, pl.Int16).alias("edition"),
+        pl.col("year").max().alias("edition"),
         pl.col("file").alias("source_file"),
         pl.col("line").alias("source_line"),
         pl.col("product").alias("source_product"),
@@ -119,7 +124,7 @@ def wmd_candidates(production_wmd: pl.DataFrame) -> pl.DataFrame:
         "unit_basis",
         "is_estimate",
         "source",
-        pl.lit(None, pl.Int16).alias("edition"),
+        pl.col("year").max().alias("edition"),
         "source_file",
         "source_line",
         pl.col("wmd_commodity").alias("source_product"),

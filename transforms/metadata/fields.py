@@ -391,7 +391,6 @@ FIELDS: dict[str, Field] = {
     "bgs_country_code": _f(S, CODE, "Country code as BGS publishes it (ISO3, or BGS's own for historical economies).", null=True),
     "economy_code": _f(S, CODE, "ISO3 code, historical-economy code (data/reference/historical_economies.csv) or typed aggregate (WORLD, OTHER).", checks=(("known", "economy_or_historical"),)),
     "economy_kind": _f(S, CODE, "economy, historical (a state that no longer exists, with its successors in data/reference/historical_economies.csv) or aggregate.", checks=(("isin", (*ENTITY_KINDS, "historical")),)),
-    "source_product": _f(S, TEXT, "What the source's figure is for (e.g. refined cobalt, magnet rare earth elements).", null=True),
     "basis_detail": _f(S, TEXT, "Detail of the tonnage basis as the source states it.", null=True),
     "history_year": _f(I16, YEAR, "Calendar year the figure refers to.", checks=(("between", (1971, MAX_YEAR)),)),
     "outlook_year": _f(I16, YEAR, "Year of the projection.", checks=(("between", (2024, 2050)),)),

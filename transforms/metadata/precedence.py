@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 USGS = "USGS MCS"
-IEA = "IEA Critical Minerals Data Explorer 2024"
+IEA = "IEA Critical Minerals Data Explorer"
 BGS = "BGS World Mineral Statistics"
 WMD = "World Mining Data"
 
