@@ -194,6 +194,7 @@ TABLES: tuple[TableSpec, ...] = (
         ("iea-cmde/CM_Data_Explorer_*.xlsx",),
         _single(_lazy("transforms.parsers.iea", "parse_iea_supply")),
         "IEA Critical Minerals Data Explorer 2024: mining and refining by country, 2023 and base-case projections (kt).",
+        required=False,
     ),
     TableSpec(
         "bgs_production",
@@ -201,6 +202,7 @@ TABLES: tuple[TableSpec, ...] = (
         ("bgs-wms/BGS_*_production.csv",),
         _lazy("transforms.parsers.bgs", "parse_bgs_files"),
         "BGS World Mineral Statistics production by country, 1971-2023, 14 commodity files.",
+        required=False,
     ),
 )
 

@@ -20,7 +20,7 @@ from transforms import clean, reference
 from transforms.cleaning.bgs import clean_production_history
 from transforms.cleaning.historical import load_historical_economies
 from transforms.cleaning.iea import clean_iea_outlook, clean_iea_supply
-from transforms.metadata import CLEAN_TABLES, TABLES, Table, validate_meta
+from transforms.metadata import CLEAN_TABLES, TABLES, Table, dtypes, validate_meta
 from transforms.render import frame_to_markdown
 
 GROUP = "clean"
@@ -63,6 +63,16 @@ def _clean_asset(table: str, ins: dict[str, str], compute, *, partitioned: bool 
     return _asset
 
 
+def _or_empty(table: str, compute: Callable[[pl.DataFrame], pl.DataFrame]) -> Callable[..., pl.DataFrame]:
+    """``compute`` of an optional snapshot table; an empty table of the registry's columns when
+    the snapshot does not hold it (IEA and BGS are supplementary: USGS alone still builds)."""
+
+    def run(parsed: pl.DataFrame | None) -> pl.DataFrame:
+        return pl.DataFrame(schema=dtypes(table)) if parsed is None else compute(parsed)
+
+    return run
+
+
 # How each registry clean table is computed: the function's arguments -> snapshot tables.
 COMPUTE = {
     "production": (
@@ -74,9 +84,9 @@ COMPUTE = {
     "trade": ({"baci": "baci_trade", "baci_countries": "baci_country_codes"}, clean.clean_trade),
     "us_salient": ({"salient": "usgs_salient", "salient2026": "usgs2026_salient"}, clean.clean_us_salient),
     "governance": ({"wgi": "wgi_political_stability"}, clean.clean_governance),
-    "production_history": ({"parsed": "bgs_production"}, clean_production_history),
-    "production_iea": ({"parsed": "iea_supply"}, clean_iea_supply),
-    "outlook": ({"parsed": "iea_supply"}, clean_iea_outlook),
+    "production_history": ({"parsed": "bgs_production"}, _or_empty("production_history", clean_production_history)),
+    "production_iea": ({"parsed": "iea_supply"}, _or_empty("production_iea", clean_iea_supply)),
+    "outlook": ({"parsed": "iea_supply"}, _or_empty("outlook", clean_iea_outlook)),
 }
 # Clean tables partitioned by trade year (see orchestration/partitions.py).
 PARTITIONED = {"trade"}
