@@ -66,9 +66,9 @@ def _one_per_key(rows: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def iea_candidates(iea_supply: pl.DataFrame) -> pl.DataFrame:
-    """IEA 2023 refinery rows from the snapshot's ``iea_supply`` (see module)."""
-    rows = clean_iea_refinery(iea_supply)
+def _from_production_like(rows: pl.DataFrame, **columns: pl.Expr) -> pl.DataFrame:
+    """Candidates from a table in the IEA/BGS production-like columns (economy, quantity_t,
+    file, product); ``columns`` give the candidate columns that differ by source."""
     return rows.select(
         "mineral",
         "stage",
@@ -78,13 +78,23 @@ def iea_candidates(iea_supply: pl.DataFrame) -> pl.DataFrame:
         pl.col("quantity_t").alias("production_t"),
         "unit_basis",
         pl.lit(False).alias("is_estimate"),
-        pl.lit(IEA).alias("source"),
-        # The workbook's edition is in its name (CM_Data_Explorer_May2024.xlsx).
-        pl.col("file").str.extract(r"(\d{4})", 1).cast(pl.Int16).alias("edition"),
+        columns["source"].alias("source"),
+        columns["edition"].alias("edition"),
         pl.col("file").alias("source_file"),
-        pl.lit(None, pl.Int32).alias("source_line"),
+        columns["line"].alias("source_line"),
         pl.col("product").alias("source_product"),
     ).cast(CANDIDATE_SCHEMA)
+
+
+def iea_candidates(iea_supply: pl.DataFrame) -> pl.DataFrame:
+    """IEA 2023 refinery rows from the snapshot's ``iea_supply`` (see module)."""
+    return _from_production_like(
+        clean_iea_refinery(iea_supply),
+        source=pl.lit(IEA),
+        # The workbook's edition is in its name (CM_Data_Explorer_May2024.xlsx).
+        edition=pl.col("file").str.extract(r"(\d{4})", 1).cast(pl.Int16),
+        line=pl.lit(None, pl.Int32),
+    )
 
 
 def bgs_candidates(history: pl.DataFrame) -> pl.DataFrame:
@@ -93,28 +103,17 @@ def bgs_candidates(history: pl.DataFrame) -> pl.DataFrame:
         pl.col("bgs_sub_commodity").is_null(),
         pl.col("economy_kind") == "economy",
         pl.col("quantity_t").is_not_null(),
-    ).select(
-        "mineral",
-        "stage",
-        pl.col("economy").alias("country_code"),
-        pl.col("economy_kind").alias("country_kind"),
-        "year",
-        pl.col("quantity_t").alias("production_t"),
-        "unit_basis",
-        pl.lit(False).alias("is_estimate"),
-        "source",
-        pl.col("year").max().alias("edition"),
-        pl.col("file").alias("source_file"),
-        pl.col("line").alias("source_line"),
-        pl.col("product").alias("source_product"),
     )
-    return _one_per_key(rows.cast(CANDIDATE_SCHEMA))
+    return _one_per_key(
+        _from_production_like(rows, source=pl.col("source"), edition=pl.col("year").max(), line=pl.col("line"))
+    )
 
 
 def wmd_candidates(production_wmd: pl.DataFrame) -> pl.DataFrame:
     """World Mining Data figures of minerals and stages it publishes as one commodity."""
     single = pl.col("wmd_commodity").n_unique().over("mineral", "stage") == 1
-    rows = production_wmd.filter(single, pl.col("production_t").is_not_null()).select(
+    rows = production_wmd.filter(single, pl.col("production_t").is_not_null())
+    return rows.select(
         "mineral",
         "stage",
         "country_code",
@@ -128,8 +127,7 @@ def wmd_candidates(production_wmd: pl.DataFrame) -> pl.DataFrame:
         "source_file",
         "source_line",
         pl.col("wmd_commodity").alias("source_product"),
-    )
-    return rows.cast(CANDIDATE_SCHEMA)
+    ).cast(CANDIDATE_SCHEMA)
 
 
 def fallback_candidates(
