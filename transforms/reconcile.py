@@ -1,4 +1,5 @@
 """Cross-checks between figures: country sums vs published world totals, USGS vs World Mining Data,
+the three-way source reconciliation (USGS / BGS / World Mining Data, IEA vs USGS, like with like),
 and coverage of the country-name harmonisation.
 
 Tolerances are named constants (owid/etl style). Known upstream discrepancies that exceed them
