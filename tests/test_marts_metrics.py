@@ -60,6 +60,7 @@ PRODUCTION_SCHEMA = {
     "production_t": pl.Float64,
     "value_flag": pl.Utf8,
     "unit_basis": pl.Utf8,
+    "source": pl.Utf8,
     "edition": pl.Int16,
 }
 TRADE_SCHEMA = {
@@ -78,7 +79,7 @@ TRADE_SCHEMA = {
 
 
 def production_rows(
-    rows, mineral="gallium", stage="refinery", year=2023, basis="contained", edition=2024
+    rows, mineral="gallium", stage="refinery", year=2023, basis="contained", edition=2024, source="USGS MCS"
 ):
     """rows: (country_code, production_t or None, flag or None)."""
     return pl.DataFrame(
@@ -91,6 +92,7 @@ def production_rows(
             "production_t": [r[1] for r in rows],
             "value_flag": [r[2] for r in rows],
             "unit_basis": [basis] * len(rows),
+            "source": [source] * len(rows),
             "edition": [edition] * len(rows),
         },
         schema=PRODUCTION_SCHEMA,

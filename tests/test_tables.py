@@ -32,6 +32,7 @@ KNOWN = {
     "mineral": frozenset({"gallium", "antimony"}),
     "economy": frozenset({"CHN", "JPN", "USA"}),
     "country_or_aggregate": frozenset({"CHN", "JPN", "USA", "WORLD"}),
+    "economy_or_historical": frozenset({"CHN", "JPN", "USA", "WORLD", "SUN"}),
 }
 
 
@@ -53,6 +54,9 @@ def _production(**overrides) -> pl.DataFrame:
         "usgs_type": "Primary production",
         "source_file": "mcs2024-galli_world.csv",
         "source_line": 3,
+        "precedence_rank": 1,
+        "chosen_because": "USGS MCS: first choice for refinery (refinery production, latest MCS edition)",
+        "sources_available": "USGS MCS",
     }
     rows = [row | overrides] if overrides else [row]
     return pl.DataFrame(rows, schema=dtypes("production"))
@@ -110,7 +114,7 @@ def test_every_asset_description_starts_with_a_plain_title_and_names_its_key():
 
 
 def test_every_table_of_every_layer_builds_a_schema():
-    known = {k: frozenset() for k in ("mineral", "economy", "country_or_aggregate", "importer")}
+    known = {k: frozenset() for k in ("mineral", "economy", "country_or_aggregate", "economy_or_historical", "importer")}
     for meta in TABLES.values():
         schema = schema_from_meta(meta, known)
         assert schema.name == meta.name and list(schema.columns) == list(meta.columns)

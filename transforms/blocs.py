@@ -301,8 +301,9 @@ def bloc_production(production: pl.DataFrame, entities: pl.DataFrame) -> pl.Data
     economies = production.filter(pl.col("country_kind") == "economy")
     tables = production.group_by(FLOW_KEY).agg(
         pl.col("unit_basis").unique().sort().str.join(",").alias("production_unit_basis"),
-        (pl.lit("USGS MCS ") + pl.col("edition").unique().sort().cast(pl.Utf8).str.join(","))
-        .first()
+        # The group's source and its editions (none for BGS or World Mining Data).
+        (pl.col("source").first() + " " + pl.col("edition").drop_nulls().unique().sort().cast(pl.Utf8).str.join(","))
+        .str.strip_chars()
         .alias("production_source"),
     )
     value = pl.col("production_t")

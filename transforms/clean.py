@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from transforms import reference
+from transforms import precedence, reference
 from transforms.corrections import apply_row_corrections
 from transforms.ingest import baci_country_lookup, trade_flows
 from transforms.metadata.sources import release_expr
@@ -229,13 +229,25 @@ def combine_products(rows: pl.DataFrame, key: list[str]) -> pl.DataFrame:
     return pl.concat([merged, dupes.select(merged.columns)], how="vertical_relaxed")
 
 
-def clean_production(world: pl.DataFrame, world2026: pl.DataFrame | None) -> pl.DataFrame:
-    """Production by mineral, stage, economy and year; latest MCS edition wins."""
+def clean_production(
+    world: pl.DataFrame,
+    world2026: pl.DataFrame | None,
+    iea: pl.DataFrame | None = None,
+    bgs: pl.DataFrame | None = None,
+    wmd: pl.DataFrame | None = None,
+) -> pl.DataFrame:
+    """Production by mineral, stage, economy and year; latest MCS edition wins, and where USGS
+    publishes no figure for a mineral, stage and year the declared source precedence
+    (:mod:`transforms.precedence`) takes IEA (snapshot ``iea_supply``), BGS
+    (``bgs_production``) or World Mining Data (``wmd_production``)."""
     combined = production_candidates(world, world2026)
     best = pick_latest_edition(
         combined, ["mineral", "stage", "country_code", "year"], table_key=["mineral", "stage", "year"]
     )
-    return _order("production", best.with_columns(pl.lit(USGS_SOURCE).alias("source")))
+    usgs = best.with_columns(pl.lit(USGS_SOURCE).alias("source"))
+    wmd_clean = None if wmd is None else clean_production_wmd(wmd)
+    fallbacks = precedence.fallback_candidates(iea, bgs, wmd_clean)
+    return _order("production", precedence.apply_precedence(usgs, fallbacks))
 
 
 def _flag_2026(col: str) -> pl.Expr:

@@ -245,6 +245,22 @@ TABLES: tuple[TableSpec, ...] = (
         "pink_sheet.parse_pink_sheet",
         "World Bank Commodity Price Data (The Pink Sheet): monthly nominal USD prices of every commodity, one row per published price.",
     ),
+    TableSpec(
+        "iea_supply",
+        "iea-cmde",
+        ("iea-cmde/CM_Data_Explorer_*.xlsx",),
+        _single(_lazy("transforms.parsers.iea", "parse_iea_supply")),
+        "IEA Critical Minerals Data Explorer 2024: mining and refining by country, 2023 and base-case projections (kt).",
+        required=False,
+    ),
+    TableSpec(
+        "bgs_production",
+        "bgs-wms",
+        ("bgs-wms/BGS_*_production.csv",),
+        _lazy("transforms.parsers.bgs", "parse_bgs_files"),
+        "BGS World Mineral Statistics production by country, 1971-2023, 14 commodity files.",
+        required=False,
+    ),
 )
 
 TABLES_BY_NAME = {t.name: t for t in TABLES}

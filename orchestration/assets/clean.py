@@ -18,6 +18,9 @@ from orchestration.metadata import frame_metadata
 from orchestration.partitions import single_run, trade_years
 from transforms import clean, reference
 from transforms.cleaning import china_exports, magnets, oecd, prices
+from transforms.cleaning.bgs import clean_production_history
+from transforms.cleaning.historical import load_historical_economies
+from transforms.cleaning.iea import clean_iea_outlook, clean_iea_supply
 from transforms.cleaning.optional import when_present
 from transforms.metadata import CLEAN_TABLES, TABLES, Table, validate_meta
 from transforms.render import frame_to_markdown
@@ -64,7 +67,10 @@ def _clean_asset(table: str, ins: dict[str, str], compute, *, partitioned: bool 
 
 # How each registry clean table is computed: the function's arguments -> snapshot tables.
 COMPUTE = {
-    "production": ({"world": "usgs_world", "world2026": "usgs2026_world"}, clean.clean_production),
+    "production": (
+        {"world": "usgs_world", "world2026": "usgs2026_world", "iea": "iea_supply", "bgs": "bgs_production", "wmd": "wmd_production"},
+        clean.clean_production,
+    ),
     "reserves": ({"world": "usgs_world", "world2026": "usgs2026_world"}, clean.clean_reserves),
     "production_wmd": ({"wmd": "wmd_production"}, clean.clean_production_wmd),
     "trade": ({"baci": "baci_trade", "baci_countries": "baci_country_codes"}, clean.clean_trade),
@@ -84,6 +90,9 @@ COMPUTE = {
         when_present("export_restrictions", oecd.clean_export_restrictions),
     ),
     "prices_monthly": ({"parsed": "pink_sheet_prices"}, when_present("prices_monthly", prices.clean_prices_monthly)),
+    "production_history": ({"parsed": "bgs_production"}, when_present("production_history", clean_production_history)),
+    "production_iea": ({"parsed": "iea_supply"}, when_present("production_iea", clean_iea_supply)),
+    "outlook": ({"parsed": "iea_supply"}, when_present("outlook", clean_iea_outlook)),
 }
 # Clean tables partitioned by trade year (see orchestration/partitions.py).
 PARTITIONED = {"trade"}
@@ -96,10 +105,12 @@ def known_sets() -> dict[str, frozenset[str]]:
     aggregates = frozenset(
         reference.country_names_frame().filter(pl.col("kind") == "aggregate")["code"].to_list()
     )
+    historical = frozenset(load_historical_economies()["code"].to_list())
     return {
         "mineral": frozenset(reference.minerals_frame()["slug"].to_list()),
         "economy": economies,
         "country_or_aggregate": economies | aggregates,
+        "economy_or_historical": economies | aggregates | historical,
     }
 
 

@@ -115,3 +115,9 @@ def clean_iea_refinery(parsed: pl.DataFrame) -> pl.DataFrame:
 def clean_iea_outlook(parsed: pl.DataFrame) -> pl.DataFrame:
     """Base-case projections (2030, 2035, 2040) of mining and refining by economy, tonnes."""
     return _mapped(parsed).filter(pl.col("year") > IEA_OBSERVED_YEAR)
+
+
+def clean_iea_supply(parsed: pl.DataFrame) -> pl.DataFrame:
+    """Mining and refining by economy in the observed year (2023), tonnes: every IEA figure of
+    that year, kept beside the one ``production`` chooses."""
+    return _mapped(parsed).filter(pl.col("year") == IEA_OBSERVED_YEAR)

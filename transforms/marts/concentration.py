@@ -228,8 +228,9 @@ def production_concentration(
     stats = share_statistics(parts, key, china=china, alliance=alliance, world_totals=world_totals)
     meta = rows.group_by(key).agg(
         pl.col("unit_basis").unique().sort().str.join(",").alias("unit_basis"),
-        (pl.lit("USGS MCS ") + pl.col("edition").unique().sort().cast(pl.Utf8).str.join(","))
-        .first()
+        # The group's source and its editions (none for BGS or World Mining Data).
+        (pl.col("source").first() + " " + pl.col("edition").drop_nulls().unique().sort().cast(pl.Utf8).str.join(","))
+        .str.strip_chars()
         .alias("source"),
     )
     return _finish(stats.join(meta, on=key, how="left"), measure="production", unit="t")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from transforms.metadata.fields import GE0, MAX_YEAR, Col
+from transforms.metadata.precedence import describe as describe_precedence
 from transforms.metadata.table import table
 
 USGS = ("usgs-mcs", "usgs-mcs-2026")
@@ -15,19 +16,28 @@ CLEAN = (
         "production",
         "clean",
         "Production by mineral, stage, economy and year",
-        "Mine and refinery production in metric tons from the USGS Mineral Commodity Summaries, "
-        "one best figure per mineral, stage, economy and year: where several editions publish a "
-        "figure the latest edition wins and the others are listed in `editions_available`. "
-        "Aggregate rows (world total, other countries) are kept, typed as aggregates, for reconciliation.",
+        "Mine and refinery production in metric tons, one source's figures per mineral, stage and year "
+        "by the declared source precedence (transforms/metadata/precedence.py): "
+        + describe_precedence()
+        + " USGS figures are the latest Mineral Commodity Summaries edition's (`editions_available` lists "
+        "every edition with a figure). Every row says which source it is (`source`), its rank in the precedence "
+        "(`precedence_rank`), why it was chosen (`chosen_because`) and which sources publish a figure for "
+        "that mineral, stage and year (`sources_available`); every source's own figures stay in "
+        "`production_wmd`, `production_history` and `production_iea`. Aggregate rows (world total, other "
+        "countries) are kept, typed as aggregates, for reconciliation.",
         ("mineral", "stage", "country_code", "year"),
         (
             "mineral", "stage", "country_code", "country_kind", "year", "production_t", "value_text",
-            "value_flag", "unit_basis", "is_estimate", "source", "edition", "editions_available",
-            "usgs_type", "source_file", "source_line",
+            "value_flag", "unit_basis", "is_estimate", "source",
+            Col("edition", "Release the figure comes from: the MCS year for USGS, 2024 for the IEA Data Explorer; the BGS and World Mining Data downloads name no edition, so for them the last year the download covers."),
+            Col("editions_available", "Every MCS edition that published a figure for this key, comma-separated; null for other sources.", nullable=True),
+            Col("usgs_type", "The USGS table row type (or 2026 table title) the figure comes from; null for other sources.", nullable=True),
+            "source_file", "source_line", "precedence_rank", "chosen_because", "sources_available",
         ),
-        sources=USGS,
+        sources=(*USGS, "iea-cmde", "bgs-wms", "world-mining-data"),
         usage_warnings=(
             "Tonnage basis differs by mineral (contained metal, oxide equivalent, gross weight): see `unit_basis`.",
+            "Sources differ between stages and years of one mineral (e.g. refining from IEA in 2023, BGS in 2022): see `source` and `chosen_because` before building a series.",
             "Withheld figures (W) have no number: shares computed from this table exclude them.",
             "Filter `country_kind == 'economy'` before summing: aggregate rows would double-count.",
         ),
@@ -208,5 +218,64 @@ CLEAN = (
         ),
         sources=("wb-pink-sheet",),
         usage_warnings=("Units differ by commodity ($/mt, $/troy oz): convert before comparing across minerals.",),
+    ),
+    table(
+        "production_history",
+        "clean",
+        "Production by mineral, stage, economy and year, 1971-2023 (BGS)",
+        "British Geological Survey World Mineral Statistics in metric tons, every series of the 14 "
+        "downloads mapped to the registry (cobalt, nickel, copper refined, primary gallium, germanium "
+        "metal and primary magnesium at the refinery stage), with BGS's notes and precision codes. "
+        "Historical economies (Soviet Union, Yugoslavia, Czechoslovakia, East and West Germany, ...) "
+        "keep their own codes, typed `historical` (data/reference/historical_economies.csv lists their "
+        "successors): never merged into a successor.",
+        ("mineral", "stage", "product", "economy", "year"),
+        (
+            "mineral", "stage", Col("product", "Series: BGS sub-commodity, else the product of the BGS commodity.", nullable=False),
+            Col("economy", field="economy_code"), "economy_kind", "country_name", Col("year", field="history_year"),
+            Col("quantity_t", "Production in metric tons; null where BGS has no figure (precision code O)."),
+            "unit_basis", "basis_detail", "bgs_commodity", "bgs_sub_commodity", "bgs_units", "precision_code",
+            "precision", "figure_notes_code", "figure_notes", "table_notes", "source", "file", "line",
+        ),
+        sources=("bgs-wms",),
+        usage_warnings=(
+            "A mineral may have several series (lithium: spodumene, petalite, Li content, ...) on different bases: filter on `product` before summing.",
+            "Historical economies overlap their successors in transition years (West Germany and Germany 1989-1991): do not add them.",
+        ),
+    ),
+    table(
+        "production_iea",
+        "clean",
+        "Mining and refining by economy, 2023 (IEA)",
+        "IEA Critical Minerals Data Explorer 2024, supply sheet: mining and refining (lithium: "
+        "chemicals; graphite: battery grade) of copper, lithium, nickel, cobalt, graphite and magnet "
+        "rare earth elements by economy in 2023, kt converted to metric tons, on the unit basis IEA "
+        "states. 'Rest of world' is the aggregate OTHER and 'Total' the aggregate WORLD; the top-3 "
+        "share is left in the snapshot.",
+        ("mineral", "stage", "economy", "year"),
+        (
+            "mineral", "stage", Col("product", "What IEA's block measures (e.g. magnet rare earth elements).", nullable=False),
+            Col("economy", field="economy_code"), "economy_kind", Col("country_name", "Row label as IEA prints it."),
+            "year", Col("quantity_t", "Quantity in metric tons (IEA kt x 1,000)."), "unit_basis", "basis_detail",
+            "scenario", "source", "file", "cell",
+        ),
+        sources=("iea-cmde",),
+        usage_warnings=("IEA lists only the top economies per mineral and stage; the rest is in OTHER.",),
+    ),
+    table(
+        "outlook",
+        "clean",
+        "Mining and refining outlook by economy, 2030-2040 (IEA base case)",
+        "IEA Critical Minerals Data Explorer 2024 base-case projections of mining and refining by "
+        "economy for 2030, 2035 and 2040, in metric tons, with 'Rest of world' (OTHER) and 'Total' (WORLD).",
+        ("mineral", "stage", "economy", "year", "scenario"),
+        (
+            "mineral", "stage", Col("product", "What IEA's block measures.", nullable=False),
+            Col("economy", field="economy_code"), "economy_kind", Col("country_name", "Row label as IEA prints it."),
+            Col("year", field="outlook_year"), Col("quantity_t", "Projected quantity in metric tons (IEA kt x 1,000)."),
+            "unit_basis", "basis_detail", "scenario", "source", "file", "cell",
+        ),
+        sources=("iea-cmde",),
+        usage_warnings=("Projections, not observations: IEA's base case (stated policies), not a forecast of any one economy's plans.",),
     ),
 )

@@ -64,6 +64,25 @@ QUALITY = (
         sources=("oecd-export-restrictions",),
         usage_warnings=("OECD export taxes and VAT rebates are outside export_controls.yaml's scope and are not compared.",),
     ),
+    table(
+        "source_reconciliation",
+        "quality",
+        "USGS, BGS, World Mining Data and IEA production compared like with like",
+        "Pairs of sources (USGS/BGS, USGS/World Mining Data, BGS/World Mining Data, IEA/USGS) for the same "
+        "mineral, stage, economy and year on the same unit basis, with the relative difference, the pair's "
+        "named tolerance (transforms/reconcile.py) and whether it is within; differences documented in "
+        "data/reference/corrections.yaml carry their reason.",
+        ("mineral", "stage", "country_code", "year", "source_a", "source_b"),
+        (
+            "mineral", "stage", Col("country_code", "ISO3 code.", checks=(("known", "economy"),)), "year",
+            Col("unit_basis", "Tonnage basis both figures are on."), "source_a", "source_b", "a_t", "b_t",
+            "product_a", "product_b", "rel_tolerance",
+            Col("rel_diff", "(b_t - a_t) / max(a_t, b_t), between -1 and 1 (NaN where both are 0).", nullable=True),
+            "within_tolerance", "accepted_reason",
+        ),
+        sources=(*USGS, "bgs-wms", "world-mining-data", "iea-cmde"),
+        usage_warnings=("Where a source has several products on one basis, the closest to the other source is compared: see product_a and product_b.",),
+    ),
 )
 
 REFERENCE = (

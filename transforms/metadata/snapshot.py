@@ -183,4 +183,29 @@ SNAPSHOT = (
             Col("price", checks=()), "updated", "file", "sheet", "cell", "line",
         ),
     ),
+    _snap(
+        "iea_supply", "iea-cmde", "IEA Critical Minerals Data Explorer supply sheet, as published",
+        "IEA Critical Minerals Data Explorer 2024: mining and refining by country, 2023 and base-case projections (kt).",
+        ("file", "sheet", "cell"),
+        (
+            "iea_mineral", "stage_label", Col("stage", "Registry stage of the IEA block (mine or refinery)."),
+            Col("country", "Row label as published: a country, Rest of world, Total or Top 3 share."), "row_kind",
+            Col("year", checks=()), "scenario", "value_kt",
+            Col("share", "Top-3 share as published (fraction); null on quantity rows.", nullable=True),
+            "file", "sheet", "cell", "line",
+        ),
+        ("'Rest of world', 'Total' and 'Top 3 share' are typed by row_kind: never take them for countries.",),
+    ),
+    _snap(
+        "bgs_production", "bgs-wms", "BGS World Mineral Statistics production, as published",
+        "BGS World Mineral Statistics production by country, 1971-2023, 14 commodity files.",
+        _FILE_LINE,
+        (
+            Col("country_code", field="bgs_country_code"), "country_name", "commodity", "sub_commodity",
+            "statistic", "yearbook_table", "units", Col("year", checks=()), "quantity", "quantity_book",
+            "precision_code", "precision", "figure_notes_code", "figure_notes", "table_notes_code",
+            "table_notes", *_FILE_LINE,
+        ),
+        ("Historical economies (SUN, YUG, CSK, DDR, ...) carry BGS's own codes; West Germany is filed under DEU.",),
+    ),
 )
