@@ -1,6 +1,7 @@
 """What the USGS MCS world and salient parsers share: unit tokens and their meanings, reading a
 spreadsheet-saved CSV as text (:class:`_Table`), file-name and ``Source`` checks, cell
-classification (number, flag, or an error naming file, line and column) and the folder walk.
+classification (number, flag, or an error naming file, line and column), the folder walk and
+the origin columns every output row starts with (:data:`ORIGIN_SCHEMA`, :func:`_finish`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import polars as pl
 
 from transforms.errors import UpstreamFormatError
 from transforms.parsers._csv import read_csv_rows
+from transforms.parsers._provenance import LINE_PROVENANCE
 from transforms.parsers._text import (
     UnknownCellText,
     parse_cell,
@@ -318,3 +320,31 @@ def _csv_files(directory: str | Path, suffix: str) -> list[Path]:
     if not files:
         raise UpstreamFormatError(str(directory), f"holds no *{suffix} files")
     return files
+
+
+# --- output -----------------------------------------------------------------------------
+
+#: The leading columns of the world and salient tables: edition, commodity file code, file, line.
+ORIGIN_SCHEMA: dict[str, pl.DataType] = {
+    "edition": pl.Int16(),
+    "commodity_code": pl.String(),
+    **LINE_PROVENANCE,
+}
+
+
+def _finish(
+    long: pl.DataFrame,
+    schema: dict[str, pl.DataType],
+    *,
+    edition: int,
+    code: str,
+    file: str,
+    **columns: pl.Expr,
+) -> pl.DataFrame:
+    """``long`` with its origin columns and ``columns`` set, as ``schema``'s columns and types."""
+    return long.with_columns(
+        edition=pl.lit(edition, dtype=pl.Int16),
+        commodity_code=pl.lit(code),
+        file=pl.lit(file),
+        **columns,
+    ).select([pl.col(c).cast(t) for c, t in schema.items()])

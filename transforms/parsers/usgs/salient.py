@@ -21,22 +21,21 @@ from transforms.parsers._text import normalise_space
 from transforms.parsers.usgs.common import (
     _PRICE_UNITS,
     _YEAR_RE,
+    ORIGIN_SCHEMA,
     SALIENT_UNIT_MEANINGS,
     SALIENT_UNITS_UNINTERPRETED,
     _check_empty_columns,
     _classify_cells,
     _csv_files,
     _file_parts,
+    _finish,
     _read_table,
     _Table,
     _trimmed,
 )
 
 SALIENT_SCHEMA: dict[str, pl.DataType] = {
-    "edition": pl.Int16(),
-    "commodity_code": pl.String(),
-    "file": pl.String(),
-    "line": pl.Int32(),
+    **ORIGIN_SCHEMA,
     "data_source": pl.String(),
     "commodity": pl.String(),
     "year": pl.Int16(),
@@ -257,14 +256,16 @@ def parse_salient_file(path: str | Path) -> pl.DataFrame:
     tonnes: dict[str, float | None] = {"t": 1.0, "kt": 1e3, "mmt": 1e6, "kg": 1e-3}
     long = _classify_cells(long, name, tonnes)
     year_parts = pl.col("year_text").str.extract_groups(_YEAR_RE.pattern)
-    return long.with_columns(
-        edition=pl.lit(edition, dtype=pl.Int16),
-        commodity_code=pl.lit(code),
-        file=pl.lit(name),
+    return _finish(
+        long,
+        SALIENT_SCHEMA,
+        edition=edition,
+        code=code,
+        file=name,
         year=year_parts.struct.field("1").cast(pl.Int16),
         is_estimate=(year_parts.struct.field("2") == "e")
         | (pl.col("value_flag") == "e").fill_null(False),
-    ).select([pl.col(c).cast(t) for c, t in SALIENT_SCHEMA.items()])
+    )
 
 
 def parse_salient_dir(directory: str | Path) -> pl.DataFrame:

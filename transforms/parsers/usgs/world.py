@@ -23,11 +23,13 @@ from transforms.parsers._text import (
 )
 from transforms.parsers.usgs.common import (
     _MEASURES,
+    ORIGIN_SCHEMA,
     WORLD_UNITS,
     _check_source,
     _classify_cells,
     _csv_files,
     _file_parts,
+    _finish,
     _read_table,
     _Table,
     _trimmed,
@@ -36,10 +38,7 @@ from transforms.parsers.usgs.common import (
 # --- output schemas ---------------------------------------------------------------------
 
 WORLD_SCHEMA: dict[str, pl.DataType] = {
-    "edition": pl.Int16(),
-    "commodity_code": pl.String(),
-    "file": pl.String(),
-    "line": pl.Int32(),
+    **ORIGIN_SCHEMA,
     "country_raw": pl.String(),
     "country": pl.String(),
     "type": pl.String(),
@@ -251,13 +250,15 @@ def parse_world_file(path: str | Path) -> pl.DataFrame:
     tonnes = {unit: factor for unit, (_, factor) in WORLD_UNITS.items()}
     long = _classify_cells(long, name, tonnes)
     _check_world_values(long, name)
-    return long.with_columns(
-        edition=pl.lit(edition, dtype=pl.Int16),
-        commodity_code=pl.lit(code),
-        file=pl.lit(name),
+    return _finish(
+        long,
+        WORLD_SCHEMA,
+        edition=edition,
+        code=code,
+        file=name,
         country=clean_name(pl.col("country_raw")),
         is_estimate=pl.col("header_estimate") | (pl.col("value_flag") == "e").fill_null(False),
-    ).select([pl.col(c).cast(t) for c, t in WORLD_SCHEMA.items()])
+    )
 
 
 def _check_world_values(long: pl.DataFrame, file: str) -> None:
