@@ -9,6 +9,7 @@ scan's own need for 11M-row years. The readers create no temporary folders of th
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from operator import methodcaller
 from pathlib import Path
 from typing import Literal
 
@@ -23,13 +24,13 @@ from transforms.parsers.baci.layout import (
     BaciSource,
     Checks,
 )
-from transforms.parsers.baci.locate import baci_errors
 from transforms.parsers.baci.scan import (
     _collect_one,
     _lazy_one,
     _normalise_filter,
     _precheck,
     _reject_duplicates,
+    _typed_else_text,
 )
 from transforms.parsers.baci.sources import (
     baci_sources,
@@ -138,18 +139,7 @@ def sink_baci_parquet(
         path = member_data(source, work_dir)
         try:
             _precheck(source, path, checks)
-            with baci_errors(
-                [source],
-                hs6_filter=checks.hs6_filter,
-                code_tables=checks.codes,
-                paths={source.name: path},
-            ):
-                try:
-                    _lazy_one(source, path, checks, year_set, typed=True).sink_parquet(target)
-                except pl.exceptions.ComputeError:
-                    if source.is_parquet:
-                        raise
-                    _lazy_one(source, path, checks, year_set, typed=False).sink_parquet(target)
+            _typed_else_text(source, path, checks, year_set, methodcaller("sink_parquet", target))
             _reject_duplicates(pl.read_parquet(target, columns=list(KEY_COLUMNS)), source)
         except BaseException:
             target.unlink(missing_ok=True)  # never leave half a table behind
