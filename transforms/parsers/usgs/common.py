@@ -216,17 +216,35 @@ def _file_parts(path: Path, kind: str) -> tuple[int, str]:
     return int(match["edition"]), match["code"].lower()
 
 
+def _refuse_rows(
+    bad: pl.DataFrame,
+    file: str,
+    message: str,
+    *,
+    column: str | None = None,
+    value: str | None = None,
+) -> None:
+    """If there are ``bad`` rows, an error naming the first one's ``line``, the ``column`` and
+    its cell (the column ``value`` of ``bad``, as text)."""
+    if not bad.height:
+        return
+    cell = None if value is None else bad[value][0]
+    raise UpstreamFormatError(
+        file,
+        message,
+        line=int(bad["line"][0]),
+        column=column,
+        value=cell if cell is None or isinstance(cell, str) else str(cell),
+    )
+
+
 def _check_empty_columns(table: _Table, indexes: list[int]) -> None:
     """Columns without a header are spreadsheet padding; one holding data is an error."""
     for i in indexes:
         filled = table.body.filter(pl.col(table.col(i)).str.strip_chars() != "")
-        if filled.height:
-            raise UpstreamFormatError(
-                table.name,
-                f"column {i + 1} has no header but holds data",
-                line=int(filled["line"][0]),
-                value=filled[table.col(i)][0],
-            )
+        _refuse_rows(
+            filled, table.name, f"column {i + 1} has no header but holds data", value=table.col(i)
+        )
 
 
 def _classify_cells(long: pl.DataFrame, file: str, tonnes: dict[str, float | None]) -> pl.DataFrame:

@@ -30,6 +30,7 @@ from transforms.parsers.usgs.common import (
     _file_parts,
     _finish,
     _read_table,
+    _refuse_rows,
     _Table,
     _trimmed,
 )
@@ -210,14 +211,13 @@ def parse_salient_file(path: str | Path) -> pl.DataFrame:
     bad_year = body.filter(
         pl.col("year_text").is_null() | ~pl.col("year_text").str.contains(_YEAR_RE.pattern)
     )
-    if bad_year.height:
-        raise UpstreamFormatError(
-            name,
-            "Year is not a four-digit year (optionally followed by 'e')",
-            line=int(bad_year["line"][0]),
-            column="Year",
-            value=bad_year["year_text"][0],
-        )
+    _refuse_rows(
+        bad_year,
+        name,
+        "Year is not a four-digit year (optionally followed by 'e')",
+        column="Year",
+        value="year_text",
+    )
 
     split = [_split_salient_header(header[i]) for i in stat_cols]
     meta = pl.DataFrame(

@@ -31,6 +31,7 @@ from transforms.parsers.usgs.common import (
     _file_parts,
     _finish,
     _read_table,
+    _refuse_rows,
     _Table,
     _trimmed,
 )
@@ -190,10 +191,7 @@ def parse_world_file(path: str | Path) -> pl.DataFrame:
         pl.col(table.col(country_i)).is_null()
         | (pl.col(table.col(country_i)).str.strip_chars() == "")
     )
-    if no_country.height:
-        raise UpstreamFormatError(
-            name, "data row without a country", line=int(no_country["line"][0]), column="Country"
-        )
+    _refuse_rows(no_country, name, "data row without a country", column="Country")
     if source_i is not None:
         _check_source(table, source_i, edition)
 
@@ -301,11 +299,11 @@ def _fold_spill_over(table: _Table, empty_cols: list[int], notes_cols: list[int]
             continue
         left = [n for n in notes_cols if n < i]
         if not left:
-            raise UpstreamFormatError(
+            _refuse_rows(
+                filled,
                 table.name,
                 f"column {i + 1} has no header but holds data",
-                line=int(filled["line"][0]),
-                value=filled[table.col(i)][0],
+                value=table.col(i),
             )
         target = table.col(left[-1])
         body = body.with_columns(
