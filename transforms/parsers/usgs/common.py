@@ -207,13 +207,14 @@ def _first_ragged_line(path: Path) -> int | None:
     return None
 
 
-def _file_parts(path: Path, kind: str) -> tuple[int, str]:
+def _open_mcs_file(path: Path, kind: str) -> tuple[int, str, _Table]:
+    """Edition, commodity code and text of ``mcs<edition>-<code>_<kind>.csv`` (name checked)."""
     match = _FILE_RE.match(path.name)
     if match is None or match["kind"].lower() != kind:
         raise UpstreamFormatError(
             path.name, f"file name is not of the form mcs<edition>-<code>_{kind}.csv"
         )
-    return int(match["edition"]), match["code"].lower()
+    return int(match["edition"]), match["code"].lower(), _read_table(path)
 
 
 def _refuse_rows(

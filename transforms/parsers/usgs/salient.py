@@ -27,9 +27,8 @@ from transforms.parsers.usgs.common import (
     _check_empty_columns,
     _classify_cells,
     _csv_files,
-    _file_parts,
     _finish,
-    _read_table,
+    _open_mcs_file,
     _refuse_rows,
     _Table,
     _trimmed,
@@ -190,8 +189,8 @@ def parse_salient_file(path: str | Path) -> pl.DataFrame:
     kyani) raises :class:`UpstreamFormatError`, as do missing columns and unknown cell text.
     """
     path = Path(path)
-    edition, code = _file_parts(path, "salient")
-    table = _repair_shift(_read_table(path))
+    edition, code, table = _open_mcs_file(path, "salient")
+    table = _repair_shift(table)
     name, header = table.name, table.header
     if header[:3] == _WORLD_HEADER:
         raise _WorldTableInSalient(

@@ -28,9 +28,8 @@ from transforms.parsers.usgs.common import (
     _check_source,
     _classify_cells,
     _csv_files,
-    _file_parts,
     _finish,
-    _read_table,
+    _open_mcs_file,
     _refuse_rows,
     _Table,
     _trimmed,
@@ -153,8 +152,7 @@ def parse_world_file(path: str | Path) -> pl.DataFrame:
     missing Country/Type/value column, an unknown header or unit, or unknown cell text.
     """
     path = Path(path)
-    edition, code = _file_parts(path, "world")
-    table = _read_table(path)
+    edition, code, table = _open_mcs_file(path, "world")
     name, header = table.name, table.header
 
     if "Country" not in header:
