@@ -10,6 +10,7 @@ with ", " so the tables export cleanly to CSV.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -152,60 +153,80 @@ _EVENT_COLUMNS = (
 )  # fmt: skip
 
 
+@dataclass(frozen=True)
+class _Published:
+    """How one published policy table is laid out: its checked rows, columns, the columns
+    taken from elsewhere than a same-named field (``derived``) and the non-text types."""
+
+    rows: Callable[[Path | str | None], Iterable[BaseModel]]
+    columns: Sequence[str]
+    derived: Callable[[Any], dict[str, Any]]
+    dtypes: Mapping[str, pl.DataType | type]
+
+    def frame(self, directory: Path | str | None) -> pl.DataFrame:
+        return _table(self.rows(directory), self.columns, self.derived, self.dtypes)
+
+
+def _programme_fields(p: Programme) -> dict[str, Any]:
+    return {
+        "programme_id": p.id,
+        "budget": p.budget.value,
+        "budget_currency": p.budget.currency,
+        "budget_what": p.budget.what,
+        "budget_note": p.budget.note,
+        "target_days": p.target_days.value,
+        "target_days_note": p.target_days.note,
+        "minerals": p.minerals or [],
+    }
+
+
+_STOCKPILES = _Published(
+    policy.stockpile_programmes,
+    _PROGRAMME_COLUMNS,
+    _programme_fields,
+    {"budget": pl.Float64, "target_days": pl.Float64, "verified": pl.Boolean},
+)
+_PRICE_FLOORS = _Published(
+    policy.price_floors,
+    _FLOOR_COLUMNS,
+    lambda f: {"floor_id": f.id, "covered": str(f.covered)},
+    {"floor_usd_per_t": pl.Float64, "date_announced": pl.Date, "verified": pl.Boolean},
+)
+_OFFTAKE = _Published(
+    policy.offtake_agreements,
+    _OFFTAKE_COLUMNS,
+    lambda o: {"agreement_id": o.id},
+    {"volume_t_per_year": pl.Float64, "date_announced": pl.Date, "verified": pl.Boolean},
+)
+_EXPORT_CONTROLS = _Published(
+    policy.export_controls,
+    _EVENT_COLUMNS,
+    lambda e: {"event_id": e.id},
+    {
+        "number": pl.Int32,
+        "number_year": pl.Int16,
+        "date_announced": pl.Date,
+        "date_effective": pl.Date,
+        "verified": pl.Boolean,
+    },
+)
+
+
 def stockpiles_frame(directory: Path | str | None = None) -> pl.DataFrame:
     """Stockpile programmes: country, agency, budget (+ currency), target days, minerals, sources."""
-
-    def derived(p: Programme) -> dict[str, Any]:
-        return {
-            "programme_id": p.id,
-            "budget": p.budget.value,
-            "budget_currency": p.budget.currency,
-            "budget_what": p.budget.what,
-            "budget_note": p.budget.note,
-            "target_days": p.target_days.value,
-            "target_days_note": p.target_days.note,
-            "minerals": p.minerals or [],
-        }
-
-    return _table(
-        policy.stockpile_programmes(directory),
-        _PROGRAMME_COLUMNS,
-        derived,
-        {"budget": pl.Float64, "target_days": pl.Float64, "verified": pl.Boolean},
-    )
+    return _STOCKPILES.frame(directory)
 
 
 def price_floors_frame(directory: Path | str | None = None) -> pl.DataFrame:
     """The curated price-floor agreements, one row each."""
-    return _table(
-        policy.price_floors(directory),
-        _FLOOR_COLUMNS,
-        lambda f: {"floor_id": f.id, "covered": str(f.covered)},
-        {"floor_usd_per_t": pl.Float64, "date_announced": pl.Date, "verified": pl.Boolean},
-    )
+    return _PRICE_FLOORS.frame(directory)
 
 
 def offtake_agreements_frame(directory: Path | str | None = None) -> pl.DataFrame:
     """The curated offtake agreements, one row each."""
-    return _table(
-        policy.offtake_agreements(directory),
-        _OFFTAKE_COLUMNS,
-        lambda o: {"agreement_id": o.id},
-        {"volume_t_per_year": pl.Float64, "date_announced": pl.Date, "verified": pl.Boolean},
-    )
+    return _OFFTAKE.frame(directory)
 
 
 def export_controls_frame(directory: Path | str | None = None) -> pl.DataFrame:
     """China's export-control announcements, one row each."""
-    return _table(
-        policy.export_controls(directory),
-        _EVENT_COLUMNS,
-        lambda e: {"event_id": e.id},
-        {
-            "number": pl.Int32,
-            "number_year": pl.Int16,
-            "date_announced": pl.Date,
-            "date_effective": pl.Date,
-            "verified": pl.Boolean,
-        },
-    )
+    return _EXPORT_CONTROLS.frame(directory)

@@ -50,6 +50,11 @@ class MartInputs:
     def economies(self) -> blocs.Economies:
         return self.settings.economies()
 
+    def sides(self) -> dict[str, list[str]]:
+        """``china`` and ``alliance`` as lists of codes, the keywords the share marts take."""
+        economies = self.economies
+        return {"china": list(economies.china), "alliance": list(economies.alliance)}
+
 
 Compute = Callable[[MartInputs], pl.DataFrame]
 Extra = Callable[[MartInputs, pl.DataFrame], dict]

@@ -32,14 +32,7 @@ from transforms.metadata import TABLES as METRICS_TABLES
 
 
 def _concentration(i: MartInputs) -> pl.DataFrame:
-    economies = i.economies
-    return concentration_mart.concentration(
-        i["production"],
-        i["reserves"],
-        i["trade"],
-        china=list(economies.china),
-        alliance=list(economies.alliance),
-    )
+    return concentration_mart.concentration(i["production"], i["reserves"], i["trade"], **i.sides())
 
 
 def _dependence(i: MartInputs) -> pl.DataFrame:

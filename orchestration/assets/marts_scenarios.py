@@ -75,13 +75,7 @@ def _export_control_events(_: MartInputs) -> pl.DataFrame:
 
 
 def _event_study(i: MartInputs) -> pl.DataFrame:
-    economies = i.economies
-    return events.event_study(
-        i["export_control_events"],
-        i["trade"],
-        alliance=list(economies.alliance),
-        china=list(economies.china),
-    )
+    return events.event_study(i["export_control_events"], i["trade"], **i.sides())
 
 
 def _china(i: MartInputs, _: pl.DataFrame) -> dict:

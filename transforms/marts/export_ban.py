@@ -32,6 +32,7 @@ import polars as pl
 from transforms import blocs
 from transforms.marts.scenarios import (
     SCENARIO_SOURCE,
+    importer_key,
     latest_trade_year,
     safe_div,
     trade_totals,
@@ -165,11 +166,7 @@ def scenario_export_ban(
         .alias("exposure_rank")
     )
     return df.select(
-        "importer",
-        "importer_kind",
-        "mineral",
-        "stage",
-        pl.col("year").cast(pl.Int16),
+        *importer_key(),
         "imports_t",
         "imports_usd",
         "imports_from_china_t",

@@ -31,6 +31,11 @@ SCENARIO_SOURCE = "CEPII BACI; USGS MCS"
 PRICE_HISTORY_YEARS = (2018, 2025)
 
 
+def importer_key() -> list[str | pl.Expr]:
+    """The leading columns of every per-importer scenario mart: who, what, which year (Int16)."""
+    return ["importer", "importer_kind", "mineral", "stage", pl.col("year").cast(pl.Int16)]
+
+
 def latest_trade_year(flows: pl.DataFrame) -> int:
     """The latest year of a trade or importer-flows frame."""
     if flows.height == 0:

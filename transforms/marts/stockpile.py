@@ -21,6 +21,7 @@ from transforms.marts.scenarios import (
     ALLIANCE,
     DAYS_PER_YEAR,
     SCENARIO_SOURCE,
+    importer_key,
     latest_prices,
     latest_trade_year,
     price_stage,
@@ -84,11 +85,7 @@ def scenario_stockpile(
         .with_columns((pl.col("stock_t") * pl.col("price_usd_per_t")).alias("cost_usd"))
     )
     return out.select(
-        "importer",
-        "importer_kind",
-        "mineral",
-        "stage",
-        pl.col("year").cast(pl.Int16),
+        *importer_key(),
         "days",
         "benchmark",
         "imports_from_china_t",

@@ -30,6 +30,7 @@ import polars as pl
 
 from transforms.errors import UpstreamFormatError
 from transforms.parsers._csv import read_csv_file
+from transforms.parsers._provenance import LINE_PROVENANCE
 
 BGS_GLOB = "BGS_*_production.csv"
 BGS_COLUMNS: dict[str, str] = {
@@ -55,8 +56,7 @@ BGS_SCHEMA: dict[str, pl.DataType] = {
     **{c: pl.Utf8() for c in BGS_COLUMNS},
     "year": pl.Int16(),
     "quantity": pl.Float64(),
-    "file": pl.Utf8(),
-    "line": pl.Int32(),
+    **LINE_PROVENANCE,
 }
 BGS_MISSING_CODE = "O"
 _YEAR_RE = re.compile(r"^([0-9]{4})-01-01 00:00:00$")

@@ -30,6 +30,7 @@ import polars as pl
 
 from transforms.errors import UpstreamFormatError
 from transforms.parsers._csv import check_exact_header, read_csv_file
+from transforms.parsers._provenance import LINE_PROVENANCE
 from transforms.parsers._values import non_negative
 
 CHINA_EXPORTS_FILE = "china_exports_hs6_monthly_2017_2024.csv"
@@ -43,8 +44,7 @@ CHINA_EXPORTS_SCHEMA: dict[str, pl.DataType] = {
     "value_usd": pl.Float64(),
     "quantity_kg": pl.Float64(),
     "unit_value": pl.Float64(),
-    "file": pl.Utf8(),
-    "line": pl.Int32(),
+    **LINE_PROVENANCE,
 }
 CHINA_HS_MAP_SCHEMA: dict[str, pl.DataType] = {
     "hs8": pl.Utf8(),
@@ -52,8 +52,7 @@ CHINA_HS_MAP_SCHEMA: dict[str, pl.DataType] = {
     "material": pl.Utf8(),
     "group": pl.Utf8(),
     "notes": pl.Utf8(),
-    "file": pl.Utf8(),
-    "line": pl.Int32(),
+    **LINE_PROVENANCE,
 }
 _MONTH_RE = re.compile(r"^([0-9]{4})-([0-9]{2})-01$")
 _HS6_RE = re.compile(r"^[0-9]{6}$")

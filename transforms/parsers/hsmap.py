@@ -31,6 +31,8 @@ import polars as pl
 
 from transforms.errors import UpstreamFormatError
 from transforms.parsers._csv import check_exact_header, read_csv_file
+from transforms.parsers._provenance import LINE_PROVENANCE
+from transforms.parsers._values import FLOAT_RE
 
 HS_MAP_HEADER: tuple[str, ...] = (
     "Sheet_name",
@@ -63,12 +65,10 @@ HS_MAP_SCHEMA: dict[str, pl.DataType] = {
     "hs_code": pl.Utf8(),
     "hs_code_flag": pl.Utf8(),
     "description": pl.Utf8(),
-    "file": pl.Utf8(),
-    "line": pl.Int32(),
+    **LINE_PROVENANCE,
 }
 
 _CODE_RE = re.compile(r"^[0-9]{4,6}$")
-_FLOAT_RE = re.compile(r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$")
 
 
 def snake_case(name: str) -> str:
@@ -109,7 +109,7 @@ def parse_hs_map(path: Path | str) -> pl.DataFrame:
         eol = cells["eol_rir_2023"].strip()
         if eol == "":
             out["eol_rir_2023"].append(None)
-        elif _FLOAT_RE.match(eol) and math.isfinite(float(eol)) and 0.0 <= float(eol) <= 1.0:
+        elif FLOAT_RE.match(eol) and math.isfinite(float(eol)) and 0.0 <= float(eol) <= 1.0:
             out["eol_rir_2023"].append(float(eol))
         else:
             raise UpstreamFormatError(

@@ -33,6 +33,7 @@ from pathlib import Path
 import polars as pl
 
 from transforms.parsers._excel import SheetGrid, read_sheet
+from transforms.parsers._provenance import CELL_PROVENANCE
 
 IEA_FILE = "CM_Data_Explorer_May2024.xlsx"
 IEA_SUPPLY_SHEET = "2 Total supply for key minerals"
@@ -63,10 +64,7 @@ IEA_SUPPLY_SCHEMA: dict[str, pl.DataType] = {
     "scenario": pl.Utf8(),
     "value_kt": pl.Float64(),
     "share": pl.Float64(),
-    "file": pl.Utf8(),
-    "sheet": pl.Utf8(),
-    "cell": pl.Utf8(),
-    "line": pl.Int32(),
+    **CELL_PROVENANCE,
 }
 
 _TITLE_RE = re.compile(

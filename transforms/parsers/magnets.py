@@ -28,6 +28,7 @@ import polars as pl
 
 from transforms.errors import UpstreamFormatError
 from transforms.parsers._csv import check_exact_header, read_csv_file
+from transforms.parsers._provenance import LINE_PROVENANCE
 from transforms.parsers._values import non_negative
 
 MAGNETS_FILE = "us_imports_850511_by_partner_2018_2025.csv"
@@ -54,8 +55,7 @@ MAGNETS_SCHEMA: dict[str, pl.DataType] = {
     "value_usd": pl.Float64(),
     "share": pl.Float64(),
     "rank": pl.Int32(),
-    "file": pl.Utf8(),
-    "line": pl.Int32(),
+    **LINE_PROVENANCE,
 }
 _PATTERNS = {
     "canonical_product_id": re.compile(r"^[0-9]{6}$"),

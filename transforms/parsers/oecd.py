@@ -31,6 +31,7 @@ import polars as pl
 
 from transforms.errors import UpstreamFormatError
 from transforms.parsers._csv import check_exact_header, read_csv_file
+from transforms.parsers._provenance import LINE_PROVENANCE
 
 OECD_FILE = "oecd_inventory_2024_china.csv"
 OECD_HEADER = (
@@ -70,8 +71,7 @@ OECD_SCHEMA: dict[str, pl.DataType] = {
     "agency": pl.Utf8(),
     "note": pl.Utf8(),
     "hs6_lines": pl.List(pl.Utf8()),
-    "file": pl.Utf8(),
-    "line": pl.Int32(),
+    **LINE_PROVENANCE,
 }
 _DOCUMENT_RE = re.compile(r"No\.\s*([0-9]+)[.,]\s*([0-9]{4})")
 _HS6_RE = re.compile(r"^[0-9]{6}$")

@@ -28,6 +28,7 @@ from pathlib import Path
 import polars as pl
 
 from transforms.parsers._excel import SheetGrid, read_sheet
+from transforms.parsers._provenance import CELL_PROVENANCE
 
 PINK_SHEET_FILE = "CMO-Historical-Data-Monthly.xlsx"
 PINK_SHEET_SHEET = "Monthly Prices"
@@ -40,10 +41,7 @@ PINK_SHEET_SCHEMA: dict[str, pl.DataType] = {
     "month": pl.Date(),
     "price": pl.Float64(),
     "updated": pl.Utf8(),
-    "file": pl.Utf8(),
-    "sheet": pl.Utf8(),
-    "cell": pl.Utf8(),
-    "line": pl.Int32(),
+    **CELL_PROVENANCE,
 }
 _MONTH_RE = re.compile(r"^([0-9]{4})M([0-9]{2})$")
 _UNIT_RE = re.compile(r"^\((.+)\)$")

@@ -14,6 +14,7 @@ import polars as pl
 
 from transforms.errors import UpstreamFormatError
 from transforms.parsers._csv import check_exact_header, read_csv_file
+from transforms.parsers._provenance import LINE_PROVENANCE
 from transforms.parsers._text import squash
 
 END_USES_HEADER = ("Source", "Critical Mineral", "Primary Applications", "Category_Note")
@@ -23,8 +24,7 @@ END_USES_SCHEMA: dict[str, pl.DataType] = {
     "critical_mineral": pl.String(),
     "primary_applications": pl.String(),
     "category_note": pl.String(),
-    "file": pl.String(),
-    "line": pl.Int32(),
+    **LINE_PROVENANCE,
 }
 
 

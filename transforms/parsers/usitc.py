@@ -34,6 +34,7 @@ from pathlib import Path
 import polars as pl
 
 from transforms.parsers._excel import SheetGrid, read_sheet
+from transforms.parsers._provenance import CELL_PROVENANCE
 
 USITC_FILE = "usitc_us_imports_for_consumption_1993-2026.xlsx"
 USITC_PARAMETERS_SHEET = "Query Parameters"
@@ -57,10 +58,7 @@ USITC_SCHEMA: dict[str, pl.DataType] = {
     "year": pl.Int16(),
     "value": pl.Float64(),
     "suppressed": pl.Float64(),
-    "file": pl.Utf8(),
-    "sheet": pl.Utf8(),
-    "cell": pl.Utf8(),
-    "line": pl.Int32(),
+    **CELL_PROVENANCE,
 }
 _YEAR_COL = re.compile(r"^([0-9]{4})(_Year_to_date)?(_Suppressed)?$")
 _HS4 = re.compile(r"^[0-9]{4}$")

@@ -37,6 +37,8 @@ import polars as pl
 
 from transforms.errors import UpstreamFormatError
 from transforms.parsers._csv import read_csv_file
+from transforms.parsers._provenance import LINE_PROVENANCE
+from transforms.parsers._values import FLOAT_RE
 
 WGI_MEASURES: tuple[str, ...] = ("estimate", "stderr", "normalized")
 WGI_FILE_PATTERN = "wgi_political_stability_{measure}.csv"
@@ -51,12 +53,10 @@ WGI_SCHEMA: dict[str, pl.DataType] = {
     "estimate": pl.Float64(),
     "stderr": pl.Float64(),
     "normalized": pl.Float64(),
-    "file": pl.Utf8(),
-    "line": pl.Int32(),
+    **LINE_PROVENANCE,
 }
 
 _YEAR_RE = re.compile(r"^[0-9]{4}$")
-_FLOAT_RE = re.compile(r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$")
 _LEAD = ("Country/Territory", "Code")
 _TAIL = "country_code"
 
@@ -115,7 +115,7 @@ def _number(cell: str, file: str, line: int, column: str, measure: str) -> float
     text = cell.strip()
     if text in WGI_MISSING:
         return None
-    if not _FLOAT_RE.match(text):
+    if not FLOAT_RE.match(text):
         raise UpstreamFormatError(file, "not a number", line=line, column=column, value=cell)
     value = float(text)
     if not math.isfinite(value):

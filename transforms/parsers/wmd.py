@@ -42,7 +42,9 @@ import polars as pl
 
 from transforms.errors import UpstreamFormatError
 from transforms.parsers._csv import check_exact_header, read_csv_file
+from transforms.parsers._provenance import LINE_PROVENANCE
 from transforms.parsers._text import MAX_PLAUSIBLE_TONNES
+from transforms.parsers._values import FLOAT_RE
 
 WMD_COLUMNS: tuple[str, ...] = (
     "commodity",
@@ -84,12 +86,10 @@ WMD_SCHEMA: dict[str, pl.DataType] = {
     "data_source": pl.Utf8(),
     "is_estimate": pl.Boolean(),
     "is_total": pl.Boolean(),
-    "file": pl.Utf8(),
-    "line": pl.Int32(),
+    **LINE_PROVENANCE,
 }
 
 _INT_RE = re.compile(r"^[0-9]+$")
-_FLOAT_RE = re.compile(r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$")
 
 
 def _read_rows(path: Path, expected: tuple[str, ...]) -> tuple[list[list[str]], list[int]]:
@@ -125,7 +125,7 @@ def parse_wmd(path: Path | str) -> pl.DataFrame:
             )
         if value == "":
             number: float | None = None
-        elif _FLOAT_RE.match(value):
+        elif FLOAT_RE.match(value):
             number = float(value)
             if number < 0 or not math.isfinite(number):
                 raise UpstreamFormatError(

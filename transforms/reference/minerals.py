@@ -11,7 +11,9 @@ from __future__ import annotations
 import copy
 import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +30,7 @@ from transforms.reference.models import (
     HS_STAGES,
     LIST_FLAGS,
     ODD_SPACES,
+    Mineral,
     MineralsFile,
     StageEntry,
     Usgs2026Row,
@@ -117,37 +120,31 @@ def load_minerals(folder: Path | str | None = None) -> list[dict[str, Any]]:
     return copy.deepcopy(list(_registry(reference_folder(folder)).raw))
 
 
+#: The columns of :func:`minerals_frame`: name, type and how a registry entry gives it.
+_MINERAL_COLUMNS: tuple[tuple[str, pl.DataType | type, Callable[[Mineral], Any]], ...] = (
+    ("slug", pl.String, lambda m: m.slug),
+    ("name", pl.String, lambda m: m.name),
+    ("usgs_code", pl.String, lambda m: m.usgs_code),
+    ("usgs_codes", pl.List(pl.String), lambda m: sorted(m.usgs_types)),
+    (
+        "usgs2026_commodity",
+        pl.String,
+        lambda m: m.usgs2026_commodity.commodity if m.usgs2026_commodity else None,
+    ),
+    *((flag, pl.Boolean, attrgetter(f"lists.{flag}")) for flag in LIST_FLAGS),
+    ("eol_rir", pl.Float64, lambda m: m.eol_rir.value if m.eol_rir else None),
+    ("note", pl.String, lambda m: m.note),
+)
+
+
 def minerals_frame(folder: Path | str | None = None) -> pl.DataFrame:
     """One row per mineral: slug, name, usgs_code, usgs_codes, usgs2026_commodity, list flags,
     eol_rir, note."""
     rows = [
-        {
-            "slug": mineral.slug,
-            "name": mineral.name,
-            "usgs_code": mineral.usgs_code,
-            "usgs_codes": sorted(mineral.usgs_types),
-            "usgs2026_commodity": mineral.usgs2026_commodity.commodity
-            if mineral.usgs2026_commodity
-            else None,
-            **{flag: getattr(mineral.lists, flag) for flag in LIST_FLAGS},
-            "eol_rir": mineral.eol_rir.value if mineral.eol_rir else None,
-            "note": mineral.note,
-        }
+        {column: value(mineral) for column, _, value in _MINERAL_COLUMNS}
         for mineral in load_registry(folder).minerals
     ]
-    return pl.DataFrame(
-        rows,
-        schema={
-            "slug": pl.String,
-            "name": pl.String,
-            "usgs_code": pl.String,
-            "usgs_codes": pl.List(pl.String),
-            "usgs2026_commodity": pl.String,
-            **dict.fromkeys(LIST_FLAGS, pl.Boolean),
-            "eol_rir": pl.Float64,
-            "note": pl.String,
-        },
-    )
+    return pl.DataFrame(rows, schema={column: dtype for column, dtype, _ in _MINERAL_COLUMNS})
 
 
 _STAGE_SCHEMA = {

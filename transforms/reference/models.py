@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
     AfterValidator,
@@ -153,21 +153,26 @@ UnitBasis = Annotated[str, AfterValidator(_unit_basis)]
 UsgsCode = Annotated[str, Field(pattern=r"^[a-z][a-z-]*$")]
 
 
-def _kept_or_excluded(stage: str, unit_basis: str | None, reason: str | None) -> None:
-    """A kept stage needs a unit basis; an excluded one a reason."""
-    if stage == "exclude" and not reason:
-        raise ValueError("stage 'exclude' needs a reason")
-    if stage != "exclude" and unit_basis is None:
-        raise ValueError(f"stage {stage!r} needs a unit_basis")
-
-
 class _Basis(Model):
-    """What every mapping of an upstream row says besides its stage and product."""
+    """What every mapping of an upstream row says besides its stage and product; the field
+    named by ``stage_field`` holds the stage it maps to: a kept stage needs a unit basis, an
+    excluded one a reason."""
+
+    stage_field: ClassVar[str] = "stage"
 
     unit_basis: UnitBasis | None = None
     basis_detail: Text | None = None
     note: Text | None = None
     reason: Text | None = None
+
+    @model_validator(mode="after")
+    def _stage_rule(self) -> _Basis:
+        stage = getattr(self, self.stage_field)
+        if stage == "exclude" and not self.reason:
+            raise ValueError("stage 'exclude' needs a reason")
+        if stage != "exclude" and self.unit_basis is None:
+            raise ValueError(f"stage {stage!r} needs a unit_basis")
+        return self
 
 
 class StageEntry(_Basis):
@@ -175,11 +180,6 @@ class StageEntry(_Basis):
 
     stage: Stage
     product: Text | None = None
-
-    @model_validator(mode="after")
-    def _stage_rule(self) -> StageEntry:
-        _kept_or_excluded(self.stage, self.unit_basis, self.reason)
-        return self
 
 
 class WmdEntry(StageEntry):
@@ -189,15 +189,12 @@ class WmdEntry(StageEntry):
 class Usgs2026Row(_Basis):
     """A ``stage``/``product`` pair of the MCS 2026 world table and what it maps to."""
 
+    stage_field: ClassVar[str] = "maps_to"
+
     stage: str
     product: str
     maps_to: Stage
     product_label: Text | None = None
-
-    @model_validator(mode="after")
-    def _stage_rule(self) -> Usgs2026Row:
-        _kept_or_excluded(self.maps_to, self.unit_basis, self.reason)
-        return self
 
 
 class Usgs2026(Model):

@@ -105,6 +105,19 @@ def published(what: str, value: float | None, note: str | None) -> None:
         )
 
 
+class PublishedFigure(Model):
+    """A row holding a figure that must be published (see :func:`published`); ``figure`` names
+    it: (what an error calls it, the field of its value, the field of its note)."""
+
+    figure: ClassVar[tuple[str, str, str]]
+
+    @model_validator(mode="after")
+    def _published(self) -> PublishedFigure:
+        what, value, note = self.figure
+        published(what, getattr(self, value), getattr(self, note))
+        return self
+
+
 def _unique_ids(rows: list[Any]) -> list[Any]:
     unique([row.id for row in rows])
     return rows
@@ -223,26 +236,20 @@ class ParametersFile(Model):
 # --- stockpiles.yaml ----------------------------------------------------------------------------
 
 
-class Budget(Model):
+class Budget(PublishedFigure):
+    figure: ClassVar[tuple[str, str, str]] = ("budget", "value", "note")
+
     value: Number | None
     currency: Literal["USD", "AUD", "EUR", "JPY", "KRW", "GBP", "CAD"]
     what: Text | None = None
     note: Text | None = None
 
-    @model_validator(mode="after")
-    def _published(self) -> Budget:
-        published("budget", self.value, self.note)
-        return self
 
+class TargetDays(PublishedFigure):
+    figure: ClassVar[tuple[str, str, str]] = ("target_days", "value", "note")
 
-class TargetDays(Model):
     value: Number | None
     note: Text | None = None
-
-    @model_validator(mode="after")
-    def _published(self) -> TargetDays:
-        published("target_days", self.value, self.note)
-        return self
 
 
 class Programme(Sourced):
@@ -287,8 +294,10 @@ class _Agreement(Sourced):
     source_urls: list[Url] = Field(default_factory=list)
 
 
-class PriceFloorRow(_Agreement):
+class PriceFloorRow(PublishedFigure, _Agreement):
     """A price-floor agreement; with a floor, also a default floor of the back-test."""
+
+    figure: ClassVar[tuple[str, str, str]] = ("floor_usd_per_t", "floor_usd_per_t", "note")
 
     stage: PolicyStage | None = None
     floor_usd_per_t: Number | None
@@ -298,22 +307,18 @@ class PriceFloorRow(_Agreement):
     price_statistics: list[Text] = Field(default_factory=list)
     price_product: Text | None = None
 
-    @model_validator(mode="after")
-    def _published(self) -> PriceFloorRow:
-        published("floor_usd_per_t", self.floor_usd_per_t, self.note)
-        return self
 
-
-class Offtake(_Agreement):
+class Offtake(PublishedFigure, _Agreement):
     """An offtake agreement (a buyer's commitment to take a producer's output)."""
+
+    figure: ClassVar[tuple[str, str, str]] = (
+        "volume_t_per_year",
+        "volume_t_per_year",
+        "volume_note",
+    )
 
     volume_t_per_year: Number | None
     volume_note: Text | None = None
-
-    @model_validator(mode="after")
-    def _published(self) -> Offtake:
-        published("volume_t_per_year", self.volume_t_per_year, self.volume_note)
-        return self
 
 
 class PriceFloorsFile(Model):

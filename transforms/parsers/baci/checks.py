@@ -13,9 +13,9 @@ import re
 
 import polars as pl
 
+from transforms.parsers._values import FLOAT_RE
 from transforms.parsers.baci.layout import (
     _COLUMN_LABEL,
-    _FLOAT_RE,
     _HS6_PATTERN,
     _HS6_RE,
     _INT_RANGE,
@@ -40,7 +40,7 @@ def _check_number(raw: str, col: str, *, integer: bool) -> str | None:
         if not low <= int(raw) <= high:
             return f"{_COLUMN_LABEL[col]} is out of range"
         return None
-    if not _FLOAT_RE.match(raw):
+    if not FLOAT_RE.match(raw):
         return f"{_COLUMN_LABEL[col]} is not a number"
     return _check_amount(float(raw), col)
 
@@ -130,7 +130,6 @@ def _byte_column(raw: bytes, exc: UnicodeDecodeError) -> str:
 
 
 _INT_TEXT = r"^[+-]?[0-9]+$"
-_FLOAT_TEXT = r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$"
 
 
 def _bad_rows(checks: Checks) -> pl.Expr:

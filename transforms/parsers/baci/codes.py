@@ -10,15 +10,17 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar
 
 import polars as pl
 
 from transforms.errors import UpstreamFormatError
 from transforms.parsers._csv import check_exact_header, find_markup
 from transforms.parsers.baci.layout import _HS6_RE, _INT_RE, BaciCodeTables, BaciSource
+
+CodeT = TypeVar("CodeT", int, str)
 
 # ---------------------------------------------------------------------------------------------
 # Code tables next to a trade table
@@ -188,6 +190,44 @@ def _refuse_repeat(
     seen[code] = line
 
 
+def _unique_codes(
+    name: str,
+    rows: list[list[str]],
+    lines: list[int],
+    column: str,
+    parse: Callable[[str], CodeT],
+) -> list[CodeT]:
+    """The first column of a code table, each cell read by ``parse`` (a ValueError says what is
+    wrong with it) and listed once: else an error naming file, line and column."""
+    codes: list[CodeT] = []
+    seen: dict[CodeT, int] = {}
+    for row, line in zip(rows, lines, strict=True):
+        try:
+            code = parse(row[0].strip())
+        except ValueError as exc:
+            raise UpstreamFormatError(
+                name, str(exc), line=line, column=column, value=row[0]
+            ) from None
+        _refuse_repeat(name, seen, code, line, column, row[0])
+        codes.append(code)
+    return codes
+
+
+def _country_code(raw: str) -> int:
+    if not _INT_RE.match(raw):
+        raise ValueError("country code is not an integer")
+    code = int(raw)
+    if not 0 <= code < 2**31:
+        raise ValueError("country code out of range")
+    return code
+
+
+def _product_code(raw: str) -> str:
+    if not _HS6_RE.match(raw):
+        raise ValueError("product code is not an HS6 code")
+    return raw.zfill(6)
+
+
 def parse_baci_country_codes(path: Path | str) -> pl.DataFrame:
     """BACI's country table (``country_codes_V202401b.csv``).
 
@@ -203,29 +243,7 @@ def _country_codes(name: str, data: bytes) -> pl.DataFrame:
     rows, lines = _read_code_table(
         name, data, ["country_code", "country_name", "country_iso2", "country_iso3"]
     )
-    codes = []
-    seen: dict[int, int] = {}
-    for row, line in zip(rows, lines, strict=True):
-        raw = row[0].strip()
-        if not _INT_RE.match(raw):
-            raise UpstreamFormatError(
-                name,
-                "country code is not an integer",
-                line=line,
-                column="country_code",
-                value=row[0],
-            )
-        code = int(raw)
-        if not 0 <= code < 2**31:
-            raise UpstreamFormatError(
-                name,
-                "country code out of range",
-                line=line,
-                column="country_code",
-                value=row[0],
-            )
-        _refuse_repeat(name, seen, code, line, "country_code", row[0])
-        codes.append(code)
+    codes = _unique_codes(name, rows, lines, "country_code", _country_code)
 
     def text(col: int) -> list[str | None]:
         return [r[col].strip() or None for r in rows]
@@ -256,17 +274,7 @@ def parse_baci_product_codes(path: Path | str) -> pl.DataFrame:
 
 def _product_codes(name: str, data: bytes) -> pl.DataFrame:
     rows, lines = _read_code_table(name, data, ["code", "description"])
-    codes = []
-    seen: dict[str, int] = {}
-    for row, line in zip(rows, lines, strict=True):
-        raw = row[0].strip()
-        if not _HS6_RE.match(raw):
-            raise UpstreamFormatError(
-                name, "product code is not an HS6 code", line=line, column="code", value=row[0]
-            )
-        code = raw.zfill(6)
-        _refuse_repeat(name, seen, code, line, "code", row[0])
-        codes.append(code)
+    codes = _unique_codes(name, rows, lines, "code", _product_code)
     return pl.DataFrame(
         {
             "hs6": pl.Series(codes, dtype=pl.Utf8),

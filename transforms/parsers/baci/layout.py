@@ -51,7 +51,6 @@ _COLUMN_LABEL = {
     "q": "q (quantity, t)",
 }
 _INT_RE = re.compile(r"^[+-]?[0-9]+$")
-_FLOAT_RE = re.compile(r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$")
 # HS6 codes are digits that may have lost leading zeros; BACI also publishes a legacy non-WCO
 # code of six letters and digits (9999AA, "commodities not specified") which is kept as is.
 _HS6_PATTERN = r"^([0-9]{1,6}|[0-9A-Z]{6})$"

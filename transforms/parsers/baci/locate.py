@@ -18,8 +18,8 @@ from typing import Literal
 import polars as pl
 
 from transforms.errors import UpstreamFormatError
+from transforms.parsers._values import FLOAT_TEXT
 from transforms.parsers.baci.checks import (
-    _FLOAT_TEXT,
     _INT_TEXT,
     _bad_rows,
     _byte_column,
@@ -68,7 +68,7 @@ def _locate_with_polars(
 
     def amount(e: pl.Expr, limit: float) -> pl.Expr:
         x = e.cast(pl.Float64, strict=False)
-        return e.str.contains(_FLOAT_TEXT) & x.is_finite() & (x >= 0) & (x <= limit)
+        return e.str.contains(FLOAT_TEXT) & x.is_finite() & (x >= 0) & (x <= limit)
 
     t, i, j, k, v, q = (text[c] for c in cols)
     hs_ok = k.str.contains(_HS6_PATTERN).fill_null(False)

@@ -9,6 +9,7 @@ scan's own need for 11M-row years. The readers create no temporary folders of th
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from operator import methodcaller
 from pathlib import Path
 from typing import Literal
 
@@ -16,14 +17,20 @@ import polars as pl
 
 from transforms.errors import UpstreamFormatError
 from transforms.parsers.baci.codes import codes_for
-from transforms.parsers.baci.layout import BACI_SCHEMA, KEY_COLUMNS, BaciCodeTables, Checks
-from transforms.parsers.baci.locate import baci_errors
+from transforms.parsers.baci.layout import (
+    BACI_SCHEMA,
+    KEY_COLUMNS,
+    BaciCodeTables,
+    BaciSource,
+    Checks,
+)
 from transforms.parsers.baci.scan import (
     _collect_one,
     _lazy_one,
     _normalise_filter,
     _precheck,
     _reject_duplicates,
+    _typed_else_text,
 )
 from transforms.parsers.baci.sources import (
     baci_sources,
@@ -31,6 +38,28 @@ from transforms.parsers.baci.sources import (
     release_member_data,
     validate_baci_header,
 )
+
+
+def _year_set(years: Iterable[int] | None) -> frozenset[int] | None:
+    """The years to read, or None for all of them."""
+    return frozenset(years) if years is not None else None
+
+
+def _checked_sources(
+    paths: Iterable[Path | str] | Path | str,
+    hs6_filter: Iterable[str] | None,
+    year_set: frozenset[int] | None,
+    code_tables: BaciCodeTables | Literal["auto"] | None,
+) -> Iterator[tuple[BaciSource, Checks]]:
+    """The trade tables of ``paths`` (of ``year_set`` only), one at a time as the caller reads
+    them: each one's header validated, with the checks its rows get. None found is an error."""
+    wanted = _normalise_filter(hs6_filter)
+    sources = baci_sources(paths, years=year_set)
+    if not sources:
+        raise UpstreamFormatError(str(paths), "no BACI trade tables (BACI_*.csv[.gz]) found")
+    for source in sources:
+        validate_baci_header(source)
+        yield source, Checks(wanted, codes_for(source, code_tables))
 
 
 def scan_baci(
@@ -51,16 +80,10 @@ def scan_baci(
     needed, or use :func:`iter_baci`, which reads one member at a time. ``code_tables``: see
     :func:`find_code_tables` ("auto") or pass them.
     """
-    wanted = _normalise_filter(hs6_filter)
-    year_set = frozenset(years) if years is not None else None
-    sources = baci_sources(paths, years=year_set)
-    if not sources:
-        raise UpstreamFormatError(str(paths), "no BACI trade tables (BACI_*.csv[.gz]) found")
+    year_set = _year_set(years)
     frames = []
-    for source in sources:
-        validate_baci_header(source)
+    for source, checks in _checked_sources(paths, hs6_filter, year_set, code_tables):
         path = member_data(source, work_dir)
-        checks = Checks(wanted, codes_for(source, code_tables))
         _precheck(source, path, checks)
         # Text scan: the caller collects later, so there is no second chance at a typed failure.
         frames.append(_lazy_one(source, path, checks, year_set, typed=False))
@@ -81,14 +104,8 @@ def iter_baci(
     as a copy in ``work_dir`` deleted right after use), which is what a multi-year run should use.
     Each frame is checked for duplicated keys (year, exporter, importer, product).
     """
-    wanted = _normalise_filter(hs6_filter)
-    year_set = frozenset(years) if years is not None else None
-    sources = baci_sources(paths, years=year_set)
-    if not sources:
-        raise UpstreamFormatError(str(paths), "no BACI trade tables (BACI_*.csv[.gz]) found")
-    for source in sources:
-        validate_baci_header(source)
-        checks = Checks(wanted, codes_for(source, code_tables))
+    year_set = _year_set(years)
+    for source, checks in _checked_sources(paths, hs6_filter, year_set, code_tables):
         path = member_data(source, work_dir)
         try:
             frame = _collect_one(source, path, checks, year_set)
@@ -112,31 +129,17 @@ def sink_baci_parquet(
     The way to turn a whole release into parquet within a fixed memory budget; returns the
     parquet paths in source order.
     """
-    wanted = _normalise_filter(hs6_filter)
-    year_set = frozenset(years) if years is not None else None
-    sources = baci_sources(paths, years=year_set)
-    if not sources:
-        raise UpstreamFormatError(str(paths), "no BACI trade tables (BACI_*.csv[.gz]) found")
+    year_set = _year_set(years)
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
     written = []
-    for source in sources:
-        validate_baci_header(source)
-        checks = Checks(wanted, codes_for(source, code_tables))
+    for source, checks in _checked_sources(paths, hs6_filter, year_set, code_tables):
+        out_dir.mkdir(parents=True, exist_ok=True)
         stem = source.name.rsplit("/", 1)[-1].removesuffix(".gz").removesuffix(".csv")
         target = out_dir / f"{stem}.parquet"
         path = member_data(source, work_dir)
         try:
             _precheck(source, path, checks)
-            with baci_errors(
-                [source], hs6_filter=wanted, code_tables=checks.codes, paths={source.name: path}
-            ):
-                try:
-                    _lazy_one(source, path, checks, year_set, typed=True).sink_parquet(target)
-                except pl.exceptions.ComputeError:
-                    if source.is_parquet:
-                        raise
-                    _lazy_one(source, path, checks, year_set, typed=False).sink_parquet(target)
+            _typed_else_text(source, path, checks, year_set, methodcaller("sink_parquet", target))
             _reject_duplicates(pl.read_parquet(target, columns=list(KEY_COLUMNS)), source)
         except BaseException:
             target.unlink(missing_ok=True)  # never leave half a table behind

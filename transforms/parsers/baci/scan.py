@@ -12,8 +12,9 @@ second pass.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
 
 import polars as pl
 
@@ -32,6 +33,8 @@ from transforms.parsers.baci.layout import (
 )
 from transforms.parsers.baci.locate import baci_errors, find_baci_problem, find_duplicate_line
 from transforms.parsers.baci.sources import _count_fields, _empty_lines, _fields_add_up
+
+T = TypeVar("T")
 
 
 def _guard(s: pl.Series) -> pl.Series:
@@ -200,6 +203,29 @@ def _lazy_one(
     return _scan_csv_one(source, path, checks, years, typed=typed)
 
 
+def _typed_else_text(
+    source: BaciSource,
+    path: TableData,
+    checks: Checks,
+    years: frozenset[int] | None,
+    run: Callable[[pl.LazyFrame], T],
+) -> T:
+    """``run`` (collect, sink) on the typed scan of one table, or on its text scan where the
+    typed one fails to parse (CSV only); a failure becomes an error naming file and line."""
+    with baci_errors(
+        [source],
+        hs6_filter=checks.hs6_filter,
+        code_tables=checks.codes,
+        paths={source.name: path},
+    ):
+        try:
+            return run(_lazy_one(source, path, checks, years, typed=True))
+        except pl.exceptions.ComputeError:
+            if source.is_parquet:
+                raise
+            return run(_lazy_one(source, path, checks, years, typed=False))
+
+
 def _collect_one(
     source: BaciSource, path: TableData, checks: Checks, years: frozenset[int] | None
 ) -> pl.DataFrame:
@@ -211,22 +237,9 @@ def _collect_one(
     """
     with ThreadPoolExecutor(max_workers=1) as pool:
         counted = pool.submit(_fields_ok, source, path)
-        with baci_errors(
-            [source],
-            hs6_filter=checks.hs6_filter,
-            code_tables=checks.codes,
-            paths={source.name: path},
-        ):
-            try:
-                frame = _lazy_one(source, path, checks, years, typed=True).collect(
-                    engine="streaming"
-                )
-            except pl.exceptions.ComputeError:
-                if source.is_parquet:
-                    raise
-                frame = _lazy_one(source, path, checks, years, typed=False).collect(
-                    engine="streaming"
-                )
+        frame = _typed_else_text(
+            source, path, checks, years, lambda lf: lf.collect(engine="streaming")
+        )
         _precheck(source, path, checks, fields_ok=counted.result())
     return frame
 

@@ -1,6 +1,7 @@
 """What the USGS MCS world and salient parsers share: unit tokens and their meanings, reading a
 spreadsheet-saved CSV as text (:class:`_Table`), file-name and ``Source`` checks, cell
-classification (number, flag, or an error naming file, line and column) and the folder walk.
+classification (number, flag, or an error naming file, line and column), the folder walk and
+the origin columns every output row starts with (:data:`ORIGIN_SCHEMA`, :func:`_finish`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import polars as pl
 
 from transforms.errors import UpstreamFormatError
 from transforms.parsers._csv import read_csv_rows
+from transforms.parsers._provenance import LINE_PROVENANCE
 from transforms.parsers._text import (
     UnknownCellText,
     parse_cell,
@@ -205,26 +207,45 @@ def _first_ragged_line(path: Path) -> int | None:
     return None
 
 
-def _file_parts(path: Path, kind: str) -> tuple[int, str]:
+def _open_mcs_file(path: Path, kind: str) -> tuple[int, str, _Table]:
+    """Edition, commodity code and text of ``mcs<edition>-<code>_<kind>.csv`` (name checked)."""
     match = _FILE_RE.match(path.name)
     if match is None or match["kind"].lower() != kind:
         raise UpstreamFormatError(
             path.name, f"file name is not of the form mcs<edition>-<code>_{kind}.csv"
         )
-    return int(match["edition"]), match["code"].lower()
+    return int(match["edition"]), match["code"].lower(), _read_table(path)
+
+
+def _refuse_rows(
+    bad: pl.DataFrame,
+    file: str,
+    message: str,
+    *,
+    column: str | None = None,
+    value: str | None = None,
+) -> None:
+    """If there are ``bad`` rows, an error naming the first one's ``line``, the ``column`` and
+    its cell (the column ``value`` of ``bad``, as text)."""
+    if not bad.height:
+        return
+    cell = None if value is None else bad[value][0]
+    raise UpstreamFormatError(
+        file,
+        message,
+        line=int(bad["line"][0]),
+        column=column,
+        value=cell if cell is None or isinstance(cell, str) else str(cell),
+    )
 
 
 def _check_empty_columns(table: _Table, indexes: list[int]) -> None:
     """Columns without a header are spreadsheet padding; one holding data is an error."""
     for i in indexes:
         filled = table.body.filter(pl.col(table.col(i)).str.strip_chars() != "")
-        if filled.height:
-            raise UpstreamFormatError(
-                table.name,
-                f"column {i + 1} has no header but holds data",
-                line=int(filled["line"][0]),
-                value=filled[table.col(i)][0],
-            )
+        _refuse_rows(
+            filled, table.name, f"column {i + 1} has no header but holds data", value=table.col(i)
+        )
 
 
 def _classify_cells(long: pl.DataFrame, file: str, tonnes: dict[str, float | None]) -> pl.DataFrame:
@@ -318,3 +339,31 @@ def _csv_files(directory: str | Path, suffix: str) -> list[Path]:
     if not files:
         raise UpstreamFormatError(str(directory), f"holds no *{suffix} files")
     return files
+
+
+# --- output -----------------------------------------------------------------------------
+
+#: The leading columns of the world and salient tables: edition, commodity file code, file, line.
+ORIGIN_SCHEMA: dict[str, pl.DataType] = {
+    "edition": pl.Int16(),
+    "commodity_code": pl.String(),
+    **LINE_PROVENANCE,
+}
+
+
+def _finish(
+    long: pl.DataFrame,
+    schema: dict[str, pl.DataType],
+    *,
+    edition: int,
+    code: str,
+    file: str,
+    **columns: pl.Expr,
+) -> pl.DataFrame:
+    """``long`` with its origin columns and ``columns`` set, as ``schema``'s columns and types."""
+    return long.with_columns(
+        edition=pl.lit(edition, dtype=pl.Int16),
+        commodity_code=pl.lit(code),
+        file=pl.lit(file),
+        **columns,
+    ).select([pl.col(c).cast(t) for c, t in schema.items()])

@@ -15,6 +15,7 @@ from transforms.parsers.usgs.common import (
     _check_empty_columns,
     _read_table,
     _refuse_repeated_rows,
+    _refuse_rows,
 )
 
 MCS2026_WORLD_COLUMNS: dict[str, pl.DataType] = {
@@ -115,14 +116,7 @@ def _parse_tidy(
         _refuse_repeated_rows(frame.select("line", *key), name, list(key))
     for column in non_negative:
         negative = frame.filter(pl.col(column) < 0)
-        if negative.height:
-            raise UpstreamFormatError(
-                name,
-                "a negative quantity",
-                line=int(negative["line"][0]),
-                column=column,
-                value=str(negative[column][0]),
-            )
+        _refuse_rows(negative, name, "a negative quantity", column=column, value=column)
     return frame.with_columns(file=pl.lit(name)).select(
         [h for h in out.columns if h != "line"] + ["file", "line"]
     )
@@ -145,14 +139,7 @@ def _typed_column(df: pl.DataFrame, file: str, column: str, dtype: pl.DataType) 
         "line", pl.col(column).alias("raw"), text.alias("text"), typed.alias("typed")
     )
     bad = checked.filter(pl.col("text").is_not_null() & pl.col("typed").is_null())
-    if bad.height:
-        raise UpstreamFormatError(
-            file,
-            f"not a valid {dtype}",
-            line=int(bad["line"][0]),
-            column=column,
-            value=bad["raw"][0],
-        )
+    _refuse_rows(bad, file, f"not a valid {dtype}", column=column, value="raw")
     return checked["typed"].alias(column)
 
 
@@ -195,14 +182,7 @@ def parse_mcs2026_import_sources(path: str | Path) -> pl.DataFrame:
     )
     name = Path(path).name
     over = frame.filter(pl.col("share_pct") > 100)
-    if over.height:
-        raise UpstreamFormatError(
-            name,
-            "a share above 100%",
-            line=int(over["line"][0]),
-            column="share_pct",
-            value=str(over["share_pct"][0]),
-        )
+    _refuse_rows(over, name, "a share above 100%", column="share_pct", value="share_pct")
     group = ["commodity", "period", "category"]
     sums = (
         frame.group_by(group, maintain_order=True)

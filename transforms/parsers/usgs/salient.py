@@ -21,22 +21,21 @@ from transforms.parsers._text import normalise_space
 from transforms.parsers.usgs.common import (
     _PRICE_UNITS,
     _YEAR_RE,
+    ORIGIN_SCHEMA,
     SALIENT_UNIT_MEANINGS,
     SALIENT_UNITS_UNINTERPRETED,
     _check_empty_columns,
     _classify_cells,
     _csv_files,
-    _file_parts,
-    _read_table,
+    _finish,
+    _open_mcs_file,
+    _refuse_rows,
     _Table,
     _trimmed,
 )
 
 SALIENT_SCHEMA: dict[str, pl.DataType] = {
-    "edition": pl.Int16(),
-    "commodity_code": pl.String(),
-    "file": pl.String(),
-    "line": pl.Int32(),
+    **ORIGIN_SCHEMA,
     "data_source": pl.String(),
     "commodity": pl.String(),
     "year": pl.Int16(),
@@ -190,8 +189,8 @@ def parse_salient_file(path: str | Path) -> pl.DataFrame:
     kyani) raises :class:`UpstreamFormatError`, as do missing columns and unknown cell text.
     """
     path = Path(path)
-    edition, code = _file_parts(path, "salient")
-    table = _repair_shift(_read_table(path))
+    edition, code, table = _open_mcs_file(path, "salient")
+    table = _repair_shift(table)
     name, header = table.name, table.header
     if header[:3] == _WORLD_HEADER:
         raise _WorldTableInSalient(
@@ -211,14 +210,13 @@ def parse_salient_file(path: str | Path) -> pl.DataFrame:
     bad_year = body.filter(
         pl.col("year_text").is_null() | ~pl.col("year_text").str.contains(_YEAR_RE.pattern)
     )
-    if bad_year.height:
-        raise UpstreamFormatError(
-            name,
-            "Year is not a four-digit year (optionally followed by 'e')",
-            line=int(bad_year["line"][0]),
-            column="Year",
-            value=bad_year["year_text"][0],
-        )
+    _refuse_rows(
+        bad_year,
+        name,
+        "Year is not a four-digit year (optionally followed by 'e')",
+        column="Year",
+        value="year_text",
+    )
 
     split = [_split_salient_header(header[i]) for i in stat_cols]
     meta = pl.DataFrame(
@@ -257,14 +255,16 @@ def parse_salient_file(path: str | Path) -> pl.DataFrame:
     tonnes: dict[str, float | None] = {"t": 1.0, "kt": 1e3, "mmt": 1e6, "kg": 1e-3}
     long = _classify_cells(long, name, tonnes)
     year_parts = pl.col("year_text").str.extract_groups(_YEAR_RE.pattern)
-    return long.with_columns(
-        edition=pl.lit(edition, dtype=pl.Int16),
-        commodity_code=pl.lit(code),
-        file=pl.lit(name),
+    return _finish(
+        long,
+        SALIENT_SCHEMA,
+        edition=edition,
+        code=code,
+        file=name,
         year=year_parts.struct.field("1").cast(pl.Int16),
         is_estimate=(year_parts.struct.field("2") == "e")
         | (pl.col("value_flag") == "e").fill_null(False),
-    ).select([pl.col(c).cast(t) for c, t in SALIENT_SCHEMA.items()])
+    )
 
 
 def parse_salient_dir(directory: str | Path) -> pl.DataFrame:

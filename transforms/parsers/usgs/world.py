@@ -23,12 +23,14 @@ from transforms.parsers._text import (
 )
 from transforms.parsers.usgs.common import (
     _MEASURES,
+    ORIGIN_SCHEMA,
     WORLD_UNITS,
     _check_source,
     _classify_cells,
     _csv_files,
-    _file_parts,
-    _read_table,
+    _finish,
+    _open_mcs_file,
+    _refuse_rows,
     _Table,
     _trimmed,
 )
@@ -36,10 +38,7 @@ from transforms.parsers.usgs.common import (
 # --- output schemas ---------------------------------------------------------------------
 
 WORLD_SCHEMA: dict[str, pl.DataType] = {
-    "edition": pl.Int16(),
-    "commodity_code": pl.String(),
-    "file": pl.String(),
-    "line": pl.Int32(),
+    **ORIGIN_SCHEMA,
     "country_raw": pl.String(),
     "country": pl.String(),
     "type": pl.String(),
@@ -153,8 +152,7 @@ def parse_world_file(path: str | Path) -> pl.DataFrame:
     missing Country/Type/value column, an unknown header or unit, or unknown cell text.
     """
     path = Path(path)
-    edition, code = _file_parts(path, "world")
-    table = _read_table(path)
+    edition, code, table = _open_mcs_file(path, "world")
     name, header = table.name, table.header
 
     if "Country" not in header:
@@ -191,10 +189,7 @@ def parse_world_file(path: str | Path) -> pl.DataFrame:
         pl.col(table.col(country_i)).is_null()
         | (pl.col(table.col(country_i)).str.strip_chars() == "")
     )
-    if no_country.height:
-        raise UpstreamFormatError(
-            name, "data row without a country", line=int(no_country["line"][0]), column="Country"
-        )
+    _refuse_rows(no_country, name, "data row without a country", column="Country")
     if source_i is not None:
         _check_source(table, source_i, edition)
 
@@ -251,13 +246,15 @@ def parse_world_file(path: str | Path) -> pl.DataFrame:
     tonnes = {unit: factor for unit, (_, factor) in WORLD_UNITS.items()}
     long = _classify_cells(long, name, tonnes)
     _check_world_values(long, name)
-    return long.with_columns(
-        edition=pl.lit(edition, dtype=pl.Int16),
-        commodity_code=pl.lit(code),
-        file=pl.lit(name),
+    return _finish(
+        long,
+        WORLD_SCHEMA,
+        edition=edition,
+        code=code,
+        file=name,
         country=clean_name(pl.col("country_raw")),
         is_estimate=pl.col("header_estimate") | (pl.col("value_flag") == "e").fill_null(False),
-    ).select([pl.col(c).cast(t) for c, t in WORLD_SCHEMA.items()])
+    )
 
 
 def _check_world_values(long: pl.DataFrame, file: str) -> None:
@@ -300,11 +297,11 @@ def _fold_spill_over(table: _Table, empty_cols: list[int], notes_cols: list[int]
             continue
         left = [n for n in notes_cols if n < i]
         if not left:
-            raise UpstreamFormatError(
+            _refuse_rows(
+                filled,
                 table.name,
                 f"column {i + 1} has no header but holds data",
-                line=int(filled["line"][0]),
-                value=filled[table.col(i)][0],
+                value=table.col(i),
             )
         target = table.col(left[-1])
         body = body.with_columns(
