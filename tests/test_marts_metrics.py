@@ -222,6 +222,7 @@ def test_reserves_year_is_edition_minus_one_at_mine_stage():
             "reserves_t": [6.0, 2.0, 10.0],
             "value_flag": [None, None, None],
             "unit_basis": ["contained"] * 3,
+            "source": ["USGS MCS"] * 3,
             "edition": [2026] * 3,
         },
         schema_overrides={"edition": pl.Int16, "value_flag": pl.Utf8},

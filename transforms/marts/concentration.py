@@ -226,11 +226,11 @@ def production_concentration(
         ]
     )
     stats = share_statistics(parts, key, china=china, alliance=alliance, world_totals=world_totals)
-    return _finish(_with_usgs_meta(stats, rows, key), measure="production", unit="t")
+    return _finish(_with_source_meta(stats, rows, key), measure="production", unit="t")
 
 
-def _with_usgs_meta(stats: pl.DataFrame, rows: pl.DataFrame, key: list[str]) -> pl.DataFrame:
-    """``stats`` with the unit bases and the USGS MCS editions its ``rows`` came from per key."""
+def _with_source_meta(stats: pl.DataFrame, rows: pl.DataFrame, key: list[str]) -> pl.DataFrame:
+    """``stats`` with the unit bases, the source and its editions its ``rows`` came from per key."""
     meta = rows.group_by(key).agg(
         pl.col("unit_basis").unique().sort().str.join(",").alias("unit_basis"),
         # The group's source and its editions (none for BGS or World Mining Data).
@@ -265,7 +265,7 @@ def reserves_concentration(
         *key, pl.col("value").alias("world_total"), pl.lit("world_total").alias("world_label")
     )
     stats = share_statistics(parts, key, china=china, alliance=alliance, world_totals=world_totals)
-    return _finish(_with_usgs_meta(stats, rows, key), measure="reserves", unit="t")
+    return _finish(_with_source_meta(stats, rows, key), measure="reserves", unit="t")
 
 
 def export_concentration(
