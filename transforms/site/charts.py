@@ -68,7 +68,9 @@ def _records(df: pl.DataFrame) -> list[dict[str, Any]]:
 # spec and the vl-convert version, so it is cached under that content hash: a rebuild whose
 # figures did not move renders no chart twice. BRIEFING_CHART_CACHE moves the folder; an
 # empty value turns the cache off.
-_CHART_CACHE = os.environ.get("BRIEFING_CHART_CACHE", str(Path(__file__).resolve().parents[2] / "build" / "chart-cache"))
+_CHART_CACHE = os.environ.get(
+    "BRIEFING_CHART_CACHE", str(Path(__file__).resolve().parents[2] / "build" / "chart-cache")
+)
 
 
 def _to_svg(spec: dict[str, Any]) -> str:
