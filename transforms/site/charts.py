@@ -121,6 +121,39 @@ def _pct_axis(title: str) -> dict:
     return {"title": title, "format": ".0%", "grid": True}
 
 
+def _group_colour() -> dict:
+    """Colour by country group (China, alliance, rest) in the palette's colours."""
+    return {"field": "group", "type": "nominal", "scale": palette.group_scale(), "title": None}
+
+
+def _stacked_by_group(spec: dict) -> dict:
+    """``spec`` with its bars coloured by group and stacked in the palette's group order."""
+    spec["encoding"]["color"] = _group_colour()
+    spec["encoding"]["order"] = {"field": "group_order", "type": "quantitative"}
+    spec["transform"] = [
+        {"calculate": f"indexof({list(palette.GROUPS)!r}, datum.group)", "as": "group_order"}
+    ]
+    return spec
+
+
+def _value_axis(title: str, value_format: str) -> dict:
+    return {
+        "field": "value",
+        "type": "quantitative",
+        "title": title,
+        "axis": {"format": value_format},
+    }
+
+
+def _by_year(rows: pl.DataFrame, by: str) -> dict:
+    """The frame of a chart over years: size and data (year, ``by``, value)."""
+    return {
+        "width": WIDTH - 60,
+        "height": 220,
+        "data": {"values": _records(rows.select(pl.col("year").cast(pl.Int32), by, "value"))},
+    }
+
+
 def group_share_bars(
     chart_id: str, rows: pl.DataFrame, *, title: str, description: str, source: str
 ) -> Chart:
@@ -143,19 +176,9 @@ def group_share_bars(
                 "stack": "zero",
                 "scale": {"domain": [0, 1]},
             },
-            "color": {
-                "field": "group",
-                "type": "nominal",
-                "scale": palette.group_scale(),
-                "title": None,
-            },
-            "order": {"field": "group_order", "type": "quantitative"},
         },
-        "transform": [
-            {"calculate": f"indexof({list(palette.GROUPS)!r}, datum.group)", "as": "group_order"},
-        ],
     }
-    return Chart(chart_id, title, description, source, spec)
+    return Chart(chart_id, title, description, source, _stacked_by_group(spec))
 
 
 def ranked_bars(
@@ -176,18 +199,8 @@ def ranked_bars(
         "mark": {"type": "bar"},
         "encoding": {
             "y": {"field": "label", "type": "nominal", "sort": "-x", "title": None},
-            "x": {
-                "field": "value",
-                "type": "quantitative",
-                "title": value_title,
-                "axis": {"format": value_format},
-            },
-            "color": {
-                "field": "group",
-                "type": "nominal",
-                "scale": palette.group_scale(),
-                "title": None,
-            },
+            "x": _value_axis(value_title, value_format),
+            "color": _group_colour(),
         },
     }
     return Chart(chart_id, title, description, source, spec)
@@ -204,9 +217,7 @@ def group_stacked_years(
 ) -> Chart:
     """Stacked bars per year split by group. ``rows``: year, group, value."""
     spec = {
-        "width": WIDTH - 60,
-        "height": 220,
-        "data": {"values": _records(rows.select(pl.col("year").cast(pl.Int32), "group", "value"))},
+        **_by_year(rows, "group"),
         "mark": {"type": "bar"},
         "encoding": {
             "x": {
@@ -215,25 +226,10 @@ def group_stacked_years(
                 "title": None,
                 "axis": {"labelAngle": 0, "labelOverlap": True},
             },
-            "y": {
-                "field": "value",
-                "type": "quantitative",
-                "title": value_title,
-                "axis": {"format": "~s"},
-            },
-            "color": {
-                "field": "group",
-                "type": "nominal",
-                "scale": palette.group_scale(),
-                "title": None,
-            },
-            "order": {"field": "group_order", "type": "quantitative"},
+            "y": _value_axis(value_title, "~s"),
         },
-        "transform": [
-            {"calculate": f"indexof({list(palette.GROUPS)!r}, datum.group)", "as": "group_order"}
-        ],
     }
-    return Chart(chart_id, title, description, source, spec)
+    return Chart(chart_id, title, description, source, _stacked_by_group(spec))
 
 
 def series_lines(
@@ -249,18 +245,11 @@ def series_lines(
     names = sorted(set(rows["series"].to_list()))
     colours = [palette.SERIES_COLOURS[i % len(palette.SERIES_COLOURS)] for i in range(len(names))]
     spec = {
-        "width": WIDTH - 60,
-        "height": 220,
-        "data": {"values": _records(rows.select(pl.col("year").cast(pl.Int32), "series", "value"))},
+        **_by_year(rows, "series"),
         "mark": {"type": "line", "point": True},
         "encoding": {
             "x": {"field": "year", "type": "ordinal", "title": None, "axis": {"labelAngle": 0}},
-            "y": {
-                "field": "value",
-                "type": "quantitative",
-                "title": value_title,
-                "axis": {"format": "~s"},
-            },
+            "y": _value_axis(value_title, "~s"),
             "color": {
                 "field": "series",
                 "type": "nominal",
