@@ -51,7 +51,11 @@ _ID_SAFE = re.compile(r"[^a-z0-9-]+")
 
 @dataclass(frozen=True)
 class Chart:
-    """A chart to render: its Vega-Lite spec and the words that go with it."""
+    """A chart to render: its Vega-Lite spec and the words that go with it.
+
+    The chart builders below take the words (``title``, ``description``, ``source``) as keyword
+    arguments and pass them through here.
+    """
 
     chart_id: str
     title: str
@@ -154,9 +158,7 @@ def _by_year(rows: pl.DataFrame, by: str) -> dict:
     }
 
 
-def group_share_bars(
-    chart_id: str, rows: pl.DataFrame, *, title: str, description: str, source: str
-) -> Chart:
+def group_share_bars(chart_id: str, rows: pl.DataFrame, **words: str) -> Chart:
     """Stacked 100% bars, one per ``label`` (a stage, or reserves), split into the three groups.
 
     ``rows``: label, group, share (fraction of the world).
@@ -178,18 +180,16 @@ def group_share_bars(
             },
         },
     }
-    return Chart(chart_id, title, description, source, _stacked_by_group(spec))
+    return Chart(chart_id, spec=_stacked_by_group(spec), **words)
 
 
 def ranked_bars(
     chart_id: str,
     rows: pl.DataFrame,
     *,
-    title: str,
-    description: str,
-    source: str,
     value_title: str,
     value_format: str = ",.0f",
+    **words: str,
 ) -> Chart:
     """Horizontal bars, largest first, coloured by group. ``rows``: label, group, value."""
     spec = {
@@ -203,17 +203,15 @@ def ranked_bars(
             "color": _group_colour(),
         },
     }
-    return Chart(chart_id, title, description, source, spec)
+    return Chart(chart_id, spec=spec, **words)
 
 
 def group_stacked_years(
     chart_id: str,
     rows: pl.DataFrame,
     *,
-    title: str,
-    description: str,
-    source: str,
     value_title: str,
+    **words: str,
 ) -> Chart:
     """Stacked bars per year split by group. ``rows``: year, group, value."""
     spec = {
@@ -229,17 +227,15 @@ def group_stacked_years(
             "y": _value_axis(value_title, "~s"),
         },
     }
-    return Chart(chart_id, title, description, source, _stacked_by_group(spec))
+    return Chart(chart_id, spec=_stacked_by_group(spec), **words)
 
 
 def series_lines(
     chart_id: str,
     rows: pl.DataFrame,
     *,
-    title: str,
-    description: str,
-    source: str,
     value_title: str,
+    **words: str,
 ) -> Chart:
     """Lines over years, one per ``series`` (not a country group: neutral colours). ``rows``: year, series, value."""
     names = sorted(set(rows["series"].to_list()))
@@ -258,19 +254,17 @@ def series_lines(
             },
         },
     }
-    return Chart(chart_id, title, description, source, spec)
+    return Chart(chart_id, spec=spec, **words)
 
 
 def share_heatmap(
     chart_id: str,
     rows: pl.DataFrame,
     *,
-    title: str,
-    description: str,
-    source: str,
     x_title: str | None,
     x_sort: list[str] | None = None,
     y_sort: list[str] | None = None,
+    **words: str,
 ) -> Chart:
     """A heat map of a share (0-1) from white to the China colour. ``rows``: x, y, share."""
     n_x = max(rows["x"].n_unique(), 1)
@@ -301,4 +295,4 @@ def share_heatmap(
             },
         },
     }
-    return Chart(chart_id, title, description, source, spec)
+    return Chart(chart_id, spec=spec, **words)
