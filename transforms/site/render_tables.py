@@ -136,10 +136,10 @@ def nir_section(df: pl.DataFrame, ctx: PageContext, facet: Facet, title: str) ->
     return section
 
 
-def risk_table(rows: pl.DataFrame, first: pl.Expr) -> Markup:
+def risk_table(rows: pl.DataFrame, facet: Facet, ctx: PageContext) -> Markup:
     return table(
         rows,
-        first,
+        facet.label(ctx),
         pl.col("year").alias("Year"),
         Num("geopolrisk_score", fixed(4), "GeoPolRisk score"),
         Num("characterisation_factor", fmt_num, "Characterisation factor"),
@@ -184,10 +184,10 @@ EVENTS_SOURCE = "mart export_control_events (MOFCOM/GACC announcements, curated 
 BAN_SOURCE = "mart scenario_export_ban (CEPII BACI; USGS MCS)"
 
 
-def ban_table(rows: pl.DataFrame, first: pl.Expr) -> Markup:
+def ban_table(rows: pl.DataFrame, facet: Facet, ctx: PageContext) -> Markup:
     return table(
         rows,
-        first,
+        facet.label(ctx),
         pl.col("stage").alias("Stage"),
         Num("imports_from_china_t", fmt_num, "Imports from China lost (t)"),
         Num("imports_from_china_usd", fmt_usd, "Value lost"),
@@ -200,7 +200,9 @@ def ban_table(rows: pl.DataFrame, first: pl.Expr) -> Markup:
 STOCK_SOURCE = "mart scenario_stockpile (CEPII BACI; USGS MCS prices)"
 
 
-def stock_pivot(rows: pl.DataFrame, index: str, labels: dict[str, str]) -> Markup:
+def stock_pivot(rows: pl.DataFrame, facet: Facet, ctx: PageContext) -> Markup:
+    """Cost of holding 30 to 180 days of China-sourced imports, one row per ``facet.by``."""
+    index, labels = facet.by, facet.labels(ctx)
     days = sorted(rows["days"].unique().to_list())
     wide = rows.pivot(
         on="days", index=[index, "stage"], values="cost_usd", aggregate_function="first"
@@ -245,7 +247,7 @@ RISK_VIEW = MartView(
     pl.col("geopolrisk_score").is_not_null(),
     "supply-risk",
     RISK_SOURCE,
-    lambda rows, facet, ctx: risk_table(rows, facet.label(ctx)),
+    risk_table,
     sort="geopolrisk_score",
     note=RISK_NOTE,
 )
@@ -253,7 +255,7 @@ BAN_VIEW = MartView(
     pl.col("imports_from_china_t") > 0,
     "export-ban",
     BAN_SOURCE,
-    lambda rows, facet, ctx: ban_table(rows, facet.label(ctx)),
+    ban_table,
     sort="lost_share_of_imports",
     nulls_last=True,
 )
@@ -261,7 +263,7 @@ STOCK_VIEW = MartView(
     pl.col("imports_from_china_t") > 0,
     "stockpile-cost",
     STOCK_SOURCE,
-    lambda rows, facet, ctx: stock_pivot(rows, facet.by, facet.labels(ctx)),
+    stock_pivot,
 )
 
 

@@ -4,6 +4,8 @@ supply risk and the scenarios, each for one mineral (mart sections, ``transforms
 
 from __future__ import annotations
 
+from functools import partial
+
 import polars as pl
 
 from transforms.site import charts
@@ -124,48 +126,46 @@ def dependence_mineral(df: pl.DataFrame, ctx: PageContext) -> Section | None:
     return nir_section(df, ctx, BY_IMPORTER, "Net import reliance of the allies")
 
 
+def _risk_lead(rows: pl.DataFrame, ctx: PageContext) -> str:
+    r = rows.row(0, named=True)
+    return md(
+        "In {year} the highest GeoPolRisk score for {name} is {who}'s ({score}).",
+        year=r["year"],
+        name=ctx.mineral(ctx.key).lower(),
+        who=ctx.economy(r["importer"]),
+        score=f"{r['geopolrisk_score']:.4f}",
+    )
+
+
+def _ban_lead(rows: pl.DataFrame) -> str:
+    return md(
+        "Imports each ally would lose in a Chinese export ban, at {year} trade volumes (scenario described on the Scenarios page).",
+        year=rows["year"][0],
+    )
+
+
+_STOCK_LEAD = "Tonnes and cost, at the latest USGS price, of holding each importer's China-sourced imports for a number of days."
+
+
 @SECTIONS.mart("supply_risk", page="mineral", title="Supply risk", order=55)
 def supply_risk_mineral(df: pl.DataFrame, ctx: PageContext) -> Section | None:
-    def lead(rows: pl.DataFrame) -> str:
-        r = rows.row(0, named=True)
-        return md(
-            "In {year} the highest GeoPolRisk score for {name} is {who}'s ({score}).",
-            year=r["year"],
-            name=ctx.mineral(ctx.key).lower(),
-            who=ctx.economy(r["importer"]),
-            score=f"{r['geopolrisk_score']:.4f}",
-        )
-
+    lead = partial(_risk_lead, ctx=ctx)
     return view_section(RISK_VIEW, df, ctx, BY_IMPORTER, "Supply risk by importer", lead=lead)
 
 
 @SECTIONS.mart("scenario_export_ban", page="mineral", title="Export ban", order=60)
 def export_ban_mineral(df: pl.DataFrame, ctx: PageContext) -> Section | None:
     return view_section(
-        BAN_VIEW,
-        df,
-        ctx,
-        BY_IMPORTER,
-        "If China stopped exporting",
-        lead=lambda rows: md(
-            "Imports each ally would lose in a Chinese export ban, at {year} trade volumes (scenario described on the Scenarios page).",
-            year=rows["year"][0],
-        ),
+        BAN_VIEW, df, ctx, BY_IMPORTER, "If China stopped exporting", lead=_ban_lead
     )
 
 
 @SECTIONS.mart("scenario_stockpile", page="mineral", title="Stockpiles", order=65)
 def stockpile_mineral(df: pl.DataFrame, ctx: PageContext) -> Section | None:
-    return view_section(
-        STOCK_VIEW,
-        df,
-        ctx,
-        BY_IMPORTER,
-        "What a stockpile would cost",
-        lead=lambda rows: (
-            "Tonnes and cost, at the latest USGS price, of holding each importer's China-sourced imports for a number of days."
-        ),
-    )
+    section = view_section(STOCK_VIEW, df, ctx, BY_IMPORTER, "What a stockpile would cost")
+    if section is not None:
+        section.paragraphs.append(_STOCK_LEAD)
+    return section
 
 
 @SECTIONS.mart("scenario_reserve_budget", page="mineral", title="What A$1.2bn buys", order=66)

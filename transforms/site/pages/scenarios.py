@@ -94,7 +94,7 @@ def export_ban_scenarios(df: pl.DataFrame, ctx: PageContext) -> Section | None:
     section.paragraphs.append(
         "Assumptions: no re-routing through third countries, no substitution and no new supply within the year; use = production + imports − exports; months of cover = remaining supply / (use / 12). Trade tonnes are gross weights: where production is in metal content the months of cover are indicative."
     )
-    section.table = ban_table(bloc.head(15), ALLIANCE_MINERALS.label(ctx))
+    section.table = ban_table(bloc.head(15), ALLIANCE_MINERALS, ctx)
     section.notes.append(
         "Parameters: the alliance's members and the China definition (settings resource); a one-ally variant is in the table for every ally."
     )
@@ -124,8 +124,6 @@ def stockpile_scenarios(df: pl.DataFrame, ctx: PageContext) -> Section | None:
 
 @SECTIONS.mart("stockpile_programmes", page="scenarios", title="Stockpile programmes", order=25)
 def programmes_scenarios(df: pl.DataFrame, ctx: PageContext) -> Section | None:
-    if not df.height:
-        return None
     section = Section(
         title="The allies' stockpile programmes",
         anchor="programmes",
@@ -154,8 +152,6 @@ def programmes_scenarios(df: pl.DataFrame, ctx: PageContext) -> Section | None:
 
 @SECTIONS.mart("scenario_reserve_budget", page="scenarios", title="What A$1.2bn buys", order=30)
 def reserve_budget_scenarios(df: pl.DataFrame, ctx: PageContext) -> Section | None:
-    if not df.height:
-        return None
     r0 = df.row(0, named=True)
     section = Section(title="What A$1.2bn buys", anchor="reserve-budget", source=BUDGET_SOURCE)
     section.paragraphs.append(
@@ -189,8 +185,6 @@ def reserve_budget_scenarios(df: pl.DataFrame, ctx: PageContext) -> Section | No
 
 @SECTIONS.mart("scenario_price_floor", page="scenarios", title="Price floor", order=35)
 def price_floor_scenarios(df: pl.DataFrame, ctx: PageContext) -> Section | None:
-    if not df.height:
-        return None
     section = Section(title="Price floor", anchor="price-floor", source=FLOOR_SOURCE)
     section.paragraphs.append(
         "Yearly cost to the alliance of guaranteeing a minimum price for supply from outside China: max(0, floor − market price) × covered volume, back-tested over the USGS price history. Floors are documented in data/reference/policy/price_floors.yaml (for instance the NdPr floor of the 2025 U.S. Department of Defense–MP Materials agreement) and can be changed in the run configuration."
