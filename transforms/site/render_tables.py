@@ -243,28 +243,15 @@ class MartView:
     note: str | None = None
 
 
+_RISK_SCORED = pl.col("geopolrisk_score").is_not_null()
+_FROM_CHINA = pl.col("imports_from_china_t") > 0
 RISK_VIEW = MartView(
-    pl.col("geopolrisk_score").is_not_null(),
-    "supply-risk",
-    RISK_SOURCE,
-    risk_table,
-    sort="geopolrisk_score",
-    note=RISK_NOTE,
+    _RISK_SCORED, "supply-risk", RISK_SOURCE, risk_table, "geopolrisk_score", note=RISK_NOTE
 )
 BAN_VIEW = MartView(
-    pl.col("imports_from_china_t") > 0,
-    "export-ban",
-    BAN_SOURCE,
-    ban_table,
-    sort="lost_share_of_imports",
-    nulls_last=True,
+    _FROM_CHINA, "export-ban", BAN_SOURCE, ban_table, "lost_share_of_imports", nulls_last=True
 )
-STOCK_VIEW = MartView(
-    pl.col("imports_from_china_t") > 0,
-    "stockpile-cost",
-    STOCK_SOURCE,
-    stock_pivot,
-)
+STOCK_VIEW = MartView(_FROM_CHINA, "stockpile-cost", STOCK_SOURCE, stock_pivot)
 
 
 def view_section(

@@ -25,7 +25,7 @@ def _first(rows: pl.DataFrame) -> dict | None:
 
 
 def _finding(
-    site: SiteFigures, r: dict, key: str, value: str, template: str, **values: Any
+    site: SiteFigures, r: dict, key: str, value: str, template: str, /, **values: Any
 ) -> Headline:
     """The finding ``key`` read from row ``r`` of a mineral: ``template`` filled with the
     mineral's name, the row's year, ``share`` (``r[value]`` as a percentage) and ``values``;

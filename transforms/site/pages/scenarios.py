@@ -101,19 +101,17 @@ def export_ban_scenarios(df: pl.DataFrame, ctx: PageContext) -> Section | None:
     return section
 
 
+def _stock_lead(bloc: pl.DataFrame) -> str:
+    return md(
+        "What it would take for the alliance to hold stocks equal to its China-sourced imports of {year} for 30 to 180 days, valued at the latest USGS price (tonnes = annual imports from China × days / 365). Japan's 60-day and Korea's 100-day targets are the benchmarks.",
+        year=bloc["year"][0],
+    )
+
+
 @SECTIONS.mart("scenario_stockpile", page="scenarios", title="Stockpiles", order=20)
 def stockpile_scenarios(df: pl.DataFrame, ctx: PageContext) -> Section | None:
     section = view_section(
-        STOCK_VIEW,
-        df,
-        ctx,
-        ALLIANCE_MINERALS,
-        "Stockpiles",
-        anchor="stockpiles",
-        lead=lambda bloc: md(
-            "What it would take for the alliance to hold stocks equal to its China-sourced imports of {year} for 30 to 180 days, valued at the latest USGS price (tonnes = annual imports from China × days / 365). Japan's 60-day and Korea's 100-day targets are the benchmarks.",
-            year=bloc["year"][0],
-        ),
+        STOCK_VIEW, df, ctx, ALLIANCE_MINERALS, "Stockpiles", anchor="stockpiles", lead=_stock_lead
     )
     if section is not None:
         section.notes.append(
