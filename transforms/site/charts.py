@@ -158,27 +158,30 @@ def _by_year(rows: pl.DataFrame, by: str) -> dict:
     }
 
 
+def _label_bars(rows: pl.DataFrame, value: str, width: int, step: int, order: Any) -> dict:
+    """Horizontal bars, one per ``label`` in ``order``, of ``value``; the caller adds x and colour."""
+    return {
+        "width": width,
+        "height": {"step": step},
+        "data": {"values": _records(rows.select("label", "group", value))},
+        "mark": {"type": "bar"},
+        "encoding": {"y": {"field": "label", "type": "nominal", "sort": order, "title": None}},
+    }
+
+
 def group_share_bars(chart_id: str, rows: pl.DataFrame, **words: str) -> Chart:
     """Stacked 100% bars, one per ``label`` (a stage, or reserves), split into the three groups.
 
     ``rows``: label, group, share (fraction of the world).
     """
     order = list(dict.fromkeys(rows["label"].to_list()))
-    spec = {
-        "width": WIDTH - 160,
-        "height": {"step": 34},
-        "data": {"values": _records(rows.select("label", "group", "share"))},
-        "mark": {"type": "bar"},
-        "encoding": {
-            "y": {"field": "label", "type": "nominal", "sort": order, "title": None},
-            "x": {
-                **_pct_axis("Share of world total"),
-                "field": "share",
-                "type": "quantitative",
-                "stack": "zero",
-                "scale": {"domain": [0, 1]},
-            },
-        },
+    spec = _label_bars(rows, "share", WIDTH - 160, 34, order)
+    spec["encoding"]["x"] = {
+        **_pct_axis("Share of world total"),
+        "field": "share",
+        "type": "quantitative",
+        "stack": "zero",
+        "scale": {"domain": [0, 1]},
     }
     return Chart(chart_id, spec=_stacked_by_group(spec), **words)
 
@@ -192,17 +195,8 @@ def ranked_bars(
     **words: str,
 ) -> Chart:
     """Horizontal bars, largest first, coloured by group. ``rows``: label, group, value."""
-    spec = {
-        "width": WIDTH - 180,
-        "height": {"step": 18},
-        "data": {"values": _records(rows.select("label", "group", "value"))},
-        "mark": {"type": "bar"},
-        "encoding": {
-            "y": {"field": "label", "type": "nominal", "sort": "-x", "title": None},
-            "x": _value_axis(value_title, value_format),
-            "color": _group_colour(),
-        },
-    }
+    spec = _label_bars(rows, "value", WIDTH - 180, 18, "-x")
+    spec["encoding"] |= {"x": _value_axis(value_title, value_format), "color": _group_colour()}
     return Chart(chart_id, spec=spec, **words)
 
 
