@@ -201,7 +201,8 @@ STOCK_SOURCE = "mart scenario_stockpile (CEPII BACI; USGS MCS prices)"
 
 
 def stock_pivot(rows: pl.DataFrame, facet: Facet, ctx: PageContext) -> Markup:
-    """Cost of holding 30 to 180 days of China-sourced imports, one row per ``facet.by``."""
+    """Tonnes for 90 days and the cost of each number of days of China-sourced imports, one row
+    per ``facet.by`` and stage."""
     index, labels = facet.by, facet.labels(ctx)
     days = sorted(rows["days"].unique().to_list())
     wide = rows.pivot(
