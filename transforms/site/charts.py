@@ -51,7 +51,11 @@ _ID_SAFE = re.compile(r"[^a-z0-9-]+")
 
 @dataclass(frozen=True)
 class Chart:
-    """A chart to render: its Vega-Lite spec and the words that go with it."""
+    """A chart to render: its Vega-Lite spec and the words that go with it.
+
+    The chart builders below take the words (``title``, ``description``, ``source``) as keyword
+    arguments and pass them through here.
+    """
 
     chart_id: str
     title: str
@@ -68,7 +72,9 @@ def _records(df: pl.DataFrame) -> list[dict[str, Any]]:
 # spec and the vl-convert version, so it is cached under that content hash: a rebuild whose
 # figures did not move renders no chart twice. BRIEFING_CHART_CACHE moves the folder; an
 # empty value turns the cache off.
-_CHART_CACHE = os.environ.get("BRIEFING_CHART_CACHE", str(Path(__file__).resolve().parents[2] / "build" / "chart-cache"))
+_CHART_CACHE = os.environ.get(
+    "BRIEFING_CHART_CACHE", str(Path(__file__).resolve().parents[2] / "build" / "chart-cache")
+)
 
 
 def _to_svg(spec: dict[str, Any]) -> str:
@@ -119,92 +125,91 @@ def _pct_axis(title: str) -> dict:
     return {"title": title, "format": ".0%", "grid": True}
 
 
-def group_share_bars(
-    chart_id: str, rows: pl.DataFrame, *, title: str, description: str, source: str
-) -> Chart:
+def _group_colour() -> dict:
+    """Colour by country group (China, alliance, rest) in the palette's colours."""
+    return {"field": "group", "type": "nominal", "scale": palette.group_scale(), "title": None}
+
+
+def _stacked_by_group(spec: dict) -> dict:
+    """``spec`` with its bars coloured by group and stacked in the palette's group order."""
+    spec["encoding"]["color"] = _group_colour()
+    spec["encoding"]["order"] = {"field": "group_order", "type": "quantitative"}
+    spec["transform"] = [
+        {"calculate": f"indexof({list(palette.GROUPS)!r}, datum.group)", "as": "group_order"}
+    ]
+    return spec
+
+
+def _value_axis(title: str, value_format: str) -> dict:
+    return {
+        "field": "value",
+        "type": "quantitative",
+        "title": title,
+        "axis": {"format": value_format},
+    }
+
+
+def _by_year(rows: pl.DataFrame, by: str) -> dict:
+    """The frame of a chart over years: size and data (year, ``by``, value)."""
+    return {
+        "width": WIDTH - 60,
+        "height": 220,
+        "data": {"values": _records(rows.select(pl.col("year").cast(pl.Int32), by, "value"))},
+    }
+
+
+def _label_bars(rows: pl.DataFrame, value: str, width: int, step: int, order: Any) -> dict:
+    """Horizontal bars, one per ``label`` in ``order``, of ``value``; the caller adds x and colour."""
+    return {
+        "width": width,
+        "height": {"step": step},
+        "data": {"values": _records(rows.select("label", "group", value))},
+        "mark": {"type": "bar"},
+        "encoding": {"y": {"field": "label", "type": "nominal", "sort": order, "title": None}},
+    }
+
+
+def group_share_bars(chart_id: str, rows: pl.DataFrame, **words: str) -> Chart:
     """Stacked 100% bars, one per ``label`` (a stage, or reserves), split into the three groups.
 
     ``rows``: label, group, share (fraction of the world).
     """
     order = list(dict.fromkeys(rows["label"].to_list()))
-    spec = {
-        "width": WIDTH - 160,
-        "height": {"step": 34},
-        "data": {"values": _records(rows.select("label", "group", "share"))},
-        "mark": {"type": "bar"},
-        "encoding": {
-            "y": {"field": "label", "type": "nominal", "sort": order, "title": None},
-            "x": {
-                **_pct_axis("Share of world total"),
-                "field": "share",
-                "type": "quantitative",
-                "stack": "zero",
-                "scale": {"domain": [0, 1]},
-            },
-            "color": {
-                "field": "group",
-                "type": "nominal",
-                "scale": palette.group_scale(),
-                "title": None,
-            },
-            "order": {"field": "group_order", "type": "quantitative"},
-        },
-        "transform": [
-            {"calculate": f"indexof({list(palette.GROUPS)!r}, datum.group)", "as": "group_order"},
-        ],
+    spec = _label_bars(rows, "share", WIDTH - 160, 34, order)
+    spec["encoding"]["x"] = {
+        **_pct_axis("Share of world total"),
+        "field": "share",
+        "type": "quantitative",
+        "stack": "zero",
+        "scale": {"domain": [0, 1]},
     }
-    return Chart(chart_id, title, description, source, spec)
+    return Chart(chart_id, spec=_stacked_by_group(spec), **words)
 
 
 def ranked_bars(
     chart_id: str,
     rows: pl.DataFrame,
     *,
-    title: str,
-    description: str,
-    source: str,
     value_title: str,
     value_format: str = ",.0f",
+    **words: str,
 ) -> Chart:
     """Horizontal bars, largest first, coloured by group. ``rows``: label, group, value."""
-    spec = {
-        "width": WIDTH - 180,
-        "height": {"step": 18},
-        "data": {"values": _records(rows.select("label", "group", "value"))},
-        "mark": {"type": "bar"},
-        "encoding": {
-            "y": {"field": "label", "type": "nominal", "sort": "-x", "title": None},
-            "x": {
-                "field": "value",
-                "type": "quantitative",
-                "title": value_title,
-                "axis": {"format": value_format},
-            },
-            "color": {
-                "field": "group",
-                "type": "nominal",
-                "scale": palette.group_scale(),
-                "title": None,
-            },
-        },
-    }
-    return Chart(chart_id, title, description, source, spec)
+    spec = _label_bars(rows, "value", WIDTH - 180, 18, "-x")
+    spec["encoding"] |= {"x": _value_axis(value_title, value_format), "color": _group_colour()}
+    return Chart(chart_id, spec=spec, **words)
 
 
 def group_stacked_years(
     chart_id: str,
     rows: pl.DataFrame,
     *,
-    title: str,
-    description: str,
-    source: str,
     value_title: str,
+    **words: str,
 ) -> Chart:
     """Stacked bars per year split by group. ``rows``: year, group, value."""
     spec = {
-        "width": WIDTH - 60,
-        "height": 220,
-        "data": {"values": _records(rows.select(pl.col("year").cast(pl.Int32), "group", "value"))},
+        **_by_year(rows, "group"),
         "mark": {"type": "bar"},
         "encoding": {
             "x": {
@@ -213,52 +218,28 @@ def group_stacked_years(
                 "title": None,
                 "axis": {"labelAngle": 0, "labelOverlap": True},
             },
-            "y": {
-                "field": "value",
-                "type": "quantitative",
-                "title": value_title,
-                "axis": {"format": "~s"},
-            },
-            "color": {
-                "field": "group",
-                "type": "nominal",
-                "scale": palette.group_scale(),
-                "title": None,
-            },
-            "order": {"field": "group_order", "type": "quantitative"},
+            "y": _value_axis(value_title, "~s"),
         },
-        "transform": [
-            {"calculate": f"indexof({list(palette.GROUPS)!r}, datum.group)", "as": "group_order"}
-        ],
     }
-    return Chart(chart_id, title, description, source, spec)
+    return Chart(chart_id, spec=_stacked_by_group(spec), **words)
 
 
 def series_lines(
     chart_id: str,
     rows: pl.DataFrame,
     *,
-    title: str,
-    description: str,
-    source: str,
     value_title: str,
+    **words: str,
 ) -> Chart:
     """Lines over years, one per ``series`` (not a country group: neutral colours). ``rows``: year, series, value."""
     names = sorted(set(rows["series"].to_list()))
     colours = [palette.SERIES_COLOURS[i % len(palette.SERIES_COLOURS)] for i in range(len(names))]
     spec = {
-        "width": WIDTH - 60,
-        "height": 220,
-        "data": {"values": _records(rows.select(pl.col("year").cast(pl.Int32), "series", "value"))},
+        **_by_year(rows, "series"),
         "mark": {"type": "line", "point": True},
         "encoding": {
             "x": {"field": "year", "type": "ordinal", "title": None, "axis": {"labelAngle": 0}},
-            "y": {
-                "field": "value",
-                "type": "quantitative",
-                "title": value_title,
-                "axis": {"format": "~s"},
-            },
+            "y": _value_axis(value_title, "~s"),
             "color": {
                 "field": "series",
                 "type": "nominal",
@@ -267,19 +248,17 @@ def series_lines(
             },
         },
     }
-    return Chart(chart_id, title, description, source, spec)
+    return Chart(chart_id, spec=spec, **words)
 
 
 def share_heatmap(
     chart_id: str,
     rows: pl.DataFrame,
     *,
-    title: str,
-    description: str,
-    source: str,
     x_title: str | None,
     x_sort: list[str] | None = None,
     y_sort: list[str] | None = None,
+    **words: str,
 ) -> Chart:
     """A heat map of a share (0-1) from white to the China colour. ``rows``: x, y, share."""
     n_x = max(rows["x"].n_unique(), 1)
@@ -310,4 +289,4 @@ def share_heatmap(
             },
         },
     }
-    return Chart(chart_id, title, description, source, spec)
+    return Chart(chart_id, spec=spec, **words)

@@ -82,6 +82,7 @@ class SiteFigures:
         return SECTIONS.sections(ctx.page, ctx, self.data.section_tables, self)
 
     def slice(self, parts: dict, slug: str) -> pl.DataFrame | None:
+        """A mineral's rows of a table partitioned by mineral; None (never empty) when it has none."""
         return parts.get((slug,))
 
     def stage_row(self, slug: str, stage: str) -> dict | None:

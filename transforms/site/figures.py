@@ -50,6 +50,25 @@ def group_expr(code: pl.Expr, alliance: Iterable[str], china: Iterable[str]) -> 
 # --- production and reserves -------------------------------------------------------------------
 
 
+def _world_total() -> pl.Expr:
+    """The world total: as published where there is one, else the sum of the economies."""
+    return (
+        pl.when(pl.col("world_published_t") > 0)
+        .then(pl.col("world_published_t"))
+        .otherwise(pl.col("sum_t"))
+        .alias("world_t")
+    )
+
+
+def _share_of_world(amount: str) -> pl.Expr:
+    """An economy's share of the world total; none where bases are mixed or there is no total."""
+    return (
+        pl.when(~pl.col("mixed_basis") & (pl.col("world_t") > 0))
+        .then(pl.col(amount).fill_null(0) / pl.col("world_t"))
+        .alias("share")
+    )
+
+
 def production_shares(
     production: pl.DataFrame, alliance: Iterable[str], china: Iterable[str]
 ) -> pl.DataFrame:
@@ -80,21 +99,14 @@ def production_shares(
         economies.join(sums, on=key, how="left")
         .join(totals, on=key, how="left")
         .with_columns(
-            pl.when(pl.col("world_published_t") > 0)
-            .then(pl.col("world_published_t"))
-            .otherwise(pl.col("sum_t"))
-            .alias("world_t"),
+            _world_total(),
             pl.when(pl.col("world_published_t") > 0)
             .then(pl.lit("published"))
             .otherwise(pl.lit("sum of economies"))
             .alias("world_source"),
             group_expr(pl.col("country_code"), alliance, china).alias("group"),
         )
-        .with_columns(
-            pl.when(~pl.col("mixed_basis") & (pl.col("world_t") > 0))
-            .then(pl.col("production_t").fill_null(0) / pl.col("world_t"))
-            .alias("share")
-        )
+        .with_columns(_share_of_world("production_t"))
     )
     return out.select(
         *key,
@@ -202,17 +214,10 @@ def reserve_shares(
         .join(sums, on="mineral", how="left")
         .join(totals, on="mineral", how="left")
         .with_columns(
-            pl.when(pl.col("world_published_t") > 0)
-            .then(pl.col("world_published_t"))
-            .otherwise(pl.col("sum_t"))
-            .alias("world_t"),
+            _world_total(),
             group_expr(pl.col("country_code"), alliance, china).alias("group"),
         )
-        .with_columns(
-            pl.when(~pl.col("mixed_basis") & (pl.col("world_t") > 0))
-            .then(pl.col("reserves_t").fill_null(0) / pl.col("world_t"))
-            .alias("share")
-        )
+        .with_columns(_share_of_world("reserves_t"))
         .select(
             "mineral",
             "country_code",

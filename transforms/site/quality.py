@@ -14,6 +14,7 @@ import polars as pl
 from transforms.metadata import CLEAN_TABLES as SCHEMA_TABLES
 from transforms.reconcile import USGS_WMD_REL_TOLERANCE, WORLD_TOTAL_REL_TOLERANCE
 from transforms.render import frame_to_markdown
+from transforms.site.render_tables import Num, named, table
 from transforms.site.text import Markup, fmt_num, fmt_pct
 
 FLAG_TABLES = ("production", "reserves", "us_salient")
@@ -39,19 +40,19 @@ def checks(clean: dict[str, pl.DataFrame], check_results: list[dict] | None = No
     """One row per check: asset, check, kind, status, detail (plain text)."""
     check_results = check_results or []
     out = []
-    for table in SCHEMA_TABLES:
-        if table not in clean:
+    for name in SCHEMA_TABLES:
+        if name not in clean:
             continue
-        result = _recorded(check_results, f"clean/{table}", "schema")
+        result = _recorded(check_results, f"clean/{name}", "schema")
         out.append(
             {
-                "asset": f"clean/{table}",
+                "asset": f"clean/{name}",
                 "check": "schema",
                 "kind": "blocking",
                 "status": _status(
                     result, "passed (blocking: nothing downstream is built unless it passes)"
                 ),
-                "detail": f"pandera schema: types, nullability, ranges, known codes, unique key; {clean[table].height:,} rows.",
+                "detail": f"pandera schema: types, nullability, ranges, known codes, unique key; {clean[name].height:,} rows.",
             }
         )
     coverage = clean.get("country_name_coverage")
@@ -119,32 +120,23 @@ def tables(
 ) -> dict[str, Markup]:
     """Tables of the page: world-total exceptions and the largest USGS/WMD disagreements."""
     out: dict[str, Markup] = {}
+    mineral = named("mineral", mineral_names, "Mineral")
     totals = clean.get("world_total_reconciliation")
     if totals is not None:
         exceptions = totals.filter(pl.col("status") != "ok").sort(
             "mineral", "stage", "year", "edition"
         )
         if exceptions.height:
-            out["world_totals"] = Markup(
-                frame_to_markdown(
-                    exceptions.select(
-                        pl.col("mineral")
-                        .replace_strict(mineral_names, default=pl.col("mineral"))
-                        .alias("Mineral"),
-                        pl.col("stage").alias("Stage"),
-                        pl.col("year").alias("Year"),
-                        pl.col("edition").alias("Edition"),
-                        pl.col("sum_of_countries_t")
-                        .map_elements(fmt_num, return_dtype=pl.Utf8)
-                        .alias("Sum of countries (t)"),
-                        pl.col("world_total_t")
-                        .map_elements(fmt_num, return_dtype=pl.Utf8)
-                        .alias("World total (t)"),
-                        pl.col("status").alias("Status"),
-                        pl.col("accepted_reason").fill_null("").alias("Accepted because"),
-                    ),
-                    align={"Sum of countries (t)": "right", "World total (t)": "right"},
-                )
+            out["world_totals"] = table(
+                exceptions,
+                mineral,
+                pl.col("stage").alias("Stage"),
+                pl.col("year").alias("Year"),
+                pl.col("edition").alias("Edition"),
+                Num("sum_of_countries_t", fmt_num, "Sum of countries (t)"),
+                Num("world_total_t", fmt_num, "World total (t)"),
+                pl.col("status").alias("Status"),
+                pl.col("accepted_reason").fill_null("").alias("Accepted because"),
             )
     comparison = clean.get("usgs_wmd_comparison")
     if comparison is not None:
@@ -159,22 +151,12 @@ def tables(
             .sort("disagree", descending=True)
         )
         if by_mineral.height:
-            out["wmd_by_mineral"] = Markup(
-                frame_to_markdown(
-                    by_mineral.select(
-                        pl.col("mineral")
-                        .replace_strict(mineral_names, default=pl.col("mineral"))
-                        .alias("Mineral"),
-                        pl.col("pairs").alias("Pairs compared"),
-                        pl.col("disagree").alias("Beyond tolerance"),
-                        pl.col("basis_differs").alias("Of which on different tonnage bases"),
-                    ),
-                    align={
-                        "Pairs compared": "right",
-                        "Beyond tolerance": "right",
-                        "Of which on different tonnage bases": "right",
-                    },
-                )
+            out["wmd_by_mineral"] = table(
+                by_mineral,
+                mineral,
+                Num("pairs", None, "Pairs compared"),
+                Num("disagree", None, "Beyond tolerance"),
+                Num("basis_differs", None, "Of which on different tonnage bases"),
             )
             worst = (
                 comparison.filter(pl.col("disagrees") & ~pl.col("basis_differs"))
@@ -182,30 +164,16 @@ def tables(
                 .head(DISAGREEMENT_ROWS)
             )
             if worst.height:
-                out["wmd_worst"] = Markup(
-                    frame_to_markdown(
-                        worst.select(
-                            pl.col("mineral")
-                            .replace_strict(mineral_names, default=pl.col("mineral"))
-                            .alias("Mineral"),
-                            pl.col("stage").alias("Stage"),
-                            pl.col("country_code")
-                            .replace_strict(names, default=pl.col("country_code"))
-                            .alias("Economy"),
-                            pl.col("year").alias("Year"),
-                            pl.col("usgs_t")
-                            .map_elements(fmt_num, return_dtype=pl.Utf8)
-                            .alias("USGS (t)"),
-                            pl.col("wmd_t")
-                            .map_elements(fmt_num, return_dtype=pl.Utf8)
-                            .alias("WMD (t)"),
-                            pl.col("wmd_commodity").alias("WMD commodity"),
-                            pl.col("rel_diff")
-                            .map_elements(lambda v: fmt_pct(v, 0), return_dtype=pl.Utf8)
-                            .alias("Difference"),
-                        ),
-                        align={"USGS (t)": "right", "WMD (t)": "right", "Difference": "right"},
-                    )
+                out["wmd_worst"] = table(
+                    worst,
+                    mineral,
+                    pl.col("stage").alias("Stage"),
+                    named("country_code", names, "Economy"),
+                    pl.col("year").alias("Year"),
+                    Num("usgs_t", fmt_num, "USGS (t)"),
+                    Num("wmd_t", fmt_num, "WMD (t)"),
+                    pl.col("wmd_commodity").alias("WMD commodity"),
+                    Num("rel_diff", lambda v: fmt_pct(v, 0), "Difference"),
                 )
     return out
 
@@ -213,29 +181,25 @@ def tables(
 def flag_counts(clean: dict[str, pl.DataFrame]) -> Markup | None:
     """How many published cells carry a text flag instead of (or with) a number, by table."""
     frames = []
-    for table in FLAG_TABLES:
-        df = clean.get(table)
+    for name in FLAG_TABLES:
+        df = clean.get(name)
         if df is None or "value_flag" not in df.columns:
             continue
         frames.append(
             df.filter(pl.col("value_flag").is_not_null())
             .group_by("value_flag")
             .agg(pl.len().alias("rows"), pl.col("value_text").drop_nulls().first().alias("example"))
-            .with_columns(pl.lit(table).alias("table"))
+            .with_columns(pl.lit(name).alias("table"))
         )
     if not frames:
         return None
     counts = pl.concat(frames).sort("table", "rows", descending=[False, True])
-    return Markup(
-        frame_to_markdown(
-            counts.select(
-                pl.col("table").alias("Table"),
-                pl.col("value_flag").alias("Flag"),
-                pl.col("rows").alias("Rows"),
-                pl.col("example").alias("Example as published"),
-            ),
-            align={"Rows": "right"},
-        )
+    return table(
+        counts,
+        pl.col("table").alias("Table"),
+        pl.col("value_flag").alias("Flag"),
+        Num("rows", None, "Rows"),
+        pl.col("example").alias("Example as published"),
     )
 
 

@@ -4,7 +4,7 @@ A page of a given kind ("home", "mineral", "country", "scenarios", "methodology"
 text plus the sections registered for that kind, sorted by ``order``. Two kinds of builder:
 
 * a **mart section** takes the frame of one mart (or curated reference table) and the page's
-  ``PageContext``; it runs only when that table is in the build::
+  ``PageContext``; it runs only when that table is in the build and has rows::
 
       @SECTIONS.mart("concentration", page="mineral", title="Concentration", order=45)
       def concentration_mineral(df: pl.DataFrame, ctx: PageContext) -> Section | None: ...
@@ -96,7 +96,7 @@ class SectionRegistry:
         """The sections of one page in order; generic tables for marts with no section there."""
         steps: list[tuple[int, str, Callable[[], Section | None]]] = []
         for entry in self.entries:
-            if entry.page == page and (entry.mart is None or entry.mart in tables):
+            if entry.page == page and (entry.mart is None or _has_rows(tables, entry.mart)):
                 source = figures if entry.mart is None else tables[entry.mart]
                 steps.append((entry.order, entry.name, partial(entry.build, source, ctx)))
         if page in GENERIC_PAGES:
@@ -111,6 +111,10 @@ class SectionRegistry:
 
 
 SECTIONS = SectionRegistry()
+
+
+def _has_rows(tables: dict[str, pl.DataFrame], name: str) -> bool:
+    return name in tables and tables[name].height > 0
 
 
 def latest(df: pl.DataFrame) -> pl.DataFrame:

@@ -84,23 +84,25 @@ def fmt_num(value: float | None) -> str:
     return f"{value:,.3g}"
 
 
+_SCALES = ((1e9, "billion"), (1e6, "million"))
+
+
+def _amount(value: float | None, before: str, after: str) -> str:
+    """An amount for running text in billions or millions from a million up, ``before`` and
+    ``after`` it the currency sign or unit."""
+    if _missing(value):
+        return "n/a"
+    for scale, word in _SCALES:
+        if abs(value) >= scale:
+            return f"{before}{value / scale:,.3g} {word}{after}"
+    return f"{before}{fmt_num(value)}{after}"
+
+
 def fmt_mass(tonnes: float | None) -> str:
     """Metric tons for running text: 1_234_000 -> "1.23 million t", 4_560 -> "4,560 t"."""
-    if _missing(tonnes):
-        return "n/a"
-    if abs(tonnes) >= 1e9:
-        return f"{tonnes / 1e9:,.3g} billion t"
-    if abs(tonnes) >= 1e6:
-        return f"{tonnes / 1e6:,.3g} million t"
-    return f"{fmt_num(tonnes)} t"
+    return _amount(tonnes, "", " t")
 
 
 def fmt_usd(value: float | None) -> str:
     """US dollars for running text: "$1.2 billion", "$340 million", "$12,300"."""
-    if _missing(value):
-        return "n/a"
-    if abs(value) >= 1e9:
-        return f"${value / 1e9:,.3g} billion"
-    if abs(value) >= 1e6:
-        return f"${value / 1e6:,.3g} million"
-    return f"${fmt_num(value)}"
+    return _amount(value, "$", "")

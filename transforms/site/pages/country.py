@@ -13,17 +13,18 @@ from transforms.site import charts, figures
 from transforms.site.context import SOURCE_BACI, SOURCE_USGS, SiteFigures, country_slug
 from transforms.site.model import Page, PageContext, Section
 from transforms.site.render_tables import (
-    BAN_SOURCE,
-    RISK_NOTE,
-    STOCK_SOURCE,
-    ban_table,
-    formatted,
-    md_table,
+    BAN_VIEW,
+    BY_MINERAL,
+    RISK_VIEW,
+    STOCK_VIEW,
+    Num,
+    mineral_names,
+    named,
     nir_section,
-    risk_table,
-    stock_pivot,
+    table,
+    view_section,
 )
-from transforms.site.sections import SECTIONS, latest
+from transforms.site.sections import SECTIONS
 from transforms.site.text import Markup, fmt_num, fmt_pct, fmt_pp, fmt_usd, md
 
 HEATMAP_YEARS = 10
@@ -152,17 +153,13 @@ def what_it_produces(site: SiteFigures, ctx: PageContext) -> Section | None:
     if not rows.height:
         return None
     section = Section(title="What it produces", anchor="production", source=SOURCE_USGS)
-    section.table = md_table(
-        rows.select(
-            pl.col("mineral")
-            .replace_strict(site.mineral_names, default=pl.col("mineral"))
-            .alias("Mineral"),
-            pl.col("stage").alias("Stage"),
-            pl.col("year").alias("Year"),
-            formatted("production_t", fmt_num, "Production (t)"),
-            formatted("share", fmt_pct, "Share of world"),
-        ),
-        right=["Production (t)", "Share of world"],
+    section.table = table(
+        rows,
+        named("mineral", site.mineral_names, "Mineral"),
+        pl.col("stage").alias("Stage"),
+        pl.col("year").alias("Year"),
+        Num("production_t", fmt_num, "Production (t)"),
+        Num("share", fmt_pct, "Share of world"),
     )
     return section
 
@@ -219,65 +216,27 @@ def countries_index(site: SiteFigures, env: jinja2.Environment, codes: list[str]
 
 @SECTIONS.mart("dependence", page="country", title="Net import reliance", order=30)
 def dependence_country(df: pl.DataFrame, ctx: PageContext) -> Section | None:
-    return nir_section(
-        df.filter(pl.col("importer") == ctx.key),
-        "mineral",
-        pl.col("mineral").replace_strict(ctx.mineral_names, default=pl.col("mineral")),
-        "Mineral",
-        "Net import reliance by mineral",
-    )
+    return nir_section(df, ctx, BY_MINERAL, "Net import reliance by mineral")
 
 
 @SECTIONS.mart("supply_risk", page="country", title="Supply risk", order=40)
 def supply_risk_country(df: pl.DataFrame, ctx: PageContext) -> Section | None:
-    rows = latest(
-        df.filter((pl.col("importer") == ctx.key) & pl.col("geopolrisk_score").is_not_null())
-    )
-    if not rows.height:
-        return None
-    rows = rows.sort("geopolrisk_score", descending=True)
-    section = Section(
-        title="Supply risk by mineral",
-        anchor="supply-risk",
-        source="mart supply_risk (World Mining Data; CEPII BACI; WGI)",
-    )
-    section.table = risk_table(
-        rows,
-        pl.col("mineral").replace_strict(ctx.mineral_names, default=pl.col("mineral")),
-        "Mineral",
-    )
-    section.notes.append(RISK_NOTE)
-    return section
+    return view_section(RISK_VIEW, df, ctx, BY_MINERAL, "Supply risk by mineral")
 
 
 @SECTIONS.mart("scenario_export_ban", page="country", title="Export ban", order=50)
 def export_ban_country(df: pl.DataFrame, ctx: PageContext) -> Section | None:
-    rows = latest(df.filter((pl.col("importer") == ctx.key) & (pl.col("imports_from_china_t") > 0)))
-    if not rows.height:
-        return None
-    rows = rows.sort("lost_share_of_imports", descending=True, nulls_last=True)
-    section = Section(title="If China stopped exporting", anchor="export-ban", source=BAN_SOURCE)
-    section.table = ban_table(
-        rows,
-        pl.col("mineral").replace_strict(ctx.mineral_names, default=pl.col("mineral")),
-        "Mineral",
-    )
-    section.notes.append("Scenario and assumptions: Scenarios page.")
+    section = view_section(BAN_VIEW, df, ctx, BY_MINERAL, "If China stopped exporting")
+    if section is not None:
+        section.notes.append("Scenario and assumptions: Scenarios page.")
     return section
 
 
 @SECTIONS.mart("scenario_stockpile", page="country", title="Stockpiles", order=60)
 def stockpile_country(df: pl.DataFrame, ctx: PageContext) -> Section | None:
-    rows = latest(df.filter((pl.col("importer") == ctx.key) & (pl.col("imports_from_china_t") > 0)))
-    if not rows.height:
-        return None
-    section = Section(
-        title="What a stockpile of China-sourced imports would cost",
-        anchor="stockpile-cost",
-        source=STOCK_SOURCE,
+    return view_section(
+        STOCK_VIEW, df, ctx, BY_MINERAL, "What a stockpile of China-sourced imports would cost"
     )
-    section.table = stock_pivot(rows, "mineral", ctx.mineral_names)
-    return section
 
 
 @SECTIONS.mart("stockpile_programmes", page="country", title="Stockpile programme", order=70)
@@ -309,11 +268,7 @@ def programme_country(df: pl.DataFrame, ctx: PageContext) -> Section | None:
                 status=r["status"],
                 budget=budget,
                 days=days,
-                minerals=", ".join(
-                    ctx.mineral(m.strip()).lower()
-                    for m in (r["minerals"] or "").split(",")
-                    if m.strip()
-                )
+                minerals=", ".join(n.lower() for n in mineral_names(r["minerals"], ctx))
                 or "none named",
                 unverified="" if r["verified"] else " (not verified)",
             )

@@ -4,6 +4,8 @@ registered for "home" (China's export controls) and what changed since the previ
 
 from __future__ import annotations
 
+from typing import Any
+
 import jinja2
 import polars as pl
 
@@ -11,35 +13,52 @@ from transforms.render import escape_markdown
 from transforms.site import figures
 from transforms.site.context import SiteFigures
 from transforms.site.model import Headline, Page, PageContext, Section
-from transforms.site.render_tables import EVENTS_SOURCE, events_table
+from transforms.site.render_tables import EVENTS_SOURCE, events_table, mineral_names
 from transforms.site.sections import SECTIONS
 from transforms.site.text import Markup, fmt_num, fmt_pct, fmt_usd, md
 
 EXPOSED_MINERALS_HOME = 10
 
 
+def _first(rows: pl.DataFrame) -> dict | None:
+    return rows.row(0, named=True) if rows.height else None
+
+
+def _finding(
+    site: SiteFigures, r: dict, key: str, value: str, template: str, /, **values: Any
+) -> Headline:
+    """The finding ``key`` read from row ``r`` of a mineral: ``template`` filled with the
+    mineral's name, the row's year, ``share`` (``r[value]`` as a percentage) and ``values``;
+    linked to the mineral's page."""
+    facts = {
+        "mineral": site.mineral_names.get(r["mineral"], r["mineral"]).lower(),
+        "year": r.get("year"),
+        "share": fmt_pct(r[value]),
+    }
+    return Headline(
+        md(template, **{**facts, **values}),
+        link=f"minerals/{r['mineral']}.md",
+        key=key,
+        value=r[value],
+    )
+
+
 def headlines(site: SiteFigures) -> list[Headline]:
     """Five to eight findings, each a fixed sentence pattern filled from the data."""
     out: list[Headline] = []
     s = site.summary.filter(pl.col("china_share").is_not_null())
-    name = site.mineral_names.get
     for stage, verb in (("refinery", "refines"), ("mine", "mines")):
-        rows = s.filter(pl.col("stage") == stage).sort("china_share", descending=True)
-        if rows.height:
-            r = rows.row(0, named=True)
+        r = _first(s.filter(pl.col("stage") == stage).sort("china_share", descending=True))
+        if r is not None:
             out.append(
-                Headline(
-                    md(
-                        "China {verb} **{share}** of the world's {mineral} ({year}); the alliance {alliance}.",
-                        verb=verb,
-                        share=fmt_pct(r["china_share"]),
-                        mineral=name(r["mineral"], r["mineral"]).lower(),
-                        year=r["year"],
-                        alliance=fmt_pct(r["alliance_share"]),
-                    ),
-                    link=f"minerals/{r['mineral']}.md",
-                    key=f"top_china_{stage}",
-                    value=r["china_share"],
+                _finding(
+                    site,
+                    r,
+                    f"top_china_{stage}",
+                    "china_share",
+                    "China {verb} **{share}** of the world's {mineral} ({year}); the alliance {alliance}.",
+                    verb=verb,
+                    alliance=fmt_pct(r["alliance_share"]),
                 )
             )
     top_producer = s.filter(pl.col("top_code").is_in(site.china))
@@ -58,90 +77,87 @@ def headlines(site: SiteFigures) -> list[Headline]:
         )
     )
     if site.trade_year is not None:
-        bloc = site.dependence.filter(
-            (pl.col("importer") == figures.ALLIANCE_BLOC)
-            & (pl.col("stage") == "all")
-            & (pl.col("year") == site.trade_year)
-        )
-        if bloc.height:
-            total, china = bloc["imports_usd"].sum(), bloc["china_usd"].sum()
-            out.append(
-                Headline(
-                    md(
-                        "The alliance imported {total} of these minerals' ores and refined forms from outside the alliance in {year}; China supplied **{share}**.",
-                        total=fmt_usd(total),
-                        year=site.trade_year,
-                        share=fmt_pct(china / total if total else None),
-                    ),
-                    link="countries/index.md",
-                    key="alliance_imports_china_share",
-                    value=china / total if total else None,
-                )
-            )
-        allies = site.dependence.filter(
-            pl.col("importer").is_in(site.alliance)
-            & (pl.col("stage") == "all")
-            & (pl.col("year") == site.trade_year)
-            & (pl.col("imports_usd") >= 10 * figures.MIN_IMPORTS_USD)
-            & pl.col("china_share").is_not_null()
-        ).sort("china_share", "imports_usd", descending=True)
-        if allies.height:
-            r = allies.row(0, named=True)
-            out.append(
-                Headline(
-                    md(
-                        "{who} sourced **{share}** of its {mineral} imports from China in {year} ({value}).",
-                        who=site.economy(r["importer"]),
-                        share=fmt_pct(r["china_share"]),
-                        mineral=name(r["mineral"], r["mineral"]).lower(),
-                        year=r["year"],
-                        value=fmt_usd(r["imports_usd"]),
-                    ),
-                    link=f"countries/{r['importer'].lower()}.md",
-                    key="most_dependent_ally",
-                    value=r["china_share"],
-                )
-            )
-    strong = s.sort("alliance_share", descending=True)
-    if strong.height:
-        r = strong.row(0, named=True)
+        out += _trade_findings(site)
+    r = _first(s.sort("alliance_share", descending=True))
+    if r is not None:
         out.append(
-            Headline(
-                md(
-                    "Where the alliance is strongest: it produces **{share}** of the world's {stage} output of {mineral} ({year}); China {china}.",
-                    share=fmt_pct(r["alliance_share"]),
-                    stage=r["stage"],
-                    mineral=name(r["mineral"], r["mineral"]).lower(),
-                    year=r["year"],
-                    china=fmt_pct(r["china_share"]),
-                ),
-                link=f"minerals/{r['mineral']}.md",
-                key="alliance_strongest",
-                value=r["alliance_share"],
+            _finding(
+                site,
+                r,
+                "alliance_strongest",
+                "alliance_share",
+                "Where the alliance is strongest: it produces **{share}** of the world's {stage} output of {mineral} ({year}); China {china}.",
+                stage=r["stage"],
+                china=fmt_pct(r["china_share"]),
             )
         )
-    reserves = site.reserve_summary.filter(pl.col("china_share").is_not_null()).sort(
-        "china_share", descending=True
+    r = _first(
+        site.reserve_summary.filter(pl.col("china_share").is_not_null()).sort(
+            "china_share", descending=True
+        )
     )
-    if reserves.height:
-        r = reserves.row(0, named=True)
+    if r is not None:
         out.append(
-            Headline(
-                md(
-                    "China holds **{share}** of known world reserves of {mineral} (USGS, {edition} edition).",
-                    share=fmt_pct(r["china_share"]),
-                    mineral=name(r["mineral"], r["mineral"]).lower(),
-                    edition=r["edition"],
-                ),
-                link=f"minerals/{r['mineral']}.md",
-                key="top_china_reserves",
-                value=r["china_share"],
+            _finding(
+                site,
+                r,
+                "top_china_reserves",
+                "china_share",
+                "China holds **{share}** of known world reserves of {mineral} (USGS, {edition} edition).",
+                edition=r["edition"],
             )
         )
     moves = _price_moves(site)
     if moves is not None:
         out.append(moves)
     return out[:8]
+
+
+def _trade_findings(site: SiteFigures) -> list[Headline]:
+    """The alliance's imports from China, and the ally most dependent on China for a mineral."""
+    out: list[Headline] = []
+    bloc = site.dependence.filter(
+        (pl.col("importer") == figures.ALLIANCE_BLOC)
+        & (pl.col("stage") == "all")
+        & (pl.col("year") == site.trade_year)
+    )
+    if bloc.height:
+        total, china = bloc["imports_usd"].sum(), bloc["china_usd"].sum()
+        out.append(
+            Headline(
+                md(
+                    "The alliance imported {total} of these minerals' ores and refined forms from outside the alliance in {year}; China supplied **{share}**.",
+                    total=fmt_usd(total),
+                    year=site.trade_year,
+                    share=fmt_pct(china / total if total else None),
+                ),
+                link="countries/index.md",
+                key="alliance_imports_china_share",
+                value=china / total if total else None,
+            )
+        )
+    r = _first(
+        site.dependence.filter(
+            pl.col("importer").is_in(site.alliance)
+            & (pl.col("stage") == "all")
+            & (pl.col("year") == site.trade_year)
+            & (pl.col("imports_usd") >= 10 * figures.MIN_IMPORTS_USD)
+            & pl.col("china_share").is_not_null()
+        ).sort("china_share", "imports_usd", descending=True)
+    )
+    if r is not None:
+        found = _finding(
+            site,
+            r,
+            "most_dependent_ally",
+            "china_share",
+            "{who} sourced **{share}** of its {mineral} imports from China in {year} ({value}).",
+            who=site.economy(r["importer"]),
+            value=fmt_usd(r["imports_usd"]),
+        )
+        found.link = f"countries/{r['importer'].lower()}.md"
+        out.append(found)
+    return out
 
 
 def _price_moves(site: SiteFigures) -> Headline | None:
@@ -162,20 +178,20 @@ def _price_moves(site: SiteFigures) -> Headline | None:
     if not pairs.height:
         return None
     r = pairs.sort(pl.col("change").abs(), descending=True).row(0, named=True)
-    return Headline(
-        md(
-            "The largest price move in {year}: {mineral}{series} {direction} **{change}** to {after} USD/t (USGS).",
-            year=last,
-            mineral=site.mineral_names.get(r["mineral"], r["mineral"]).lower(),
-            series="" if r["series"] == "Price" else f" ({r['series']})",
-            direction="rose" if r["change"] > 0 else "fell",
-            change=fmt_pct(abs(r["change"]), 0),
-            after=fmt_num(r["after"]),
-        ),
-        link=f"minerals/{r['mineral']}.md#prices",
-        key="largest_price_move",
-        value=r["change"],
+    found = _finding(
+        site,
+        r,
+        "largest_price_move",
+        "change",
+        "The largest price move in {year}: {mineral}{series} {direction} **{change}** to {after} USD/t (USGS).",
+        year=last,
+        series="" if r["series"] == "Price" else f" ({r['series']})",
+        direction="rose" if r["change"] > 0 else "fell",
+        change=fmt_pct(abs(r["change"]), 0),
+        after=fmt_num(r["after"]),
     )
+    found.link += "#prices"
+    return found
 
 
 def exposed_minerals(site: SiteFigures) -> pl.DataFrame:
@@ -226,8 +242,6 @@ def home_page(
 
 @SECTIONS.mart("export_control_events", page="home", title="China's export controls", order=10)
 def events_home(df: pl.DataFrame, ctx: PageContext) -> Section | None:
-    if not df.height:
-        return None
     rows = df.sort("date_announced", descending=True)
     section = Section(
         title="China's export controls, 2023 onwards",
@@ -240,11 +254,7 @@ def events_home(df: pl.DataFrame, ctx: PageContext) -> Section | None:
             "{n} announcements by China's Ministry of Commerce and General Administration of Customs; the latest, of {date}, covers {minerals}.",
             n=rows.height,
             date=latest["date_announced"],
-            minerals=", ".join(
-                ctx.mineral(m.strip()).lower()
-                for m in (latest["minerals"] or "").split(",")
-                if m.strip()
-            ),
+            minerals=", ".join(n.lower() for n in mineral_names(latest["minerals"], ctx)),
         )
     )
     section.table = events_table(rows, ctx)

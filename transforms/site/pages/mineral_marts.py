@@ -4,28 +4,30 @@ supply risk and the scenarios, each for one mineral (mart sections, ``transforms
 
 from __future__ import annotations
 
+from functools import partial
+
 import polars as pl
 
-from transforms.render import frame_to_markdown
 from transforms.site import charts
 from transforms.site.model import PageContext, Section
 from transforms.site.render_tables import (
-    BAN_SOURCE,
+    BAN_VIEW,
     BUDGET_SOURCE,
+    BY_IMPORTER,
     EVENTS_SOURCE,
     FLOOR_SOURCE,
-    RISK_NOTE,
-    STOCK_SOURCE,
-    ban_table,
+    RISK_VIEW,
+    STOCK_VIEW,
+    Num,
     events_table,
     floor_table,
-    formatted,
+    named,
     nir_section,
-    risk_table,
-    stock_pivot,
+    table,
+    view_section,
 )
-from transforms.site.sections import SECTIONS, latest
-from transforms.site.text import Markup, fmt_num, fmt_pct, fmt_usd, md
+from transforms.site.sections import SECTIONS
+from transforms.site.text import fmt_num, fmt_pct, fmt_usd, md
 
 
 def _has_mineral(column: str, slug: str) -> pl.Expr:
@@ -100,36 +102,18 @@ def concentration_mineral(df: pl.DataFrame, ctx: PageContext) -> Section | None:
                 value_title="HHI (0-10,000)",
             )
         )
-    section.table = Markup(
-        frame_to_markdown(
-            latest.select(
-                pl.col("measure")
-                .replace_strict(_MEASURE_LABEL, default=pl.col("measure"))
-                .alias("Measure"),
-                pl.col("stage").alias("Stage"),
-                pl.col("year").alias("Year"),
-                formatted("hhi", fmt_num, "HHI"),
-                formatted("alliance_pooled_hhi", fmt_num, "HHI, alliance pooled"),
-                pl.col("top1_code")
-                .replace_strict(ctx.economy_names, default=pl.col("top1_code"))
-                .alias("Leader"),
-                formatted("top1_share", fmt_pct, "Leader's share"),
-                formatted("top3_share", fmt_pct, "Top 3"),
-                formatted("china_share", fmt_pct, "China"),
-                formatted("alliance_share", fmt_pct, "Alliance"),
-            ),
-            align={
-                k: "right"
-                for k in (
-                    "HHI",
-                    "HHI, alliance pooled",
-                    "Leader's share",
-                    "Top 3",
-                    "China",
-                    "Alliance",
-                )
-            },
-        )
+    section.table = table(
+        latest,
+        named("measure", _MEASURE_LABEL, "Measure"),
+        pl.col("stage").alias("Stage"),
+        pl.col("year").alias("Year"),
+        Num("hhi", fmt_num, "HHI"),
+        Num("alliance_pooled_hhi", fmt_num, "HHI, alliance pooled"),
+        named("top1_code", ctx.economy_names, "Leader"),
+        Num("top1_share", fmt_pct, "Leader's share"),
+        Num("top3_share", fmt_pct, "Top 3"),
+        Num("china_share", fmt_pct, "China"),
+        Num("alliance_share", fmt_pct, "Alliance"),
     )
     section.notes.append(
         "Exports are valued in current USD (CEPII BACI); production and reserves in tonnes (USGS)."
@@ -139,80 +123,48 @@ def concentration_mineral(df: pl.DataFrame, ctx: PageContext) -> Section | None:
 
 @SECTIONS.mart("dependence", page="mineral", title="Net import reliance", order=50)
 def dependence_mineral(df: pl.DataFrame, ctx: PageContext) -> Section | None:
-    return nir_section(
-        df.filter(pl.col("mineral") == ctx.key),
-        "importer",
-        pl.col("importer").replace_strict(ctx.economy_names, default=pl.col("importer")),
-        "Importer",
-        "Net import reliance of the allies",
+    return nir_section(df, ctx, BY_IMPORTER, "Net import reliance of the allies")
+
+
+def _risk_lead(rows: pl.DataFrame, ctx: PageContext) -> str:
+    r = rows.row(0, named=True)
+    return md(
+        "In {year} the highest GeoPolRisk score for {name} is {who}'s ({score}).",
+        year=r["year"],
+        name=ctx.mineral(ctx.key).lower(),
+        who=ctx.economy(r["importer"]),
+        score=f"{r['geopolrisk_score']:.4f}",
     )
+
+
+def _ban_lead(rows: pl.DataFrame) -> str:
+    return md(
+        "Imports each ally would lose in a Chinese export ban, at {year} trade volumes (scenario described on the Scenarios page).",
+        year=rows["year"][0],
+    )
+
+
+_STOCK_LEAD = "Tonnes and cost, at the latest USGS price, of holding each importer's China-sourced imports for a number of days."
 
 
 @SECTIONS.mart("supply_risk", page="mineral", title="Supply risk", order=55)
 def supply_risk_mineral(df: pl.DataFrame, ctx: PageContext) -> Section | None:
-    rows = latest(
-        df.filter((pl.col("mineral") == ctx.key) & pl.col("geopolrisk_score").is_not_null())
-    )
-    if not rows.height:
-        return None
-    rows = rows.sort("geopolrisk_score", descending=True)
-    section = Section(
-        title="Supply risk by importer",
-        anchor="supply-risk",
-        source="mart supply_risk (World Mining Data; CEPII BACI; WGI)",
-    )
-    r = rows.row(0, named=True)
-    section.paragraphs.append(
-        md(
-            "In {year} the highest GeoPolRisk score for {name} is {who}'s ({score}).",
-            year=r["year"],
-            name=ctx.mineral(ctx.key).lower(),
-            who=ctx.economy(r["importer"]),
-            score=f"{r['geopolrisk_score']:.4f}",
-        )
-    )
-    section.table = risk_table(
-        rows,
-        pl.col("importer").replace_strict(ctx.economy_names, default=pl.col("importer")),
-        "Importer",
-    )
-    section.notes.append(RISK_NOTE)
-    return section
+    lead = partial(_risk_lead, ctx=ctx)
+    return view_section(RISK_VIEW, df, ctx, BY_IMPORTER, "Supply risk by importer", lead=lead)
 
 
 @SECTIONS.mart("scenario_export_ban", page="mineral", title="Export ban", order=60)
 def export_ban_mineral(df: pl.DataFrame, ctx: PageContext) -> Section | None:
-    rows = latest(df.filter((pl.col("mineral") == ctx.key) & (pl.col("imports_from_china_t") > 0)))
-    if not rows.height:
-        return None
-    rows = rows.sort("lost_share_of_imports", descending=True, nulls_last=True)
-    section = Section(title="If China stopped exporting", anchor="export-ban", source=BAN_SOURCE)
-    section.paragraphs.append(
-        md(
-            "Imports each ally would lose in a Chinese export ban, at {year} trade volumes (scenario described on the Scenarios page).",
-            year=rows["year"][0],
-        )
+    return view_section(
+        BAN_VIEW, df, ctx, BY_IMPORTER, "If China stopped exporting", lead=_ban_lead
     )
-    section.table = ban_table(
-        rows,
-        pl.col("importer").replace_strict(ctx.economy_names, default=pl.col("importer")),
-        "Importer",
-    )
-    return section
 
 
 @SECTIONS.mart("scenario_stockpile", page="mineral", title="Stockpiles", order=65)
 def stockpile_mineral(df: pl.DataFrame, ctx: PageContext) -> Section | None:
-    rows = latest(df.filter((pl.col("mineral") == ctx.key) & (pl.col("imports_from_china_t") > 0)))
-    if not rows.height:
-        return None
-    section = Section(
-        title="What a stockpile would cost", anchor="stockpile-cost", source=STOCK_SOURCE
-    )
-    section.paragraphs.append(
-        "Tonnes and cost, at the latest USGS price, of holding each importer's China-sourced imports for a number of days."
-    )
-    section.table = stock_pivot(rows, "importer", ctx.economy_names)
+    section = view_section(STOCK_VIEW, df, ctx, BY_IMPORTER, "What a stockpile would cost")
+    if section is not None:
+        section.paragraphs.append(_STOCK_LEAD)
     return section
 
 

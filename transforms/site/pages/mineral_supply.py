@@ -12,9 +12,9 @@ from transforms.site import charts
 from transforms.site.context import SOURCE_USGS, SiteFigures
 from transforms.site.model import PageContext, Section
 from transforms.site.palette import ALLIANCE, CHINA, REST
-from transforms.site.render_tables import formatted, md_table
+from transforms.site.render_tables import Num, formatted, md_table, named, table
 from transforms.site.sections import SECTIONS
-from transforms.site.text import fmt_mass, fmt_num, fmt_pct, md
+from transforms.site.text import Markup, fmt_mass, fmt_num, fmt_pct, md
 
 STAGE_LABEL = {"mine": "Mine production", "refinery": "Refinery production"}
 BASIS_LABEL = {
@@ -43,6 +43,20 @@ def mine_production(site: SiteFigures, ctx: PageContext) -> Section | None:
 @SECTIONS.figures("mineral", order=11)
 def refinery_production(site: SiteFigures, ctx: PageContext) -> Section | None:
     return _production(site, site.minerals_by_slug[ctx.key], "refinery")
+
+
+def _economy_table(site: SiteFigures, rows: pl.DataFrame, amount: Num, *rest: pl.Expr) -> Markup:
+    """Production or reserves by economy: group, ``amount``, the figure as published, the share
+    of the world, then ``rest``."""
+    return table(
+        rows,
+        named("country_code", site.names, "Economy"),
+        pl.col("group").alias("Group"),
+        amount,
+        pl.col("value_text").alias("As published (source unit)"),
+        Num("share", fmt_pct, "Share of world"),
+        *rest,
+    )
 
 
 def _production(site: SiteFigures, mineral: dict, stage: str) -> Section | None:
@@ -99,9 +113,7 @@ def _production(site: SiteFigures, mineral: dict, stage: str) -> Section | None:
         latest.filter(pl.col("production_t").is_not_null() & (pl.col("production_t") > 0))
         .head(TOP_PRODUCERS_CHART)
         .with_columns(
-            pl.col("country_code")
-            .replace_strict(site.names, default=pl.col("country_code"))
-            .alias("label"),
+            named("country_code", site.names, "label"),
             pl.col("production_t").alias("value"),
         )
     )
@@ -119,19 +131,12 @@ def _production(site: SiteFigures, mineral: dict, stage: str) -> Section | None:
                 value_title=f"Production ({basis})",
             )
         )
-    table = latest.with_columns(
-        pl.col("country_code")
-        .replace_strict(site.names, default=pl.col("country_code"))
-        .alias("Economy"),
-    ).select(
-        "Economy",
-        pl.col("group").alias("Group"),
-        formatted("production_t", fmt_num, "Production (t)"),
-        pl.col("value_text").alias("As published (source unit)"),
-        formatted("share", fmt_pct, "Share of world"),
+    section.table = _economy_table(
+        site,
+        latest,
+        Num("production_t", fmt_num, "Production (t)"),
         pl.when(pl.col("is_estimate")).then(pl.lit("estimate")).otherwise(pl.lit("")).alias("Note"),
     )
-    section.table = md_table(table, right=["Production (t)", "Share of world"])
     return section
 
 
@@ -167,33 +172,26 @@ def wmd_production(site: SiteFigures, ctx: PageContext) -> Section | None:
             alliance=fmt_pct(allies / total if total else None),
         )
     )
-    table = (
-        latest.head(15)
-        .with_columns(
-            pl.col("country_code")
-            .replace_strict(site.names, default=pl.col("country_code"))
-            .alias("Economy"),
-        )
-        .select(
-            "Economy",
+    section.table = md_table(
+        latest.head(15).select(
+            named("country_code", site.names, "Economy"),
             pl.col("wmd_commodity").alias("Commodity"),
             formatted("production_t", fmt_num, "Production (t)"),
             (pl.col("production_t") / total)
             .map_elements(fmt_pct, return_dtype=pl.Utf8)
             .alias("Share of listed total"),
-        )
+        ),
+        right=["Production (t)", "Share of listed total"],
     )
-    section.table = md_table(table, right=["Production (t)", "Share of listed total"])
     return section
 
 
 @SECTIONS.figures("mineral", order=20)
 def reserves(site: SiteFigures, ctx: PageContext) -> Section | None:
-    mineral = site.minerals_by_slug[ctx.key]
-    slug, name = mineral["slug"], mineral["name"]
-    rows = site.slice(site.reserves_by, slug)
-    if rows is None or not rows.height:
+    rows = site.slice(site.reserves_by, ctx.key)
+    if rows is None:
         return None
+    slug, name = ctx.key, ctx.mineral(ctx.key)
     summary = site.reserve_summary.filter(pl.col("mineral") == slug).row(0, named=True)
     edition = summary["edition"]
     section = Section(title="Reserves", anchor="reserves", source=f"{SOURCE_USGS} {edition}")
@@ -214,18 +212,7 @@ def reserves(site: SiteFigures, ctx: PageContext) -> Section | None:
                 name=name.lower(),
             )
         )
-    table = rows.with_columns(
-        pl.col("country_code")
-        .replace_strict(site.names, default=pl.col("country_code"))
-        .alias("Economy"),
-    ).select(
-        "Economy",
-        pl.col("group").alias("Group"),
-        formatted("reserves_t", fmt_num, "Reserves (t)"),
-        pl.col("value_text").alias("As published (source unit)"),
-        formatted("share", fmt_pct, "Share of world"),
-    )
-    section.table = md_table(table, right=["Reserves (t)", "Share of world"])
+    section.table = _economy_table(site, rows, Num("reserves_t", fmt_num, "Reserves (t)"))
     section.notes.append(
         "Reserves are reported under different national codes (JORC, NI 43-101, ...) and revised irregularly."
     )
@@ -234,8 +221,7 @@ def reserves(site: SiteFigures, ctx: PageContext) -> Section | None:
 
 @SECTIONS.figures("mineral", order=25)
 def china_alliance_rest(site: SiteFigures, ctx: PageContext) -> Section | None:
-    mineral = site.minerals_by_slug[ctx.key]
-    slug, name = mineral["slug"], mineral["name"]
+    slug, name = ctx.key, ctx.mineral(ctx.key)
     bars = []
     for stage in ("mine", "refinery"):
         row = site.stage_row(slug, stage)
@@ -282,9 +268,9 @@ def china_alliance_rest(site: SiteFigures, ctx: PageContext) -> Section | None:
             source=SOURCE_USGS,
         )
     )
-    table = frame.pivot(on="group", index="label", values="share").select(
+    section.table = table(
+        frame.pivot(on="group", index="label", values="share"),
         pl.col("label").alias("Stage"),
-        *[formatted(g, fmt_pct, g) for g in (CHINA, ALLIANCE, REST) if g in frame["group"]],
+        *[Num(g, fmt_pct, g) for g in (CHINA, ALLIANCE, REST) if g in frame["group"]],
     )
-    section.table = md_table(table, right=[CHINA, ALLIANCE, REST])
     return section

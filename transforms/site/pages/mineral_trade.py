@@ -13,7 +13,7 @@ from transforms.site import charts, figures
 from transforms.site.context import SOURCE_BACI, SOURCE_USGS, TREND_YEARS, SiteFigures
 from transforms.site.model import PageContext, Section
 from transforms.site.palette import CHINA
-from transforms.site.render_tables import formatted, md_table
+from transforms.site.render_tables import Num, named, table
 from transforms.site.sections import SECTIONS
 from transforms.site.text import Markup, fmt_mass, fmt_num, fmt_pct, fmt_usd, md
 
@@ -68,16 +68,12 @@ def alliance_imports(site: SiteFigures, ctx: PageContext) -> Section | None:
     suppliers = figures.top_suppliers(
         site.importer_flows, figures.ALLIANCE_BLOC, slug, latest["year"]
     )
-    section.table = md_table(
-        suppliers.select(
-            pl.col("exporter_code")
-            .replace_strict(site.names, default=pl.col("exporter_code"))
-            .alias("Supplier"),
-            formatted("value_usd", fmt_usd, "Value"),
-            formatted("quantity_t", fmt_num, "Quantity (t, gross)"),
-            formatted("share", fmt_pct, "Share"),
-        ),
-        right=["Value", "Quantity (t, gross)", "Share"],
+    section.table = table(
+        suppliers,
+        named("exporter_code", site.names, "Supplier"),
+        Num("value_usd", fmt_usd, "Value"),
+        Num("quantity_t", fmt_num, "Quantity (t, gross)"),
+        Num("share", fmt_pct, "Share"),
     )
     section.notes.append(
         "Trade between alliance members is left out. Quantities are gross weights of the traded goods, not metal content."
@@ -87,8 +83,7 @@ def alliance_imports(site: SiteFigures, ctx: PageContext) -> Section | None:
 
 @SECTIONS.figures("mineral", order=35)
 def allies_dependence(site: SiteFigures, ctx: PageContext) -> Section | None:
-    mineral = site.minerals_by_slug[ctx.key]
-    slug, name = mineral["slug"], mineral["name"]
+    slug, name = ctx.key, ctx.mineral(ctx.key)
     part = site.slice(site.dependence_by, slug)
     if part is None or site.trade_year is None:
         return None
@@ -99,9 +94,9 @@ def allies_dependence(site: SiteFigures, ctx: PageContext) -> Section | None:
     )
     if not rows.height:
         return None
-    rows = rows.with_columns(
-        pl.col("importer").replace_strict(site.names, default=pl.col("importer")).alias("label")
-    ).sort("china_share", descending=True)
+    rows = rows.with_columns(named("importer", site.names, "label")).sort(
+        "china_share", descending=True
+    )
     section = Section(
         title=f"Each ally's dependence on China, {site.trade_year}",
         anchor="allies",
@@ -130,17 +125,13 @@ def allies_dependence(site: SiteFigures, ctx: PageContext) -> Section | None:
             value_format=".0%",
         )
     )
-    section.table = md_table(
-        rows.select(
-            pl.col("label").alias("Importer"),
-            formatted("imports_usd", fmt_usd, "Imports"),
-            formatted("china_share", fmt_pct, "China's share"),
-            pl.col("top_supplier")
-            .replace_strict(site.names, default=pl.col("top_supplier"))
-            .alias("Top supplier"),
-            formatted("top_supplier_share", fmt_pct, "Top supplier's share"),
-        ),
-        right=["Imports", "China's share", "Top supplier's share"],
+    section.table = table(
+        rows,
+        pl.col("label").alias("Importer"),
+        Num("imports_usd", fmt_usd, "Imports"),
+        Num("china_share", fmt_pct, "China's share"),
+        named("top_supplier", site.names, "Top supplier"),
+        Num("top_supplier_share", fmt_pct, "Top supplier's share"),
     )
     section.notes.append(
         f"Importers with imports under {fmt_usd(figures.MIN_IMPORTS_USD)} in the year are not listed."
@@ -150,11 +141,10 @@ def allies_dependence(site: SiteFigures, ctx: PageContext) -> Section | None:
 
 @SECTIONS.figures("mineral", order=85)
 def prices(site: SiteFigures, ctx: PageContext) -> Section | None:
-    mineral = site.minerals_by_slug[ctx.key]
-    slug, name = mineral["slug"], mineral["name"]
-    rows = site.slice(site.prices_by, slug)
-    if rows is None or not rows.height:
+    rows = site.slice(site.prices_by, ctx.key)
+    if rows is None:
         return None
+    slug, name = ctx.key, ctx.mineral(ctx.key)
     section = Section(
         title="Prices", anchor="prices", source=f"{SOURCE_USGS} (U.S. salient statistics)"
     )
@@ -190,26 +180,21 @@ def prices(site: SiteFigures, ctx: PageContext) -> Section | None:
     if charts_html:
         section.chart = Markup("\n\n".join(charts_html))
     latest_year = rows.group_by("series", "unit").agg(pl.all().sort_by("year").last())
-    section.table = md_table(
-        latest_year.sort("series").select(
-            pl.col("series").alias("Series"),
-            pl.col("statistic").alias("Statistic as published"),
-            pl.col("unit")
-            .replace_strict(figures.PRICE_UNITS, default=pl.col("unit"))
-            .alias("Unit"),
-            pl.col("year").alias("Year"),
-            formatted("value", fmt_num, "Price"),
-            pl.col("source_file").alias("File"),
-        ),
-        right=["Price"],
+    section.table = table(
+        latest_year.sort("series"),
+        pl.col("series").alias("Series"),
+        pl.col("statistic").alias("Statistic as published"),
+        named("unit", figures.PRICE_UNITS, "Unit"),
+        pl.col("year").alias("Year"),
+        Num("value", fmt_num, "Price"),
+        pl.col("source_file").alias("File"),
     )
     return section
 
 
 @SECTIONS.figures("mineral", order=90)
 def us_net_import_reliance(site: SiteFigures, ctx: PageContext) -> Section | None:
-    mineral = site.minerals_by_slug[ctx.key]
-    rows = site.nir.filter(pl.col("mineral") == mineral["slug"])
+    rows = site.nir.filter(pl.col("mineral") == ctx.key)
     if not rows.height:
         return None
     section = Section(
@@ -220,14 +205,12 @@ def us_net_import_reliance(site: SiteFigures, ctx: PageContext) -> Section | Non
     section.paragraphs.append(
         "Net imports as a share of apparent consumption in the United States, as USGS publishes it (E = net exporter)."
     )
-    section.table = md_table(
-        rows.select(
-            pl.col("statistic").alias("Statistic"),
-            pl.col("year").alias("Year"),
-            pl.col("value_text").alias("Net import reliance (%)"),
-            pl.col("source_file").alias("File"),
-        ),
-        right=["Net import reliance (%)"],
+    section.table = table(
+        rows,
+        pl.col("statistic").alias("Statistic"),
+        pl.col("year").alias("Year"),
+        Num("value_text", None, "Net import reliance (%)"),
+        pl.col("source_file").alias("File"),
     )
     return section
 

@@ -9,21 +9,24 @@ from __future__ import annotations
 import jinja2
 import polars as pl
 
-from transforms.render import frame_to_markdown
 from transforms.site.context import SiteFigures
 from transforms.site.model import Page, PageContext, Section
 from transforms.site.render_tables import (
+    ALLIANCE_MINERALS,
     BAN_SOURCE,
     BUDGET_SOURCE,
     FLOOR_SOURCE,
-    STOCK_SOURCE,
+    STOCK_VIEW,
+    Num,
     ban_table,
+    fixed,
     floor_table,
-    formatted,
-    stock_pivot,
+    named,
+    table,
+    view_section,
 )
 from transforms.site.sections import SECTIONS, latest
-from transforms.site.text import Markup, fmt_num, fmt_pct, fmt_usd, md
+from transforms.site.text import fmt_num, fmt_pct, fmt_usd, md
 
 # Marts the scenarios page waits for, with what each will show and the parameters that drive it.
 SCENARIOS = {
@@ -70,7 +73,7 @@ def scenarios_page(site: SiteFigures, env: jinja2.Environment) -> Page:
 @SECTIONS.mart("scenario_export_ban", page="scenarios", title="Export ban", order=10)
 def export_ban_scenarios(df: pl.DataFrame, ctx: PageContext) -> Section | None:
     bloc = (
-        latest(df.filter(pl.col("importer") == "ALLIANCE"))
+        latest(ALLIANCE_MINERALS.rows(df, ctx))
         .filter(pl.col("exposure_rank").is_not_null())
         .sort("exposure_rank")
     )
@@ -91,77 +94,62 @@ def export_ban_scenarios(df: pl.DataFrame, ctx: PageContext) -> Section | None:
     section.paragraphs.append(
         "Assumptions: no re-routing through third countries, no substitution and no new supply within the year; use = production + imports − exports; months of cover = remaining supply / (use / 12). Trade tonnes are gross weights: where production is in metal content the months of cover are indicative."
     )
-    section.table = ban_table(
-        bloc.head(15),
-        pl.col("mineral").replace_strict(ctx.mineral_names, default=pl.col("mineral")),
-        "Mineral",
-    )
+    section.table = ban_table(bloc.head(15), ALLIANCE_MINERALS, ctx)
     section.notes.append(
         "Parameters: the alliance's members and the China definition (settings resource); a one-ally variant is in the table for every ally."
     )
     return section
 
 
+def _stock_lead(bloc: pl.DataFrame) -> str:
+    return md(
+        "What it would take for the alliance to hold stocks equal to its China-sourced imports of {year} for 30 to 180 days, valued at the latest USGS price (tonnes = annual imports from China × days / 365). Japan's 60-day and Korea's 100-day targets are the benchmarks.",
+        year=bloc["year"][0],
+    )
+
+
 @SECTIONS.mart("scenario_stockpile", page="scenarios", title="Stockpiles", order=20)
 def stockpile_scenarios(df: pl.DataFrame, ctx: PageContext) -> Section | None:
-    bloc = latest(
-        df.filter((pl.col("importer") == "ALLIANCE") & (pl.col("imports_from_china_t") > 0))
+    section = view_section(
+        STOCK_VIEW, df, ctx, ALLIANCE_MINERALS, "Stockpiles", anchor="stockpiles", lead=_stock_lead
     )
-    if not bloc.height:
-        return None
-    section = Section(title="Stockpiles", anchor="stockpiles", source=STOCK_SOURCE)
-    section.paragraphs.append(
-        md(
-            "What it would take for the alliance to hold stocks equal to its China-sourced imports of {year} for 30 to 180 days, valued at the latest USGS price (tonnes = annual imports from China × days / 365). Japan's 60-day and Korea's 100-day targets are the benchmarks.",
-            year=bloc["year"][0],
+    if section is not None:
+        section.notes.append(
+            "Prices are of the product USGS quotes, which is not always the good traded (ore priced at a metal price overstates the cost); the table has the price used and whether it matches the traded good."
         )
-    )
-    section.table = stock_pivot(bloc, "mineral", ctx.mineral_names)
-    section.notes.append(
-        "Prices are of the product USGS quotes, which is not always the good traded (ore priced at a metal price overstates the cost); the table has the price used and whether it matches the traded good."
-    )
     return section
 
 
 @SECTIONS.mart("stockpile_programmes", page="scenarios", title="Stockpile programmes", order=25)
 def programmes_scenarios(df: pl.DataFrame, ctx: PageContext) -> Section | None:
-    if not df.height:
-        return None
     section = Section(
         title="The allies' stockpile programmes",
         anchor="programmes",
         source="data/reference/policy/stockpiles.yaml",
     )
-    section.table = Markup(
-        frame_to_markdown(
-            df.select(
-                pl.col("country")
-                .replace_strict(ctx.economy_names, default=pl.col("country"))
-                .alias("Economy"),
-                pl.col("programme").alias("Programme"),
-                pl.col("status").alias("Status"),
-                pl.when(pl.col("budget").is_not_null())
-                .then(
-                    pl.col("budget").map_elements(fmt_num, return_dtype=pl.Utf8)
-                    + " "
-                    + pl.col("budget_currency")
-                )
-                .otherwise(pl.lit("not published"))
-                .alias("Budget"),
-                pl.col("target_days")
-                .map_elements(lambda v: f"{v:.0f}", return_dtype=pl.Utf8)
-                .fill_null("not published")
-                .alias("Target (days)"),
-            )
+    section.table = table(
+        df,
+        named("country", ctx.economy_names, "Economy"),
+        pl.col("programme").alias("Programme"),
+        pl.col("status").alias("Status"),
+        pl.when(pl.col("budget").is_not_null())
+        .then(
+            pl.col("budget").map_elements(fmt_num, return_dtype=pl.Utf8)
+            + " "
+            + pl.col("budget_currency")
         )
+        .otherwise(pl.lit("not published"))
+        .alias("Budget"),
+        pl.col("target_days")
+        .map_elements(fixed(0), return_dtype=pl.Utf8)
+        .fill_null("not published")
+        .alias("Target (days)"),
     )
     return section
 
 
 @SECTIONS.mart("scenario_reserve_budget", page="scenarios", title="What A$1.2bn buys", order=30)
 def reserve_budget_scenarios(df: pl.DataFrame, ctx: PageContext) -> Section | None:
-    if not df.height:
-        return None
     r0 = df.row(0, named=True)
     section = Section(title="What A$1.2bn buys", anchor="reserve-budget", source=BUDGET_SOURCE)
     section.paragraphs.append(
@@ -172,35 +160,20 @@ def reserve_budget_scenarios(df: pl.DataFrame, ctx: PageContext) -> Section | No
             usd=fmt_usd(r0["budget_usd"]),
         )
     )
-    section.table = Markup(
-        frame_to_markdown(
-            df.select(
-                pl.col("mineral")
-                .replace_strict(ctx.mineral_names, default=pl.col("mineral"))
-                .alias("Mineral"),
-                formatted("mineral_budget_usd", fmt_usd, "Budget"),
-                formatted("price_usd_per_t", fmt_num, "Price (USD/t)"),
-                pl.col("price_product").alias("Priced product"),
-                formatted("tonnes", fmt_num, "Tonnes"),
-                formatted(
-                    "days_of_alliance_china_imports",
-                    lambda v: "n/a" if v is None else f"{v:,.0f}",
-                    "Days of the alliance's China imports",
-                ),
-                formatted("share_of_world_production", fmt_pct, "Share of world production"),
-                pl.col("note").fill_null("").alias("Note"),
-            ),
-            align={
-                k: "right"
-                for k in (
-                    "Budget",
-                    "Price (USD/t)",
-                    "Tonnes",
-                    "Days of the alliance's China imports",
-                    "Share of world production",
-                )
-            },
-        )
+    section.table = table(
+        df,
+        named("mineral", ctx.mineral_names, "Mineral"),
+        Num("mineral_budget_usd", fmt_usd, "Budget"),
+        Num("price_usd_per_t", fmt_num, "Price (USD/t)"),
+        pl.col("price_product").alias("Priced product"),
+        Num("tonnes", fmt_num, "Tonnes"),
+        Num(
+            "days_of_alliance_china_imports",
+            lambda v: "n/a" if v is None else f"{v:,.0f}",
+            "Days of the alliance's China imports",
+        ),
+        Num("share_of_world_production", fmt_pct, "Share of world production"),
+        pl.col("note").fill_null("").alias("Note"),
     )
     section.notes.append(
         "The reserve is meant to work mainly by buying rights to Australian output; spending it all on metal at market prices is an upper bound on tonnes."
@@ -210,8 +183,6 @@ def reserve_budget_scenarios(df: pl.DataFrame, ctx: PageContext) -> Section | No
 
 @SECTIONS.mart("scenario_price_floor", page="scenarios", title="Price floor", order=35)
 def price_floor_scenarios(df: pl.DataFrame, ctx: PageContext) -> Section | None:
-    if not df.height:
-        return None
     section = Section(title="Price floor", anchor="price-floor", source=FLOOR_SOURCE)
     section.paragraphs.append(
         "Yearly cost to the alliance of guaranteeing a minimum price for supply from outside China: max(0, floor − market price) × covered volume, back-tested over the USGS price history. Floors are documented in data/reference/policy/price_floors.yaml (for instance the NdPr floor of the 2025 U.S. Department of Defense–MP Materials agreement) and can be changed in the run configuration."
@@ -235,23 +206,16 @@ def event_study_scenarios(df: pl.DataFrame, ctx: PageContext) -> Section | None:
     section.paragraphs.append(
         "China's exports of the controlled HS codes to the alliance and to the rest of the world in the year before a control took effect and the year after. BACI is annual, so the years around the effective date stand in for the twelve months before and after."
     )
-    section.table = Markup(
-        frame_to_markdown(
-            rows.select(
-                pl.col("event_id").alias("Event"),
-                pl.col("hs6").alias("HS code"),
-                pl.col("destination").str.replace("_", " ").str.to_lowercase().alias("To"),
-                pl.col("before_year").alias("Before"),
-                pl.col("after_year").alias("After"),
-                formatted("before_usd", fmt_usd, "Exports before"),
-                formatted("after_usd", fmt_usd, "Exports after"),
-                formatted("change_usd_pct", lambda v: fmt_pct(v, 0), "Change (value)"),
-                formatted("change_t_pct", lambda v: fmt_pct(v, 0), "Change (tonnes)"),
-            ),
-            align={
-                k: "right"
-                for k in ("Exports before", "Exports after", "Change (value)", "Change (tonnes)")
-            },
-        )
+    section.table = table(
+        rows,
+        pl.col("event_id").alias("Event"),
+        pl.col("hs6").alias("HS code"),
+        pl.col("destination").str.replace("_", " ").str.to_lowercase().alias("To"),
+        pl.col("before_year").alias("Before"),
+        pl.col("after_year").alias("After"),
+        Num("before_usd", fmt_usd, "Exports before"),
+        Num("after_usd", fmt_usd, "Exports after"),
+        Num("change_usd_pct", lambda v: fmt_pct(v, 0), "Change (value)"),
+        Num("change_t_pct", lambda v: fmt_pct(v, 0), "Change (tonnes)"),
     )
     return section
