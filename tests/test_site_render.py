@@ -178,7 +178,9 @@ def _production() -> pl.DataFrame:
         "unit_basis": "contained",
         "is_estimate": False,
         "source_file": "f.csv",
+        "source": "USGS MCS",
         "edition": 2026,
+        "chosen_because": "USGS MCS publishes it (first in the precedence)",
         "value_text": None,
     }
     rows = [

@@ -19,6 +19,16 @@ if TYPE_CHECKING:
     from transforms.site.builder import SiteData
 
 SOURCE_USGS = "USGS Mineral Commodity Summaries"
+
+
+def production_source(source: str | None, edition: int | None) -> str:
+    """How a production figure's source reads on a page: USGS with its MCS edition, or the
+    fallback source (IEA, BGS, World Mining Data) the clean layer's precedence chose."""
+    if not source or source.startswith("USGS"):
+        return f"{SOURCE_USGS} {edition}" if edition else SOURCE_USGS
+    return f"{source} ({edition} release)" if edition and str(edition) not in source else source
+
+
 SOURCE_BACI = "CEPII BACI (HS92, V202401b)"
 TREND_YEARS = 15
 BLOC_NAMES = {

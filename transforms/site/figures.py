@@ -76,7 +76,8 @@ def production_shares(
 
     Columns: mineral, stage, year, country_code, group, production_t, value_text, value_flag,
     is_estimate, unit_basis, share (null where shares are not meaningful), world_t,
-    world_source ("published" | "sum of economies"), mixed_basis, source_file, edition.
+    world_source ("published" | "sum of economies"), mixed_basis, source_file, source, edition,
+    chosen_because (why the source precedence chose this source).
     """
     alliance, china = list(alliance), list(china)
     key = ["mineral", "stage", "year"]
@@ -122,7 +123,9 @@ def production_shares(
         "world_source",
         "mixed_basis",
         "source_file",
+        "source",
         "edition",
+        "chosen_because",
     ).sort([*key, "production_t"], descending=[False, False, False, True], nulls_last=True)
 
 
@@ -131,7 +134,8 @@ def stage_summary(shares: pl.DataFrame) -> pl.DataFrame:
 
     Columns: mineral, stage, year, world_t, world_source, unit_basis, china_share, alliance_share,
     rest_share, top_code, top_share, withheld (names of economies published as W, comma-joined),
-    mixed_basis, edition.
+    mixed_basis, source, edition, chosen_because (one source per mineral, stage and year: the
+    clean layer's source precedence).
     """
     with_numbers = shares.filter(pl.col("production_t").is_not_null())
     latest = with_numbers.group_by("mineral", "stage").agg(pl.col("year").max())
@@ -153,7 +157,9 @@ def stage_summary(shares: pl.DataFrame) -> pl.DataFrame:
         .str.join(", ")
         .alias("withheld"),
         pl.col("mixed_basis").first(),
+        pl.col("source").first(),
         pl.col("edition").max(),
+        pl.col("chosen_because").first(),
     )
     return (
         agg.with_columns(
@@ -179,7 +185,9 @@ def stage_summary(shares: pl.DataFrame) -> pl.DataFrame:
             "top_share",
             "withheld",
             "mixed_basis",
+            "source",
             "edition",
+            "chosen_because",
         )
         .sort("mineral", "stage")
     )

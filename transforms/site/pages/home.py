@@ -30,9 +30,14 @@ def _finding(
     """The finding ``key`` read from row ``r`` of a mineral: ``template`` filled with the
     mineral's name, the row's year, ``share`` (``r[value]`` as a percentage) and ``values``;
     linked to the mineral's page."""
+    year = r.get("year")
+    if year is not None and r.get("source"):
+        # Production findings name their source: the precedence may pick IEA, BGS or WMD.
+        source = r["source"] if not r["source"].startswith("USGS") else f"USGS MCS {r['edition']}"
+        year = f"{year}; {source}"
     facts = {
         "mineral": site.mineral_names.get(r["mineral"], r["mineral"]).lower(),
-        "year": r.get("year"),
+        "year": year,
         "share": fmt_pct(r[value]),
     }
     return Headline(
@@ -235,7 +240,9 @@ def home_page(
         changed=changed,
         trade_year=site.trade_year,
         mineral_count=len(site.minerals),
-        editions=sorted({int(e) for e in site.summary["edition"].unique()}),
+        editions=sorted(
+            {int(e) for e in site.summary.filter(pl.col("source").str.starts_with("USGS"))["edition"]}
+        ),
     )
     return Page("index.md", "Home", markdown)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import polars as pl
 
 from transforms.site import charts
-from transforms.site.context import SOURCE_USGS, SiteFigures
+from transforms.site.context import SOURCE_USGS, SiteFigures, production_source
 from transforms.site.model import PageContext, Section
 from transforms.site.palette import ALLIANCE, CHINA, REST
 from transforms.site.render_tables import Num, formatted, md_table, named, table
@@ -74,13 +74,13 @@ def _production(site: SiteFigures, mineral: dict, stage: str) -> Section | None:
     section = Section(
         title=f"{label}, {year}",
         anchor=f"{stage}-production",
-        source=f"{SOURCE_USGS} {summary['edition']}",
+        source=production_source(summary["source"], summary["edition"]),
     )
     basis = _basis_text(summary["unit_basis"], name)
     if summary["china_share"] is None:
         section.paragraphs.append(
             md(
-                "USGS reports {name} {stage} production on different bases from one economy to the next, so shares of a world total are not computed.",
+                "The source reports {name} {stage} production on different bases from one economy to the next, so shares of a world total are not computed.",
                 name=name,
                 stage=stage,
             )
@@ -102,6 +102,14 @@ def _production(site: SiteFigures, mineral: dict, stage: str) -> Section | None:
                 world_source="as published"
                 if summary["world_source"] == "published"
                 else "sum of the economies listed",
+            )
+        )
+    if summary["source"] and not summary["source"].startswith("USGS"):
+        section.notes.append(
+            md(
+                "Source: {source}, because {why}.",
+                source=summary["source"],
+                why=summary["chosen_because"][0].lower() + summary["chosen_because"][1:],
             )
         )
     if summary["withheld"]:
@@ -127,7 +135,7 @@ def _production(site: SiteFigures, mineral: dict, stage: str) -> Section | None:
                 chart_rows,
                 title=f"{name}: {stage} production by economy, {year}",
                 description=f"Horizontal bar chart of the {chart_rows.height} largest producers, coloured by China, alliance and rest of world. Largest: {listed} ({basis}).",
-                source=f"{SOURCE_USGS} {summary['edition']}",
+                source=production_source(summary["source"], summary["edition"]),
                 value_title=f"Production ({basis})",
             )
         )
