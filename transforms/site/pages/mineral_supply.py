@@ -107,9 +107,9 @@ def _production(site: SiteFigures, mineral: dict, stage: str) -> Section | None:
     if summary["source"] and not summary["source"].startswith("USGS"):
         section.notes.append(
             md(
-                "Source: {source}, because {why}.",
+                "Source: {source}. Why this source: {why}.",
                 source=summary["source"],
-                why=summary["chosen_because"][0].lower() + summary["chosen_because"][1:],
+                why=summary["chosen_because"].rstrip("."),
             )
         )
     if summary["withheld"]:
