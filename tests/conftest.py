@@ -9,14 +9,12 @@ must test the parsers on the real files.
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+from tests._helpers import REPO_ROOT, build_env, run_briefing
 
 
 def _upstream_dir() -> Path:
@@ -65,16 +63,6 @@ class Build:
         return self.root / "dagster_home"
 
 
-def build_env(root: Path) -> dict[str, str]:
-    """Environment that sends every output of a build under ``root`` (the repository stays as it is)."""
-    return os.environ | {
-        "DAGSTER_HOME": str(root / "dagster_home"),
-        "BRIEFING_WAREHOUSE_DIR": str(root / "warehouse"),
-        "BRIEFING_DOCS_DIR": str(root / "docs"),
-        "BRIEFING_PUBLIC_DIR": str(root / "public"),
-    }
-
-
 @pytest.fixture(scope="session")
 def session_build(tmp_path_factory: pytest.TempPathFactory) -> Build:
     """The whole pipeline built once per test session through the CLI, as a user runs it.
@@ -85,12 +73,5 @@ def session_build(tmp_path_factory: pytest.TempPathFactory) -> Build:
     """
     root = tmp_path_factory.mktemp("session_build")
     env = build_env(root)
-    result = subprocess.run(
-        [sys.executable, "-m", "orchestration.cli", "build"],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
+    result = run_briefing(["build"], env=env, timeout=900)
     return Build(root, env, result.returncode, result.stdout, result.stderr)
