@@ -73,6 +73,13 @@ def _tick(defs: dg.Definitions, cursor: str | None):
     return defs.resolve_sensor_def("upstream_changes").evaluate_tick(context)
 
 
+def _assert_selects(request: dg.RunRequest, wanted: set[str], spared: set[str]) -> None:
+    """The run request materialises every asset of ``wanted`` and none of ``spared``."""
+    selected = {k.to_user_string() for k in request.asset_selection}
+    assert wanted <= selected
+    assert not selected & spared
+
+
 def test_sensor_rebuilds_the_snapshot_and_requests_only_downstream_assets(sensor_env):
     snap, incoming = sensor_env
     defs = _definitions(snap.snapshot)
@@ -90,14 +97,11 @@ def test_sensor_rebuilds_the_snapshot_and_requests_only_downstream_assets(sensor
     second = _tick(defs, first.cursor)
     assert len(second.run_requests) == 1
     request = second.run_requests[0]
-    selected = {k.to_user_string() for k in request.asset_selection}
-    assert {"snapshot/wgi_political_stability", "clean/governance"} <= selected
-    assert not selected & {
-        "snapshot/usgs_world",
-        "snapshot/baci_trade",
-        "clean/production",
-        "clean/trade",
-    }
+    _assert_selects(
+        request,
+        {"snapshot/wgi_political_stability", "clean/governance"},
+        {"snapshot/usgs_world", "snapshot/baci_trade", "clean/production", "clean/trade"},
+    )
     assert request.tags["briefing/changed_tables"] == "wgi_political_stability"
     assert request.tags["briefing/trigger"] == "incoming"
     assert read_manifests(snap.snapshot)["wgi"]["refresh"]["reason"] == "incoming files"
@@ -183,13 +187,11 @@ def test_sensor_narrows_a_trade_change_to_the_years_that_changed(sensor_env):
     assert request.tags["briefing/changed_tables"] == "baci_trade"
     assert request.tags["dagster/asset_partition_range_start"] == "2022"
     assert request.tags["dagster/asset_partition_range_end"] == "2022"
-    selected = {k.to_user_string() for k in request.asset_selection}
-    assert {"snapshot/baci_trade", "clean/trade"} <= selected
-    assert not selected & {
-        "snapshot/wgi_political_stability",
-        "clean/governance",
-        "clean/production",
-    }
+    _assert_selects(
+        request,
+        {"snapshot/baci_trade", "clean/trade"},
+        {"snapshot/wgi_political_stability", "clean/governance", "clean/production"},
+    )
 
 
 def test_weekly_build_takes_every_trade_year():

@@ -42,6 +42,7 @@ from orchestration.upstream.refresh import (
     scan_incoming,
 )
 from orchestration.upstream.versions import list_versions, restore_version, snapshot_lock
+from tests._helpers import tree_hashes
 from transforms.errors import UpstreamFormatError
 from transforms.parsers.comtrade import parse_comtrade
 from transforms.snapshot import tables_for_file
@@ -69,7 +70,7 @@ BACI_YEARS = (2021, 2022)
 BACI_ROWS_A_YEAR = 1500
 
 
-def fast_policy(**kw) -> http.RetryPolicy:
+def fast_policy(**kw) -> tuple[http.RetryPolicy, list[float]]:
     """Tiny timeouts and backoff; ``sleeps`` records what the code asked to wait."""
     sleeps: list[float] = []
     policy = http.RetryPolicy(
@@ -77,14 +78,6 @@ def fast_policy(**kw) -> http.RetryPolicy:
         sleep=sleeps.append,
     )
     return policy, sleeps
-
-
-def tree_digest(folder: Path) -> dict[str, str]:
-    return {
-        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(folder.rglob("*"))
-        if p.is_file()
-    }
 
 
 def md5(data: bytes) -> str:
@@ -148,8 +141,23 @@ class Env:
             **extra,
         }
 
+    def refresh(self, source: str, config: dict, policy: http.RetryPolicy | None = None):
+        """``refresh_source`` on this environment's folders (fast retries unless ``policy``)."""
+        policy = policy or fast_policy()[0]
+        return refresh_source(source, **self.kwargs(config=config, policy=policy))
+
+    def refresh_fails(
+        self, source: str, config: dict, match: str | None = None, **kw
+    ) -> pytest.ExceptionInfo[RefreshError]:
+        """The refresh must raise RefreshError (matching ``match``) and leave all as it was."""
+        before = tree_hashes(self.snapshot)
+        with pytest.raises(RefreshError, match=match) as err:
+            self.refresh(source, config, **kw)
+        self.assert_untouched(before)
+        return err
+
     def assert_untouched(self, before: dict[str, str]) -> None:
-        assert tree_digest(self.snapshot) == before, "the current snapshot changed"
+        assert tree_hashes(self.snapshot) == before, "the current snapshot changed"
         assert not self.versions.exists() or not any(self.versions.iterdir()), (
             "a version was archived"
         )
@@ -483,6 +491,11 @@ PARENT, WORLD_CHILD, SALIENT_CHILD = (
 )
 
 
+def usgs_config(server: HTTPServer) -> dict:
+    """The usgs-mcs connector's config for the release that ``serve_mcs2024_release`` serves."""
+    return {"base_url": server.url_for(""), "item_ids": [PARENT]}
+
+
 def serve_mcs2024_release(
     server: HTTPServer,
     real: Path,
@@ -577,11 +590,7 @@ def test_usgs_refresh_publishes_a_new_version(env, server):
     serve_mcs2024_release(server, env.real)
     before = read_manifests(env.snapshot)
     old_world = read_table("usgs_world", env.snapshot)
-    policy, _ = fast_policy()
-    result = refresh_source(
-        "usgs",
-        **env.kwargs(config={"base_url": server.url_for(""), "item_ids": [PARENT]}, policy=policy),
-    )
+    result = env.refresh("usgs", usgs_config(server))
     assert result.status == "updated", result.summary()
     assert result.changed_tables == [
         "usgs_world"
@@ -614,13 +623,10 @@ def test_usgs_refresh_publishes_a_new_version(env, server):
     assert read_manifests(result.archived / "snapshot") == before
 
     # A second refresh of the same release is up to date and leaves everything as it is.
-    digest = tree_digest(env.snapshot)
-    again = refresh_source(
-        "usgs-mcs",
-        **env.kwargs(config={"base_url": server.url_for(""), "item_ids": [PARENT]}, policy=policy),
-    )
+    digest = tree_hashes(env.snapshot)
+    again = env.refresh("usgs-mcs", usgs_config(server))
     assert again.status == "up_to_date", again.summary()
-    assert tree_digest(env.snapshot) == digest and len(list_versions(env.versions)) == 1
+    assert tree_hashes(env.snapshot) == digest and len(list_versions(env.versions)) == 1
     assert sorted(p.name for p in (env.raw / "usgs-mcs").iterdir()) == [TODAY.isoformat()]
 
     # And the previous version can be put back.
@@ -630,35 +636,18 @@ def test_usgs_refresh_publishes_a_new_version(env, server):
 
 def test_usgs_checksum_mismatch_leaves_the_snapshot_untouched(env, server):
     serve_mcs2024_release(server, env.real, bad_checksum="mcs2024-cobal_world.csv")
-    before = tree_digest(env.snapshot)
     policy, _ = fast_policy(attempts=2)
-    with pytest.raises(RefreshError) as err:
-        refresh_source(
-            "usgs-mcs",
-            **env.kwargs(
-                config={"base_url": server.url_for(""), "item_ids": [PARENT]}, policy=policy
-            ),
-        )
+    err = env.refresh_fails("usgs-mcs", usgs_config(server), policy=policy)
     assert "mcs2024-cobal_world.csv failed after 2 attempts: md5 checksum mismatch" in str(
         err.value
     )
-    env.assert_untouched(before)
 
 
 def test_usgs_catalogue_answering_html_is_reported(env, server):
     serve_mcs2024_release(server, env.real, item_content_type="text/html")
-    before = tree_digest(env.snapshot)
-    policy, _ = fast_policy()
-    with pytest.raises(
-        RefreshError, match=r"expected JSON, the server sent text/html .*maintenance"
-    ):
-        refresh_source(
-            "usgs-mcs",
-            **env.kwargs(
-                config={"base_url": server.url_for(""), "item_ids": [PARENT]}, policy=policy
-            ),
-        )
-    env.assert_untouched(before)
+    env.refresh_fails(
+        "usgs-mcs", usgs_config(server), r"expected JSON, the server sent text/html .*maintenance"
+    )
 
 
 def test_usgs_item_ids_come_from_the_dois(server):
@@ -727,11 +716,7 @@ def test_baci_refresh_writes_the_subset_and_a_new_version(env, server, tmp_path)
         data, content_type="application/zip"
     )
     old = read_table("baci_trade", env.snapshot)
-    policy, _ = fast_policy()
-    result = refresh_source(
-        "baci",
-        **env.kwargs(config={"url": server.url_for("/baci/BACI_HS92_V202501.zip")}, policy=policy),
-    )
+    result = env.refresh("baci", {"url": server.url_for("/baci/BACI_HS92_V202501.zip")})
     assert result.status == "updated", result.summary()
     # The code tables' rows are the same, but each row names its file, and the file names changed.
     assert result.changed_tables == ["baci_country_codes", "baci_product_codes", "baci_trade"]
@@ -758,13 +743,8 @@ def test_baci_refresh_of_one_year_keeps_the_others(env, server, tmp_path):
         data, content_type="application/octet-stream"
     )
     old = read_table("baci_trade", env.snapshot)
-    policy, _ = fast_policy()
-    result = refresh_source(
-        "baci-hs92",
-        **env.kwargs(
-            config={"url": server.url_for("/BACI_HS92_V202501.zip"), "years": [2022]}, policy=policy
-        ),
-    )
+    config = {"url": server.url_for("/BACI_HS92_V202501.zip"), "years": [2022]}
+    result = env.refresh("baci-hs92", config)
     assert result.status == "updated"
     new = read_table("baci_trade", env.snapshot)
     total = lambda df, y: df.filter(pl.col("year") == y)["value_kusd"].sum()  # noqa: E731
@@ -778,15 +758,11 @@ def test_baci_truncated_zip_leaves_the_snapshot_untouched(env, server, tmp_path)
     server.expect_request("/r.zip").respond_with_data(
         data[: len(data) - 2000], content_type="application/zip"
     )
-    before = tree_digest(env.snapshot)
-    policy, _ = fast_policy()
-    with pytest.raises(
-        RefreshError, match=r"baci-hs92: GET .*/r.zip failed: corrupt or truncated zip archive"
-    ):
-        refresh_source(
-            "baci-hs92", **env.kwargs(config={"url": server.url_for("/r.zip")}, policy=policy)
-        )
-    env.assert_untouched(before)
+    env.refresh_fails(
+        "baci-hs92",
+        {"url": server.url_for("/r.zip")},
+        r"baci-hs92: GET .*/r.zip failed: corrupt or truncated zip archive",
+    )
 
 
 def test_baci_malformed_row_names_file_line_and_column(env, server, tmp_path):
@@ -794,17 +770,10 @@ def test_baci_malformed_row_names_file_line_and_column(env, server, tmp_path):
     server.expect_request("/BACI_HS92_V202501.zip").respond_with_data(
         data, content_type="application/zip"
     )
-    before = tree_digest(env.snapshot)
-    policy, _ = fast_policy()
-    with pytest.raises(RefreshError) as err:
-        refresh_source(
-            "baci-hs92",
-            **env.kwargs(config={"url": server.url_for("/BACI_HS92_V202501.zip")}, policy=policy),
-        )
+    err = env.refresh_fails("baci-hs92", {"url": server.url_for("/BACI_HS92_V202501.zip")})
     assert isinstance(err.value.__cause__, UpstreamFormatError)
     message = str(err.value)
     assert "BACI_HS92_V202501.zip/BACI_HS92_Y2022_V202501.csv" in message and "line 5" in message
-    env.assert_untouched(before)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -893,27 +862,19 @@ def test_comtrade_refresh_adds_its_table(env, server, comtrade_ready):
         "X": [comtrade_row(2023, 156, "CHN", 842, "USA", "X", "810590", 1.4e6, 1.9e4)],
     }
     for flow, data in rows.items():
+        query = {
+            "period": "2023",
+            "flowCode": flow,
+            "cmdCode": "280530,810590",
+            "breakdownMode": "classic",
+            "includeDesc": "false",
+        }
         server.expect_oneshot_request(
             "/get/C/A/HS",
             headers={"Ocp-Apim-Subscription-Key": "test-key-not-a-secret-1234"},
-            query_string={
-                "period": "2023",
-                "flowCode": flow,
-                "cmdCode": "280530,810590",
-                "breakdownMode": "classic",
-                "includeDesc": "false",
-            },
+            query_string=query,
         ).respond_with_data("rate limited", status=429, headers={"Retry-After": "2"})
-        server.expect_request(
-            "/get/C/A/HS",
-            query_string={
-                "period": "2023",
-                "flowCode": flow,
-                "cmdCode": "280530,810590",
-                "breakdownMode": "classic",
-                "includeDesc": "false",
-            },
-        ).respond_with_json(
+        server.expect_request("/get/C/A/HS", query_string=query).respond_with_json(
             {"elapsedTime": "0.1 secs", "count": len(data), "data": data, "error": ""}
         )
     policy, sleeps = fast_policy()
@@ -946,38 +907,24 @@ def test_comtrade_refresh_adds_its_table(env, server, comtrade_ready):
 
 def test_comtrade_without_a_key_stops_before_any_request(env, server, comtrade_ready, monkeypatch):
     monkeypatch.delenv("COMTRADE_API_KEY")
-    before = tree_digest(env.snapshot)
-    with pytest.raises(RefreshError, match="COMTRADE_API_KEY is not set"):
-        refresh_source(
-            "comtrade", **env.kwargs(config={"base_url": server.url_for("/get"), "periods": [2023]})
-        )
+    config = {"base_url": server.url_for("/get"), "periods": [2023]}
+    env.refresh_fails("comtrade", config, "COMTRADE_API_KEY is not set")
     assert len(server.log) == 0
-    env.assert_untouched(before)
 
 
 def test_comtrade_rejected_key_is_reported(env, server, comtrade_ready):
     server.expect_request("/get/C/A/HS").respond_with_json(
         {"statusCode": 401, "message": "Access denied due to invalid subscription key."}, status=401
     )
-    before = tree_digest(env.snapshot)
     policy, sleeps = fast_policy()
-    with pytest.raises(
-        RefreshError, match=r"HTTP 401 .*invalid subscription key.*refused the credentials"
-    ):
-        refresh_source(
-            "comtrade",
-            **env.kwargs(
-                config={
-                    "base_url": server.url_for("/get"),
-                    "periods": [2023],
-                    "hs6": ["810590"],
-                    "pause": 0,
-                },
-                policy=policy,
-            ),
-        )
+    config = {"base_url": server.url_for("/get"), "periods": [2023], "hs6": ["810590"], "pause": 0}
+    env.refresh_fails(
+        "comtrade",
+        config,
+        r"HTTP 401 .*invalid subscription key.*refused the credentials",
+        policy=policy,
+    )
     assert sleeps == []  # a refused key is not retried
-    env.assert_untouched(before)
 
 
 def test_comtrade_parser_names_the_bad_cell(tmp_path):
@@ -1050,7 +997,7 @@ def test_a_broken_incoming_file_is_reported_and_changes_nothing(env, tmp_path):
     (incoming / "world-mining-data/wmd_production_2018_2025.csv").write_text(
         "this,is,not\nworld,mining,data\n"
     )
-    before = tree_digest(env.snapshot)
+    before = tree_hashes(env.snapshot)
     with pytest.raises(
         RefreshError, match=r"do not parse, snapshot kept: file .*wmd_production_2018_2025.csv"
     ):
@@ -1059,17 +1006,14 @@ def test_a_broken_incoming_file_is_reported_and_changes_nothing(env, tmp_path):
             incoming_dir=incoming,
             **env.kwargs(),
         )
-    assert tree_digest(env.snapshot) == before and not env.versions.exists()
+    assert tree_hashes(env.snapshot) == before and not env.versions.exists()
     # The copy is kept in the raw area for inspection.
     assert (env.raw / "incoming" / TODAY.isoformat() / "download.json").exists()
 
 
 def test_a_second_refresh_waits_for_the_first(env):
     with snapshot_lock(env.snapshot), pytest.raises(RefreshError, match="another refresh holds"):
-        refresh_source(
-            "usgs-mcs",
-            **env.kwargs(config={"base_url": "http://127.0.0.1:9", "item_ids": [PARENT]}),
-        )
+        env.refresh("usgs-mcs", {"base_url": "http://127.0.0.1:9", "item_ids": [PARENT]})
 
 
 def test_cli_snapshot_from_upstream(env, server, monkeypatch, capsys):
@@ -1095,7 +1039,7 @@ def test_cli_snapshot_from_upstream(env, server, monkeypatch, capsys):
     assert "usgs-mcs: new snapshot version, tables changed: usgs_world" in out.out
     assert len(list_versions(env.versions)) == 1
 
-    before = tree_digest(env.snapshot)
+    before = tree_hashes(env.snapshot)
     server.expect_request("/catalog/item/000000000000000000000000").respond_with_data(
         "Item not found", status=404
     )
@@ -1115,7 +1059,7 @@ def test_cli_snapshot_from_upstream(env, server, monkeypatch, capsys):
     assert code == 1
     assert "Snapshot NOT refreshed; the current snapshot is untouched." in out.err
     assert "HTTP 404 NOT FOUND (Item not found)" in out.err
-    assert tree_digest(env.snapshot) == before
+    assert tree_hashes(env.snapshot) == before
 
 
 def test_a_killed_refresh_leaves_nothing_the_next_one_trips_on(env, server):
@@ -1129,17 +1073,8 @@ def test_a_killed_refresh_leaves_nothing_the_next_one_trips_on(env, server):
     for folder in leftovers:
         (folder / "half").mkdir(parents=True)
     server.expect_request("/catalog/item/" + PARENT).respond_with_data("Item not found", status=404)
-    before = tree_digest(env.snapshot)
-    policy, _ = fast_policy()
-    with pytest.raises(RefreshError, match=r"HTTP 404 NOT FOUND \(Item not found\)"):
-        refresh_source(
-            "usgs-mcs",
-            **env.kwargs(
-                config={"base_url": server.url_for(""), "item_ids": [PARENT]}, policy=policy
-            ),
-        )
+    env.refresh_fails("usgs-mcs", usgs_config(server), r"HTTP 404 NOT FOUND \(Item not found\)")
     assert [f for f in leftovers if f.exists()] == []
-    env.assert_untouched(before)
 
 
 # ---------------------------------------------------------------------------------------------
