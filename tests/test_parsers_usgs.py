@@ -7,6 +7,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from tests._helpers import one
 from transforms.errors import UpstreamFormatError
 from transforms.parsers import usgs
 from transforms.parsers._text import FLAG_MEANINGS, UnknownCellText, parse_cell
@@ -32,13 +33,6 @@ WORLD_HEADER = (
 
 def world_file(tmp_path: Path, rows: list[str], header: str = WORLD_HEADER) -> Path:
     return write_csv(tmp_path, "mcs2024-testc_world.csv", [header, *rows])
-
-
-def one(df: pl.DataFrame, **where: object) -> dict:
-    """The single row matching all column == value conditions."""
-    out = df.filter(*[pl.col(k) == v for k, v in where.items()])
-    assert out.height == 1, f"{out.height} rows match {where}"
-    return out.row(0, named=True)
 
 
 # --- real files -------------------------------------------------------------------------
