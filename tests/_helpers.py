@@ -34,6 +34,19 @@ def one(frame: pl.DataFrame, **where: object) -> dict:
     return rows.row(0, named=True)
 
 
+# The clean production table's columns that the mart tests' hand-made rows carry.
+PRODUCTION_COLUMNS = (
+    "mineral",
+    "stage",
+    "country_code",
+    "country_kind",
+    "year",
+    "production_t",
+    "value_flag",
+    "unit_basis",
+)
+
+
 def registry_frame(table: str, columns: Sequence[str], rows: list[tuple]) -> pl.DataFrame:
     """Hand-made rows (tuples in ``columns`` order) typed as the registry types ``table``, so a
     test fixture cannot drift from the real table's dtypes."""

@@ -13,7 +13,7 @@ import polars as pl
 import pytest
 
 from tests._clean_tables import clean_table
-from tests._helpers import one
+from tests._helpers import PRODUCTION_COLUMNS, one
 from transforms import blocs
 from transforms.marts import concentration as conc
 from transforms.marts import dependence as dep
@@ -53,20 +53,7 @@ def reconcile(dependence_df, trade, *, alliance, eu27):
 # --- small frame builders -----------------------------------------------------------------
 
 # Typed by the metadata registry, so the hand-made frames cannot drift from the real tables.
-PRODUCTION_SCHEMA = dtypes(
-    "production",
-    [
-        "mineral",
-        "stage",
-        "country_code",
-        "country_kind",
-        "year",
-        "production_t",
-        "value_flag",
-        "unit_basis",
-        "edition",
-    ],
-)
+PRODUCTION_SCHEMA = dtypes("production", [*PRODUCTION_COLUMNS, "edition"])
 TRADE_SCHEMA = dtypes("trade")
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from tests._helpers import one, registry_frame
+from tests._helpers import PRODUCTION_COLUMNS, one, registry_frame
 from transforms import blocs, policy_frames
 from transforms.marts import export_ban, invariants, price_floor, scenarios, stockpile
 from transforms.reference import policy
@@ -69,18 +69,6 @@ TRADE = _trade(
         (2023, "CHN", "DEU", *GR, 999.0, 999.0),  # another year: ignored by the 2024 scenarios
         (2023, "MOZ", "JPN", *GR, 7.0, 7.0),
     ]
-)
-
-
-PRODUCTION_COLUMNS = (
-    "mineral",
-    "stage",
-    "country_code",
-    "country_kind",
-    "year",
-    "production_t",
-    "value_flag",
-    "unit_basis",
 )
 
 
