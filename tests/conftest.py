@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from pytest_httpserver import HTTPServer
 
+from tests._connectors import Env, small_upstream
 from tests._helpers import REPO_ROOT, build_env, run_briefing
 
 
@@ -75,3 +77,35 @@ def session_build(tmp_path_factory: pytest.TempPathFactory) -> Build:
     env = build_env(root)
     result = run_briefing(["build"], env=env, timeout=900)
     return Build(root, env, result.returncode, result.stdout, result.stderr)
+
+
+# ---------------------------------------------------------------------------------------------
+# The connector tests (tests/test_connectors*.py, tests/test_automation.py)
+
+
+@pytest.fixture(scope="session")
+def mini(upstream_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """A small upstream folder of real files and the snapshot built from it, once a session."""
+    return small_upstream(upstream_dir, tmp_path_factory.mktemp("mini"))
+
+
+@pytest.fixture
+def env(tmp_path: Path, mini: dict) -> Env:
+    """The test's own copy of the small snapshot and its folders (see tests/_connectors.py)."""
+    return Env.copy_of(mini, tmp_path)
+
+
+@pytest.fixture(scope="module")
+def _module_server():
+    srv = HTTPServer(host="127.0.0.1", threaded=True)
+    srv.start()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture
+def server(_module_server):
+    """A threaded local server (a slow handler must not hold up the retry), cleared per test."""
+    _module_server.clear()
+    yield _module_server
+    _module_server.clear()

@@ -13,8 +13,7 @@ from orchestration import automation
 from orchestration.resources import SnapshotSource
 from orchestration.snapshot_store import read_manifests
 from orchestration.upstream.versions import list_versions, restore_version
-from tests import test_connectors as tc
-from tests.test_connectors import _module_server, env, mini, server  # noqa: F401  (fixtures)
+from tests import _connectors as tc
 
 
 def _definitions(snapshot_dir: Path | None = None) -> dg.Definitions:
@@ -56,7 +55,7 @@ def test_schedules_and_sensor_load_with_the_project():
 
 
 @pytest.fixture
-def sensor_env(env, monkeypatch, tmp_path):  # noqa: F811  (the imported fixture)
+def sensor_env(env, monkeypatch, tmp_path):
     incoming = tmp_path / "incoming"
     incoming.mkdir()
     monkeypatch.setenv("BRIEFING_INCOMING_DIR", str(incoming))
@@ -135,7 +134,7 @@ def test_sensor_rebuilds_the_snapshot_and_requests_only_downstream_assets(sensor
     )
 
 
-def test_refresh_job_logs_failures_and_goes_on(sensor_env, server, monkeypatch):  # noqa: F811
+def test_refresh_job_logs_failures_and_goes_on(sensor_env, server, monkeypatch):
     snap, _ = sensor_env
     tc.serve_mcs2024_release(server, snap.real)
     server.expect_request("/catalog/item/000000000000000000000000").respond_with_data(
