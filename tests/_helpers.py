@@ -2,7 +2,7 @@
 
 Frames: the single row a test looks at (:func:`one`), hand-made frames typed by the metadata
 registry (:func:`registry_frame`). Files: module fixtures that parse one real upstream file
-(:func:`upstream_fixture`) and the tables derived from them (:func:`derived_fixture`), small synthetic files (:func:`write_text`, :func:`baci_file`).
+(:func:`upstream_fixture`) and the tables derived from them (:func:`derived_fixture`), small synthetic files (:func:`write_text`, :func:`write_csv`, :func:`baci_file`).
 The CLI: the environment that keeps a build's outputs in a test folder (:func:`build_env`),
 running ``briefing`` (:func:`run_briefing`) and hashing a folder's files (:func:`tree_hashes`).
 """
@@ -83,6 +83,16 @@ def write_text(path: Path, text: str) -> Path:
     """Write ``text`` as UTF-8 bytes exactly (no newline translation), creating the folder."""
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(text.encode("utf-8"))
+    return path
+
+
+def write_csv(
+    directory: Path, name: str, lines: list[str], *, bom: bool = True, crlf: bool = True
+) -> Path:
+    """Write CSV text the way the USGS spreadsheets do (BOM, CRLF) unless told otherwise."""
+    text = ("\r\n" if crlf else "\n").join(lines) + ("\r\n" if crlf else "\n")
+    path = directory / name
+    path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + text.encode("utf-8"))
     return path
 
 
