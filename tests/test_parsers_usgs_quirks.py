@@ -4,6 +4,7 @@ misfiled world tables) and the errors that name file, line and column."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import polars as pl
@@ -18,9 +19,21 @@ WORLD_HEADER = (
     "Source,Country,Type,Prod_t_2022,Prod_t_est_2023,Prod_notes,Reserves_t,Reserves_notes"
 )
 
+SALIENT_HEADER = "DataSource,Commodity,Year,USprod_Primary_kg,Imports_Metalkg,Price_dlb,NIR_pct,,"
 
-def world_file(tmp_path: Path, rows: list[str], header: str = WORLD_HEADER) -> Path:
-    return write_csv(tmp_path, "mcs2024-testc_world.csv", [header, *rows])
+
+def _testc_writer(table: str, default_header: str) -> Callable[..., Path]:
+    """A writer of synthetic MCS 2024 ``table`` files ('world' or 'salient') of a made-up
+    commodity, 'testc': ``write(tmp_path, rows, header=default_header)``."""
+
+    def write(tmp_path: Path, rows: list[str], header: str = default_header) -> Path:
+        return write_csv(tmp_path, f"mcs2024-testc_{table}.csv", [header, *rows])
+
+    return write
+
+
+world_file = _testc_writer("world", WORLD_HEADER)
+salient_file = _testc_writer("salient", SALIENT_HEADER)
 
 
 # --- synthetic: world quirks ------------------------------------------------------------
@@ -319,12 +332,6 @@ def test_bad_file_names_and_empty_dirs(tmp_path: Path) -> None:
 
 
 # --- synthetic: salient -----------------------------------------------------------------
-
-SALIENT_HEADER = "DataSource,Commodity,Year,USprod_Primary_kg,Imports_Metalkg,Price_dlb,NIR_pct,,"
-
-
-def salient_file(tmp_path: Path, rows: list[str], header: str = SALIENT_HEADER) -> Path:
-    return write_csv(tmp_path, "mcs2024-testc_salient.csv", [header, *rows])
 
 
 def test_salient_long_table(tmp_path: Path) -> None:
