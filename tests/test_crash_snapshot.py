@@ -22,6 +22,7 @@ import pytest
 from orchestration.atomic import recover_interrupted_swap
 from orchestration.snapshot_store import read_manifests, read_table
 from tests._helpers import REPO_ROOT, briefing_command, run_briefing, tree_hashes
+from tests.gauntlet.runner import write_clean
 from transforms.snapshot import TABLES
 
 SNAPSHOT_DIR = REPO_ROOT / "data" / "snapshot"
@@ -47,16 +48,7 @@ def _assert_complete(out: Path) -> None:
 def small_upstream(upstream_dir: Path, tmp_path: Path) -> Path:
     """The gauntlet's minimal upstream folder (real files, lithium only for USGS): the swap tests
     need a rebuild, not the full parse."""
-    import importlib.util
-
-    module = sys.modules.get("make_gauntlet")
-    if module is None:
-        path = REPO_ROOT / "scripts" / "make_gauntlet.py"
-        spec = importlib.util.spec_from_file_location("make_gauntlet", path)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules["make_gauntlet"] = module  # dataclasses look their module up there
-        spec.loader.exec_module(module)
-    module.write_clean(upstream_dir, tmp_path / "upstream")
+    write_clean(upstream_dir, tmp_path / "upstream")
     return tmp_path / "upstream"
 
 
