@@ -9,14 +9,14 @@ must test the parsers on the real files.
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from pytest_httpserver import HTTPServer
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+from tests._connectors import Env, small_upstream
+from tests._helpers import REPO_ROOT, build_env, run_briefing
 
 
 def _upstream_dir() -> Path:
@@ -65,16 +65,6 @@ class Build:
         return self.root / "dagster_home"
 
 
-def build_env(root: Path) -> dict[str, str]:
-    """Environment that sends every output of a build under ``root`` (the repository stays as it is)."""
-    return os.environ | {
-        "DAGSTER_HOME": str(root / "dagster_home"),
-        "BRIEFING_WAREHOUSE_DIR": str(root / "warehouse"),
-        "BRIEFING_DOCS_DIR": str(root / "docs"),
-        "BRIEFING_PUBLIC_DIR": str(root / "public"),
-    }
-
-
 @pytest.fixture(scope="session")
 def session_build(tmp_path_factory: pytest.TempPathFactory) -> Build:
     """The whole pipeline built once per test session through the CLI, as a user runs it.
@@ -85,12 +75,37 @@ def session_build(tmp_path_factory: pytest.TempPathFactory) -> Build:
     """
     root = tmp_path_factory.mktemp("session_build")
     env = build_env(root)
-    result = subprocess.run(
-        [sys.executable, "-m", "orchestration.cli", "build"],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
+    result = run_briefing(["build"], env=env, timeout=900)
     return Build(root, env, result.returncode, result.stdout, result.stderr)
+
+
+# ---------------------------------------------------------------------------------------------
+# The connector tests (tests/test_connectors*.py, tests/test_automation.py)
+
+
+@pytest.fixture(scope="session")
+def mini(upstream_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """A small upstream folder of real files and the snapshot built from it, once a session."""
+    return small_upstream(upstream_dir, tmp_path_factory.mktemp("mini"))
+
+
+@pytest.fixture
+def env(tmp_path: Path, mini: dict) -> Env:
+    """The test's own copy of the small snapshot and its folders (see tests/_connectors.py)."""
+    return Env.copy_of(mini, tmp_path)
+
+
+@pytest.fixture(scope="module")
+def _module_server():
+    srv = HTTPServer(host="127.0.0.1", threaded=True)
+    srv.start()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture
+def server(_module_server):
+    """A threaded local server (a slow handler must not hold up the retry), cleared per test."""
+    _module_server.clear()
+    yield _module_server
+    _module_server.clear()

@@ -13,8 +13,7 @@ from orchestration import automation
 from orchestration.resources import SnapshotSource
 from orchestration.snapshot_store import read_manifests
 from orchestration.upstream.versions import list_versions, restore_version
-from tests import test_connectors as tc
-from tests.test_connectors import _module_server, env, mini, server  # noqa: F401  (fixtures)
+from tests import _connectors as tc
 
 
 def _definitions(snapshot_dir: Path | None = None) -> dg.Definitions:
@@ -56,7 +55,7 @@ def test_schedules_and_sensor_load_with_the_project():
 
 
 @pytest.fixture
-def sensor_env(env, monkeypatch, tmp_path):  # noqa: F811  (the imported fixture)
+def sensor_env(env, monkeypatch, tmp_path):
     incoming = tmp_path / "incoming"
     incoming.mkdir()
     monkeypatch.setenv("BRIEFING_INCOMING_DIR", str(incoming))
@@ -71,6 +70,13 @@ def _tick(defs: dg.Definitions, cursor: str | None):
         cursor=cursor, definitions=defs, resources={"snapshot": defs.resources["snapshot"]}
     )
     return defs.resolve_sensor_def("upstream_changes").evaluate_tick(context)
+
+
+def _assert_selects(request: dg.RunRequest, wanted: set[str], spared: set[str]) -> None:
+    """The run request materialises every asset of ``wanted`` and none of ``spared``."""
+    selected = {k.to_user_string() for k in request.asset_selection}
+    assert wanted <= selected
+    assert not selected & spared
 
 
 def test_sensor_rebuilds_the_snapshot_and_requests_only_downstream_assets(sensor_env):
@@ -90,14 +96,11 @@ def test_sensor_rebuilds_the_snapshot_and_requests_only_downstream_assets(sensor
     second = _tick(defs, first.cursor)
     assert len(second.run_requests) == 1
     request = second.run_requests[0]
-    selected = {k.to_user_string() for k in request.asset_selection}
-    assert {"snapshot/wgi_political_stability", "clean/governance"} <= selected
-    assert not selected & {
-        "snapshot/usgs_world",
-        "snapshot/baci_trade",
-        "clean/production",
-        "clean/trade",
-    }
+    _assert_selects(
+        request,
+        {"snapshot/wgi_political_stability", "clean/governance"},
+        {"snapshot/usgs_world", "snapshot/baci_trade", "clean/production", "clean/trade"},
+    )
     assert request.tags["briefing/changed_tables"] == "wgi_political_stability"
     assert request.tags["briefing/trigger"] == "incoming"
     assert read_manifests(snap.snapshot)["wgi"]["refresh"]["reason"] == "incoming files"
@@ -131,7 +134,7 @@ def test_sensor_rebuilds_the_snapshot_and_requests_only_downstream_assets(sensor
     )
 
 
-def test_refresh_job_logs_failures_and_goes_on(sensor_env, server, monkeypatch):  # noqa: F811
+def test_refresh_job_logs_failures_and_goes_on(sensor_env, server, monkeypatch):
     snap, _ = sensor_env
     tc.serve_mcs2024_release(server, snap.real)
     server.expect_request("/catalog/item/000000000000000000000000").respond_with_data(
@@ -183,13 +186,11 @@ def test_sensor_narrows_a_trade_change_to_the_years_that_changed(sensor_env):
     assert request.tags["briefing/changed_tables"] == "baci_trade"
     assert request.tags["dagster/asset_partition_range_start"] == "2022"
     assert request.tags["dagster/asset_partition_range_end"] == "2022"
-    selected = {k.to_user_string() for k in request.asset_selection}
-    assert {"snapshot/baci_trade", "clean/trade"} <= selected
-    assert not selected & {
-        "snapshot/wgi_political_stability",
-        "clean/governance",
-        "clean/production",
-    }
+    _assert_selects(
+        request,
+        {"snapshot/baci_trade", "clean/trade"},
+        {"snapshot/wgi_political_stability", "clean/governance", "clean/production"},
+    )
 
 
 def test_weekly_build_takes_every_trade_year():

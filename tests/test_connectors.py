@@ -3,195 +3,41 @@
 Every failure test checks two things: what the user is told, and that the current snapshot (a
 copy in tmp_path) is byte for byte as it was, with no half-written raw folder or version left.
 The upstream files are small real ones copied from ../shared/data (the ``upstream_dir``
-fixture); the BACI release zip is built from real BACI rows in BACI's own yearly layout.
+fixture). Here: the HTTP helper, USGS MCS from ScienceBase and where IO lives; the trade
+connectors, incoming files and the CLI are in test_connectors_trade.py. Fixtures: conftest.py;
+shared helpers: tests/_connectors.py.
 """
 
 from __future__ import annotations
 
 import email.utils
-import gzip
 import hashlib
 import io
 import json
-import shutil
 import socket
 import socketserver
 import threading
 import time
 import zipfile
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-import polars as pl
 import pytest
-from pytest_httpserver import HTTPServer
 from werkzeug import Response
 
-import orchestration.snapshot_store as store_mod
-import orchestration.upstream.connectors as connectors_mod
-import transforms.snapshot as snapshot_mod
-from orchestration.snapshot_store import build_snapshot, read_manifests, read_table
+from orchestration.snapshot_store import read_manifests, read_table
 from orchestration.upstream import http
-from orchestration.upstream.comtrade import COMTRADE_ORIGIN
 from orchestration.upstream.raw import RawFolder
-from orchestration.upstream.refresh import (
-    RefreshError,
-    ingest_incoming,
-    refresh_source,
-    scan_incoming,
+from orchestration.upstream.versions import list_versions, restore_version
+from tests._connectors import (
+    PARENT,
+    TODAY,
+    fast_policy,
+    md5,
+    serve_mcs2024_release,
+    usgs_config,
 )
-from orchestration.upstream.versions import list_versions, restore_version, snapshot_lock
-from transforms.errors import UpstreamFormatError
-from transforms.parsers.comtrade import parse_comtrade
-from transforms.snapshot import tables_for_file
-
-TODAY = date(2026, 12, 1)
-MINI_FILES = [
-    "usgs-mcs/mcs2023/world/mcs2023-lithi_world.csv",
-    "usgs-mcs/mcs2023/world/mcs2023-cobal_world.csv",
-    "usgs-mcs/mcs2023/salient/mcs2023-lithi_salient.csv",
-    "usgs-mcs/mcs2023/salient/mcs2023-cobal_salient.csv",
-    "usgs-mcs/mcs2024/world/mcs2024-lithi_world.csv",
-    "usgs-mcs/mcs2024/world/MCS2024-bismu_world.csv",
-    "usgs-mcs/mcs2024/world/MCS 2024 Data Release Revision File 2024-03-06.txt",
-    "usgs-mcs/mcs2024/salient/mcs2024-lithi_salient.csv",
-    "usgs-mcs/mcs2024/salient/MCS2024-bismu_salient.csv",
-    "baci-hs92/country_codes_V202401b.csv",
-    "baci-hs92/product_codes_HS92_V202401b.csv",
-    "world-mining-data/wmd_production_2018_2024.csv",
-    "wgi/wgi_political_stability_estimate.csv",
-    "wgi/wgi_political_stability_normalized.csv",
-    "wgi/wgi_political_stability_stderr.csv",
-    "reference/hs_code_map_scrreen.csv",
-]
-BACI_YEARS = (2021, 2022)
-BACI_ROWS_A_YEAR = 1500
-
-
-def fast_policy(**kw) -> http.RetryPolicy:
-    """Tiny timeouts and backoff; ``sleeps`` records what the code asked to wait."""
-    sleeps: list[float] = []
-    policy = http.RetryPolicy(
-        **{"timeout": 2.0, "attempts": 3, "backoff": 0.01, "max_retry_after": 60, **kw},
-        sleep=sleeps.append,
-    )
-    return policy, sleeps
-
-
-def tree_digest(folder: Path) -> dict[str, str]:
-    return {
-        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(folder.rglob("*"))
-        if p.is_file()
-    }
-
-
-def md5(data: bytes) -> str:
-    return hashlib.md5(data, usedforsecurity=False).hexdigest()
-
-
-# ---------------------------------------------------------------------------------------------
-# Fixtures: a small real upstream folder, its snapshot, a threaded local HTTP server
-
-
-def _baci_lines(upstream_dir: Path) -> dict[int, list[str]]:
-    """The first rows of each test year from the real BACI subset, exactly as published."""
-    by_year: dict[int, list[str]] = {y: [] for y in BACI_YEARS}
-    with gzip.open(
-        upstream_dir / "baci-hs92" / "BACI_HS92_V202401b_critical_subset.csv.gz", "rt"
-    ) as fh:
-        next(fh)
-        for line in fh:
-            year = int(line[:4])
-            if year in by_year and len(by_year[year]) < BACI_ROWS_A_YEAR:
-                by_year[year].append(line.rstrip("\n"))
-            if year > max(BACI_YEARS):
-                break
-    return by_year
-
-
-@pytest.fixture(scope="session")
-def mini(upstream_dir: Path, tmp_path_factory) -> dict:
-    """A small upstream folder of real files and the snapshot built from it."""
-    root = tmp_path_factory.mktemp("mini")
-    upstream = root / "upstream"
-    for rel in MINI_FILES:
-        dest = upstream / rel
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(upstream_dir / rel, dest)
-    lines = _baci_lines(upstream_dir)
-    subset = upstream / "baci-hs92" / "BACI_HS92_V202401b_critical_subset.csv.gz"
-    with gzip.open(subset, "wt") as fh:
-        fh.write("t,i,j,k,v,q\n" + "\n".join(line for y in BACI_YEARS for line in lines[y]) + "\n")
-    snapshot = root / "snapshot"
-    build_snapshot(upstream, snapshot)
-    return {"upstream": upstream, "snapshot": snapshot, "baci_lines": lines, "real": upstream_dir}
-
-
-@dataclass
-class Env:
-    upstream: Path
-    snapshot: Path
-    raw: Path
-    versions: Path
-    real: Path
-    baci_lines: dict[int, list[str]] = field(repr=False)
-
-    def kwargs(self, **extra) -> dict:
-        return {
-            "upstream_dir": self.upstream,
-            "snapshot_dir": self.snapshot,
-            "raw_root": self.raw,
-            "versions_dir": self.versions,
-            "today": TODAY,
-            **extra,
-        }
-
-    def assert_untouched(self, before: dict[str, str]) -> None:
-        assert tree_digest(self.snapshot) == before, "the current snapshot changed"
-        assert not self.versions.exists() or not any(self.versions.iterdir()), (
-            "a version was archived"
-        )
-        dated = [p for p in self.raw.glob("*/*") if p.is_dir()] if self.raw.exists() else []
-        assert dated == [], f"raw folders left behind: {dated}"
-        leftovers = [
-            p.name
-            for p in self.snapshot.parent.iterdir()
-            if ".candidate-" in p.name or ".staging-" in p.name
-        ]
-        assert leftovers == []
-
-
-@pytest.fixture
-def env(tmp_path: Path, mini: dict) -> Env:
-    data = tmp_path / "data"
-    shutil.copytree(mini["snapshot"], data / "snapshot")
-    return Env(
-        mini["upstream"],
-        data / "snapshot",
-        data / "raw",
-        data / "snapshot_versions",
-        mini["real"],
-        mini["baci_lines"],
-    )
-
-
-@pytest.fixture(scope="module")
-def _module_server():
-    srv = HTTPServer(host="127.0.0.1", threaded=True)
-    srv.start()
-    yield srv
-    srv.stop()
-
-
-@pytest.fixture
-def server(_module_server):
-    """A threaded local server (a slow handler must not hold up the retry), cleared per test."""
-    _module_server.clear()
-    yield _module_server
-    _module_server.clear()
-
+from tests._helpers import tree_hashes
 
 # ---------------------------------------------------------------------------------------------
 # The HTTP helper
@@ -445,143 +291,11 @@ def test_secrets_in_urls_are_masked():
 # USGS MCS from ScienceBase
 
 
-def _file_entry(
-    server: HTTPServer,
-    item: str,
-    name: str,
-    data: bytes,
-    content_type: str,
-    checksum: str | None = None,
-) -> dict:
-    path = f"/catalog/file/get/{item}/{name.replace(' ', '_')}"
-    server.expect_request(path).respond_with_data(data, content_type=content_type)
-    url = server.url_for(path)
-    return {
-        "cuid": None,
-        "key": f"{item}/{name}",
-        "bucket": "prod-is-usgs-sb-prod-publish",
-        "name": name,
-        "title": "",
-        "contentType": content_type,
-        "contentEncoding": None,
-        "pathOnDisk": "__disk__",
-        "processed": False,
-        "size": len(data),
-        "checksum": {"value": checksum or md5(data), "type": "MD5"},
-        "dateUploaded": "2024-01-31T15:29:44Z",
-        "originalMetadata": False,
-        "useForPreview": False,
-        "url": url,
-        "downloadUri": url,
-    }
-
-
-PARENT, WORLD_CHILD, SALIENT_CHILD = (
-    "65a6e45fd34e5af967a46749",
-    "65a6e4a1d34e5af967a4674b",
-    "65a6e4a9d34e5af967a4674d",
-)
-
-
-def serve_mcs2024_release(
-    server: HTTPServer,
-    real: Path,
-    *,
-    bad_checksum: str | None = None,
-    item_content_type: str = "application/json",
-) -> None:
-    """A ScienceBase data release as the catalogue lays it out: a parent item with the revision
-    note, a 'world' child with per-commodity CSVs, and a 'salient' child whose CSVs come in a zip."""
-    world = real / "usgs-mcs" / "mcs2024" / "world"
-    salient = real / "usgs-mcs" / "mcs2024" / "salient"
-    revision = "MCS 2024 Data Release Revision File 2024-03-06.txt"
-    parent = {
-        "link": {"rel": "self", "url": f"https://www.sciencebase.gov/catalog/item/{PARENT}"},
-        "id": PARENT,
-        "title": "U.S. Geological Survey Mineral Commodity Summaries 2024 Data Release",
-        "hasChildren": True,
-        "files": [
-            _file_entry(server, PARENT, revision, (world / revision).read_bytes(), "text/plain")
-        ],
-    }
-    world_files = []
-    for name in (
-        "mcs2024-lithi_world.csv",
-        "mcs2024-cobal_world.csv",
-        "MCS2024-bismu_world.csv",
-        "mcs2024-lithi_meta.xml",
-    ):
-        data = (world / name).read_bytes()
-        kind = "application/xml" if name.endswith(".xml") else "text/csv"
-        world_files.append(
-            _file_entry(
-                server, WORLD_CHILD, name, data, kind, "f" * 32 if name == bad_checksum else None
-            )
-        )
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-        for name in (
-            "mcs2024-lithi_salient.csv",
-            "MCS2024-bismu_salient.csv",
-            "mcs2024-cobal_salient.csv",
-            "mcs2024-lithi_meta.xml",
-        ):
-            zf.write(salient / name, f"MCS2024_Salient/{name}")
-    salient_files = [
-        _file_entry(
-            server, SALIENT_CHILD, "MCS2024_Salient_Data.zip", buf.getvalue(), "application/zip"
-        )
-    ]
-    children = [
-        {
-            "id": WORLD_CHILD,
-            "title": "MCS 2024 world data",
-            "hasChildren": False,
-            "files": world_files,
-        },
-        {
-            "id": SALIENT_CHILD,
-            "title": "MCS 2024 salient statistics",
-            "hasChildren": False,
-            "files": salient_files,
-        },
-    ]
-    if item_content_type == "application/json":
-        server.expect_request(
-            f"/catalog/item/{PARENT}", query_string={"format": "json"}
-        ).respond_with_json(parent)
-    else:
-        server.expect_request(f"/catalog/item/{PARENT}").respond_with_data(
-            "<!DOCTYPE html><html><body>ScienceBase is down for maintenance</body></html>",
-            content_type=item_content_type,
-        )
-    # Two pages, linked by nextlink, as ScienceBase pages search results.
-    page2 = server.url_for("/catalog/items/page2")
-    server.expect_request(
-        "/catalog/items",
-        query_string={
-            "parentId": PARENT,
-            "format": "json",
-            "max": "100",
-            "fields": "title,files,facets,hasChildren",
-        },
-    ).respond_with_json(
-        {"total": 2, "items": children[:1], "nextlink": {"rel": "next", "url": page2}}
-    )
-    server.expect_request("/catalog/items/page2").respond_with_json(
-        {"total": 2, "items": children[1:]}
-    )
-
-
 def test_usgs_refresh_publishes_a_new_version(env, server):
     serve_mcs2024_release(server, env.real)
     before = read_manifests(env.snapshot)
     old_world = read_table("usgs_world", env.snapshot)
-    policy, _ = fast_policy()
-    result = refresh_source(
-        "usgs",
-        **env.kwargs(config={"base_url": server.url_for(""), "item_ids": [PARENT]}, policy=policy),
-    )
+    result = env.refresh("usgs", usgs_config(server))
     assert result.status == "updated", result.summary()
     assert result.changed_tables == [
         "usgs_world"
@@ -614,13 +328,10 @@ def test_usgs_refresh_publishes_a_new_version(env, server):
     assert read_manifests(result.archived / "snapshot") == before
 
     # A second refresh of the same release is up to date and leaves everything as it is.
-    digest = tree_digest(env.snapshot)
-    again = refresh_source(
-        "usgs-mcs",
-        **env.kwargs(config={"base_url": server.url_for(""), "item_ids": [PARENT]}, policy=policy),
-    )
+    digest = tree_hashes(env.snapshot)
+    again = env.refresh("usgs-mcs", usgs_config(server))
     assert again.status == "up_to_date", again.summary()
-    assert tree_digest(env.snapshot) == digest and len(list_versions(env.versions)) == 1
+    assert tree_hashes(env.snapshot) == digest and len(list_versions(env.versions)) == 1
     assert sorted(p.name for p in (env.raw / "usgs-mcs").iterdir()) == [TODAY.isoformat()]
 
     # And the previous version can be put back.
@@ -630,35 +341,18 @@ def test_usgs_refresh_publishes_a_new_version(env, server):
 
 def test_usgs_checksum_mismatch_leaves_the_snapshot_untouched(env, server):
     serve_mcs2024_release(server, env.real, bad_checksum="mcs2024-cobal_world.csv")
-    before = tree_digest(env.snapshot)
     policy, _ = fast_policy(attempts=2)
-    with pytest.raises(RefreshError) as err:
-        refresh_source(
-            "usgs-mcs",
-            **env.kwargs(
-                config={"base_url": server.url_for(""), "item_ids": [PARENT]}, policy=policy
-            ),
-        )
+    err = env.refresh_fails("usgs-mcs", usgs_config(server), policy=policy)
     assert "mcs2024-cobal_world.csv failed after 2 attempts: md5 checksum mismatch" in str(
         err.value
     )
-    env.assert_untouched(before)
 
 
 def test_usgs_catalogue_answering_html_is_reported(env, server):
     serve_mcs2024_release(server, env.real, item_content_type="text/html")
-    before = tree_digest(env.snapshot)
-    policy, _ = fast_policy()
-    with pytest.raises(
-        RefreshError, match=r"expected JSON, the server sent text/html .*maintenance"
-    ):
-        refresh_source(
-            "usgs-mcs",
-            **env.kwargs(
-                config={"base_url": server.url_for(""), "item_ids": [PARENT]}, policy=policy
-            ),
-        )
-    env.assert_untouched(before)
+    env.refresh_fails(
+        "usgs-mcs", usgs_config(server), r"expected JSON, the server sent text/html .*maintenance"
+    )
 
 
 def test_usgs_item_ids_come_from_the_dois(server):
@@ -685,464 +379,8 @@ def test_usgs_item_ids_come_from_the_dois(server):
 
 
 # ---------------------------------------------------------------------------------------------
-# CEPII BACI
 
 
-def make_baci_zip(
-    path: Path,
-    env: Env,
-    *,
-    version: str = "V202501",
-    scale: float = 1.01,
-    bad_line: int | None = None,
-) -> bytes:
-    """A BACI release zip in CEPII's layout: yearly CSVs (codes unpadded, q right-aligned, NA for
-    a missing quantity), the two code tables and a Readme. Values are the real rows scaled."""
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-        for year in BACI_YEARS:
-            out = ["t,i,j,k,v,q"]
-            for n, line in enumerate(env.baci_lines[year], start=2):
-                t, i, j, k, v, q = line.split(",")
-                v = f"{float(v) * scale:.3f}"
-                q = f"{q:>12}" if q else "          NA"
-                if bad_line == n and year == BACI_YEARS[-1]:
-                    v = "1.2.3"
-                out.append(f"{t},{i},{j},{int(k)},{v},{q}")
-            zf.writestr(f"BACI_HS92_Y{year}_{version}.csv", "\n".join(out) + "\n")
-        zf.write(env.real / "baci-hs92/country_codes_V202401b.csv", f"country_codes_{version}.csv")
-        zf.write(
-            env.real / "baci-hs92/product_codes_HS92_V202401b.csv",
-            f"product_codes_HS92_{version}.csv",
-        )
-        zf.writestr(f"Readme_{version}.txt", "BACI release for tests\n")
-    data = buf.getvalue()
-    path.write_bytes(data)
-    return data
-
-
-def test_baci_refresh_writes_the_subset_and_a_new_version(env, server, tmp_path):
-    data = make_baci_zip(tmp_path / "BACI_HS92_V202501.zip", env)
-    server.expect_request("/baci/BACI_HS92_V202501.zip").respond_with_data(
-        data, content_type="application/zip"
-    )
-    old = read_table("baci_trade", env.snapshot)
-    policy, _ = fast_policy()
-    result = refresh_source(
-        "baci",
-        **env.kwargs(config={"url": server.url_for("/baci/BACI_HS92_V202501.zip")}, policy=policy),
-    )
-    assert result.status == "updated", result.summary()
-    # The code tables' rows are the same, but each row names its file, and the file names changed.
-    assert result.changed_tables == ["baci_country_codes", "baci_product_codes", "baci_trade"]
-    new = read_table("baci_trade", env.snapshot)
-    assert new.height == old.height
-    assert set(new["file"].unique()) == {"BACI_HS92_V202501_critical_subset.csv.gz"}
-    joined = old.join(new, on=["year", "exporter_code", "importer_code", "hs6"], suffix="_new")
-    assert joined.height == old.height
-    # Values were scaled by 1.01 and printed with BACI's three decimals.
-    assert (joined["value_kusd_new"] - joined["value_kusd"] * 1.01).abs().max() <= 0.0005 + 1e-9
-    # NA and blank quantities both stay missing, never zero.
-    assert new["quantity_t"].null_count() == old["quantity_t"].null_count()
-    names = sorted(f["name"] for f in read_manifests(env.snapshot)["baci-hs92"]["files"])
-    assert names == [
-        "baci-hs92/BACI_HS92_V202501_critical_subset.csv.gz",
-        "baci-hs92/country_codes_V202501.csv",
-        "baci-hs92/product_codes_HS92_V202501.csv",
-    ]
-
-
-def test_baci_refresh_of_one_year_keeps_the_others(env, server, tmp_path):
-    data = make_baci_zip(tmp_path / "BACI_HS92_V202501.zip", env, scale=2.0)
-    server.expect_request("/BACI_HS92_V202501.zip").respond_with_data(
-        data, content_type="application/octet-stream"
-    )
-    old = read_table("baci_trade", env.snapshot)
-    policy, _ = fast_policy()
-    result = refresh_source(
-        "baci-hs92",
-        **env.kwargs(
-            config={"url": server.url_for("/BACI_HS92_V202501.zip"), "years": [2022]}, policy=policy
-        ),
-    )
-    assert result.status == "updated"
-    new = read_table("baci_trade", env.snapshot)
-    total = lambda df, y: df.filter(pl.col("year") == y)["value_kusd"].sum()  # noqa: E731
-    assert total(new, 2021) == pytest.approx(total(old, 2021))
-    assert total(new, 2022) == pytest.approx(2 * total(old, 2022), rel=1e-4)
-    assert any("carried over" in n for n in result.notes)
-
-
-def test_baci_truncated_zip_leaves_the_snapshot_untouched(env, server, tmp_path):
-    data = make_baci_zip(tmp_path / "r.zip", env)
-    server.expect_request("/r.zip").respond_with_data(
-        data[: len(data) - 2000], content_type="application/zip"
-    )
-    before = tree_digest(env.snapshot)
-    policy, _ = fast_policy()
-    with pytest.raises(
-        RefreshError, match=r"baci-hs92: GET .*/r.zip failed: corrupt or truncated zip archive"
-    ):
-        refresh_source(
-            "baci-hs92", **env.kwargs(config={"url": server.url_for("/r.zip")}, policy=policy)
-        )
-    env.assert_untouched(before)
-
-
-def test_baci_malformed_row_names_file_line_and_column(env, server, tmp_path):
-    data = make_baci_zip(tmp_path / "r.zip", env, bad_line=5)
-    server.expect_request("/BACI_HS92_V202501.zip").respond_with_data(
-        data, content_type="application/zip"
-    )
-    before = tree_digest(env.snapshot)
-    policy, _ = fast_policy()
-    with pytest.raises(RefreshError) as err:
-        refresh_source(
-            "baci-hs92",
-            **env.kwargs(config={"url": server.url_for("/BACI_HS92_V202501.zip")}, policy=policy),
-        )
-    assert isinstance(err.value.__cause__, UpstreamFormatError)
-    message = str(err.value)
-    assert "BACI_HS92_V202501.zip/BACI_HS92_Y2022_V202501.csv" in message and "line 5" in message
-    env.assert_untouched(before)
-
-
-# ---------------------------------------------------------------------------------------------
-# UN Comtrade
-
-
-def comtrade_row(
-    period: int,
-    reporter: int,
-    iso: str,
-    partner: int,
-    piso: str,
-    flow: str,
-    code: str,
-    value: float,
-    kg: float | None,
-) -> dict:
-    """One row as the Comtrade+ API returns it (its field names and flags)."""
-    return {
-        "typeCode": "C",
-        "freqCode": "A",
-        "refPeriodId": int(f"{period}0101"),
-        "refYear": period,
-        "refMonth": 52,
-        "period": str(period),
-        "reporterCode": reporter,
-        "reporterISO": iso,
-        "reporterDesc": None,
-        "flowCode": flow,
-        "flowDesc": None,
-        "partnerCode": partner,
-        "partnerISO": piso,
-        "partnerDesc": None,
-        "partner2Code": 0,
-        "partner2ISO": "W00",
-        "classificationCode": "H6",
-        "classificationSearchCode": "HS",
-        "isOriginalClassification": True,
-        "cmdCode": code,
-        "cmdDesc": None,
-        "aggrLevel": 6,
-        "isLeaf": True,
-        "customsCode": "C00",
-        "mosCode": "0",
-        "motCode": 0,
-        "qtyUnitCode": 8,
-        "qtyUnitAbbr": "kg",
-        "qty": kg,
-        "isQtyEstimated": False,
-        "altQtyUnitCode": 8,
-        "altQty": kg,
-        "isAltQtyEstimated": False,
-        "netWgt": kg,
-        "isNetWgtEstimated": False,
-        "grossWgt": None,
-        "isGrossWgtEstimated": False,
-        "cifvalue": value if flow == "M" else None,
-        "fobvalue": value if flow == "X" else None,
-        "primaryValue": value,
-        "legacyEstimationFlag": 0,
-        "isReported": True,
-        "isAggregate": False,
-    }
-
-
-@pytest.fixture
-def comtrade_ready(monkeypatch):
-    """Comtrade's origin record, as the lead will add it to sources.yaml, and a test key."""
-    real = snapshot_mod.load_sources
-
-    def with_comtrade(path=snapshot_mod.SOURCES_FILE):
-        return {**real(path), "comtrade": {**COMTRADE_ORIGIN, "date_accessed": "2026-11-26"}}
-
-    monkeypatch.setattr(snapshot_mod, "load_sources", with_comtrade)
-    monkeypatch.setattr(connectors_mod, "load_sources", with_comtrade)
-    monkeypatch.setattr(store_mod, "load_sources", with_comtrade)
-    monkeypatch.setenv("COMTRADE_API_KEY", "test-key-not-a-secret-1234")
-
-
-def test_comtrade_refresh_adds_its_table(env, server, comtrade_ready):
-    rows = {
-        "M": [
-            comtrade_row(2023, 842, "USA", 156, "CHN", "M", "810590", 1.5e6, 2.0e4),
-            comtrade_row(2023, 392, "JPN", 156, "CHN", "M", "280530", 3.2e7, None),
-        ],
-        "X": [comtrade_row(2023, 156, "CHN", 842, "USA", "X", "810590", 1.4e6, 1.9e4)],
-    }
-    for flow, data in rows.items():
-        server.expect_oneshot_request(
-            "/get/C/A/HS",
-            headers={"Ocp-Apim-Subscription-Key": "test-key-not-a-secret-1234"},
-            query_string={
-                "period": "2023",
-                "flowCode": flow,
-                "cmdCode": "280530,810590",
-                "breakdownMode": "classic",
-                "includeDesc": "false",
-            },
-        ).respond_with_data("rate limited", status=429, headers={"Retry-After": "2"})
-        server.expect_request(
-            "/get/C/A/HS",
-            query_string={
-                "period": "2023",
-                "flowCode": flow,
-                "cmdCode": "280530,810590",
-                "breakdownMode": "classic",
-                "includeDesc": "false",
-            },
-        ).respond_with_json(
-            {"elapsedTime": "0.1 secs", "count": len(data), "data": data, "error": ""}
-        )
-    policy, sleeps = fast_policy()
-    result = refresh_source(
-        "comtrade",
-        **env.kwargs(
-            config={
-                "base_url": server.url_for("/get"),
-                "periods": [2023],
-                "hs6": ["810590", "280530"],
-                "pause": 0,
-            },
-            policy=policy,
-        ),
-    )
-    assert result.status == "updated" and result.changed_tables == ["comtrade_trade"]
-    assert sleeps == [2.0, 2.0]  # each flow's 429 waited as asked
-    table = (
-        read_table("comtrade_trade", env.snapshot)
-        if "comtrade_trade" in snapshot_mod.TABLES_BY_NAME
-        else pl.read_parquet(env.snapshot / "comtrade" / "comtrade_trade.parquet")
-    )
-    assert table.height == 3 and table["net_weight_kg"].null_count() == 1
-    assert sorted(table["flow"].unique()) == ["M", "X"]
-    # The key was sent in a header and written nowhere.
-    for folder in (env.raw, env.snapshot):
-        for p in folder.rglob("*"):
-            assert not p.is_file() or b"test-key-not-a-secret" not in p.read_bytes(), p
-
-
-def test_comtrade_without_a_key_stops_before_any_request(env, server, comtrade_ready, monkeypatch):
-    monkeypatch.delenv("COMTRADE_API_KEY")
-    before = tree_digest(env.snapshot)
-    with pytest.raises(RefreshError, match="COMTRADE_API_KEY is not set"):
-        refresh_source(
-            "comtrade", **env.kwargs(config={"base_url": server.url_for("/get"), "periods": [2023]})
-        )
-    assert len(server.log) == 0
-    env.assert_untouched(before)
-
-
-def test_comtrade_rejected_key_is_reported(env, server, comtrade_ready):
-    server.expect_request("/get/C/A/HS").respond_with_json(
-        {"statusCode": 401, "message": "Access denied due to invalid subscription key."}, status=401
-    )
-    before = tree_digest(env.snapshot)
-    policy, sleeps = fast_policy()
-    with pytest.raises(
-        RefreshError, match=r"HTTP 401 .*invalid subscription key.*refused the credentials"
-    ):
-        refresh_source(
-            "comtrade",
-            **env.kwargs(
-                config={
-                    "base_url": server.url_for("/get"),
-                    "periods": [2023],
-                    "hs6": ["810590"],
-                    "pause": 0,
-                },
-                policy=policy,
-            ),
-        )
-    assert sleeps == []  # a refused key is not retried
-    env.assert_untouched(before)
-
-
-def test_comtrade_parser_names_the_bad_cell(tmp_path):
-    from transforms.parsers.comtrade import COMTRADE_COLUMNS
-
-    path = tmp_path / "comtrade_HS_2023.csv"
-    path.write_text(
-        ",".join(COMTRADE_COLUMNS) + "\n"
-        "2023,842,USA,156,CHN,M,810590,H6,1500000,1500000,,20000,20000,kg,false,true\n"
-        "2023,842,USA,156,CHN,M,810590,H6,n/a,,,,,kg,false,true\n"
-    )
-    with pytest.raises(UpstreamFormatError) as err:
-        parse_comtrade(path)
-    assert (err.value.line, err.value.column, err.value.value) == (3, "value_usd", "n/a")
-
-
-# ---------------------------------------------------------------------------------------------
-# Incoming files, the lock, the CLI
-
-
-def test_tables_for_file_follows_the_snapshot_patterns():
-    assert tables_for_file("wgi/wgi_political_stability_stderr.csv") == ["wgi_political_stability"]
-    assert tables_for_file(
-        "usgs-mcs/mcs2024/world/MCS 2024 Data Release Revision File 2024-03-06.txt"
-    ) == ["usgs_world"]
-    assert (
-        tables_for_file("usgs-mcs/mcs2023/world/sub/x_world.csv") == []
-    )  # '*' does not cross folders
-    assert tables_for_file("notes/readme.txt") == []
-
-
-def test_ingest_incoming_rebuilds_only_what_the_files_feed(env, tmp_path):
-    incoming = tmp_path / "incoming"
-    (incoming / "wgi").mkdir(parents=True)
-    estimate = (env.real / "wgi/wgi_political_stability_estimate.csv").read_text()
-    (incoming / "wgi/wgi_political_stability_estimate.csv").write_text(
-        estimate.replace("Aruba,ABW,nan", "Aruba,ABW,0.5", 1)
-    )
-    (incoming / "notes.txt").write_text("not upstream data")
-    changed = sorted(scan_incoming(incoming))
-    assert changed == ["notes.txt", "wgi/wgi_political_stability_estimate.csv"]
-    before = read_manifests(env.snapshot)
-    result = ingest_incoming(changed, incoming_dir=incoming, **env.kwargs())
-    assert result.status == "updated" and result.changed_tables == ["wgi_political_stability"]
-    assert any("ignored notes.txt" in n for n in result.notes)
-    after = read_manifests(env.snapshot)
-    assert (
-        after["wgi"]["date_accessed"] == TODAY.isoformat()
-        and after["baci-hs92"] == before["baci-hs92"]
-    )
-    assert (
-        env.raw
-        / "incoming"
-        / TODAY.isoformat()
-        / "upstream/wgi/wgi_political_stability_estimate.csv"
-    ).exists()
-
-    # The ingested file lives on in the raw area: a later refresh of another source keeps it.
-    shutil.rmtree(incoming)
-    ingest = ingest_incoming(
-        ["world-mining-data/wmd_production_2018_2024.csv"], incoming_dir=env.real, **env.kwargs()
-    )
-    assert ingest.status == "up_to_date"
-    assert read_manifests(env.snapshot)["wgi"] == after["wgi"]
-
-
-def test_a_broken_incoming_file_is_reported_and_changes_nothing(env, tmp_path):
-    incoming = tmp_path / "incoming"
-    (incoming / "world-mining-data").mkdir(parents=True)
-    (incoming / "world-mining-data/wmd_production_2018_2025.csv").write_text(
-        "this,is,not\nworld,mining,data\n"
-    )
-    before = tree_digest(env.snapshot)
-    with pytest.raises(
-        RefreshError, match=r"do not parse, snapshot kept: file .*wmd_production_2018_2025.csv"
-    ):
-        ingest_incoming(
-            ["world-mining-data/wmd_production_2018_2025.csv"],
-            incoming_dir=incoming,
-            **env.kwargs(),
-        )
-    assert tree_digest(env.snapshot) == before and not env.versions.exists()
-    # The copy is kept in the raw area for inspection.
-    assert (env.raw / "incoming" / TODAY.isoformat() / "download.json").exists()
-
-
-def test_a_second_refresh_waits_for_the_first(env):
-    with snapshot_lock(env.snapshot), pytest.raises(RefreshError, match="another refresh holds"):
-        refresh_source(
-            "usgs-mcs",
-            **env.kwargs(config={"base_url": "http://127.0.0.1:9", "item_ids": [PARENT]}),
-        )
-
-
-def test_cli_snapshot_from_upstream(env, server, monkeypatch, capsys):
-    from orchestration.cli import main
-
-    serve_mcs2024_release(server, env.real)
-    monkeypatch.setenv("BRIEFING_SCIENCEBASE_URL", server.url_for(""))
-    monkeypatch.setenv("BRIEFING_USGS_ITEMS", PARENT)
-    monkeypatch.setenv("BRIEFING_RAW_DIR", str(env.raw))
-    code = main(
-        [
-            "snapshot",
-            "--from-upstream",
-            "usgs-mcs",
-            "--from",
-            str(env.upstream),
-            "--out",
-            str(env.snapshot),
-        ]
-    )
-    out = capsys.readouterr()
-    assert code == 0, out.err
-    assert "usgs-mcs: new snapshot version, tables changed: usgs_world" in out.out
-    assert len(list_versions(env.versions)) == 1
-
-    before = tree_digest(env.snapshot)
-    server.expect_request("/catalog/item/000000000000000000000000").respond_with_data(
-        "Item not found", status=404
-    )
-    monkeypatch.setenv("BRIEFING_USGS_ITEMS", "000000000000000000000000")
-    code = main(
-        [
-            "snapshot",
-            "--from-upstream",
-            "usgs",
-            "--from",
-            str(env.upstream),
-            "--out",
-            str(env.snapshot),
-        ]
-    )
-    out = capsys.readouterr()
-    assert code == 1
-    assert "Snapshot NOT refreshed; the current snapshot is untouched." in out.err
-    assert "HTTP 404 NOT FOUND (Item not found)" in out.err
-    assert tree_digest(env.snapshot) == before
-
-
-def test_a_killed_refresh_leaves_nothing_the_next_one_trips_on(env, server):
-    """Work folders of a refresh killed mid-way are dropped by the next one (under the lock)."""
-    leftovers = [
-        env.snapshot.with_name(".snapshot.candidate-deadbeef"),
-        env.snapshot.with_name(".snapshot.combine-deadbeef"),
-        env.raw / "usgs-mcs" / ".2026-11-30.partial-deadbeef",
-        env.versions / ".20261130T000000Z.partial-deadbeef",
-    ]
-    for folder in leftovers:
-        (folder / "half").mkdir(parents=True)
-    server.expect_request("/catalog/item/" + PARENT).respond_with_data("Item not found", status=404)
-    before = tree_digest(env.snapshot)
-    policy, _ = fast_policy()
-    with pytest.raises(RefreshError, match=r"HTTP 404 NOT FOUND \(Item not found\)"):
-        refresh_source(
-            "usgs-mcs",
-            **env.kwargs(
-                config={"base_url": server.url_for(""), "item_ids": [PARENT]}, policy=policy
-            ),
-        )
-    assert [f for f in leftovers if f.exists()] == []
-    env.assert_untouched(before)
-
-
-# ---------------------------------------------------------------------------------------------
 # Where IO lives
 
 

@@ -3,45 +3,19 @@ last complete public/ in place, and the next build succeeds."""
 
 from __future__ import annotations
 
-import hashlib
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
+from tests._helpers import REPO_ROOT, briefing_command, build_env, run_briefing, tree_hashes
 
 
-def _env(tmp_path: Path) -> dict[str, str]:
-    return os.environ | {
-        "DAGSTER_HOME": str(tmp_path / "dagster_home"),
-        "BRIEFING_WAREHOUSE_DIR": str(tmp_path / "warehouse"),
-        "BRIEFING_DOCS_DIR": str(tmp_path / "docs"),
-        "BRIEFING_PUBLIC_DIR": str(tmp_path / "public"),
-    }
-
-
-def _build(tmp_path: Path) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "orchestration.cli", "build"],
-        cwd=REPO,
-        env=_env(tmp_path),
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-
-
-def _hashes(root: Path) -> dict[str, str]:
-    return {
-        p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(root.rglob("*"))
-        if p.is_file()
-    }
+def _build(root: Path) -> subprocess.CompletedProcess:
+    return run_briefing(["build"], env=build_env(root), timeout=900)
 
 
 @pytest.mark.slow
@@ -49,15 +23,15 @@ def test_sigkill_during_the_site_step_keeps_the_last_published_site(tmp_path):
     first = _build(tmp_path)
     assert first.returncode == 0, first.stdout + first.stderr
     public = tmp_path / "public"
-    before = _hashes(public)
+    before = tree_hashes(public)
     assert "index.html" in before
 
     # Second build: kill the whole process group as soon as the pages are rendered, i.e. while
     # MkDocs builds into its staging folder and before the swap.
     proc = subprocess.Popen(
-        [sys.executable, "-m", "orchestration.cli", "build"],
-        cwd=REPO,
-        env=_env(tmp_path),
+        [*briefing_command(), "build"],
+        cwd=REPO_ROOT,
+        env=build_env(tmp_path),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -75,7 +49,7 @@ def test_sigkill_during_the_site_step_keeps_the_last_published_site(tmp_path):
     proc.wait(timeout=60)
     assert killed, "the build finished before it could be killed"
 
-    assert _hashes(public) == before, "public/ changed although the build was killed"
+    assert tree_hashes(public) == before, "public/ changed although the build was killed"
 
     again = _build(tmp_path)
     assert again.returncode == 0, again.stdout + again.stderr

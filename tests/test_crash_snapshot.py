@@ -10,7 +10,6 @@ the new complete version), and that the next run succeeds and cleans up.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import signal
@@ -22,24 +21,12 @@ import pytest
 
 from orchestration.atomic import recover_interrupted_swap
 from orchestration.snapshot_store import read_manifests, read_table
+from tests._helpers import REPO_ROOT, briefing_command, run_briefing, tree_hashes
+from tests.gauntlet.runner import write_clean
 from transforms.snapshot import TABLES
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
 SNAPSHOT_DIR = REPO_ROOT / "data" / "snapshot"
 pytestmark = [pytest.mark.slow, pytest.mark.upstream]
-
-
-def _briefing() -> list[str]:
-    script = Path(sys.executable).with_name("briefing")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "orchestration.cli"]
-
-
-def _hashes(root: Path) -> dict[str, str]:
-    return {
-        p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(root.rglob("*"))
-        if p.is_file()
-    }
 
 
 def _leftovers(out: Path) -> list[str]:
@@ -61,16 +48,7 @@ def _assert_complete(out: Path) -> None:
 def small_upstream(upstream_dir: Path, tmp_path: Path) -> Path:
     """The gauntlet's minimal upstream folder (real files, lithium only for USGS): the swap tests
     need a rebuild, not the full parse."""
-    import importlib.util
-
-    module = sys.modules.get("make_gauntlet")
-    if module is None:
-        path = REPO_ROOT / "scripts" / "make_gauntlet.py"
-        spec = importlib.util.spec_from_file_location("make_gauntlet", path)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules["make_gauntlet"] = module  # dataclasses look their module up there
-        spec.loader.exec_module(module)
-    module.write_clean(upstream_dir, tmp_path / "upstream")
+    write_clean(upstream_dir, tmp_path / "upstream")
     return tmp_path / "upstream"
 
 
@@ -79,12 +57,12 @@ def previous(tmp_path: Path) -> tuple[Path, dict[str, str]]:
     """A complete previous snapshot (a copy of the embedded one) and its hashes."""
     out = tmp_path / "work" / "snapshot"
     shutil.copytree(SNAPSHOT_DIR, out)
-    return out, _hashes(out)
+    return out, tree_hashes(out)
 
 
 def _kill_after_ok_lines(upstream: Path, out: Path, count: int) -> list[str]:
     proc = subprocess.Popen(
-        [*_briefing(), "snapshot", "--from", str(upstream), "--out", str(out)],
+        [*briefing_command(), "snapshot", "--from", str(upstream), "--out", str(out)],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -109,13 +87,7 @@ def _kill_after_ok_lines(upstream: Path, out: Path, count: int) -> list[str]:
 
 
 def _rebuild(upstream: Path, out: Path) -> None:
-    done = subprocess.run(
-        [*_briefing(), "snapshot", "--from", str(upstream), "--out", str(out)],
-        capture_output=True,
-        text=True,
-        cwd=REPO_ROOT,
-        timeout=300,
-    )
+    done = run_briefing(["snapshot", "--from", str(upstream), "--out", str(out)])
     assert done.returncode == 0, done.stdout + done.stderr
     assert "Snapshot rebuilt" in done.stdout
     assert _leftovers(out) == []
@@ -128,7 +100,7 @@ def test_sigkill_while_parsing_keeps_the_previous_snapshot(
 ) -> None:
     out, before = previous
     _kill_after_ok_lines(upstream_dir, out, ok_lines)
-    after = _hashes(out) if out.exists() else {}
+    after = tree_hashes(out) if out.exists() else {}
     if ok_lines < len(TABLES):
         # Killed with tables still to parse: the swap cannot have started.
         assert after == before
@@ -137,7 +109,7 @@ def test_sigkill_while_parsing_keeps_the_previous_snapshot(
         # Killed after the last table: before the swap (the previous snapshot), during it (the
         # previous one, put back by recovery) or after it (the new one, complete).
         recover_interrupted_swap(out)
-        if _hashes(out) != before:
+        if tree_hashes(out) != before:
             _assert_complete(out)
     _rebuild(upstream_dir, out)
 
@@ -176,7 +148,7 @@ def test_sigkill_between_the_two_renames(
     assert not out.exists()
     assert (out.parent / f"{out.name}.previous").is_dir()
     recover_interrupted_swap(out)
-    assert _hashes(out) == before
+    assert tree_hashes(out) == before
     _rebuild(small_upstream, out)
 
 

@@ -8,6 +8,7 @@ import polars as pl
 import pytest
 
 from orchestration.snapshot_store import read_table
+from tests._helpers import BACI_HEADER, baci_file, write_text
 from transforms import clean
 from transforms.errors import UpstreamFormatError
 from transforms.ingest import (
@@ -17,14 +18,6 @@ from transforms.ingest import (
     read_trade,
     registry_hs_codes,
 )
-
-HEADER = "t,i,j,k,v,q\n"
-
-
-def _write(path: Path, text: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    return path
 
 
 @pytest.mark.upstream
@@ -63,7 +56,7 @@ def test_the_snapshot_trade_table_is_the_ingest_first_step(upstream_dir: Path) -
 
 def test_csv_and_parquet_give_the_same_result(tmp_path: Path) -> None:
     rows = "2022,156,842,260600,10.5,2\n2022,156,842,760110,1.25,\n2022,36,156,260600,3,1.5\n2022,4,8,010121,9,9\n"
-    csv_path = _write(tmp_path / "csv" / "BACI_HS92_Y2022_V202401b.csv", HEADER + rows)
+    csv_path = baci_file(tmp_path / "csv", rows)
     frame = pl.read_csv(csv_path, schema_overrides={"k": pl.Utf8})
     parquet = tmp_path / "pq" / "BACI_HS92_Y2022_V202401b.parquet"
     parquet.parent.mkdir()
@@ -82,7 +75,7 @@ def test_csv_and_parquet_give_the_same_result(tmp_path: Path) -> None:
 
 
 def test_an_hs_code_of_two_minerals_counts_for_each(tmp_path: Path) -> None:
-    path = _write(tmp_path / "BACI_HS92_Y2022_V202401b.csv", HEADER + "2022,156,842,261590,7,1\n")
+    path = baci_file(tmp_path, "2022,156,842,261590,7,1\n")
     hs_map = pl.DataFrame(
         {"slug": ["niobium", "tantalum"], "stage": ["ore", "ore"], "hs6": ["261590", "261590"]}
     )
@@ -93,24 +86,24 @@ def test_an_hs_code_of_two_minerals_counts_for_each(tmp_path: Path) -> None:
 
 
 def test_a_code_without_iso3_is_refused_with_its_file(tmp_path: Path) -> None:
-    path = _write(tmp_path / "BACI_HS92_Y2022_V202401b.csv", HEADER + "2022,9999,842,260600,7,1\n")
+    path = baci_file(tmp_path, "2022,9999,842,260600,7,1\n")
     with pytest.raises(UpstreamFormatError, match="9999") as info:
         ingest_trade(path)
     assert info.value.file == path.name and info.value.column == "i (exporter)"
 
 
 def test_overlapping_inputs_are_refused(tmp_path: Path) -> None:
-    row = HEADER + "2022,156,842,260600,7,1\n"
-    a = _write(tmp_path / "BACI_HS92_Y2022_V202401b.csv", row)
-    b = _write(tmp_path / "BACI_HS92_extract.csv", row.replace("7,1", "8,1"))
+    row = "2022,156,842,260600,7,1\n"
+    a = baci_file(tmp_path, row)
+    b = write_text(tmp_path / "BACI_HS92_extract.csv", BACI_HEADER + row.replace("7,1", "8,1"))
     with pytest.raises(UpstreamFormatError, match="overlap"):
         ingest_trade([a, b])
 
 
 def test_a_bad_kept_row_stops_the_ingest_with_its_line(tmp_path: Path) -> None:
-    path = _write(
-        tmp_path / "BACI_HS92_Y2022_V202401b.csv",
-        HEADER + "2022,156,842,260600,7,1\n2022,4,8,010121,oops,1\n2022,36,156,260600,-3,1\n",
+    path = baci_file(
+        tmp_path,
+        "2022,156,842,260600,7,1\n2022,4,8,010121,oops,1\n2022,36,156,260600,-3,1\n",
     )
     with pytest.raises(UpstreamFormatError) as info:
         ingest_trade(path)

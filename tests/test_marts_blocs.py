@@ -13,7 +13,8 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from tests.test_marts_metrics import TRADE_SCHEMA, one, production_rows
+from tests._helpers import one
+from tests.test_marts_metrics import TRADE_SCHEMA, production_rows
 from tests.test_marts_scenarios import clean_sources
 from tests.test_marts_supply_risk import governance_rows, wmd_rows
 from transforms import blocs, policy_frames

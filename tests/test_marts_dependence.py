@@ -9,11 +9,11 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
+from tests._helpers import one
 from tests.test_marts_metrics import (
     ALLIANCE,
     CHINA,
     EU27,
-    one,
     production_rows,
     reconcile,
     run_dependence,

@@ -11,7 +11,8 @@ import datetime as dt
 import polars as pl
 import pytest
 
-from tests.test_marts_scenarios import ALLIANCE, CHINA, _row, _trade
+from tests._helpers import one, registry_frame
+from tests.test_marts_scenarios import ALLIANCE, CHINA, _trade
 from transforms import policy_frames
 from transforms.marts import events, invariants
 
@@ -19,17 +20,9 @@ from transforms.marts import events, invariants
 
 
 def _events(rows: list[tuple]) -> pl.DataFrame:
-    return pl.DataFrame(
-        rows,
-        schema={
-            "event_id": pl.Utf8,
-            "date_effective": pl.Date,
-            "hs92": pl.Utf8,
-            "hs92_note": pl.Utf8,
-            "target": pl.Utf8,
-        },
-        orient="row",
-    )
+    """Rows of (event_id, date_effective, hs92, hs92_note, target) as the curated events table."""
+    columns = ("event_id", "date_effective", "hs92", "hs92_note", "target")
+    return registry_frame("export_control_events", columns, rows)
 
 
 def test_event_study_years_and_changes() -> None:
@@ -62,28 +55,28 @@ def test_event_study_years_and_changes() -> None:
         ]
     )
     df = events.event_study(evs, trade, alliance=ALLIANCE, china=CHINA)
-    ally = _row(df, event_id="graphite", hs6="250410", destination="ALLIANCE")
+    ally = one(df, event_id="graphite", hs6="250410", destination="ALLIANCE")
     # Effective 2023: 2022 vs 2024. Alliance 100 t -> 60 t; rest of world (IND) 10 -> 20.
     assert (ally["before_year"], ally["after_year"]) == (2022, 2024)
     assert ally["change_t"] == -40.0 and ally["change_t_pct"] == pytest.approx(-0.4)
     assert ally["change_usd_pct"] == pytest.approx(-0.5)
-    row = _row(df, event_id="graphite", hs6="250410", destination="REST_OF_WORLD")
+    row = one(df, event_id="graphite", hs6="250410", destination="REST_OF_WORLD")
     assert row["change_t_pct"] == pytest.approx(1.0)
     # Effective 3 Dec 2024, the last BACI year: 2023 vs 2024, 29 days under the control.
-    target = _row(df, event_id="us-ban", hs6="250410", destination="DEU")
+    target = one(df, event_id="us-ban", hs6="250410", destination="DEU")
     assert target["after_year"] == 2024 and target["days_in_force_in_after_year"] == 29
     assert target["before_t"] == 80.0 and target["after_t"] == 60.0
     # 811230 has no 2024 flows at all: unknown, and left out of the 'all' row.
-    assert _row(df, event_id="us-ban", hs6="811230", destination="DEU")["after_t"] is None
-    assert _row(df, event_id="us-ban", hs6="all", destination="DEU")["after_t"] == 60.0
+    assert one(df, event_id="us-ban", hs6="811230", destination="DEU")["after_t"] is None
+    assert one(df, event_id="us-ban", hs6="all", destination="DEU")["after_t"] == 60.0
     # 2025 events have a before year but no after year.
-    later = _row(df, event_id="later", hs6="250410", destination="ALLIANCE")
+    later = one(df, event_id="later", hs6="250410", destination="ALLIANCE")
     assert (
         later["before_year"] == 2024 and later["after_year"] is None and later["before_t"] == 60.0
     )
-    assert _row(df, event_id="later", hs6="all", destination="ALLIANCE")["after_t"] is None
+    assert one(df, event_id="later", hs6="all", destination="ALLIANCE")["after_t"] is None
     assert (
-        _row(df, event_id="no-codes", hs6="none", destination="ALLIANCE")["note"] == "no HS92 code"
+        one(df, event_id="no-codes", hs6="none", destination="ALLIANCE")["note"] == "no HS92 code"
     )
 
 

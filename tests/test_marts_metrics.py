@@ -13,6 +13,7 @@ import polars as pl
 import pytest
 
 from tests._clean_tables import clean_table
+from tests._helpers import PRODUCTION_COLUMNS, one
 from transforms import blocs
 from transforms.marts import concentration as conc
 from transforms.marts import dependence as dep
@@ -24,7 +25,7 @@ from transforms.marts.invariants import (
     validate_mart,
 )
 from transforms.metadata import TABLES as METRICS_TABLES
-from transforms.metadata import schema_from_meta
+from transforms.metadata import dtypes, schema_from_meta
 
 CHINA = ["CHN"]
 ALLIANCE = ["AUS", "DEU", "FRA", "JPN", "KOR", "USA"]
@@ -51,31 +52,9 @@ def reconcile(dependence_df, trade, *, alliance, eu27):
 
 # --- small frame builders -----------------------------------------------------------------
 
-PRODUCTION_SCHEMA = {
-    "mineral": pl.Utf8,
-    "stage": pl.Utf8,
-    "country_code": pl.Utf8,
-    "country_kind": pl.Utf8,
-    "year": pl.Int16,
-    "production_t": pl.Float64,
-    "value_flag": pl.Utf8,
-    "unit_basis": pl.Utf8,
-    "source": pl.Utf8,
-    "edition": pl.Int16,
-}
-TRADE_SCHEMA = {
-    "year": pl.Int16,
-    "exporter_code": pl.Utf8,
-    "importer_code": pl.Utf8,
-    "hs6": pl.Utf8,
-    "mineral": pl.Utf8,
-    "stage": pl.Utf8,
-    "value_usd": pl.Float64,
-    "quantity_t": pl.Float64,
-    "unit_basis": pl.Utf8,
-    "source": pl.Utf8,
-    "edition": pl.Utf8,
-}
+# Typed by the metadata registry, so the hand-made frames cannot drift from the real tables.
+PRODUCTION_SCHEMA = dtypes("production", [*PRODUCTION_COLUMNS, "source", "edition"])
+TRADE_SCHEMA = dtypes("trade")
 
 
 def production_rows(
@@ -117,12 +96,6 @@ def trade_rows(rows, mineral="graphite", stage="mine", year=2023):
         },
         schema=TRADE_SCHEMA,
     )
-
-
-def one(df: pl.DataFrame, **where) -> dict:
-    rows = df.filter(*(pl.col(k) == v for k, v in where.items()))
-    assert rows.height == 1, rows
-    return rows.row(0, named=True)
 
 
 # --- concentration ------------------------------------------------------------------------

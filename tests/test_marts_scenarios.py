@@ -10,6 +10,7 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
+from tests._helpers import PRODUCTION_COLUMNS, one, registry_frame
 from transforms import blocs, policy_frames
 from transforms.marts import export_ban, invariants, price_floor, scenarios, stockpile
 from transforms.reference import policy
@@ -32,22 +33,23 @@ KNOWN = {
 }
 
 
+TRADE_COLUMNS = (
+    "year",
+    "exporter_code",
+    "importer_code",
+    "hs6",
+    "mineral",
+    "stage",
+    "value_usd",
+    "quantity_t",
+)
+
+
 def _trade(rows: list[tuple]) -> pl.DataFrame:
     """Rows of (year, exporter, importer, hs6, mineral, stage, usd, t) as the clean trade table."""
-    return pl.DataFrame(
-        rows,
-        schema={
-            "year": pl.Int16,
-            "exporter_code": pl.Utf8,
-            "importer_code": pl.Utf8,
-            "hs6": pl.Utf8,
-            "mineral": pl.Utf8,
-            "stage": pl.Utf8,
-            "value_usd": pl.Float64,
-            "quantity_t": pl.Float64,
-        },
-        orient="row",
-    ).with_columns(pl.lit("gross_weight").alias("unit_basis"), pl.lit("CEPII BACI").alias("source"))
+    return registry_frame("trade", TRADE_COLUMNS, rows).with_columns(
+        pl.lit("gross_weight").alias("unit_basis"), pl.lit("CEPII BACI").alias("source")
+    )
 
 
 GR = ("250410", "graphite", "mine")
@@ -72,20 +74,7 @@ TRADE = _trade(
 
 def _production(rows: list[tuple]) -> pl.DataFrame:
     """Rows of (mineral, stage, country, kind, year, t, flag, basis) as the clean production table."""
-    return pl.DataFrame(
-        rows,
-        schema={
-            "mineral": pl.Utf8,
-            "stage": pl.Utf8,
-            "country_code": pl.Utf8,
-            "country_kind": pl.Utf8,
-            "year": pl.Int16,
-            "production_t": pl.Float64,
-            "value_flag": pl.Utf8,
-            "unit_basis": pl.Utf8,
-        },
-        orient="row",
-    )
+    return registry_frame("production", PRODUCTION_COLUMNS, rows)
 
 
 PRODUCTION = _production(
@@ -112,17 +101,10 @@ PRODUCTION = _production(
 
 def _salient(rows: list[tuple]) -> pl.DataFrame:
     """Rows of (mineral, statistic, unit, year, value) as the clean us_salient table."""
-    return pl.DataFrame(
-        rows,
-        schema={
-            "mineral": pl.Utf8,
-            "statistic": pl.Utf8,
-            "unit": pl.Utf8,
-            "year": pl.Int16,
-            "value": pl.Float64,
-        },
-        orient="row",
-    ).with_columns(pl.lit("graph").alias("usgs_commodity"))
+    columns = ("mineral", "statistic", "unit", "year", "value")
+    return registry_frame("us_salient", columns, rows).with_columns(
+        pl.lit("graph").alias("usgs_commodity")
+    )
 
 
 SALIENT = _salient(
@@ -162,12 +144,6 @@ BENCHMARKS = pl.DataFrame(
 )
 
 
-def _row(df: pl.DataFrame, **keys: object) -> dict:
-    rows = df.filter(pl.all_horizontal([pl.col(k) == v for k, v in keys.items()]))
-    assert rows.height == 1, f"{keys}: {rows.height} rows"
-    return rows.row(0, named=True)
-
-
 # --- export ban ---------------------------------------------------------------------------------
 
 
@@ -177,7 +153,7 @@ def ban() -> pl.DataFrame:
 
 
 def test_export_ban_single_economy(ban: pl.DataFrame) -> None:
-    deu = _row(ban, importer="DEU", mineral="graphite")
+    deu = one(ban, importer="DEU", mineral="graphite")
     # Imports: CHN 60 + MOZ 20 + FRA 10 = 90 t; exports 5 t; production 100 t (2024, not 2025).
     assert deu["year"] == 2024
     assert deu["imports_t"] == 90.0
@@ -195,13 +171,13 @@ def test_export_ban_single_economy(ban: pl.DataFrame) -> None:
 
 
 def test_export_ban_blocs_remove_internal_trade(ban: pl.DataFrame) -> None:
-    eu = _row(ban, importer="EU27", mineral="graphite")
+    eu = one(ban, importer="EU27", mineral="graphite")
     # Extra-EU imports: CHN->DEU 60, MOZ->DEU 20, JPN->FRA 4 (FRA->DEU is internal).
     assert eu["importer_kind"] == "bloc"
     assert eu["imports_t"] == 84.0
     assert eu["production_t"] == 100.0 and eu["production_withheld"] is True  # FRA withheld
     assert eu["months_of_cover"] == pytest.approx((100 + 24) / ((100 + 84 - 5) / 12))
-    bloc = _row(ban, importer="ALLIANCE", mineral="graphite")
+    bloc = one(ban, importer="ALLIANCE", mineral="graphite")
     # Extra-alliance: CHN->DEU 60, MOZ->DEU 20, CHN->JPN 30, BRA->JPN 10; JPN->FRA is internal.
     assert bloc["imports_t"] == 120.0 and bloc["imports_from_china_t"] == 90.0
     assert bloc["lost_share_of_supply"] == pytest.approx(90 / 220)
@@ -211,18 +187,18 @@ def test_export_ban_blocs_remove_internal_trade(ban: pl.DataFrame) -> None:
 
 
 def test_export_ban_unlisted_producer_and_net_exporter(ban: pl.DataFrame) -> None:
-    jpn = _row(ban, importer="JPN", mineral="graphite")
+    jpn = one(ban, importer="JPN", mineral="graphite")
     # JPN is not in the production table: it produces nothing, use = 40 - 4.
     assert jpn["production_t"] == 0.0
     assert jpn["months_of_cover"] == pytest.approx(10 / (36 / 12))
-    fra = _row(ban, importer="FRA", mineral="graphite")
+    fra = one(ban, importer="FRA", mineral="graphite")
     # FRA imports 4, exports 10: use is negative, so no months of cover.
     assert fra["use_t"] is None and fra["months_of_cover"] is None
     assert "net exporter" in fra["cover_note"]
 
 
 def test_export_ban_stage_without_production(ban: pl.DataFrame) -> None:
-    re = _row(ban, importer="ALLIANCE", mineral="rare-earths")
+    re = one(ban, importer="ALLIANCE", mineral="rare-earths")
     # Only mine production is published for rare earths: the refinery row has no use.
     assert re["production_t"] is None and re["months_of_cover"] is None
     assert "not published" in re["cover_note"]
@@ -230,7 +206,7 @@ def test_export_ban_stage_without_production(ban: pl.DataFrame) -> None:
     assert re["months_of_cover_trade_only"] == 0.0
     # Ranked by exposure: rare earths lose 100% of imports, graphite 41% of supply.
     assert re["exposure_rank"] == 1
-    assert _row(ban, importer="ALLIANCE", mineral="graphite")["exposure_rank"] == 2
+    assert one(ban, importer="ALLIANCE", mineral="graphite")["exposure_rank"] == 2
 
 
 def test_export_ban_validates_and_has_no_negative_tonnes(ban: pl.DataFrame) -> None:
@@ -250,13 +226,13 @@ def test_negative_tonnes_are_caught() -> None:
 def test_price_history_priority_and_unit_factor() -> None:
     history = scenarios.price_history(SALIENT, SERIES)
     # Antimony: 2022 has both series, the first (A = 10) wins; 2023 only B has a number (30).
-    assert _row(history, mineral="antimony", year=2022)["price_usd_per_t"] == 10.0
-    assert _row(history, mineral="antimony", year=2023)["price_statistic"] == "Price_B"
+    assert one(history, mineral="antimony", year=2022)["price_usd_per_t"] == 10.0
+    assert one(history, mineral="antimony", year=2023)["price_statistic"] == "Price_B"
     # Tungsten: 260 US$ per metric ton unit = 26,000 US$ per t.
-    assert _row(history, mineral="tungsten", year=2023)["price_usd_per_t"] == 26000.0
+    assert one(history, mineral="tungsten", year=2023)["price_usd_per_t"] == 26000.0
     latest = scenarios.latest_prices(SALIENT, SERIES)
-    assert _row(latest, mineral="graphite")["price_usd_per_t"] == 1200.0
-    assert _row(latest, mineral="graphite")["price_year"] == 2023
+    assert one(latest, mineral="graphite")["price_usd_per_t"] == 1200.0
+    assert one(latest, mineral="graphite")["price_year"] == 2023
 
 
 def test_stockpile_days_and_benchmarks() -> None:
@@ -269,15 +245,15 @@ def test_stockpile_days_and_benchmarks() -> None:
         price_series=SERIES,
     )
     assert sorted(df["days"].unique().to_list()) == [30, 60, 100]
-    sixty = _row(df, importer="ALLIANCE", mineral="graphite", days=60)
+    sixty = one(df, importer="ALLIANCE", mineral="graphite", days=60)
     # 90 t a year from China: 60 days = 90 x 60 / 365 = 14.79 t, at US$1,200/t.
     assert sixty["stock_t"] == pytest.approx(90 * 60 / 365)
     assert sixty["cost_usd"] == pytest.approx(90 * 60 / 365 * 1200)
     assert sixty["cost_usd_at_import_unit_value"] == pytest.approx(90 * 60 / 365)
     assert sixty["benchmark"] == "JPN japan-jogmec target (60 days)"
-    assert _row(df, importer="ALLIANCE", mineral="graphite", days=30)["benchmark"] is None
+    assert one(df, importer="ALLIANCE", mineral="graphite", days=30)["benchmark"] is None
     # Rare earths have no price series in this test: tonnes yes, cost no.
-    re = _row(df, importer="DEU", mineral="rare-earths", days=100)
+    re = one(df, importer="DEU", mineral="rare-earths", days=100)
     assert re["stock_t"] == pytest.approx(10 * 100 / 365) and re["cost_usd"] is None
     assert invariants.validate_mart("scenario_stockpile", df, KNOWN).passed
 
@@ -296,7 +272,7 @@ def test_reserve_budget_split_and_days() -> None:
         trade=TRADE,
     )
     assert df["mineral"].to_list() == ["graphite", "gallium"]
-    graphite = _row(df, mineral="graphite")
+    graphite = one(df, mineral="graphite")
     # A$1m x 0.5 = US$500k, half each: US$250k / US$1,200 per t = 208.3 t.
     assert graphite["mineral_budget_usd"] == 250_000.0
     assert graphite["tonnes"] == pytest.approx(250_000 / 1200)
@@ -304,7 +280,7 @@ def test_reserve_budget_split_and_days() -> None:
     assert graphite["days_of_economy_china_imports"] == pytest.approx(250_000 / 1200 / (5 / 365))
     assert graphite["days_of_alliance_china_imports"] == pytest.approx(250_000 / 1200 / (90 / 365))
     assert graphite["share_of_world_production"] == pytest.approx(250_000 / 1200 / 2000)
-    gallium = _row(df, mineral="gallium")
+    gallium = one(df, mineral="gallium")
     assert gallium["tonnes"] is None and "no USGS price series" in gallium["note"]
     assert invariants.validate_mart(
         "scenario_reserve_budget", df, KNOWN | {"economy": frozenset({"AUS"})}
@@ -331,22 +307,22 @@ def test_price_floor_back_test() -> None:
     )
     assert df.height == 6
     # 2022: price 1,000, gap 500, but BACI has no 2022 rows here: volume unknown.
-    y2022 = _row(df, floor_id="gr-1500", year=2022)
+    y2022 = one(df, floor_id="gr-1500", year=2022)
     assert (
         y2022["gap_usd_per_t"] == 500.0 and y2022["covered_t"] is None and y2022["cost_usd"] is None
     )
     # 2023: gap 300 x non-China, non-alliance imports (MOZ->JPN 7 t; CHN->DEU excluded) = 2,100.
-    assert _row(df, floor_id="gr-1500", year=2023)["cost_usd"] == pytest.approx(2100.0)
+    assert one(df, floor_id="gr-1500", year=2023)["cost_usd"] == pytest.approx(2100.0)
     # 2024: imports MOZ 20 + BRA 10 = 30 t, but no price: no cost.
-    y2024 = _row(df, floor_id="gr-1500", year=2024)
+    y2024 = one(df, floor_id="gr-1500", year=2024)
     assert (
         y2024["covered_t"] == 30.0
         and y2024["cost_usd"] is None
         and "no USGS price" in y2024["note"]
     )
     # Fixed 100 t: 2022 gap 100 -> 10,000; 2023 price above the floor -> 0.
-    assert _row(df, floor_id="gr-fixed", year=2022)["cost_usd"] == 10_000.0
-    assert _row(df, floor_id="gr-fixed", year=2023)["cost_usd"] == 0.0
+    assert one(df, floor_id="gr-fixed", year=2022)["cost_usd"] == 10_000.0
+    assert one(df, floor_id="gr-fixed", year=2023)["cost_usd"] == 0.0
     assert invariants.validate_mart("scenario_price_floor", df, KNOWN).passed
 
 
@@ -447,12 +423,12 @@ def test_real_export_ban(clean_tables: dict[str, pl.DataFrame]) -> None:
     latest = clean_tables["trade"].filter(pl.col("year") == pl.col("year").max())
     assert set(df["mineral"]) == set(latest["mineral"]) and df["mineral"].n_unique() >= 29
     assert invariants.validate_mart("scenario_export_ban", df, mart_known_sets()).passed
-    graphite = _row(df, importer="ALLIANCE", mineral="graphite", stage="mine")
+    graphite = one(df, importer="ALLIANCE", mineral="graphite", stage="mine")
     # China supplies roughly half of the alliance's natural-graphite imports (BACI 2024).
     assert 0.3 < graphite["lost_share_of_imports"] < 0.7
     assert 3 < graphite["months_of_cover"] < 12
     assert (
-        _row(df, importer="ALLIANCE", mineral="rare-earths", stage="refinery")[
+        one(df, importer="ALLIANCE", mineral="rare-earths", stage="refinery")[
             "lost_share_of_imports"
         ]
         > 0.5
@@ -475,7 +451,7 @@ def test_real_reserve_budget_and_floor(clean_tables: dict[str, pl.DataFrame]) ->
         china=economies.china,
         price_series=policy_frames.price_series_frame(params.price_series),
     )
-    gallium = _row(budget, mineral="gallium")
+    gallium = one(budget, mineral="gallium")
     # A$400m at the low-purity price is of the order of a year's world primary gallium output.
     assert 0.5 < gallium["share_of_world_production"] < 2
     floor = price_floor.scenario_price_floor(
@@ -486,5 +462,5 @@ def test_real_reserve_budget_and_floor(clean_tables: dict[str, pl.DataFrame]) ->
         price_series=policy_frames.price_series_frame(params.price_series),
     )
     # Neodymium oxide averaged US$134/kg in 2022, above the US$110/kg floor: no cost that year.
-    assert _row(floor, year=2022)["cost_usd"] == 0.0
-    assert _row(floor, year=2019)["gap_usd_per_t"] > 0
+    assert one(floor, year=2022)["cost_usd"] == 0.0
+    assert one(floor, year=2019)["gap_usd_per_t"] > 0

@@ -9,7 +9,8 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from tests.test_marts_metrics import CHINA, economies_of, one, trade_rows
+from tests._helpers import one
+from tests.test_marts_metrics import CHINA, economies_of, trade_rows
 from transforms import blocs
 from transforms.marts import supply_risk as sr
 

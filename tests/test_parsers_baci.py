@@ -17,6 +17,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from tests._helpers import BACI_HEADER, baci_file, write_text
 from transforms.errors import UpstreamFormatError
 from transforms.parsers.baci import (
     BACI_SCHEMA,
@@ -34,7 +35,6 @@ from transforms.parsers.baci import (
 )
 
 SUBSET = "BACI_HS92_V202401b_critical_subset.csv.gz"
-HEADER = "t,i,j,k,v,q\n"
 
 
 @pytest.fixture(scope="module")
@@ -116,8 +116,8 @@ def test_official_zip_layout_from_real_rows(baci_dir: Path, tmp_path: Path) -> N
     ]
     archive = tmp_path / "BACI_HS92_V202401b.zip"
     with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-        zf.writestr("BACI_HS92_Y1995_V202401b.csv", HEADER + "\n".join(lines_1995) + "\n")
-        zf.writestr("BACI_HS92_Y2024_V202401b.csv", HEADER + "\n".join(lines_2024) + "\n")
+        zf.writestr("BACI_HS92_Y1995_V202401b.csv", BACI_HEADER + "\n".join(lines_1995) + "\n")
+        zf.writestr("BACI_HS92_Y2024_V202401b.csv", BACI_HEADER + "\n".join(lines_2024) + "\n")
         zf.write(baci_dir / "country_codes_V202401b.csv", "country_codes_V202401b.csv")
         zf.write(baci_dir / "product_codes_HS92_V202401b.csv", "product_codes_HS92_V202401b.csv")
         zf.writestr("Readme.txt", "BACI HS92 V202401b\n")
@@ -157,18 +157,11 @@ def test_official_zip_layout_from_real_rows(baci_dir: Path, tmp_path: Path) -> N
 # synthetic files: layout quirks
 
 
-def _write(path: Path, text: str) -> Path:
-    path.write_bytes(text.encode("utf-8"))
-    return path
-
-
 def test_padding_lost_zero_bom_and_crlf(tmp_path: Path) -> None:
-    path = _write(
-        tmp_path / "BACI_HS92_Y2022_V202401b.csv",
-        "\ufefft,i,j,k,v,q\r\n"
-        "2022,  4,  31, 10121,   0.327,          NA\r\n"
-        "2022,4,31,091099,2.044,1.5\r\n"
-        "\r\n",
+    path = baci_file(
+        tmp_path,
+        "2022,  4,  31, 10121,   0.327,          NA\r\n2022,4,31,091099,2.044,1.5\r\n\r\n",
+        header="\ufefft,i,j,k,v,q\r\n",
     )
     frame = read_baci(path)
     assert frame["hs6"].to_list() == ["010121", "091099"]
@@ -180,9 +173,9 @@ def test_padding_lost_zero_bom_and_crlf(tmp_path: Path) -> None:
 
 
 def test_hs6_filter_only_checks_rows_it_keeps(tmp_path: Path) -> None:
-    path = _write(
-        tmp_path / "BACI_HS92_Y2022_V202401b.csv",
-        HEADER + "2022,4,31,260300,1.5,2\n2022,4,31,999999,oops,2\n",
+    path = baci_file(
+        tmp_path,
+        "2022,4,31,260300,1.5,2\n2022,4,31,999999,oops,2\n",
     )
     assert read_baci(path, hs6_filter={"260300"}).height == 1
     with pytest.raises(UpstreamFormatError, match="line 3"):
@@ -204,9 +197,7 @@ def _assert_points_at(err: UpstreamFormatError, name: str, line: int, column: st
 
 
 def test_wrong_header(tmp_path: Path) -> None:
-    path = _write(
-        tmp_path / "BACI_HS92_Y2022_V202401b.csv", "t,i,j,k,v,quantity\n2022,4,31,1,1,1\n"
-    )
+    path = baci_file(tmp_path, "2022,4,31,1,1,1\n", header="t,i,j,k,v,quantity\n")
     with pytest.raises(UpstreamFormatError) as info:
         validate_baci_header(path)
     _assert_points_at(info.value, path.name, 1, "q")
@@ -216,9 +207,9 @@ def test_wrong_header(tmp_path: Path) -> None:
 
 
 def test_text_in_value(tmp_path: Path) -> None:
-    path = _write(
-        tmp_path / "BACI_HS92_Y2022_V202401b.csv",
-        HEADER + "2022,4,31,260300,1.5,2\n2022,4,31,260300,12,1\n2022,4,31,260300,n/a,1\n",
+    path = baci_file(
+        tmp_path,
+        "2022,4,31,260300,1.5,2\n2022,4,31,260300,12,1\n2022,4,31,260300,n/a,1\n",
     )
     with pytest.raises(UpstreamFormatError) as info:
         read_baci(path)
@@ -233,8 +224,8 @@ def test_zip_members_need_no_temporary_folder_of_the_parser(
     # the caller's work_dir and deleted there once read.
     archive = tmp_path / "BACI_HS92_V202401b.zip"
     with zipfile.ZipFile(archive, "w") as zf:
-        zf.writestr("BACI_HS92_Y2021_V202401b.csv", HEADER + "2021,4,31,260300,1.5,2\n")
-        zf.writestr("BACI_HS92_Y2022_V202401b.csv", HEADER + "2022,4,31,260300,2.5,NA\n")
+        zf.writestr("BACI_HS92_Y2021_V202401b.csv", BACI_HEADER + "2021,4,31,260300,1.5,2\n")
+        zf.writestr("BACI_HS92_Y2022_V202401b.csv", BACI_HEADER + "2022,4,31,260300,2.5,NA\n")
 
     def refuse(*args: object, **kwargs: object) -> None:
         raise AssertionError("the parser created a temporary folder")
@@ -254,10 +245,11 @@ def test_zip_members_need_no_temporary_folder_of_the_parser(
 def test_negative_quantity_in_a_zip_member(tmp_path: Path) -> None:
     archive = tmp_path / "BACI_HS92_V202401b.zip"
     with zipfile.ZipFile(archive, "w") as zf:
-        zf.writestr("BACI_HS92_Y2021_V202401b.csv", HEADER + "2021,4,31,260300,1.5,2\n")
+        zf.writestr("BACI_HS92_Y2021_V202401b.csv", BACI_HEADER + "2021,4,31,260300,1.5,2\n")
         zf.writestr(
             "BACI_HS92_Y2022_V202401b.csv",
-            HEADER + "2022,4,31,260300,1.5,2\n2022,4,31,260300,1.5,3\n2022,4,31,260300,1.5,-0.5\n",
+            BACI_HEADER
+            + "2022,4,31,260300,1.5,2\n2022,4,31,260300,1.5,3\n2022,4,31,260300,1.5,-0.5\n",
         )
     with pytest.raises(UpstreamFormatError, match="negative") as info:
         read_baci(archive)
@@ -275,7 +267,7 @@ def test_negative_quantity_in_a_zip_member(tmp_path: Path) -> None:
 
 def test_truncated_gzip(tmp_path: Path) -> None:
     rows = "".join(f"2022,{n % 900},31,260300,{n}.125,{n}.5\n" for n in range(20_000))
-    data = gzip.compress((HEADER + rows).encode())
+    data = gzip.compress((BACI_HEADER + rows).encode())
     cut = data[: len(data) // 2]
     path = tmp_path / "BACI_HS92_V202401b_critical_subset.csv.gz"
     path.write_bytes(cut)
@@ -291,22 +283,24 @@ def test_truncated_gzip(tmp_path: Path) -> None:
 
 
 def test_missing_field_and_bad_code(tmp_path: Path) -> None:
-    short = _write(tmp_path / "BACI_a.csv", HEADER + "2022,4,31,260300,1.5,2\n2022,4,31,260300\n")
+    short = write_text(
+        tmp_path / "BACI_a.csv", BACI_HEADER + "2022,4,31,260300,1.5,2\n2022,4,31,260300\n"
+    )
     with pytest.raises(UpstreamFormatError) as info:
         read_baci(short)
     _assert_points_at(info.value, short.name, 3, "v")
-    bad_k = _write(tmp_path / "BACI_b.csv", HEADER + "2022,4,31,26-300,1.5,2\n")
+    bad_k = write_text(tmp_path / "BACI_b.csv", BACI_HEADER + "2022,4,31,26-300,1.5,2\n")
     with pytest.raises(UpstreamFormatError) as info:
         read_baci(bad_k)
     _assert_points_at(info.value, bad_k.name, 2, "k")
-    quoted = _write(tmp_path / "BACI_c.csv", HEADER + '2022,4,31,260300,"1,5",2\n')
+    quoted = write_text(tmp_path / "BACI_c.csv", BACI_HEADER + '2022,4,31,260300,"1,5",2\n')
     with pytest.raises(UpstreamFormatError, match="quote") as info:
         read_baci(quoted)
     _assert_points_at(info.value, quoted.name, 2, "v")
 
 
 def test_good_copy_of_the_zip_has_no_problem(tmp_path: Path) -> None:
-    src = _write(tmp_path / "BACI_HS92_Y2022_V202401b.csv", HEADER + "2022,4,31,260300,1.5,\n")
+    src = baci_file(tmp_path, "2022,4,31,260300,1.5,\n")
     shutil.copy(src, tmp_path / "BACI_HS92_Y2023_V202401b.csv")
     assert find_baci_problem(tmp_path) is None
 
@@ -360,7 +354,7 @@ def test_product_codes_in_windows_1252_and_lost_zeros(tmp_path: Path) -> None:
     path.write_bytes(b"code,description\r\n10121,Caf\xe9 \x96 roasted\r\n")
     products = parse_baci_product_codes(path)
     assert products.row(0) == ("010121", "Café – roasted", "product_codes.csv", 2)
-    bad = _write(tmp_path / "bad.csv", "code,desc\n010121,x\n")
+    bad = write_text(tmp_path / "bad.csv", "code,desc\n010121,x\n")
     with pytest.raises(UpstreamFormatError, match="line 1"):
         parse_baci_product_codes(bad)
 

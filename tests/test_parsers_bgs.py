@@ -13,26 +13,16 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from tests._helpers import derived_fixture, one, upstream_fixture
 from transforms.cleaning.bgs import BGS_MAP, clean_production_history
 from transforms.cleaning.historical import load_historical_economies
 from transforms.errors import UpstreamFormatError
 from transforms.parsers.bgs import BGS_COLUMNS, BGS_SCHEMA, parse_bgs
 
-
-@pytest.fixture(scope="module")
-def parsed(upstream_dir: Path) -> pl.DataFrame:
-    return parse_bgs(upstream_dir / "bgs-wms")
+parsed = upstream_fixture(parse_bgs, "bgs-wms")
 
 
-@pytest.fixture(scope="module")
-def history(parsed: pl.DataFrame) -> pl.DataFrame:
-    return clean_production_history(parsed)
-
-
-def _one(frame: pl.DataFrame, **where: object) -> dict:
-    rows = frame.filter(**where)
-    assert rows.height == 1, rows
-    return rows.row(0, named=True)
+history = derived_fixture(clean_production_history, "parsed")
 
 
 @pytest.mark.upstream
@@ -46,17 +36,17 @@ def test_shape_years_and_files(parsed: pl.DataFrame) -> None:
 @pytest.mark.upstream
 def test_columns_taken_by_name_whatever_their_order(parsed: pl.DataFrame) -> None:
     # The cobalt and platinum files order their 28 columns differently.
-    cobalt = _one(parsed, file="BGS_cobalt_production.csv", line=2)
+    cobalt = one(parsed, file="BGS_cobalt_production.csv", line=2)
     assert (cobalt["country_code"], cobalt["year"], cobalt["quantity"]) == ("CAN", 1971, 1961.0)
     assert cobalt["units"] == "tonnes (metal content)"
-    platinum = _one(parsed, file="BGS_platinum_production.csv", line=1145)
+    platinum = one(parsed, file="BGS_platinum_production.csv", line=1145)
     assert (platinum["country_name"], platinum["sub_commodity"]) == ("South Africa", "Platinum")
     assert platinum["quantity"] == 124_870.0
 
 
 @pytest.mark.upstream
 def test_units_converted_to_tonnes(history: pl.DataFrame) -> None:
-    platinum = _one(history, file="BGS_platinum_production.csv", line=1145)
+    platinum = one(history, file="BGS_platinum_production.csv", line=1145)
     assert platinum["quantity_t"] == pytest.approx(124.87)
     assert (platinum["mineral"], platinum["unit_basis"]) == ("pgm", "contained")
     assert platinum["bgs_units"] == "kilograms (metal content)"
@@ -81,11 +71,11 @@ def test_historical_economies_typed_never_dropped(
     )
     assert history.height == kept.height  # no row lost to harmonisation
     # West Germany and reunified Germany share DEU at BGS and overlap in 1989-1991.
-    frg = _one(history, economy="FRG", bgs_commodity="cobalt, refined", year=1990)
-    deu = _one(history, economy="DEU", bgs_commodity="cobalt, refined", year=1990)
+    frg = one(history, economy="FRG", bgs_commodity="cobalt, refined", year=1990)
+    deu = one(history, economy="DEU", bgs_commodity="cobalt, refined", year=1990)
     assert (frg["quantity_t"], deu["quantity_t"]) == (1303.0, None)
     assert (
-        _one(history, economy="XKX", bgs_commodity="nickel, mine", year=2010)["country_name"]
+        one(history, economy="XKX", bgs_commodity="nickel, mine", year=2010)["country_name"]
         == "Kosovo"
     )
 

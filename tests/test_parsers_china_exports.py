@@ -14,6 +14,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from tests._helpers import derived_fixture, upstream_fixture
 from transforms.cleaning.china_exports import clean_china_exports_monthly
 from transforms.errors import UpstreamFormatError
 from transforms.parsers.china_exports import (
@@ -25,20 +26,11 @@ from transforms.parsers.china_exports import (
     parse_china_hs_map,
 )
 
-
-@pytest.fixture(scope="module")
-def hs_map(upstream_dir: Path) -> pl.DataFrame:
-    return parse_china_hs_map(upstream_dir / "trade-extra" / CHINA_HS_MAP_FILE)
+hs_map = upstream_fixture(parse_china_hs_map, "trade-extra", CHINA_HS_MAP_FILE)
+exports = upstream_fixture(parse_china_exports, "trade-extra", CHINA_EXPORTS_FILE)
 
 
-@pytest.fixture(scope="module")
-def exports(upstream_dir: Path) -> pl.DataFrame:
-    return parse_china_exports(upstream_dir / "trade-extra" / CHINA_EXPORTS_FILE)
-
-
-@pytest.fixture(scope="module")
-def monthly(exports: pl.DataFrame, hs_map: pl.DataFrame) -> pl.DataFrame:
-    return clean_china_exports_monthly(exports, hs_map)
+monthly = derived_fixture(clean_china_exports_monthly, "exports", "hs_map")
 
 
 @pytest.mark.upstream

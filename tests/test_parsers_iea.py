@@ -7,11 +7,10 @@ refining block ends with "Total clean technologies" (223.8 = the sum of its rows
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import polars as pl
 import pytest
 
+from tests._helpers import upstream_fixture
 from tests._sheet_grid import sheet_grid
 from transforms.cleaning.iea import IEA_PRODUCTS, clean_iea_outlook, clean_iea_refinery
 from transforms.errors import UpstreamFormatError
@@ -23,10 +22,7 @@ from transforms.parsers.iea import (
     parse_iea_supply_grid,
 )
 
-
-@pytest.fixture(scope="module")
-def supply(upstream_dir: Path) -> pl.DataFrame:
-    return parse_iea_supply(upstream_dir / "iea-cmde" / IEA_FILE)
+supply = upstream_fixture(parse_iea_supply, "iea-cmde", IEA_FILE)
 
 
 def _grid(rows: list[list[str | None]]) -> SheetGrid:

@@ -14,6 +14,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from tests._helpers import upstream_fixture
 from tests._sheet_grid import sheet_grid
 from transforms.cleaning.magnets import clean_magnet_imports, clean_usitc_imports
 from transforms.errors import UpstreamFormatError
@@ -32,10 +33,7 @@ from transforms.parsers.usitc import (
     parse_usitc_sheet,
 )
 
-
-@pytest.fixture(scope="module")
-def magnets(upstream_dir: Path) -> pl.DataFrame:
-    return parse_magnet_imports(upstream_dir / "trade-extra" / MAGNETS_FILE)
+magnets = upstream_fixture(parse_magnet_imports, "trade-extra", MAGNETS_FILE)
 
 
 @pytest.fixture(scope="module")

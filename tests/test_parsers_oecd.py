@@ -15,20 +15,16 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from tests._helpers import derived_fixture, upstream_fixture
 from transforms.cleaning.oecd import clean_export_restrictions, cross_check_export_controls
 from transforms.errors import UpstreamFormatError
 from transforms.parsers.oecd import OECD_FILE, OECD_HEADER, OECD_SCHEMA, parse_oecd_inventory
 from transforms.policy_frames import export_controls_frame
 
-
-@pytest.fixture(scope="module")
-def parsed(upstream_dir: Path) -> pl.DataFrame:
-    return parse_oecd_inventory(upstream_dir / "oecd-export-restrictions" / OECD_FILE)
+parsed = upstream_fixture(parse_oecd_inventory, "oecd-export-restrictions", OECD_FILE)
 
 
-@pytest.fixture(scope="module")
-def restrictions(parsed: pl.DataFrame) -> pl.DataFrame:
-    return clean_export_restrictions(parsed)
+restrictions = derived_fixture(clean_export_restrictions, "parsed")
 
 
 @pytest.mark.upstream

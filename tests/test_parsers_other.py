@@ -12,6 +12,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from tests._helpers import one, upstream_fixture
 from transforms.errors import UpstreamFormatError
 from transforms.parsers.hsmap import HS_MAP_HEADER, HS_MAP_SCHEMA, parse_hs_map, snake_case
 from transforms.parsers.wgi import WGI_SCHEMA, parse_wgi
@@ -20,25 +21,9 @@ from transforms.parsers.wmd import WMD_COLUMNS, WMD_SCHEMA, WMD_UNIT_TONNES, par
 WMD_FILE = "wmd_production_2018_2024.csv"
 
 
-@pytest.fixture(scope="module")
-def wmd(upstream_dir: Path) -> pl.DataFrame:
-    return parse_wmd(upstream_dir / "world-mining-data" / WMD_FILE)
-
-
-@pytest.fixture(scope="module")
-def wgi(upstream_dir: Path) -> pl.DataFrame:
-    return parse_wgi(upstream_dir / "wgi")
-
-
-@pytest.fixture(scope="module")
-def hsmap(upstream_dir: Path) -> pl.DataFrame:
-    return parse_hs_map(upstream_dir / "reference" / "hs_code_map_scrreen.csv")
-
-
-def _one(frame: pl.DataFrame, **where: object) -> dict:
-    rows = frame.filter(**where)
-    assert rows.height == 1, rows
-    return rows.row(0, named=True)
+wmd = upstream_fixture(parse_wmd, "world-mining-data", WMD_FILE)
+wgi = upstream_fixture(parse_wgi, "wgi")
+hsmap = upstream_fixture(parse_hs_map, "reference", "hs_code_map_scrreen.csv")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -72,8 +57,8 @@ def test_wmd_units_all_have_a_factor(wmd: pl.DataFrame) -> None:
     counts = dict(wmd.group_by("unit").len().iter_rows())
     assert counts == {"metr. t": 11_585, "kg": 1_561, "Mio m3": 665, "ct": 322}
     assert set(counts) == set(WMD_UNIT_TONNES)
-    assert _one(wmd, commodity="Gold", country="China", year=2023)["unit"] == "kg"
-    assert _one(wmd, commodity="Natural Gas", country="Norway", year=2023)["unit"] == "Mio m3"
+    assert one(wmd, commodity="Gold", country="China", year=2023)["unit"] == "kg"
+    assert one(wmd, commodity="Natural Gas", country="Norway", year=2023)["unit"] == "Mio m3"
     assert WMD_UNIT_TONNES["Mio m3"] is None
 
 
@@ -85,19 +70,19 @@ def test_wmd_totals_kept_and_flagged(wmd: pl.DataFrame) -> None:
     assert totals["data_source"].unique().to_list() == ["nan"]
     assert totals["wmd_country_code"].null_count() == 455
     assert totals["is_estimate"].null_count() == 455
-    ree = _one(wmd, commodity="Rare Earths (REO)", country="Total", year=2023)
+    ree = one(wmd, commodity="Rare Earths (REO)", country="Total", year=2023)
     assert (ree["value"], ree["line"]) == (394221.0, 4165)
     # Laos is listed after the Total, and counted in it.
-    laos = _one(wmd, commodity="Rare Earths (REO)", country="Laos", year=2023)
+    laos = one(wmd, commodity="Rare Earths (REO)", country="Laos", year=2023)
     assert (laos["value"], laos["line"]) == (5360.0, 4172)
-    china = _one(wmd, commodity="Rare Earths (REO)", country="China", year=2023)
+    china = one(wmd, commodity="Rare Earths (REO)", country="China", year=2023)
     assert (china["value"], china["data_source"], china["is_estimate"]) == (255000.0, "r", False)
 
 
 @pytest.mark.upstream
 def test_wmd_empty_values_flags_and_odd_codes(wmd: pl.DataFrame) -> None:
     assert wmd["value"].null_count() == 271
-    angola = _one(wmd, commodity="Iron (Fe)", country="Angola", year=2018)
+    angola = one(wmd, commodity="Iron (Fe)", country="Angola", year=2018)
     assert (angola["value"], angola["data_source"], angola["line"]) == (None, "r", 9)
     provisional = wmd.filter(pl.col("data_source") == "p")
     assert provisional.height == 70
@@ -117,7 +102,7 @@ def test_wmd_empty_values_flags_and_odd_codes(wmd: pl.DataFrame) -> None:
     )
     assert guiana.unique().rows() == [(328, "GUY")]
     assert (
-        _one(wmd, commodity="Rare Earths (REO)", country="India", year=2023)["is_estimate"] is True
+        one(wmd, commodity="Rare Earths (REO)", country="India", year=2023)["is_estimate"] is True
     )
 
 
@@ -176,14 +161,14 @@ def test_wgi_years_have_the_biennial_gaps(wgi: pl.DataFrame) -> None:
 
 @pytest.mark.upstream
 def test_wgi_known_values(wgi: pl.DataFrame) -> None:
-    aruba = _one(wgi, wb_code="ABW", year=2004)
+    aruba = one(wgi, wb_code="ABW", year=2004)
     assert aruba["country_name"] == "Aruba"
     assert aruba["country_code"] == 533
     assert aruba["estimate"] == 0.993218183517456
     assert aruba["stderr"] == 0.4251982271671295
     assert aruba["normalized"] == 0.30135636329650883
     assert aruba["line"] == 2
-    jersey = _one(wgi, wb_code="JEY", year=2013)
+    jersey = one(wgi, wb_code="JEY", year=2013)
     assert jersey["estimate"] == 1.4444147999999999
     assert jersey["country_code"] is None  # "NA" in the file
 
@@ -191,11 +176,11 @@ def test_wgi_known_values(wgi: pl.DataFrame) -> None:
 @pytest.mark.upstream
 def test_wgi_normalized_is_null_where_estimate_is(wgi: pl.DataFrame) -> None:
     # Aruba 1996: estimate "nan", normalized published as 0.0.
-    aruba = _one(wgi, wb_code="ABW", year=1996)
+    aruba = one(wgi, wb_code="ABW", year=1996)
     assert (aruba["estimate"], aruba["stderr"], aruba["normalized"]) == (None, None, None)
     assert wgi.filter(pl.col("estimate").is_null() & pl.col("normalized").is_not_null()).height == 0
     assert wgi["estimate"].null_count() == 225  # 223 "nan" + 2 "None"
-    pus = _one(wgi, wb_code="PUS", year=2024)
+    pus = one(wgi, wb_code="PUS", year=2024)
     assert (pus["estimate"], pus["normalized"]) == (None, None)
     # normalized is a risk score: (2.5 - estimate) / 5, clipped to [0, 1].
     present = wgi.drop_nulls("estimate")
@@ -270,27 +255,27 @@ def test_hs_map_columns_and_rows(hsmap: pl.DataFrame) -> None:
 
 @pytest.mark.upstream
 def test_hs_map_known_rows(hsmap: pl.DataFrame) -> None:
-    aluminium = _one(hsmap, sheet_name="Aluminium")
+    aluminium = one(hsmap, sheet_name="Aluminium")
     assert (aluminium["hs_code"], aluminium["eol_rir_2023"], aluminium["line"]) == (
         "760110",
         0.32,
         2,
     )
     assert aluminium["supply_chain_stage"] == "Processing"
-    cobalt = _one(hsmap, sheet_name="Cobalt")
+    cobalt = one(hsmap, sheet_name="Cobalt")
     assert (cobalt["hs_code"], cobalt["hs_codes_complementary"], cobalt["line"]) == (
         "282200",
         ["810510"],
         16,
     )
-    kaolin = _one(hsmap, sheet_name="Kaolin (China-Clay)")
+    kaolin = one(hsmap, sheet_name="Kaolin (China-Clay)")
     assert kaolin["hs_code_complementary"] == "250830;250840"
     assert kaolin["hs_codes_complementary"] == ["250830", "250840"]
-    ree = _one(hsmap, sheet_name="Rare Earths (REO)")
+    ree = one(hsmap, sheet_name="Rare Earths (REO)")
     assert (ree["hs_code"], ree["hs_codes_complementary"]) == ("284690", ["284610", "280530"])
-    assert _one(hsmap, sheet_name="Zircon")["line"] == 182
+    assert one(hsmap, sheet_name="Zircon")["line"] == 182
     # Geology keeps its line breaks as published.
-    assert "\n" in _one(hsmap, sheet_name="Cobalt")["geology"]
+    assert "\n" in one(hsmap, sheet_name="Cobalt")["geology"]
 
 
 @pytest.mark.upstream
@@ -300,7 +285,7 @@ def test_hs_map_not_available_and_blanks(hsmap: pl.DataFrame) -> None:
     assert flagged["hs_code_flag"].unique().to_list() == ["Not Available"]
     assert "Gallium" in flagged["sheet_name"].to_list()
     assert hsmap["supply_chain_stage"].null_count() == 12
-    assert _one(hsmap, sheet_name="Lignite")["reference"] == "Not Available"
+    assert one(hsmap, sheet_name="Lignite")["reference"] == "Not Available"
     diamonds = hsmap.filter(pl.col("reference_id") == "Diamonds")
     assert diamonds["sheet_name"].to_list() == ["Diamonds (Gem)", "Diamonds (Ind)"]
 

@@ -8,11 +8,11 @@ copper in 2025M11 is 10,812.03 $/mt (BM798); codes are not uniformly upper case 
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import polars as pl
 import pytest
 
+from tests._helpers import derived_fixture, upstream_fixture
 from tests._sheet_grid import sheet_grid
 from transforms.cleaning.prices import PINK_SHEET_MINERALS, clean_prices_monthly
 from transforms.errors import UpstreamFormatError
@@ -26,15 +26,10 @@ from transforms.parsers.pink_sheet import (
 )
 from transforms.reference import load_minerals
 
-
-@pytest.fixture(scope="module")
-def parsed(upstream_dir: Path) -> pl.DataFrame:
-    return parse_pink_sheet(upstream_dir / "prices" / PINK_SHEET_FILE)
+parsed = upstream_fixture(parse_pink_sheet, "prices", PINK_SHEET_FILE)
 
 
-@pytest.fixture(scope="module")
-def prices(parsed: pl.DataFrame) -> pl.DataFrame:
-    return clean_prices_monthly(parsed)
+prices = derived_fixture(clean_prices_monthly, "parsed")
 
 
 @pytest.mark.upstream

@@ -79,6 +79,17 @@ def _edit(directory: Path, name: str, change: Callable[[Any], None]) -> None:
     path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
 
 
+def _set(*path: str | int, **changes: object) -> Callable[[Any], None]:
+    """A change to the loaded YAML: update the mapping found at ``path`` with ``changes``."""
+
+    def change(data: Any) -> None:
+        for key in path:
+            data = data[key]
+        data.update(changes)
+
+    return change
+
+
 def _first_verified(rows: list[dict]) -> dict:
     return next(row for row in rows if row["verified"])
 
@@ -87,94 +98,90 @@ def _first_verified(rows: list[dict]) -> dict:
     ("name", "change", "message"),
     [
         # Sourced: a verified row cites a URL; an unverified one says why in its note
-        (
-            STOCKPILES,
-            lambda d: d["programmes"][0].update(source_urls=[]),
-            "programmes[0]: has no source URL",
-        ),
-        (CONTROLS, lambda d: d["events"][1].update(note=None), "events[1]: verified: false needs"),
+        (STOCKPILES, _set("programmes", 0, source_urls=[]), "programmes[0]: has no source URL"),
+        (CONTROLS, _set("events", 1, note=None), "events[1]: verified: false needs"),
         # published: a null figure's note says "not published"
         (
             STOCKPILES,
-            lambda d: d["programmes"][1]["budget"].update(note="secret"),
+            _set("programmes", 1, "budget", note="secret"),
             "programmes[1].budget: budget is null: its note must say 'not published'",
         ),
         (
             STOCKPILES,
-            lambda d: d["programmes"][0]["target_days"].update(note="unknown"),
+            _set("programmes", 0, "target_days", note="unknown"),
             "programmes[0].target_days: target_days is null",
         ),
         (
             FLOORS,
-            lambda d: d["price_floors"][0].update(floor_usd_per_t=None),
+            _set("price_floors", 0, floor_usd_per_t=None),
             "price_floors[0]: floor_usd_per_t is null",
         ),
         (
             FLOORS,
-            lambda d: d["offtake_agreements"][0].update(volume_note="tbc"),
+            _set("offtake_agreements", 0, volume_note="tbc"),
             "offtake_agreements[0]: volume_t_per_year is null",
         ),
         # registry vocabulary, through the validation context
         (
             STOCKPILES,
-            lambda d: d["programmes"][0].update(minerals=["unobtainium"]),
+            _set("programmes", 0, minerals=["unobtainium"]),
             "programmes[0].minerals[0]: 'unobtainium' is not a mineral of the registry",
         ),
         (
             STOCKPILES,
-            lambda d: d["programmes"][0].update(country="EU28"),
+            _set("programmes", 0, country="EU28"),
             "programmes[0].country: 'EU28' is not an ISO3 economy",
         ),
         (
             CONTROLS,
-            lambda d: d["events"][0].update(target=["EU27"]),
+            _set("events", 0, target=["EU27"]),
             "events[0].target: [0] 'EU27' is not an ISO3 economy",
         ),
         (
             CONTROLS,
-            lambda d: d["events"][0].update(hs92=["999999"]),
+            _set("events", 0, hs92=["999999"]),
             "events[0].hs92[0]: '999999' is not a HS92 code of the mineral registry",
         ),
         (
             CONTROLS,
-            lambda d: d["events"][0].update(hs_published=["26171"]),
+            _set("events", 0, hs_published=["26171"]),
             "events[0].hs_published[0]: String should match pattern",
         ),
         # dates
         (
             CONTROLS,
-            lambda d: d["events"][0].update(date_effective="2023-13-01"),
+            _set("events", 0, date_effective="2023-13-01"),
             "events[0].date_effective: must be an ISO date (YYYY-MM-DD), got '2023-13-01'",
         ),
         (
             CONTROLS,
-            lambda d: d["events"][0].update(date_effective="2023-01-01"),
+            _set("events", 0, date_effective="2023-01-01"),
             "events[0]: date_effective is before the announcement",
         ),
         (
             CONTROLS,
-            lambda d: d["events"][0].update(date_effective=None, status_note=None),
+            _set("events", 0, date_effective=None, status_note=None),
             "events[0]: date_effective null needs a status_note",
         ),
         (
             CONTROLS,
-            lambda d: d["events"][0].update(hs92=[], hs92_note=None),
+            _set("events", 0, hs92=[], hs92_note=None),
             "events[0]: hs92: [] needs a hs92_note",
         ),
         # URLs, literals, unknown keys, unique ids
         (
             CONTROLS,
-            lambda d: d["events"][0].update(official_url="mofcom.gov.cn"),
+            _set("events", 0, official_url="mofcom.gov.cn"),
             "events[0].official_url: 'mofcom.gov.cn' is not an http(s) URL",
         ),
         (
             CONTROLS,
-            lambda d: d["events"][0].update(measure="tariff"),
+            _set("events", 0, measure="tariff"),
             "events[0].measure: Input should be 'licence', 'destination_ban' or",
         ),
         (
             STOCKPILES,
-            lambda d: d["programmes"][0].update(budget_usd=1),
+            _set("programmes", 0, budget_usd=1),
             "programmes[0].budget_usd: Extra inputs are not permitted",
         ),
         (
@@ -184,13 +191,13 @@ def _first_verified(rows: list[dict]) -> dict:
         ),
         (
             STOCKPILES,
-            lambda d: d["programmes"][0].update(minerals=None, minerals_note=None),
+            _set("programmes", 0, minerals=None, minerals_note=None),
             "programmes[0]: minerals: null needs a minerals_note",
         ),
         # price floors
         (
             FLOORS,
-            lambda d: d["price_floors"][0].update(covered="lots"),
+            _set("price_floors", 0, covered="lots"),
             "price_floors[0].covered: covered must be 'non_china_imports' or a number",
         ),
         (
@@ -199,10 +206,10 @@ def _first_verified(rows: list[dict]) -> dict:
             "file: [1] 'dod-mp-ndpr-2025' is listed twice",
         ),
         # parameters
-        (PARAMETERS, lambda d: d["aud_usd"].update(value=65), "aud_usd: 65.0 is not a plausible"),
+        (PARAMETERS, _set("aud_usd", value=65), "aud_usd: 65.0 is not a plausible"),
         (
             PARAMETERS,
-            lambda d: d["price_series"][0].update(unit_factor=2),
+            _set("price_series", 0, unit_factor=2),
             "price_series[0]: a unit_factor, a non-US$/t unit or matches_trade: false needs a note",
         ),
         (
@@ -212,12 +219,12 @@ def _first_verified(rows: list[dict]) -> dict:
         ),
         (
             PARAMETERS,
-            lambda d: d["australia_reserve"].update(split_rule="by_imports"),
+            _set("australia_reserve", split_rule="by_imports"),
             "australia_reserve.split_rule: Input should be 'equal'",
         ),
         (
             PARAMETERS,
-            lambda d: d["days_of_cover"].update(values=[30, 0]),
+            _set("days_of_cover", values=[30, 0]),
             "days_of_cover.values[1]: Input should be greater than 0",
         ),
     ],

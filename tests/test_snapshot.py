@@ -11,16 +11,13 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from orchestration.paths import DEFAULT_SNAPSHOT_DIR
-from orchestration.snapshot_store import build_snapshot, read_manifests, read_table, sha256_file
+from orchestration.snapshot_store import build_snapshot, read_manifests, read_table
+from tests._helpers import tree_hashes
 from transforms.errors import UpstreamFormatError
 from transforms.snapshot import TABLES
 
 MAX_SNAPSHOT_BYTES = 25 * 1024 * 1024
 ORIGIN_FIELDS = ("publisher", "title", "url", "licence", "citation", "date_accessed")
-
-
-def _tree_hashes(root: Path) -> dict[str, str]:
-    return {p.relative_to(root).as_posix(): sha256_file(p) for p in sorted(root.rglob("*")) if p.is_file()}
 
 
 def test_snapshot_is_small_enough():
@@ -75,7 +72,7 @@ def test_rebuild_from_upstream_equals_the_committed_snapshot(upstream_dir, tmp_p
             assert new["rows"] == old["rows"], new["name"]
             assert_frame_equal(read_table(new["name"], out), read_table(old["name"]), check_exact=True)
     # Byte-for-byte too: the Parquet writer is deterministic for the same input.
-    assert _tree_hashes(out) == _tree_hashes(DEFAULT_SNAPSHOT_DIR)
+    assert tree_hashes(out) == tree_hashes(DEFAULT_SNAPSHOT_DIR)
 
 
 def _symlinked_upstream(upstream_dir: Path, tmp_path: Path) -> Path:
@@ -98,13 +95,13 @@ def test_a_broken_upstream_file_leaves_the_previous_snapshot_intact(upstream_dir
 
     out = tmp_path / "snapshot"
     shutil.copytree(DEFAULT_SNAPSHOT_DIR, out)
-    before = _tree_hashes(out)
+    before = tree_hashes(out)
     with pytest.raises(UpstreamFormatError) as err:
         build_snapshot(upstream, out)
     message = str(err.value)
     assert "wgi_political_stability_estimate.csv" in message and "line 4" in message
     assert "2024" in message  # the column
-    assert _tree_hashes(out) == before
+    assert tree_hashes(out) == before
     assert not list(tmp_path.glob(".snapshot.staging-*")), "staging folder left behind"
 
 

@@ -6,20 +6,16 @@ needs; corrupted copies live only under the caller's work folder, none is commit
 
 from __future__ import annotations
 
-import hashlib
 import html
-import os
 import re
 import shutil
-import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from tests._helpers import REPO_ROOT, build_env, run_briefing, tree_hashes
 from tests.gauntlet.cases import Case, minimal_files
 from tests.gauntlet.corrupt import Broken
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 SNAPSHOT_DIR = REPO_ROOT / "data" / "snapshot"
 RESULTS_MD = REPO_ROOT / "benchmarks" / "results" / "gauntlet.md"
 
@@ -87,21 +83,6 @@ def write_clean(upstream: Path, dest: Path) -> None:
 # Running a case
 
 
-def tree_hashes(root: Path) -> dict[str, str]:
-    """sha256 of every file under ``root`` (relative path -> digest)."""
-    return {
-        p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(root.rglob("*"))
-        if p.is_file()
-    }
-
-
-def briefing_command() -> list[str]:
-    """The ``briefing`` console script of this environment (``uv run briefing``)."""
-    script = Path(sys.executable).with_name("briefing")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "orchestration.cli"]
-
-
 @dataclass
 class Outcome:
     case: Case
@@ -136,31 +117,13 @@ class Outcome:
 
 
 def run_snapshot(case_dir: Path, out: Path) -> tuple[int, str]:
-    proc = subprocess.run(
-        [*briefing_command(), "snapshot", "--from", str(case_dir), "--out", str(out)],
-        capture_output=True,
-        text=True,
-        cwd=REPO_ROOT,
-        timeout=300,
-    )
+    proc = run_briefing(["snapshot", "--from", str(case_dir), "--out", str(out)])
     return proc.returncode, proc.stdout + proc.stderr
 
 
 def run_build(case_dir: Path, work: Path) -> tuple[int, str]:
-    env = {
-        **os.environ,
-        "BRIEFING_WAREHOUSE_DIR": str(work / "warehouse"),
-        "DAGSTER_HOME": str(work / "dagster_home"),
-        "BRIEFING_PUBLIC_DIR": str(work / "public"),
-        "BRIEFING_DOCS_DIR": str(work / "docs"),
-    }
-    proc = subprocess.run(
-        [*briefing_command(), "build", "--from-upstream", str(case_dir)],
-        capture_output=True,
-        text=True,
-        cwd=REPO_ROOT,
-        env=env,
-        timeout=900,
+    proc = run_briefing(
+        ["build", "--from-upstream", str(case_dir)], env=build_env(work), timeout=900
     )
     return proc.returncode, proc.stdout + proc.stderr
 
