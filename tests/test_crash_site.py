@@ -4,6 +4,7 @@ last complete public/ in place, and the next build succeeds."""
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import time
@@ -19,9 +20,11 @@ def _build(root: Path) -> subprocess.CompletedProcess:
 
 
 @pytest.mark.slow
-def test_sigkill_during_the_site_step_keeps_the_last_published_site(tmp_path):
-    first = _build(tmp_path)
-    assert first.returncode == 0, first.stdout + first.stderr
+def test_sigkill_during_the_site_step_keeps_the_last_published_site(session_build, tmp_path):
+    # Start from a copy of the session's finished build (its warehouse, docs, public/ and
+    # Dagster instance) rather than building again.
+    assert session_build.returncode == 0, session_build.stdout + session_build.stderr
+    shutil.copytree(session_build.root, tmp_path, dirs_exist_ok=True, symlinks=True)
     public = tmp_path / "public"
     before = tree_hashes(public)
     assert "index.html" in before
