@@ -23,6 +23,7 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -65,15 +66,21 @@ def _single(parse: Callable[[Path], pl.DataFrame]) -> Callable[[list[Path]], pl.
     return run
 
 
-def _lazy(module: str, name: str) -> Callable[[Path], pl.DataFrame]:
-    """Import a parser only when its table is built, so one broken parser cannot block the rest."""
+def _lazy(module: str, name: str) -> Callable[[Any], pl.DataFrame]:
+    """Import a parser only when its table is built, so one broken parser cannot block the rest.
 
-    def call(path: Path) -> pl.DataFrame:
+    The parser takes one path (wrap it in :func:`_single`) or the list of matched files."""
+
+    def call(path: Any) -> pl.DataFrame:
         import importlib
 
         return getattr(importlib.import_module(module), name)(path)
 
     return call
+
+
+# The MCS 2026 data release: one long file holding the three usgs2026_* tables.
+_RELEASE_2026 = "usgs-mcs/mcs2026-release/MCS2026_Commodities_Data.csv"
 
 
 def _parse_baci_trade(files: list[Path]) -> pl.DataFrame:
@@ -121,29 +128,31 @@ TABLES: tuple[TableSpec, ...] = (
         _parse_usgs_salient,
         "USGS MCS U.S. salient statistics (production, trade, consumption, prices, stocks, NIR).",
     ),
+    # MCS 2026 comes from USGS's own data release; the third-party transcription it replaces is
+    # kept (usgs2026_transcribed_* below) only as the input of the transcription comparison.
     TableSpec(
         "usgs2026_world",
         "usgs-mcs-2026",
-        ("usgs-mcs/mcs2026/world_production_reserves.csv",),
-        _single(_lazy("transforms.parsers.usgs", "parse_mcs2026_world")),
-        "USGS MCS 2026 world production and reserves (2024, 2025e), tidy as laid out upstream.",
+        (_RELEASE_2026,),
+        _single(_lazy("transforms.parsers.usgs_release2026", "parse_release_world")),
+        "USGS MCS 2026 data release: world production, capacity and reserves (2024, 2025e), in the transcription's layout.",
         required=False,
-        companions=("usgs-mcs/mcs2026/README.md",),
+        companions=("usgs-mcs/mcs2026-release/MCS2026_Commodities_Data_meta.xml",),
     ),
     TableSpec(
         "usgs2026_salient",
         "usgs-mcs-2026",
-        ("usgs-mcs/mcs2026/us_salient.csv",),
-        _single(_lazy("transforms.parsers.usgs", "parse_mcs2026_salient")),
-        "USGS MCS 2026 U.S. salient statistics (2021-2025e).",
+        (_RELEASE_2026,),
+        _single(_lazy("transforms.parsers.usgs_release2026", "parse_release_salient")),
+        "USGS MCS 2026 data release: U.S. salient statistics (2021-2025e).",
         required=False,
     ),
     TableSpec(
         "usgs2026_import_sources",
         "usgs-mcs-2026",
-        ("usgs-mcs/mcs2026/us_import_sources.csv",),
-        _single(_lazy("transforms.parsers.usgs", "parse_mcs2026_import_sources")),
-        "USGS MCS 2026 U.S. import sources (share of imports by partner, 2021-24).",
+        (_RELEASE_2026,),
+        _single(_lazy("transforms.parsers.usgs_release2026", "parse_release_import_sources")),
+        "USGS MCS 2026 data release: U.S. import sources (share of imports by partner, 2021-24).",
         required=False,
     ),
     TableSpec(
@@ -187,6 +196,56 @@ TABLES: tuple[TableSpec, ...] = (
         ("reference/hs_code_map_scrreen.csv",),
         _single(_lazy("transforms.parsers.hsmap", "parse_hs_map")),
         "Raw material to HS92 code map with supply-chain stage and EoL-RIR.",
+    ),
+    TableSpec(
+        "usgs2025_world",
+        "usgs-mcs-2025",
+        ("usgs-mcs/mcs2025/world/MCS2025_World_Data.csv",),
+        _lazy("transforms.parsers.usgs_mcs2025", "parse_world_files"),
+        "USGS MCS 2025 world production (2023, 2024e), capacity and reserves (2024), one row per published cell.",
+        required=False,
+        companions=("usgs-mcs/mcs2025/world/MCS2025_World_Data.xml",),
+    ),
+    TableSpec(
+        "usgs2025_salient",
+        "usgs-mcs-2025",
+        ("usgs-mcs/mcs2025/salient/*_salient.csv",),
+        _lazy("transforms.parsers.usgs_mcs2025", "parse_salient_files"),
+        "USGS MCS 2025 U.S. salient statistics (2020-2024e).",
+        required=False,
+    ),
+    TableSpec(
+        "usgs2025_end_uses",
+        "usgs-mcs-2025",
+        ("usgs-mcs/mcs2025/trends/MCS2025_T4_Critical_Minerals_End_Use.csv",),
+        _single(_lazy("transforms.parsers.usgs_end_uses", "parse_end_uses")),
+        "USGS MCS 2025 table T4: primary applications of each critical mineral, as printed.",
+        required=False,
+    ),
+    TableSpec(
+        "usgs2026_transcribed_world",
+        "usgs-mcs-2026-transcribed",
+        ("usgs-mcs/mcs2026/world_production_reserves.csv",),
+        _single(_lazy("transforms.parsers.usgs", "parse_mcs2026_world")),
+        "MCS 2026 world production and reserves as transcribed by a third party; only compared with the data release.",
+        required=False,
+        companions=("usgs-mcs/mcs2026/README.md",),
+    ),
+    TableSpec(
+        "usgs2026_transcribed_salient",
+        "usgs-mcs-2026-transcribed",
+        ("usgs-mcs/mcs2026/us_salient.csv",),
+        _single(_lazy("transforms.parsers.usgs", "parse_mcs2026_salient")),
+        "MCS 2026 U.S. salient statistics as transcribed; only compared with the data release.",
+        required=False,
+    ),
+    TableSpec(
+        "usgs2026_transcribed_import_sources",
+        "usgs-mcs-2026-transcribed",
+        ("usgs-mcs/mcs2026/us_import_sources.csv",),
+        _single(_lazy("transforms.parsers.usgs", "parse_mcs2026_import_sources")),
+        "MCS 2026 U.S. import sources as transcribed; only compared with the data release.",
+        required=False,
     ),
 )
 
@@ -296,7 +355,8 @@ def build_snapshot(
             )
             say(f"ok    {spec.name}: {df.height:,} rows from {len(files)} file(s)")
         for source, manifest in manifests.items():
-            manifest["files"].sort(key=lambda r: r["name"])
+            # Tables parsed from one file (the MCS 2026 release) list it once.
+            manifest["files"] = sorted({r["name"]: r for r in manifest["files"]}.values(), key=lambda r: r["name"])
             (staging / source / MANIFEST_NAME).write_text(
                 json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
             )
