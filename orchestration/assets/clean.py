@@ -17,6 +17,7 @@ import polars as pl
 from orchestration.metadata import frame_metadata
 from orchestration.partitions import single_run, trade_years
 from transforms import clean, reference
+from transforms.cleaning.usgs import clean_mineral_end_uses
 from transforms.metadata import CLEAN_TABLES, TABLES, Table, validate_meta
 from transforms.render import frame_to_markdown
 
@@ -62,12 +63,13 @@ def _clean_asset(table: str, ins: dict[str, str], compute, *, partitioned: bool 
 
 # How each registry clean table is computed: the function's arguments -> snapshot tables.
 COMPUTE = {
-    "production": ({"world": "usgs_world", "world2026": "usgs2026_world"}, clean.clean_production),
-    "reserves": ({"world": "usgs_world", "world2026": "usgs2026_world"}, clean.clean_reserves),
+    "production": ({"world": "usgs_world", "world2026": "usgs2026_world", "world2025": "usgs2025_world"}, clean.clean_production),
+    "reserves": ({"world": "usgs_world", "world2026": "usgs2026_world", "world2025": "usgs2025_world"}, clean.clean_reserves),
     "production_wmd": ({"wmd": "wmd_production"}, clean.clean_production_wmd),
     "trade": ({"baci": "baci_trade", "baci_countries": "baci_country_codes"}, clean.clean_trade),
-    "us_salient": ({"salient": "usgs_salient", "salient2026": "usgs2026_salient"}, clean.clean_us_salient),
+    "us_salient": ({"salient": "usgs_salient", "salient2026": "usgs2026_salient", "salient2025": "usgs2025_salient"}, clean.clean_us_salient),
     "governance": ({"wgi": "wgi_political_stability"}, clean.clean_governance),
+    "mineral_end_uses": ({"end_uses": "usgs2025_end_uses"}, clean_mineral_end_uses),
 }
 # Clean tables partitioned by trade year (see orchestration/partitions.py).
 PARTITIONED = {"trade"}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from transforms.metadata.fields import Col
 from transforms.metadata.table import table
 
-USGS = ("usgs-mcs", "usgs-mcs-2026")
+USGS = ("usgs-mcs", "usgs-mcs-2026", "usgs-mcs-2025")
 _ISO3 = Col("country_code", "ISO3 code.", checks=(("known", "economy"),))
 
 CLEAN = (
@@ -113,5 +113,21 @@ CLEAN = (
         ),
         sources=("wgi",),
         usage_warnings=("No survey in 1997, 1999 and 2001.",),
+    ),
+    table(
+        "mineral_end_uses",
+        "clean",
+        "What each mineral is used for, in USGS's words",
+        "USGS Mineral Commodity Summaries 2025, table T4 (critical minerals end use): the primary "
+        "applications of each element of the 2022 U.S. critical minerals list that the registry "
+        "covers, quoted as printed. Rare-earth elements and platinum-group metals are listed one "
+        "by one under their registry group.",
+        ("mineral", "usgs_mineral"),
+        (
+            "mineral", "usgs_mineral", "end_uses", "category_note", "source",
+            Col("edition", "MCS edition of table T4."), "source_file", "source_line",
+        ),
+        sources=("usgs-mcs-2025",),
+        usage_warnings=("U.S. end uses as USGS summarises them, not world shares; no figures.",),
     ),
 )
