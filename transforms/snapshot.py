@@ -222,30 +222,22 @@ TABLES: tuple[TableSpec, ...] = (
         "USGS MCS 2025 table T4: primary applications of each critical mineral, as printed.",
         required=False,
     ),
-    TableSpec(
-        "usgs2026_transcribed_world",
-        "usgs-mcs-2026-transcribed",
-        ("usgs-mcs/mcs2026/world_production_reserves.csv",),
-        _single(_lazy("transforms.parsers.usgs", "parse_mcs2026_world")),
-        "MCS 2026 world production and reserves as transcribed by a third party; only compared with the data release.",
-        required=False,
-        companions=("usgs-mcs/mcs2026/README.md",),
-    ),
-    TableSpec(
-        "usgs2026_transcribed_salient",
-        "usgs-mcs-2026-transcribed",
-        ("usgs-mcs/mcs2026/us_salient.csv",),
-        _single(_lazy("transforms.parsers.usgs", "parse_mcs2026_salient")),
-        "MCS 2026 U.S. salient statistics as transcribed; only compared with the data release.",
-        required=False,
-    ),
-    TableSpec(
-        "usgs2026_transcribed_import_sources",
-        "usgs-mcs-2026-transcribed",
-        ("usgs-mcs/mcs2026/us_import_sources.csv",),
-        _single(_lazy("transforms.parsers.usgs", "parse_mcs2026_import_sources")),
-        "MCS 2026 U.S. import sources as transcribed; only compared with the data release.",
-        required=False,
+    # The retired transcription of MCS 2026: the input of usgs2026_transcription_diff only.
+    *(
+        TableSpec(
+            f"usgs2026_transcribed_{layout}",
+            "usgs-mcs-2026-transcribed",
+            (f"usgs-mcs/mcs2026/{file}",),
+            _single(_lazy("transforms.parsers.usgs", f"parse_mcs2026_{layout}")),
+            f"MCS 2026 {what} as transcribed by a third party; only compared with the data release.",
+            required=False,
+            companions=companions,
+        )
+        for layout, file, what, companions in (
+            ("world", "world_production_reserves.csv", "world production and reserves", ("usgs-mcs/mcs2026/README.md",)),
+            ("salient", "us_salient.csv", "U.S. salient statistics", ()),
+            ("import_sources", "us_import_sources.csv", "U.S. import sources", ()),
+        )
     ),
 )
 
