@@ -41,11 +41,11 @@ def bare(workdir: Path) -> dict[str, float]:
 
     t = time.perf_counter()
     c = {
-        "production": clean.clean_production(snap["usgs_world"], snap["usgs2026_world"]),
-        "reserves": clean.clean_reserves(snap["usgs_world"], snap["usgs2026_world"]),
+        "production": clean.clean_production(snap["usgs_world"], snap["usgs2026_world"], snap["usgs2025_world"]),
+        "reserves": clean.clean_reserves(snap["usgs_world"], snap["usgs2026_world"], snap["usgs2025_world"]),
         "production_wmd": clean.clean_production_wmd(snap["wmd_production"]),
         "trade": clean.clean_trade(snap["baci_trade"], snap["baci_country_codes"]),
-        "us_salient": clean.clean_us_salient(snap["usgs_salient"], snap["usgs2026_salient"]),
+        "us_salient": clean.clean_us_salient(snap["usgs_salient"], snap["usgs2026_salient"], snap["usgs2025_salient"]),
         "governance": clean.clean_governance(snap["wgi_political_stability"]),
     }
     times["clean"] = time.perf_counter() - t

@@ -18,6 +18,7 @@ from orchestration.assets.marts_scenarios import marts_scenario_assets, marts_sc
 from orchestration.assets.reconcile import reconcile_assets, reconcile_checks
 from orchestration.assets.site import site_assets, site_checks
 from orchestration.assets.snapshot import snapshot_assets
+from orchestration.assets.usgs_quality import usgs_quality_assets, usgs_quality_checks
 from orchestration.automation import jobs as automation_jobs
 from orchestration.automation import schedules, sensors
 from orchestration.io import PolarsParquetIOManager
@@ -45,10 +46,10 @@ defs = dg.Definitions(
     # Code references let the UI open each asset's source file; the registry adds column schemas.
     assets=dg.with_source_code_references(
         with_registry_metadata(
-            [*snapshot_assets, *clean_assets, *reconcile_assets, *crosscheck_assets, *marts_metrics_assets, *marts_scenario_assets, *site_assets]
+            [*snapshot_assets, *clean_assets, *reconcile_assets, *crosscheck_assets, *usgs_quality_assets, *marts_metrics_assets, *marts_scenario_assets, *site_assets]
         )
     ),
-    asset_checks=[*clean_checks, *reconcile_checks, *crosscheck_checks, *marts_metrics_checks, *marts_scenario_checks, *site_checks],
+    asset_checks=[*clean_checks, *reconcile_checks, *crosscheck_checks, *usgs_quality_checks, *marts_metrics_checks, *marts_scenario_checks, *site_checks],
     jobs=[build_job, *automation_jobs],
     schedules=schedules,
     sensors=sensors,

@@ -118,7 +118,8 @@ def build_snapshot(
             )
             say(f"ok    {spec.name}: {df.height:,} rows from {len(files)} file(s)")
         for source, manifest in manifests.items():
-            manifest["files"].sort(key=lambda r: r["name"])
+            # Tables parsed from one file (the MCS 2026 release, the USITC workbook) list it once.
+            manifest["files"] = sorted({r["name"]: r for r in manifest["files"]}.values(), key=lambda r: r["name"])
             write_manifest(staging / source / MANIFEST_NAME, manifest)
         swap_in(staging, out_dir)
         return manifests

@@ -18,11 +18,11 @@ from transforms import clean
 def clean_table(name: str) -> pl.DataFrame:
     r = read_table
     builders = {
-        "production": lambda: clean.clean_production(r("usgs_world"), r("usgs2026_world")),
-        "reserves": lambda: clean.clean_reserves(r("usgs_world"), r("usgs2026_world")),
+        "production": lambda: clean.clean_production(r("usgs_world"), r("usgs2026_world"), r("usgs2025_world")),
+        "reserves": lambda: clean.clean_reserves(r("usgs_world"), r("usgs2026_world"), r("usgs2025_world")),
         "production_wmd": lambda: clean.clean_production_wmd(r("wmd_production")),
         "trade": lambda: clean.clean_trade(r("baci_trade"), r("baci_country_codes")),
-        "us_salient": lambda: clean.clean_us_salient(r("usgs_salient"), r("usgs2026_salient")),
+        "us_salient": lambda: clean.clean_us_salient(r("usgs_salient"), r("usgs2026_salient"), r("usgs2025_salient")),
         "governance": lambda: clean.clean_governance(r("wgi_political_stability")),
     }
     return builders[name]()

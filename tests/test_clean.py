@@ -110,7 +110,7 @@ def test_price_per_pound_becomes_usd_per_tonne():
 
 @pytest.fixture(scope="module")
 def production() -> pl.DataFrame:
-    return clean.clean_production(read_table("usgs_world"), read_table("usgs2026_world"))
+    return clean.clean_production(read_table("usgs_world"), read_table("usgs2026_world"), read_table("usgs2025_world"))
 
 
 def _china_share(production: pl.DataFrame, mineral: str, stage: str, year: int) -> float:
@@ -123,15 +123,16 @@ def _china_share(production: pl.DataFrame, mineral: str, stage: str, year: int) 
 
 
 # The shares USGS prints: China's figure over the world total of the same MCS table
-# (MCS 2024 for 2023, MCS 2026 for 2025), in the tables' own units.
+# (MCS 2025 for 2023: its final figures replace MCS 2024's estimates; MCS 2026 for 2025),
+# in the tables' own units.
 @pytest.mark.parametrize(
     ("mineral", "stage", "year", "china", "world"),
     [
-        ("antimony", "mine", 2023, 40_000, 83_000),
-        ("gallium", "refinery", 2023, 600_000, 610_000),
-        ("rare-earths", "mine", 2023, 240_000, 350_000),
-        ("tungsten", "mine", 2023, 63_000, 78_000),
-        ("graphite", "mine", 2023, 1_230_000, 1_600_000),
+        ("antimony", "mine", 2023, 62_300, 106_000),
+        ("gallium", "refinery", 2023, 621_000, 633_000),
+        ("rare-earths", "mine", 2023, 255_000, 376_000),
+        ("tungsten", "mine", 2023, 66_000, 79_500),
+        ("graphite", "mine", 2023, 1_210_000, 1_530_000),
         ("rare-earths", "mine", 2025, 270_000, 390_000),
         ("tungsten", "mine", 2025, 67_000, 85_000),
     ],
@@ -144,8 +145,8 @@ def test_gallium_is_converted_from_kilograms(production):
     row = production.filter(
         (pl.col("mineral") == "gallium") & (pl.col("country_code") == "CHN") & (pl.col("year") == 2023)
     ).row(0, named=True)
-    assert row["production_t"] == 600.0 and row["value_text"] == "600000"
-    assert row["edition"] == 2024 and row["source_file"] == "mcs2024-galli_world.csv"
+    assert row["production_t"] == 621.0 and row["value_text"] == "621000"
+    assert row["edition"] == 2025 and row["source_file"] == "MCS2025_World_Data.csv"
 
 
 def test_world_totals_are_aggregate_rows(production):

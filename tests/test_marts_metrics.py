@@ -422,12 +422,12 @@ def test_real_china_production_shares_match_usgs(real_marts):
     def china(mineral, stage):
         return one(c, mineral=mineral, stage=stage)["china_share"]
 
-    # USGS MCS 2024: gallium 600 of 610 t (98 %), antimony 40,000 of 83,000 t (48 %),
-    # rare earths 240,000 of 350,000 t REO (69 %), natural graphite 1.23 of 1.6 Mt (77 %).
-    assert china("gallium", "refinery") == pytest.approx(600 / 610, abs=0.01)
-    assert china("antimony", "mine") == pytest.approx(40_000 / 83_000, abs=0.01)
-    assert china("rare-earths", "mine") == pytest.approx(240_000 / 350_000, abs=0.02)
-    assert china("graphite", "mine") == pytest.approx(1_230_000 / 1_600_000, abs=0.01)
+    # USGS MCS 2025 (2023 final): gallium 621 of 633 t (98 %), antimony 62,300 of 106,000 t
+    # (59 %), rare earths 255,000 of 376,000 t REO (68 %), natural graphite 1.21 of 1.53 Mt (79 %).
+    assert china("gallium", "refinery") == pytest.approx(621 / 633, abs=0.01)
+    assert china("antimony", "mine") == pytest.approx(62_300 / 106_000, abs=0.01)
+    assert china("rare-earths", "mine") == pytest.approx(255_000 / 376_000, abs=0.02)
+    assert china("graphite", "mine") == pytest.approx(1_210_000 / 1_530_000, abs=0.01)
 
 
 def test_real_japan_graphite_comes_from_china(real_marts):

@@ -236,9 +236,9 @@ def test_comparison_of_release_with_itself_is_empty(release: pl.DataFrame) -> No
 
 @pytest.mark.upstream
 def test_comparison_lists_the_transcription_differences(release: pl.DataFrame) -> None:
-    snapshot = REPO / "data" / "snapshot" / "usgs-mcs-2026"
+    snapshot = REPO / "data" / "snapshot" / "usgs-mcs-2026-transcribed"
     transcribed = {
-        k: pl.read_parquet(snapshot / f"usgs2026_{k}.parquet")
+        k: pl.read_parquet(snapshot / f"usgs2026_transcribed_{k}.parquet")
         for k in ("world", "salient", "import_sources")
     }
     official = {

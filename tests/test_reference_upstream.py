@@ -16,6 +16,8 @@ import polars as pl
 import pytest
 
 from transforms import reference as ref
+from transforms.parsers.usgs_mcs2025 import parse_world_files
+from transforms.parsers.usgs_release2026 import parse_release_world
 
 
 def _usgs_name(raw: str) -> str:
@@ -115,15 +117,19 @@ def test_every_type_in_the_registry_files_is_mapped_and_none_is_stale(upstream_d
             # Column 3 is Type; mcs2024-fluor names that column after its only value.
             if len(row) > 2 and row[2].strip():
                 seen.add((code, row[2]))
+    # MCS 2025 is one long file for all commodities: its parser names each row's file code.
+    world25 = parse_world_files([upstream_dir / "usgs-mcs" / "mcs2025" / "world" / "MCS2025_World_Data.csv"])
+    codes = set(type_map["usgs_code"])
+    seen |= {(c, ty) for c, ty in world25.select("commodity_code", "type").unique().iter_rows() if c in codes}
     assert seen - mapped == set()
     assert mapped - seen == set()
 
 
 @pytest.mark.upstream
 def test_usgs2026_rows_are_mapped_and_exist(upstream_dir: Path) -> None:
-    wpr = pl.read_csv(
-        upstream_dir / "usgs-mcs" / "mcs2026" / "world_production_reserves.csv",
-        infer_schema=False,
+    # The 2026 edition comes from USGS's data release, laid out as the transcription was.
+    wpr = parse_release_world(
+        upstream_dir / "usgs-mcs" / "mcs2026-release" / "MCS2026_Commodities_Data.csv"
     ).with_columns(pl.col("product").fill_null(""))
     published = set(wpr.select("commodity", "stage", "product").unique().iter_rows())
     mapping = ref.usgs2026_map_frame()

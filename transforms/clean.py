@@ -15,6 +15,7 @@ from __future__ import annotations
 import polars as pl
 
 from transforms import precedence, reference
+from transforms.cleaning.usgs import salient_editions, world_editions
 from transforms.corrections import apply_row_corrections
 from transforms.ingest import baci_country_lookup, trade_flows
 from transforms.metadata.sources import release_expr
@@ -88,14 +89,15 @@ def unit_text_factor_t(col: str) -> pl.Expr:
 
 
 def _usgs_world_mapped(world: pl.DataFrame, measure: str) -> pl.DataFrame:
-    """USGS 2023/2024 world rows of one measure, tagged with mineral, stage and unit basis."""
+    """USGS 2023-2025 world rows (corrected, :func:`world_editions`) of one measure, tagged with
+    mineral, stage and unit basis."""
     types = (
         reference.usgs_type_map()
         .filter(pl.col("stage") != "exclude")
         .select("usgs_code", "type_clean", "slug", "stage", "unit_basis", "product")
         .unique()
     )
-    rows = apply_row_corrections(world, "usgs_world").filter(pl.col("measure") == measure).with_columns(
+    rows = world.filter(pl.col("measure") == measure).with_columns(
         # Same normalisation as reference.clean_type_text, vectorised.
         pl.col("type")
         .str.replace_all("[\u00a0\u2007\u2009\u202f\ufeff]", " ")
@@ -140,9 +142,11 @@ def _usgs2026_mapped(world2026: pl.DataFrame | None) -> pl.DataFrame | None:
     return rows.with_columns(unit_text_factor_t("unit").alias("unit_factor_t"))
 
 
-def production_candidates(world: pl.DataFrame, world2026: pl.DataFrame | None) -> pl.DataFrame:
+def production_candidates(
+    world: pl.DataFrame, world2026: pl.DataFrame | None, world2025: pl.DataFrame | None = None
+) -> pl.DataFrame:
     """USGS production rows of every edition, mapped and in tonnes, before the latest-edition pick."""
-    old = _usgs_world_mapped(world, "production").select(
+    old = _usgs_world_mapped(world_editions(world, world2025), "production").select(
         pl.col("slug").alias("mineral"),
         "stage",
         "country_code",
@@ -232,6 +236,7 @@ def combine_products(rows: pl.DataFrame, key: list[str]) -> pl.DataFrame:
 def clean_production(
     world: pl.DataFrame,
     world2026: pl.DataFrame | None,
+    world2025: pl.DataFrame | None = None,
     iea: pl.DataFrame | None = None,
     bgs: pl.DataFrame | None = None,
     wmd: pl.DataFrame | None = None,
@@ -240,7 +245,7 @@ def clean_production(
     publishes no figure for a mineral, stage and year the declared source precedence
     (:mod:`transforms.precedence`) takes IEA (snapshot ``iea_supply``), BGS
     (``bgs_production``) or World Mining Data (``wmd_production``)."""
-    combined = production_candidates(world, world2026)
+    combined = production_candidates(world, world2026, world2025)
     best = pick_latest_edition(
         combined, ["mineral", "stage", "country_code", "year"], table_key=["mineral", "stage", "year"]
     )
@@ -264,14 +269,16 @@ def _flag_2026(col: str) -> pl.Expr:
     )
 
 
-def clean_reserves(world: pl.DataFrame, world2026: pl.DataFrame | None) -> pl.DataFrame:
+def clean_reserves(
+    world: pl.DataFrame, world2026: pl.DataFrame | None, world2025: pl.DataFrame | None = None
+) -> pl.DataFrame:
     """Reserves by mineral and economy from the latest edition that publishes them.
 
     A file may carry the reserves column on several rows of one economy (one per product or
     stage); the mine-stage row without a qualifier is preferred, as the reserves figure
     belongs to the deposit, not to a refinery.
     """
-    old = _usgs_world_mapped(world, "reserves").filter(pl.col("value_text").is_not_null())
+    old = _usgs_world_mapped(world_editions(world, world2025), "reserves").filter(pl.col("value_text").is_not_null())
     old = old.select(
         pl.col("slug").alias("mineral"),
         "country_code",
@@ -419,7 +426,9 @@ def _salient_2026(salient2026: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def clean_us_salient(salient: pl.DataFrame, salient2026: pl.DataFrame | None = None) -> pl.DataFrame:
+def clean_us_salient(
+    salient: pl.DataFrame, salient2026: pl.DataFrame | None = None, salient2025: pl.DataFrame | None = None
+) -> pl.DataFrame:
     """U.S. salient statistics of registry minerals, latest edition per statistic and year.
 
     MCS 2026 figures carry their own statistic names (and the 2026 commodity slug in
@@ -436,7 +445,7 @@ def clean_us_salient(salient: pl.DataFrame, salient2026: pl.DataFrame | None = N
         schema={"unit": pl.Utf8, "to_unit": pl.Utf8, "factor": pl.Float64},
     )
     rows = (
-        apply_row_corrections(salient, "usgs_salient")
+        salient_editions(salient, salient2025)
         .join(codes, left_on="commodity_code", right_on="usgs_code", how="inner")
         .join(conv, on="unit", how="left")
         .select(

@@ -64,3 +64,14 @@ def mark_accepted(
     )
     corr = corr.with_columns(pl.col(k).cast(df.schema[k]) for k in key)
     return df.join(corr, on=key, how="left", nulls_equal=True)
+
+
+def correction_hits(df: pl.DataFrame, table: str, path: Path = CORRECTIONS_FILE) -> pl.DataFrame:
+    """The rows of ``df`` that the row corrections for ``table`` match, before they are applied,
+    each with its correction's reason in ``correction_reason`` (a row fixed twice appears twice)."""
+    frames = [
+        df.filter(_match(df, fix.where, table)).with_columns(pl.lit(fix.reason).alias("correction_reason"))
+        for fix in row_corrections(table, path)
+    ]
+    empty = df.clear().with_columns(pl.lit(None, pl.Utf8).alias("correction_reason"))
+    return pl.concat([empty, *frames])

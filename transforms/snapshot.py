@@ -17,6 +17,7 @@ import fnmatch
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -55,15 +56,21 @@ def _single(parse: Callable[[Path], pl.DataFrame]) -> Callable[[list[Path]], pl.
     return run
 
 
-def _lazy(module: str, name: str) -> Callable[[Path], pl.DataFrame]:
-    """Import a parser only when its table is built, so one broken parser cannot block the rest."""
+def _lazy(module: str, name: str) -> Callable[[Any], pl.DataFrame]:
+    """Import a parser only when its table is built, so one broken parser cannot block the rest.
 
-    def call(path: Path) -> pl.DataFrame:
+    The parser takes one path (wrap it in :func:`_single`) or the list of matched files."""
+
+    def call(path: Any) -> pl.DataFrame:
         import importlib
 
         return getattr(importlib.import_module(module), name)(path)
 
     return call
+
+
+# The MCS 2026 data release: one long file holding the three usgs2026_* tables.
+_RELEASE_2026 = "usgs-mcs/mcs2026-release/MCS2026_Commodities_Data.csv"
 
 
 def _parse_baci_trade(files: list[Path]) -> pl.DataFrame:
@@ -128,29 +135,31 @@ TABLES: tuple[TableSpec, ...] = (
         _parse_usgs_salient,
         "USGS MCS U.S. salient statistics (production, trade, consumption, prices, stocks, NIR).",
     ),
+    # MCS 2026 comes from USGS's own data release; the third-party transcription it replaces is
+    # kept (usgs2026_transcribed_* below) only as the input of the transcription comparison.
     TableSpec(
         "usgs2026_world",
         "usgs-mcs-2026",
-        ("usgs-mcs/mcs2026/world_production_reserves.csv",),
-        _single(_lazy("transforms.parsers.usgs", "parse_mcs2026_world")),
-        "USGS MCS 2026 world production and reserves (2024, 2025e), tidy as laid out upstream.",
+        (_RELEASE_2026,),
+        _single(_lazy("transforms.parsers.usgs_release2026", "parse_release_world")),
+        "USGS MCS 2026 data release: world production, capacity and reserves (2024, 2025e), in the transcription's layout.",
         required=False,
-        companions=("usgs-mcs/mcs2026/README.md",),
+        companions=("usgs-mcs/mcs2026-release/MCS2026_Commodities_Data_meta.xml",),
     ),
     TableSpec(
         "usgs2026_salient",
         "usgs-mcs-2026",
-        ("usgs-mcs/mcs2026/us_salient.csv",),
-        _single(_lazy("transforms.parsers.usgs", "parse_mcs2026_salient")),
-        "USGS MCS 2026 U.S. salient statistics (2021-2025e).",
+        (_RELEASE_2026,),
+        _single(_lazy("transforms.parsers.usgs_release2026", "parse_release_salient")),
+        "USGS MCS 2026 data release: U.S. salient statistics (2021-2025e).",
         required=False,
     ),
     TableSpec(
         "usgs2026_import_sources",
         "usgs-mcs-2026",
-        ("usgs-mcs/mcs2026/us_import_sources.csv",),
-        _single(_lazy("transforms.parsers.usgs", "parse_mcs2026_import_sources")),
-        "USGS MCS 2026 U.S. import sources (share of imports by partner, 2021-24).",
+        (_RELEASE_2026,),
+        _single(_lazy("transforms.parsers.usgs_release2026", "parse_release_import_sources")),
+        "USGS MCS 2026 data release: U.S. import sources (share of imports by partner, 2021-24).",
         required=False,
     ),
     TableSpec(
@@ -260,6 +269,48 @@ TABLES: tuple[TableSpec, ...] = (
         _lazy("transforms.parsers.bgs", "parse_bgs_files"),
         "BGS World Mineral Statistics production by country, 1971-2023, 14 commodity files.",
         required=False,
+    ),
+    TableSpec(
+        "usgs2025_world",
+        "usgs-mcs-2025",
+        ("usgs-mcs/mcs2025/world/MCS2025_World_Data.csv",),
+        _lazy("transforms.parsers.usgs_mcs2025", "parse_world_files"),
+        "USGS MCS 2025 world production (2023, 2024e), capacity and reserves (2024), one row per published cell.",
+        required=False,
+        companions=("usgs-mcs/mcs2025/world/MCS2025_World_Data.xml",),
+    ),
+    TableSpec(
+        "usgs2025_salient",
+        "usgs-mcs-2025",
+        ("usgs-mcs/mcs2025/salient/*_salient.csv",),
+        _lazy("transforms.parsers.usgs_mcs2025", "parse_salient_files"),
+        "USGS MCS 2025 U.S. salient statistics (2020-2024e).",
+        required=False,
+    ),
+    TableSpec(
+        "usgs2025_end_uses",
+        "usgs-mcs-2025",
+        ("usgs-mcs/mcs2025/trends/MCS2025_T4_Critical_Minerals_End_Use.csv",),
+        _single(_lazy("transforms.parsers.usgs_end_uses", "parse_end_uses")),
+        "USGS MCS 2025 table T4: primary applications of each critical mineral, as printed.",
+        required=False,
+    ),
+    # The retired transcription of MCS 2026: the input of usgs2026_transcription_diff only.
+    *(
+        TableSpec(
+            f"usgs2026_transcribed_{layout}",
+            "usgs-mcs-2026-transcribed",
+            (f"usgs-mcs/mcs2026/{file}",),
+            _single(_lazy("transforms.parsers.usgs", f"parse_mcs2026_{layout}")),
+            f"MCS 2026 {what} as transcribed by a third party; only compared with the data release.",
+            required=False,
+            companions=companions,
+        )
+        for layout, file, what, companions in (
+            ("world", "world_production_reserves.csv", "world production and reserves", ("usgs-mcs/mcs2026/README.md",)),
+            ("salient", "us_salient.csv", "U.S. salient statistics", ()),
+            ("import_sources", "us_import_sources.csv", "U.S. import sources", ()),
+        )
     ),
 )
 

@@ -22,6 +22,7 @@ from transforms.cleaning.bgs import clean_production_history
 from transforms.cleaning.historical import load_historical_economies
 from transforms.cleaning.iea import clean_iea_outlook, clean_iea_supply
 from transforms.cleaning.optional import when_present
+from transforms.cleaning.usgs import clean_mineral_end_uses
 from transforms.metadata import CLEAN_TABLES, TABLES, Table, validate_meta
 from transforms.render import frame_to_markdown
 
@@ -68,13 +69,20 @@ def _clean_asset(table: str, ins: dict[str, str], compute, *, partitioned: bool 
 # How each registry clean table is computed: the function's arguments -> snapshot tables.
 COMPUTE = {
     "production": (
-        {"world": "usgs_world", "world2026": "usgs2026_world", "iea": "iea_supply", "bgs": "bgs_production", "wmd": "wmd_production"},
+        {
+            "world": "usgs_world",
+            "world2026": "usgs2026_world",
+            "world2025": "usgs2025_world",
+            "iea": "iea_supply",
+            "bgs": "bgs_production",
+            "wmd": "wmd_production",
+        },
         clean.clean_production,
     ),
-    "reserves": ({"world": "usgs_world", "world2026": "usgs2026_world"}, clean.clean_reserves),
+    "reserves": ({"world": "usgs_world", "world2026": "usgs2026_world", "world2025": "usgs2025_world"}, clean.clean_reserves),
     "production_wmd": ({"wmd": "wmd_production"}, clean.clean_production_wmd),
     "trade": ({"baci": "baci_trade", "baci_countries": "baci_country_codes"}, clean.clean_trade),
-    "us_salient": ({"salient": "usgs_salient", "salient2026": "usgs2026_salient"}, clean.clean_us_salient),
+    "us_salient": ({"salient": "usgs_salient", "salient2026": "usgs2026_salient", "salient2025": "usgs2025_salient"}, clean.clean_us_salient),
     "governance": ({"wgi": "wgi_political_stability"}, clean.clean_governance),
     "china_exports_monthly": (
         {"exports": "china_exports_hs6_monthly", "hs_map": "china_exports_hs_map"},
@@ -93,6 +101,7 @@ COMPUTE = {
     "production_history": ({"parsed": "bgs_production"}, when_present("production_history", clean_production_history)),
     "production_iea": ({"parsed": "iea_supply"}, when_present("production_iea", clean_iea_supply)),
     "outlook": ({"parsed": "iea_supply"}, when_present("outlook", clean_iea_outlook)),
+    "mineral_end_uses": ({"end_uses": "usgs2025_end_uses"}, clean_mineral_end_uses),
 }
 # Clean tables partitioned by trade year (see orchestration/partitions.py).
 PARTITIONED = {"trade"}

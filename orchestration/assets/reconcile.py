@@ -25,8 +25,9 @@ from transforms import clean, reconcile
 from transforms.metadata import QUALITY_TABLES, TABLES
 from transforms.render import frame_to_markdown
 
+# (name source, column) -> the snapshot table(s) holding it; several tables are stacked.
 NAME_COLUMNS = {
-    ("usgs", "country"): "usgs_world",
+    ("usgs", "country"): ("usgs_world", "usgs2025_world"),
     ("usgs2026", "country"): "usgs2026_world",
     ("usgs2026", "partner_country"): "usgs2026_import_sources",
     ("wmd", "country"): "wmd_production",
@@ -35,16 +36,26 @@ NAME_COLUMNS = {
 }
 
 
+def _tables(value: str | tuple[str, ...]) -> tuple[str, ...]:
+    return (value,) if isinstance(value, str) else value
+
+
+def _stacked(frames: dict[str, pl.DataFrame], tables: str | tuple[str, ...], column: str) -> pl.DataFrame:
+    # Optional snapshot tables arrive as empty frames without the column: they add no names.
+    parts = [frames[t].select(column) for t in _tables(tables) if column in frames[t].columns]
+    return pl.concat(parts) if parts else pl.DataFrame()
+
+
 @dg.asset(
     key_prefix=[GROUP],
     group_name=GROUP,
-    ins={name: snap(name) for name in sorted(set(NAME_COLUMNS.values()))},
+    ins={name: snap(name) for name in sorted({t for v in NAME_COLUMNS.values() for t in _tables(v)})},
     description=TABLES["country_name_coverage"].asset_description(),
     kinds={"polars"},
     tags={"layer": "clean", "purpose": "data-quality"},
 )
 def country_name_coverage(**frames: pl.DataFrame) -> dg.Output[pl.DataFrame]:
-    df = reconcile.name_coverage({key: frames[table] for key, table in NAME_COLUMNS.items()})
+    df = reconcile.name_coverage({key: _stacked(frames, tables, key[1]) for key, tables in NAME_COLUMNS.items()})
     unmapped = df.filter(pl.col("code").is_null()).height
     meta = frame_metadata(df, TABLES["country_name_coverage"].column_descriptions)
     return dg.Output(df, metadata={**meta, "unmapped": dg.MetadataValue.int(unmapped)})
@@ -63,13 +74,14 @@ def all_names_mapped(country_name_coverage: pl.DataFrame) -> dg.AssetCheckResult
 @dg.asset(
     key_prefix=[GROUP],
     group_name=GROUP,
-    ins={"world": snap("usgs_world"), "world2026": snap("usgs2026_world")},
+    ins={"world": snap("usgs_world"), "world2026": snap("usgs2026_world"), "world2025": snap("usgs2025_world")},
     description=TABLES["world_total_reconciliation"].asset_description(),
     kinds={"polars"},
     tags={"layer": "clean", "purpose": "data-quality"},
 )
-def world_total_reconciliation(world: pl.DataFrame, world2026: pl.DataFrame) -> dg.Output[pl.DataFrame]:
-    candidates = clean.production_candidates(world, None if world2026.width == 0 else world2026)
+def world_total_reconciliation(world: pl.DataFrame, world2026: pl.DataFrame, world2025: pl.DataFrame) -> dg.Output[pl.DataFrame]:
+    optional = {k: None if v.width == 0 else v for k, v in {"world2026": world2026, "world2025": world2025}.items()}
+    candidates = clean.production_candidates(world, **optional)
     df = reconcile.world_total_reconciliation(candidates)
     meta = frame_metadata(df, TABLES["world_total_reconciliation"].column_descriptions)
     return dg.Output(df, metadata={**meta, "tolerance": reconcile.WORLD_TOTAL_REL_TOLERANCE})

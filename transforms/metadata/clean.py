@@ -6,7 +6,7 @@ from transforms.metadata.fields import GE0, MAX_YEAR, Col
 from transforms.metadata.precedence import describe as describe_precedence
 from transforms.metadata.table import table
 
-USGS = ("usgs-mcs", "usgs-mcs-2026")
+USGS = ("usgs-mcs", "usgs-mcs-2026", "usgs-mcs-2025")
 # DataWeb publishes U.S. imports from 1989 on.
 USITC_MIN_YEAR = 1989
 _ISO3 = Col("country_code", "ISO3 code.", checks=(("known", "economy"),))
@@ -277,5 +277,21 @@ CLEAN = (
         ),
         sources=("iea-cmde",),
         usage_warnings=("Projections, not observations: IEA's base case (stated policies), not a forecast of any one economy's plans.",),
+    ),
+    table(
+        "mineral_end_uses",
+        "clean",
+        "What each mineral is used for, in USGS's words",
+        "USGS Mineral Commodity Summaries 2025, table T4 (critical minerals end use): the primary "
+        "applications of each element of the 2022 U.S. critical minerals list that the registry "
+        "covers, quoted as printed. Rare-earth elements and platinum-group metals are listed one "
+        "by one under their registry group.",
+        ("mineral", "usgs_mineral"),
+        (
+            "mineral", "usgs_mineral", "end_uses", "category_note", "source",
+            Col("edition", "MCS edition of table T4."), "source_file", "source_line",
+        ),
+        sources=("usgs-mcs-2025",),
+        usage_warnings=("U.S. end uses as USGS summarises them, not world shares; no figures.",),
     ),
 )

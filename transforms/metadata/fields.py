@@ -463,6 +463,27 @@ FIELDS: dict[str, Field] = {
     "product_b": _f(S, TEXT, "What source_b's figure is for.", null=True),
     "rel_tolerance": _f(F64, SHARE, "The named tolerance of the pair (transforms/reconcile.py)."),
     "within_tolerance": _f(B, FLAG, "True where |rel_diff| is within the tolerance (or both figures are below the minimum tonnage)."),
+    # --- USGS MCS 2025 table T4, the MCS 2026 transcription comparison, unit sanity ---
+    "critical_mineral": _f(S, TEXT, "Critical mineral as USGS names it in table T4."),
+    "primary_applications": _f(S, TEXT, "Primary applications as USGS prints them in table T4."),
+    "category_note": _f(S, TEXT, "T4's note on the mineral (the MCS chapter that covers it).", null=True),
+    "usgs_mineral": _f(S, TEXT, "The element as USGS names it (rare earths and platinum-group metals one by one)."),
+    "end_uses": _f(S, TEXT, "What the mineral is used for, in USGS's words (MCS table T4, \"Primary Applications\")."),
+    "diff_table": _f(S, CODE, "Which MCS 2026 table the figure is in: world, salient or import_sources."),
+    "mcs2026_commodity": _f(S, CODE, "MCS 2026 commodity slug (as the transcription and the registry's usgs2026_commodity name it)."),
+    "transcribed_value": _f(F64, AS_PUBLISHED, "The transcription's figure (metric tons where the unit is a mass).", null=True),
+    "official_value": _f(F64, AS_PUBLISHED, "The data release's figure (metric tons where the unit is a mass).", null=True),
+    "transcribed_text": _f(S, TEXT, "The transcription's text where the cell is not a plain number.", null=True),
+    "official_text": _f(S, TEXT, "The data release's text where the cell is not a plain number.", null=True),
+    "diff_note": _f(S, TEXT, "value differs, text differs, only in transcription or only in release."),
+    "transcribed_line": _f(I32, LINE, "Line of the figure in the transcription's file.", null=True),
+    "official_line": _f(I32, LINE, "Line of the figure in MCS2026_Commodities_Data.csv.", null=True),
+    "sanity_case": _f(S, TEXT, "unit statement (header unit vs the notes), edition jump or year jump (over 50-fold)."),
+    "compared_with": _f(S, TEXT, "The figure or statement the case's figure is compared with (file:line column, or the notes' unit)."),
+    "sanity_detail": _f(S, TEXT, "The two units or the two figures in metric tons."),
+    "sanity_ratio": _f(F64, INDEX, "Second figure (or stated unit) over the first (or header unit).", null=True),
+    "sanity_status": _f(S, TEXT, "corrected (a row fix of corrections.yaml removes it), accepted (corrections.yaml explains it) or unexplained (fails the build).", checks=(("isin", ("corrected", "accepted", "unexplained")),)),
+    "sanity_reason": _f(S, TEXT, "The reason corrections.yaml gives for the fix or the acceptance.", null=True),
 }
 
 

@@ -83,6 +83,48 @@ QUALITY = (
         sources=(*USGS, "bgs-wms", "world-mining-data", "iea-cmde"),
         usage_warnings=("Where a source has several products on one basis, the closest to the other source is compared: see product_a and product_b.",),
     ),
+    table(
+        "usgs2026_transcription_diff",
+        "quality",
+        "MCS 2026: the transcription against USGS's data release",
+        "Every MCS 2026 figure where the third-party transcription of the per-commodity summaries "
+        "(usgs-mcs/mcs2026/, retired) and USGS's own data release (MCS2026_Commodities_Data.csv, "
+        "now the source of the 2026 edition) differ, or that only one of them has, with both lines.",
+        ("table", "mineral", "statistic", "country", "year"),
+        (
+            Col("table", field="diff_table"), Col("mineral", field="mcs2026_commodity"),
+            Col("statistic", "Statistic as published (world: measure, stage and product; import sources: the category, null for all products).", nullable=True),
+            Col("country", "Economy (world total and 'other countries' named alike on both sides).", nullable=True),
+            Col("year", "Year of the figure; null for reserves and import shares.", nullable=True, checks=()),
+            "transcribed_value", "official_value", "transcribed_text", "official_text",
+            Col("note", field="diff_note"), "transcribed_line", "official_line",
+        ),
+        sources=("usgs-mcs-2026", "usgs-mcs-2026-transcribed"),
+        usage_warnings=(
+            "Masses are compared in metric tons, so a unit written differently is not a difference.",
+            "Figures are as published on both sides, before any correction of corrections.yaml.",
+        ),
+    ),
+    table(
+        "usgs_unit_sanity",
+        "quality",
+        "Unit slips in the USGS world tables",
+        "Every USGS world figure whose header unit disagrees with the unit its notes state, or that "
+        "changes more than 50-fold from one year or MCS edition to the next (a unit slip's "
+        "symptoms), MCS 2023 to the 2026 release, with how it was resolved: corrected by a row fix "
+        "of data/reference/corrections.yaml, accepted there with a reason, or unexplained.",
+        ("case", "file", "column", "line", "compared_with"),
+        (
+            Col("case", field="sanity_case"), "commodity_code", Col("measure", field="usgs_measure"),
+            Col("country", "Country as published; null for a unit statement (a whole column).", nullable=True),
+            "edition", Col("year", "Year of the figure; null for reserves.", nullable=True, checks=()),
+            "file", "column", "line", "compared_with", Col("detail", field="sanity_detail"),
+            Col("ratio", field="sanity_ratio"), Col("status", field="sanity_status"),
+            Col("reason", field="sanity_reason"),
+        ),
+        sources=(*USGS,),
+        usage_warnings=("A blocking check fails the build on any unexplained case: fix it or accept it in data/reference/corrections.yaml with the evidence.",),
+    ),
 )
 
 REFERENCE = (

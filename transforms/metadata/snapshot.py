@@ -13,6 +13,30 @@ _FILE_LINE = ("file", "line")
 _USGS2026 = ("source_commit", "qa_flag", *_FILE_LINE)
 
 
+_WORLD_COLUMNS = (
+    "edition", "commodity_code", *_FILE_LINE, "country_raw", "country", "type", "column",
+    Col("measure", field="usgs_measure"), "qualifier", Col("unit", "Unit token of the column header."),
+    "unit_factor_t", Col("year", checks=()), "is_estimate", "value_text", "value", "value_flag", "notes",
+)
+_SALIENT_COLUMNS = (
+    "edition", "commodity_code", *_FILE_LINE, "data_source", "commodity", Col("year", checks=()),
+    "year_text", "is_estimate", "column", "column_number", "statistic",
+    Col("unit", "Unit token of the column header."), "unit_meaning", "value_text", "value", "value_flag",
+)
+_2026_WORLD_COLUMNS = (
+    "commodity", "commodity_name", "country", Col("stage", "Stage as laid out upstream.", checks=()),
+    "stage_label", "product", Col("unit", "Unit of `production` and `capacity`."), Col("year", checks=()),
+    "production", "production_is_estimate", "value_text", "note_flag", "reserves", "reserves_text",
+    "reserves_unit", "capacity", "footnote", *_USGS2026,
+)
+_2026_SALIENT_COLUMNS = (
+    "commodity", "commodity_name", Col("year", checks=()), "is_estimate", "statistic", "section",
+    "subsection", "label", "unit", "value", "value_text", "footnote", *_USGS2026,
+)
+_2026_SOURCES_COLUMNS = ("commodity", "commodity_name", "period", "category", "partner_country", "share_pct", *_USGS2026)
+_TRANSCRIBED = "Not a USGS data release: see each row's qa_flag. Superseded by the data release (usgs2026_* tables); only the input of usgs2026_transcription_diff."
+
+
 def _snap(name, source, title, description, key, columns, warnings=()):
     return table(name, "snapshot", title, description, key, columns, (source,), warnings)
 
@@ -22,49 +46,33 @@ SNAPSHOT = (
         "usgs_world", "usgs-mcs", "USGS MCS world tables, as published",
         "USGS MCS world production, capacity and reserves by country, one row per published cell.",
         ("file", "line", "column"),
-        (
-            "edition", "commodity_code", *_FILE_LINE, "country_raw", "country", "type", "column",
-            Col("measure", field="usgs_measure"), "qualifier", Col("unit", "Unit token of the column header."),
-            "unit_factor_t", Col("year", checks=()), "is_estimate", "value_text", "value", "value_flag", "notes",
-        ),
+        _WORLD_COLUMNS,
         ("mcs2024/world was revised on 2024-03-06: the header units of the files as shipped are authoritative.",),
     ),
     _snap(
         "usgs_salient", "usgs-mcs", "USGS MCS U.S. salient statistics, as published",
         "USGS MCS U.S. salient statistics (production, trade, consumption, prices, stocks, NIR).",
         ("file", "line", "column"),
-        (
-            "edition", "commodity_code", *_FILE_LINE, "data_source", "commodity", Col("year", checks=()),
-            "year_text", "is_estimate", "column", "column_number", "statistic",
-            Col("unit", "Unit token of the column header."), "unit_meaning", "value_text", "value", "value_flag",
-        ),
+        _SALIENT_COLUMNS,
     ),
     _snap(
-        "usgs2026_world", "usgs-mcs-2026", "USGS MCS 2026 world production and reserves, as laid out",
-        "USGS MCS 2026 world production and reserves (2024, 2025e), tidy as laid out upstream.",
+        "usgs2026_world", "usgs-mcs-2026", "USGS MCS 2026 world production and reserves (data release)",
+        "USGS MCS 2026 data release: world production, capacity and reserves (2024, 2025e), in the layout of the transcription it replaces.",
         _FILE_LINE,
-        (
-            "commodity", "commodity_name", "country", Col("stage", "Stage as laid out upstream.", checks=()),
-            "stage_label", "product", Col("unit", "Unit of `production` and `capacity`."), Col("year", checks=()),
-            "production", "production_is_estimate", "value_text", "note_flag", "reserves", "reserves_text",
-            "reserves_unit", "capacity", "footnote", *_USGS2026,
-        ),
-        ("Not a USGS data release: see each row's qa_flag for inferences made while laying it out.",),
+        _2026_WORLD_COLUMNS,
+        ("source_commit and qa_flag are the transcription's own columns: empty for the data release.",),
     ),
     _snap(
-        "usgs2026_salient", "usgs-mcs-2026", "USGS MCS 2026 U.S. salient statistics, as laid out",
-        "USGS MCS 2026 U.S. salient statistics (2021-2025e).",
+        "usgs2026_salient", "usgs-mcs-2026", "USGS MCS 2026 U.S. salient statistics (data release)",
+        "USGS MCS 2026 data release: U.S. salient statistics (2021-2025e).",
         _FILE_LINE,
-        (
-            "commodity", "commodity_name", Col("year", checks=()), "is_estimate", "statistic", "section",
-            "subsection", "label", "unit", "value", "value_text", "footnote", *_USGS2026,
-        ),
+        _2026_SALIENT_COLUMNS,
     ),
     _snap(
-        "usgs2026_import_sources", "usgs-mcs-2026", "USGS MCS 2026 U.S. import sources, as laid out",
-        "USGS MCS 2026 U.S. import sources (share of imports by partner, 2021-24).",
+        "usgs2026_import_sources", "usgs-mcs-2026", "USGS MCS 2026 U.S. import sources (data release)",
+        "USGS MCS 2026 data release: U.S. import sources (share of imports by partner, 2021-24).",
         _FILE_LINE,
-        ("commodity", "commodity_name", "period", "category", "partner_country", "share_pct", *_USGS2026),
+        _2026_SOURCES_COLUMNS,
     ),
     _snap(
         "baci_trade", "baci-hs92", "CEPII BACI trade flows, as published",
@@ -207,5 +215,45 @@ SNAPSHOT = (
             "table_notes", *_FILE_LINE,
         ),
         ("Historical economies (SUN, YUG, CSK, DDR, ...) carry BGS's own codes; West Germany is filed under DEU.",),
+    ),
+    _snap(
+        "usgs2025_world", "usgs-mcs-2025", "USGS MCS 2025 world table, as published",
+        "USGS MCS 2025 world production (2023, 2024e), capacity and reserves (2024), one row per published cell.",
+        ("file", "line", "column"),
+        _WORLD_COLUMNS,
+        ("One file for all commodities; `column` keeps the header as published ('PROD_EST_ 2024').",),
+    ),
+    _snap(
+        "usgs2025_salient", "usgs-mcs-2025", "USGS MCS 2025 U.S. salient statistics, as published",
+        "USGS MCS 2025 U.S. salient statistics (2020-2024e).",
+        ("file", "line", "column"),
+        _SALIENT_COLUMNS,
+    ),
+    _snap(
+        "usgs2025_end_uses", "usgs-mcs-2025", "USGS MCS 2025 table T4, as published",
+        "USGS MCS 2025 table T4: primary applications of each critical mineral, as printed.",
+        ("critical_mineral",),
+        ("edition", "critical_mineral", "primary_applications", "category_note", *_FILE_LINE),
+    ),
+    _snap(
+        "usgs2026_transcribed_world", "usgs-mcs-2026-transcribed", "MCS 2026 world production and reserves, as transcribed",
+        "MCS 2026 world production and reserves (2024, 2025e) as transcribed from the per-commodity summaries.",
+        _FILE_LINE,
+        _2026_WORLD_COLUMNS,
+        (_TRANSCRIBED,),
+    ),
+    _snap(
+        "usgs2026_transcribed_salient", "usgs-mcs-2026-transcribed", "MCS 2026 U.S. salient statistics, as transcribed",
+        "MCS 2026 U.S. salient statistics (2021-2025e) as transcribed from the per-commodity summaries.",
+        _FILE_LINE,
+        _2026_SALIENT_COLUMNS,
+        (_TRANSCRIBED,),
+    ),
+    _snap(
+        "usgs2026_transcribed_import_sources", "usgs-mcs-2026-transcribed", "MCS 2026 U.S. import sources, as transcribed",
+        "MCS 2026 U.S. import sources (2021-24) as transcribed from the per-commodity summaries.",
+        _FILE_LINE,
+        _2026_SOURCES_COLUMNS,
+        (_TRANSCRIBED,),
     ),
 )

@@ -19,6 +19,8 @@ RELEASE_PATTERNS = {
     "baci-hs92": r"_(V\d{6}[a-z]?)",
     "usgs-mcs": r"mcs(\d{4})",
     "usgs-mcs-2026": r"mcs(\d{4})",
+    "usgs-mcs-2025": r"mcs(\d{4})",
+    "usgs-mcs-2026-transcribed": r"mcs(\d{4})",
 }
 LICENCES = [
     (re.compile(r"public domain", re.I), {"name": "other-pd", "title": "Public domain (U.S. Government work)"}),
