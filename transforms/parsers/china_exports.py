@@ -31,6 +31,7 @@ import polars as pl
 from transforms.errors import UpstreamFormatError
 from transforms.parsers._csv import check_exact_header, read_csv_file
 from transforms.parsers._provenance import LINE_PROVENANCE
+from transforms.parsers._rows import append_row, empty_columns
 from transforms.parsers._values import non_negative
 
 CHINA_EXPORTS_FILE = "china_exports_hs6_monthly_2017_2024.csv"
@@ -63,7 +64,7 @@ def parse_china_exports(path: Path | str) -> pl.DataFrame:
     """The monthly export extract as a typed table (see module)."""
     path = Path(path)
     table = read_csv_file(path, check_header=check_exact_header(path.name, CHINA_EXPORTS_HEADER))
-    out: dict[str, list] = {c: [] for c in CHINA_EXPORTS_SCHEMA}
+    out = empty_columns(CHINA_EXPORTS_SCHEMA)
     for row, line in zip(table.rows, table.lines, strict=True):
         period, partner, hs6, val, qty, uv = (cell.strip() for cell in row)
         match = _MONTH_RE.match(period)
@@ -97,14 +98,17 @@ def parse_china_exports(path: Path | str) -> pl.DataFrame:
             unit_value = None
         else:
             unit_value = non_negative(uv, path.name, line, "uv")
-        out["month"].append(dt.date(int(match.group(1)), int(match.group(2)), 1))
-        out["partner_name"].append(partner)
-        out["hs6"].append(hs6)
-        out["value_usd"].append(value)
-        out["quantity_kg"].append(quantity)
-        out["unit_value"].append(unit_value)
-        out["file"].append(path.name)
-        out["line"].append(line)
+        append_row(
+            out,
+            month=dt.date(int(match.group(1)), int(match.group(2)), 1),
+            partner_name=partner,
+            hs6=hs6,
+            value_usd=value,
+            quantity_kg=quantity,
+            unit_value=unit_value,
+            file=path.name,
+            line=line,
+        )
     return pl.DataFrame(out, schema=CHINA_EXPORTS_SCHEMA)
 
 

@@ -35,6 +35,7 @@ import polars as pl
 
 from transforms.parsers._excel import SheetGrid, read_sheet
 from transforms.parsers._provenance import CELL_PROVENANCE
+from transforms.parsers._rows import append_row, empty_columns
 
 USITC_FILE = "usitc_us_imports_for_consumption_1993-2026.xlsx"
 USITC_PARAMETERS_SHEET = "Query Parameters"
@@ -122,28 +123,26 @@ def parse_usitc_sheet(grid: SheetGrid, measure: str, period: str, out: dict[str,
         for year, col in years.items():
             value = _number(grid, row, col)
             sums[year] += value
-            out["measure"].append(measure)
-            out["period"].append(period)
-            out["partner_name"].append(grid.cell(row, 1))
-            out["hs4"].append(hs4)
-            out["description"].append(grid.cell(row, 3))
-            out["quantity_description"].append(grid.cell(row, 4))
-            out["year"].append(year)
-            out["value"].append(value)
-            out["suppressed"].append(
-                _number(grid, row, suppressed[year]) if year in suppressed else None
+            append_row(
+                out,
+                measure=measure,
+                period=period,
+                partner_name=grid.cell(row, 1),
+                hs4=hs4,
+                description=grid.cell(row, 3),
+                quantity_description=grid.cell(row, 4),
+                year=year,
+                value=value,
+                suppressed=_number(grid, row, suppressed[year]) if year in suppressed else None,
+                **grid.provenance(row, col),
             )
-            out["file"].append(grid.file)
-            out["sheet"].append(grid.sheet)
-            out["cell"].append(grid.ref(row, col))
-            out["line"].append(row + grid.first_row)
     if rows != declared:
         raise grid.error(1, 1, f"Data Row Count says {declared}, the sheet has {rows} data rows")
 
 
 def parse_usitc(path: Path | str) -> pl.DataFrame:
     """Every measure sheet of the DataWeb workbook as one long table (see module)."""
-    out: dict[str, list] = {c: [] for c in USITC_SCHEMA}
+    out = empty_columns(USITC_SCHEMA)
     for sheet, (measure, period) in USITC_SHEETS.items():
         parse_usitc_sheet(read_sheet(path, sheet), measure, period, out)
     return pl.DataFrame(out, schema=USITC_SCHEMA)
