@@ -1,6 +1,7 @@
 """Helpers shared by the test modules: one home for what several of them needed.
 
-Frames: the single row a test looks at (:func:`one`), hand-made frames typed by the metadata
+Frames: the single row a test looks at (:func:`one`), a parsed table's schema, size and first
+row (:func:`assert_table_opens_with`), hand-made frames typed by the metadata
 registry (:func:`registry_frame`). Files: module fixtures that parse one real upstream file
 (:func:`upstream_fixture`) and the tables derived from them (:func:`derived_fixture`), small synthetic files (:func:`write_text`, :func:`write_csv`, :func:`baci_file`).
 The CLI: the environment that keeps a build's outputs in a test folder (:func:`build_env`),
@@ -32,6 +33,18 @@ def one(frame: pl.DataFrame, **where: object) -> dict:
     rows = frame.filter(*[pl.col(k) == v for k, v in where.items()])
     assert rows.height == 1, f"{rows.height} rows match {where}:\n{rows}"
     return rows.row(0, named=True)
+
+
+def assert_table_opens_with(
+    frame: pl.DataFrame, schema: dict[str, pl.DataType], height: int, **first: object
+) -> dict:
+    """Assert ``frame`` has exactly ``schema`` and ``height`` rows and that its first row holds
+    the ``column=value`` cells given; return that first row for further checks."""
+    assert frame.schema == pl.Schema(schema)
+    assert frame.height == height
+    row = frame.row(0, named=True)
+    assert {column: row[column] for column in first} == first
+    return row
 
 
 # The clean production table's columns that the mart tests' hand-made rows carry.
