@@ -29,8 +29,8 @@ from pathlib import Path
 import polars as pl
 
 from transforms.errors import UpstreamFormatError
+from transforms.metadata import dtypes
 from transforms.parsers._csv import check_exact_header, read_csv_file
-from transforms.parsers._provenance import LINE_PROVENANCE
 from transforms.parsers._rows import append_row, empty_columns
 from transforms.parsers._values import non_negative
 
@@ -38,23 +38,9 @@ CHINA_EXPORTS_FILE = "china_exports_hs6_monthly_2017_2024.csv"
 CHINA_HS_MAP_FILE = "china_exports_hs_map.csv"
 CHINA_EXPORTS_HEADER = ("period_dt", "partner_name", "hs6", "val", "qty", "uv")
 CHINA_HS_MAP_HEADER = ("hs6", "material", "group", "notes")
-CHINA_EXPORTS_SCHEMA: dict[str, pl.DataType] = {
-    "month": pl.Date(),
-    "partner_name": pl.Utf8(),
-    "hs6": pl.Utf8(),
-    "value_usd": pl.Float64(),
-    "quantity_kg": pl.Float64(),
-    "unit_value": pl.Float64(),
-    **LINE_PROVENANCE,
-}
-CHINA_HS_MAP_SCHEMA: dict[str, pl.DataType] = {
-    "hs8": pl.Utf8(),
-    "hs6": pl.Utf8(),
-    "material": pl.Utf8(),
-    "group": pl.Utf8(),
-    "notes": pl.Utf8(),
-    **LINE_PROVENANCE,
-}
+# The snapshot tables' columns and types are declared once, in the metadata registry.
+CHINA_EXPORTS_SCHEMA: dict[str, pl.DataType] = dtypes("china_exports_hs6_monthly")
+CHINA_HS_MAP_SCHEMA: dict[str, pl.DataType] = dtypes("china_exports_hs_map")
 _MONTH_RE = re.compile(r"^([0-9]{4})-([0-9]{2})-01$")
 _HS6_RE = re.compile(r"^[0-9]{6}$")
 _HS8_RE = re.compile(r"^[0-9]{8}$")

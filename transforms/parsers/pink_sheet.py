@@ -27,23 +27,16 @@ from pathlib import Path
 
 import polars as pl
 
+from transforms.metadata import dtypes
 from transforms.parsers._excel import SheetGrid, read_sheet
-from transforms.parsers._provenance import CELL_PROVENANCE
 from transforms.parsers._rows import append_row, empty_columns
 
 PINK_SHEET_FILE = "CMO-Historical-Data-Monthly.xlsx"
 PINK_SHEET_SHEET = "Monthly Prices"
 PINK_SHEET_TITLE = "World Bank Commodity Price Data (The Pink Sheet)"
 PINK_SHEET_MISSING = frozenset({"…", "..."})
-PINK_SHEET_SCHEMA: dict[str, pl.DataType] = {
-    "wb_code": pl.Utf8(),
-    "commodity": pl.Utf8(),
-    "unit": pl.Utf8(),
-    "month": pl.Date(),
-    "price": pl.Float64(),
-    "updated": pl.Utf8(),
-    **CELL_PROVENANCE,
-}
+# The snapshot table's columns and types are declared once, in the metadata registry.
+PINK_SHEET_SCHEMA: dict[str, pl.DataType] = dtypes("pink_sheet_prices")
 _MONTH_RE = re.compile(r"^([0-9]{4})M([0-9]{2})$")
 _UNIT_RE = re.compile(r"^\((.+)\)$")
 
