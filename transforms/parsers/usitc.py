@@ -39,14 +39,18 @@ from transforms.parsers._rows import append_row, empty_columns
 
 USITC_FILE = "usitc_us_imports_for_consumption_1993-2026.xlsx"
 USITC_PARAMETERS_SHEET = "Query Parameters"
+# DataWeb's measure sheets, each also as a year-to-date copy named with the suffix " YTD".
+_MEASURE_SHEETS = {
+    "Customs Value": "customs_value",
+    "First Unit of Quantity": "first_unit_quantity",
+    "Second Unit of Quantity": "second_unit_quantity",
+}
+_PERIOD_SUFFIXES = {"": "full_year", " YTD": "year_to_date"}
 # sheet -> (measure, period); the sheet's "Data Type" cells name the measure without "YTD".
 USITC_SHEETS: dict[str, tuple[str, str]] = {
-    "Customs Value": ("customs_value", "full_year"),
-    "Customs Value YTD": ("customs_value", "year_to_date"),
-    "First Unit of Quantity": ("first_unit_quantity", "full_year"),
-    "First Unit of Quantity YTD": ("first_unit_quantity", "year_to_date"),
-    "Second Unit of Quantity": ("second_unit_quantity", "full_year"),
-    "Second Unit of Quantity YTD": ("second_unit_quantity", "year_to_date"),
+    name + suffix: (measure, period)
+    for name, measure in _MEASURE_SHEETS.items()
+    for suffix, period in _PERIOD_SUFFIXES.items()
 }
 USITC_LEAD = ("Data Type", "Country", "HTS Number", "Description", "Quantity Description")
 USITC_SCHEMA: dict[str, pl.DataType] = {
