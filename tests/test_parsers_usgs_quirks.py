@@ -22,29 +22,24 @@ WORLD_HEADER = (
 SALIENT_HEADER = "DataSource,Commodity,Year,USprod_Primary_kg,Imports_Metalkg,Price_dlb,NIR_pct,,"
 
 
-def _testc_writer(table: str, default_header: str) -> Callable[..., Path]:
+def _testc_table(
+    table: str, default_header: str, parse: Callable[[Path], pl.DataFrame]
+) -> tuple[Callable[..., Path], Callable[..., pl.DataFrame]]:
     """A writer of synthetic MCS 2024 ``table`` files ('world' or 'salient') of a made-up
-    commodity, 'testc': ``write(tmp_path, rows, header=default_header)``."""
+    commodity, 'testc': ``write(tmp_path, rows, header=default_header)``, and ``parsed`` with
+    the same arguments, which writes the file and returns ``parse`` of it."""
 
     def write(tmp_path: Path, rows: list[str], header: str = default_header) -> Path:
         return write_csv(tmp_path, f"mcs2024-testc_{table}.csv", [header, *rows])
 
-    return write
+    def parsed(tmp_path: Path, rows: list[str], header: str = default_header) -> pl.DataFrame:
+        return parse(write(tmp_path, rows, header))
+
+    return write, parsed
 
 
-def _testc_parsed(write: Callable[..., Path], parse: Callable[[Path], pl.DataFrame]):
-    """``parse`` of a file written by ``write``: ``parsed(tmp_path, rows, header=...)``."""
-
-    def parsed(tmp_path: Path, rows: list[str], **header: str) -> pl.DataFrame:
-        return parse(write(tmp_path, rows, **header))
-
-    return parsed
-
-
-world_file = _testc_writer("world", WORLD_HEADER)
-salient_file = _testc_writer("salient", SALIENT_HEADER)
-world_parsed = _testc_parsed(world_file, usgs.parse_world_file)
-salient_parsed = _testc_parsed(salient_file, usgs.parse_salient_file)
+world_file, world_parsed = _testc_table("world", WORLD_HEADER, usgs.parse_world_file)
+salient_file, salient_parsed = _testc_table("salient", SALIENT_HEADER, usgs.parse_salient_file)
 
 
 # --- synthetic: world quirks ------------------------------------------------------------
