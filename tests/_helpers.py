@@ -1,8 +1,10 @@
 """Helpers shared by the test modules: one home for what several of them needed.
 
-Frames: the single row a test looks at (:func:`one`), hand-made frames typed by the metadata
+Frames: the single row a test looks at (:func:`one`), a parsed table's schema, size and first
+row (:func:`assert_table_opens_with`), hand-made frames typed by the metadata
 registry (:func:`registry_frame`). Files: module fixtures that parse one real upstream file
-(:func:`upstream_fixture`) and the tables derived from them (:func:`derived_fixture`), small synthetic files (:func:`write_text`, :func:`write_csv`, :func:`baci_file`).
+(:func:`upstream_fixture`) and the tables derived from them (:func:`derived_fixture`), small synthetic files (:func:`write_text`, :func:`write_csv`, :func:`baci_file`) and the
+error a reader refuses one with (:func:`refused`, :func:`assert_points_at`).
 The CLI: the environment that keeps a build's outputs in a test folder (:func:`build_env`),
 running ``briefing`` (:func:`run_briefing`) and hashing a folder's files (:func:`tree_hashes`).
 """
@@ -19,6 +21,7 @@ import polars as pl
 import pytest
 
 from orchestration.snapshot_store import sha256_file
+from transforms.errors import UpstreamFormatError
 from transforms.metadata import dtypes
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -32,6 +35,18 @@ def one(frame: pl.DataFrame, **where: object) -> dict:
     rows = frame.filter(*[pl.col(k) == v for k, v in where.items()])
     assert rows.height == 1, f"{rows.height} rows match {where}:\n{rows}"
     return rows.row(0, named=True)
+
+
+def assert_table_opens_with(
+    frame: pl.DataFrame, schema: dict[str, pl.DataType], height: int, **first: object
+) -> dict:
+    """Assert ``frame`` has exactly ``schema`` and ``height`` rows and that its first row holds
+    the ``column=value`` cells given; return that first row for further checks."""
+    assert frame.schema == pl.Schema(schema)
+    assert frame.height == height
+    row = frame.row(0, named=True)
+    assert {column: row[column] for column in first} == first
+    return row
 
 
 # The clean production table's columns that the mart tests' hand-made rows carry.
@@ -107,6 +122,25 @@ def baci_file(folder: Path, rows: str, header: str = BACI_HEADER) -> Path:
 
 # ---------------------------------------------------------------------------------------------
 # The CLI
+
+
+def refused(
+    read: Callable[[Path], object], path: Path, match: str | None = None
+) -> UpstreamFormatError:
+    """The :class:`UpstreamFormatError` that ``read(path)`` raises (its message matching
+    ``match`` when given); the test fails when it raises none."""
+    with pytest.raises(UpstreamFormatError, match=match) as info:
+        read(path)
+    return info.value
+
+
+def assert_points_at(err: UpstreamFormatError, name: str, line: int, column: str) -> None:
+    """``err`` names file ``name``, ``line`` and ``column``, as attributes and in its text."""
+    assert (err.file, err.line, err.column) == (name, line, column)
+    text = str(err)
+    assert f"file {name}" in text
+    assert f"line {line}" in text
+    assert f"column '{column}'" in text
 
 
 def build_env(root: Path) -> dict[str, str]:

@@ -12,12 +12,13 @@ import shutil
 import tempfile
 import zipfile
 import zlib
+from collections.abc import Callable
 from pathlib import Path
 
 import polars as pl
 import pytest
 
-from tests._helpers import BACI_HEADER, baci_file, write_text
+from tests._helpers import BACI_HEADER, assert_points_at, baci_file, refused, write_text
 from transforms.errors import UpstreamFormatError
 from transforms.parsers.baci import (
     BACI_SCHEMA,
@@ -188,22 +189,52 @@ def test_hs6_filter_only_checks_rows_it_keeps(tmp_path: Path) -> None:
 # synthetic files: errors name file, line and column
 
 
-def _assert_points_at(err: UpstreamFormatError, name: str, line: int, column: str) -> None:
-    assert (err.file, err.line, err.column) == (name, line, column)
-    text = str(err)
-    assert f"file {name}" in text
-    assert f"line {line}" in text
-    assert f"column '{column}'" in text
+_WRONG_HEADER = "t,i,j,k,v,quantity\n"
 
 
-def test_wrong_header(tmp_path: Path) -> None:
-    path = baci_file(tmp_path, "2022,4,31,1,1,1\n", header="t,i,j,k,v,quantity\n")
-    with pytest.raises(UpstreamFormatError) as info:
-        validate_baci_header(path)
-    _assert_points_at(info.value, path.name, 1, "q")
-    with pytest.raises(UpstreamFormatError) as info:
-        scan_baci(path)
-    _assert_points_at(info.value, path.name, 1, "q")
+@pytest.mark.parametrize(
+    ("read", "header", "rows", "line", "column", "match"),
+    [
+        pytest.param(
+            validate_baci_header, _WRONG_HEADER, "2022,4,31,1,1,1\n", 1, "q", None, id="header"
+        ),
+        pytest.param(
+            scan_baci, _WRONG_HEADER, "2022,4,31,1,1,1\n", 1, "q", None, id="header-of-a-scan"
+        ),
+        pytest.param(
+            read_baci,
+            BACI_HEADER,
+            "2022,4,31,260300,1.5,2\n2022,4,31,260300\n",
+            3,
+            "v",
+            None,
+            id="missing-field",
+        ),
+        pytest.param(
+            read_baci, BACI_HEADER, "2022,4,31,26-300,1.5,2\n", 2, "k", None, id="bad-code"
+        ),
+        pytest.param(
+            read_baci,
+            BACI_HEADER,
+            '2022,4,31,260300,"1,5",2\n',
+            2,
+            "v",
+            "quote",
+            id="quoted-number",
+        ),
+    ],
+)
+def test_a_bad_file_is_refused_at_its_line_and_column(
+    tmp_path: Path,
+    read: Callable[[Path], object],
+    header: str,
+    rows: str,
+    line: int,
+    column: str,
+    match: str | None,
+) -> None:
+    path = baci_file(tmp_path, rows, header=header)
+    assert_points_at(refused(read, path, match), path.name, line, column)
 
 
 def test_text_in_value(tmp_path: Path) -> None:
@@ -211,10 +242,9 @@ def test_text_in_value(tmp_path: Path) -> None:
         tmp_path,
         "2022,4,31,260300,1.5,2\n2022,4,31,260300,12,1\n2022,4,31,260300,n/a,1\n",
     )
-    with pytest.raises(UpstreamFormatError) as info:
-        read_baci(path)
-    _assert_points_at(info.value, path.name, 4, "v")
-    assert info.value.value == "n/a"
+    error = refused(read_baci, path)
+    assert_points_at(error, path.name, 4, "v")
+    assert error.value == "n/a"
 
 
 def test_zip_members_need_no_temporary_folder_of_the_parser(
@@ -253,11 +283,11 @@ def test_negative_quantity_in_a_zip_member(tmp_path: Path) -> None:
         )
     with pytest.raises(UpstreamFormatError, match="negative") as info:
         read_baci(archive)
-    _assert_points_at(info.value, "BACI_HS92_V202401b.zip/BACI_HS92_Y2022_V202401b.csv", 4, "q")
+    assert_points_at(info.value, "BACI_HS92_V202401b.zip/BACI_HS92_Y2022_V202401b.csv", 4, "q")
     with pytest.raises(UpstreamFormatError, match="negative") as info:
         sink_baci_parquet(archive, tmp_path / "out")
     assert not (tmp_path / "out" / "BACI_HS92_Y2022_V202401b.parquet").exists()
-    _assert_points_at(info.value, "BACI_HS92_V202401b.zip/BACI_HS92_Y2022_V202401b.csv", 4, "q")
+    assert_points_at(info.value, "BACI_HS92_V202401b.zip/BACI_HS92_Y2022_V202401b.csv", 4, "q")
     # The lazy path reports the same once collected inside baci_errors.
     with pytest.raises(UpstreamFormatError) as info, baci_errors(baci_sources(archive)):
         scan_baci(archive).collect()
@@ -280,23 +310,6 @@ def test_truncated_gzip(tmp_path: Path) -> None:
     assert (err.file, err.line) == (path.name, expected_line)
     assert err.column in {"t", "i", "j", "k", "v", "q"}
     assert f"line {expected_line}" in str(err) and "column" in str(err)
-
-
-def test_missing_field_and_bad_code(tmp_path: Path) -> None:
-    short = write_text(
-        tmp_path / "BACI_a.csv", BACI_HEADER + "2022,4,31,260300,1.5,2\n2022,4,31,260300\n"
-    )
-    with pytest.raises(UpstreamFormatError) as info:
-        read_baci(short)
-    _assert_points_at(info.value, short.name, 3, "v")
-    bad_k = write_text(tmp_path / "BACI_b.csv", BACI_HEADER + "2022,4,31,26-300,1.5,2\n")
-    with pytest.raises(UpstreamFormatError) as info:
-        read_baci(bad_k)
-    _assert_points_at(info.value, bad_k.name, 2, "k")
-    quoted = write_text(tmp_path / "BACI_c.csv", BACI_HEADER + '2022,4,31,260300,"1,5",2\n')
-    with pytest.raises(UpstreamFormatError, match="quote") as info:
-        read_baci(quoted)
-    _assert_points_at(info.value, quoted.name, 2, "v")
 
 
 def test_good_copy_of_the_zip_has_no_problem(tmp_path: Path) -> None:

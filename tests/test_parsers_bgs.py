@@ -150,3 +150,28 @@ def test_unknown_commodity_and_code_are_refused(tmp_path: Path) -> None:
 def test_one_row_per_economy_series_and_year(history: pl.DataFrame) -> None:
     key = pl.struct("economy", "bgs_commodity", "bgs_sub_commodity", "year")
     assert history.filter(key.is_duplicated()).height == 0
+
+
+@pytest.mark.upstream
+@pytest.mark.parametrize(
+    ("column", "bad_value", "message"),
+    [
+        ("commodity", "Unobtainium", "BGS commodity not in"),
+        ("units", "furlongs", "unknown unit"),
+        ("country_code", "ZZZ", "neither an economy nor a historical economy"),
+    ],
+)
+def test_a_bad_cell_stops_the_clean_at_its_row(
+    parsed: pl.DataFrame, column: str, bad_value: str, message: str
+) -> None:
+    first = parsed.row(0, named=True)
+    broken = parsed.with_columns(
+        pl.when(pl.int_range(pl.len()) == 0)
+        .then(pl.lit(bad_value))
+        .otherwise(pl.col(column))
+        .alias(column)
+    )
+    with pytest.raises(UpstreamFormatError, match=message) as info:
+        clean_production_history(broken)
+    error = info.value
+    assert (error.line, error.column, error.value) == (first["line"], column, bad_value)

@@ -14,7 +14,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from tests._helpers import derived_fixture, upstream_fixture
+from tests._helpers import assert_table_opens_with, derived_fixture, upstream_fixture
 from transforms.cleaning.china_exports import clean_china_exports_monthly
 from transforms.errors import UpstreamFormatError
 from transforms.parsers.china_exports import (
@@ -35,15 +35,17 @@ monthly = derived_fixture(clean_china_exports_monthly, "exports", "hs_map")
 
 @pytest.mark.upstream
 def test_shape_and_first_row(exports: pl.DataFrame) -> None:
-    assert exports.schema == pl.Schema(CHINA_EXPORTS_SCHEMA)
-    assert exports.height == 6_442
-    first = exports.row(0, named=True)
-    assert (first["month"], first["partner_name"], first["hs6"]) == (
-        dt.date(2017, 1, 1),
-        "Australia",
-        "250410",
+    assert_table_opens_with(
+        exports,
+        CHINA_EXPORTS_SCHEMA,
+        6_442,
+        month=dt.date(2017, 1, 1),
+        partner_name="Australia",
+        hs6="250410",
+        value_usd=10_200.0,
+        quantity_kg=6_116.362,
+        line=2,
     )
-    assert (first["value_usd"], first["quantity_kg"], first["line"]) == (10_200.0, 6_116.362, 2)
     months = exports["month"].unique()
     assert (months.min(), months.max(), months.len()) == (
         dt.date(2017, 1, 1),

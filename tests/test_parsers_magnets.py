@@ -14,7 +14,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from tests._helpers import upstream_fixture
+from tests._helpers import assert_table_opens_with, upstream_fixture
 from tests._sheet_grid import sheet_grid
 from transforms.cleaning.magnets import clean_magnet_imports, clean_usitc_imports
 from transforms.errors import UpstreamFormatError
@@ -53,15 +53,16 @@ def usitc_clean(usitc: pl.DataFrame, usitc_path: Path) -> pl.DataFrame:
 
 @pytest.mark.upstream
 def test_magnets_shape_first_row_and_shares(magnets: pl.DataFrame) -> None:
-    assert magnets.schema == pl.Schema(MAGNETS_SCHEMA)
-    assert magnets.height == 424
-    first = magnets.row(0, named=True)
-    assert (first["year"], first["partner_iso3"], first["value_usd"]) == (
-        2018,
-        "CHN",
-        264_505_233.0,
+    assert_table_opens_with(
+        magnets,
+        MAGNETS_SCHEMA,
+        424,
+        year=2018,
+        partner_iso3="CHN",
+        value_usd=264_505_233.0,
+        share=0.651066,
+        rank=1,
     )
-    assert (first["share"], first["rank"]) == (0.651066, 1)
     shares = magnets.group_by("year").agg(pl.col("share").sum())["share"]
     assert shares.is_between(0.9999, 1.0001).all()
 
@@ -75,7 +76,11 @@ def test_magnet_partners_comtrade_names_and_unknown_code(magnets: pl.DataFrame) 
     assert names["Faroe Isds"] == "FRO" and clean["partner_known"].all()
     assert set(clean["mineral"]) == {"rare-earths"}
     # A code that is not an economy is kept and flagged, not dropped.
-    unknown = clean_magnet_imports(magnets.head(1).with_columns(partner_iso3=pl.lit("ZZZ"), partner_name=pl.lit("Nowhere Isds")))
+    unknown = clean_magnet_imports(
+        magnets.head(1).with_columns(
+            partner_iso3=pl.lit("ZZZ"), partner_name=pl.lit("Nowhere Isds")
+        )
+    )
     assert unknown.select("partner", "partner_known").row(0) == ("ZZZ", False)
 
 

@@ -22,25 +22,31 @@ WORLD_HEADER = (
 SALIENT_HEADER = "DataSource,Commodity,Year,USprod_Primary_kg,Imports_Metalkg,Price_dlb,NIR_pct,,"
 
 
-def _testc_writer(table: str, default_header: str) -> Callable[..., Path]:
+def _testc_table(
+    table: str, default_header: str, parse: Callable[[Path], pl.DataFrame]
+) -> tuple[Callable[..., Path], Callable[..., pl.DataFrame]]:
     """A writer of synthetic MCS 2024 ``table`` files ('world' or 'salient') of a made-up
-    commodity, 'testc': ``write(tmp_path, rows, header=default_header)``."""
+    commodity, 'testc': ``write(tmp_path, rows, header=default_header)``, and ``parsed`` with
+    the same arguments, which writes the file and returns ``parse`` of it."""
 
     def write(tmp_path: Path, rows: list[str], header: str = default_header) -> Path:
         return write_csv(tmp_path, f"mcs2024-testc_{table}.csv", [header, *rows])
 
-    return write
+    def parsed(tmp_path: Path, rows: list[str], header: str = default_header) -> pl.DataFrame:
+        return parse(write(tmp_path, rows, header))
+
+    return write, parsed
 
 
-world_file = _testc_writer("world", WORLD_HEADER)
-salient_file = _testc_writer("salient", SALIENT_HEADER)
+world_file, world_parsed = _testc_table("world", WORLD_HEADER, usgs.parse_world_file)
+salient_file, salient_parsed = _testc_table("salient", SALIENT_HEADER, usgs.parse_salient_file)
 
 
 # --- synthetic: world quirks ------------------------------------------------------------
 
 
 def test_world_quirks_bom_crlf_nbsp_footnotes_padding(tmp_path: Path) -> None:
-    path = world_file(
+    df = world_parsed(
         tmp_path,
         [
             'MCS2024,United\xa0States,"Mine production, testium",W,W,,NA,,,',
@@ -54,7 +60,6 @@ def test_world_quirks_bom_crlf_nbsp_footnotes_padding(tmp_path: Path) -> None:
         ],
         header=WORLD_HEADER + ",,",
     )
-    df = usgs.parse_world_file(path)
     assert df.schema == pl.Schema(usgs.WORLD_SCHEMA)
     assert df.height == 5 * 3  # 5 data rows x 3 value columns; blank rows skipped
     assert df["line"].unique().to_list() == [2, 3, 4, 5, 7]
@@ -140,8 +145,9 @@ def test_world_header_units(
     year: int | None,
     estimate: bool,
 ) -> None:
-    path = world_file(tmp_path, ["MCS2024,Peru,Mine production,7"], f"Source,Country,Type,{header}")
-    row = usgs.parse_world_file(path).row(0, named=True)
+    row = world_parsed(
+        tmp_path, ["MCS2024,Peru,Mine production,7"], header=f"Source,Country,Type,{header}"
+    ).row(0, named=True)
     assert row["column"] == header
     assert (row["measure"], row["qualifier"], row["unit"]) == (measure, qualifier, unit)
     assert (row["unit_factor_t"], row["year"], row["is_estimate"]) == (factor, year, estimate)
@@ -156,7 +162,7 @@ def test_every_world_unit_token_is_documented() -> None:
 
 
 def test_world_type_header_replaced_by_its_value(tmp_path: Path) -> None:
-    path = world_file(
+    df = world_parsed(
         tmp_path,
         [
             'MCS2024,China,"Mine production, fluorspar",5700,5700,,67000,',
@@ -164,7 +170,6 @@ def test_world_type_header_replaced_by_its_value(tmp_path: Path) -> None:
         ],
         header=WORLD_HEADER.replace("Type", '"Mine production, fluorspar"'),
     )
-    df = usgs.parse_world_file(path)
     assert df["type"].unique().to_list() == ["Mine production, fluorspar"]
     assert one(df, country="China", year=2023)["value"] == 5700.0
 
@@ -173,7 +178,7 @@ def test_world_several_types_and_notes_variants(tmp_path: Path) -> None:
     header = (
         "Source,Country,Type,Prod_t_2022,Prod_note,Cap_t_2023,Cap_notes,Reserves_t,Reserves_notes"
     )
-    path = world_file(
+    df = world_parsed(
         tmp_path,
         [
             "MCS2024,Chile, Refinery production ,1,prod note,2,cap note,3,res note",
@@ -181,7 +186,6 @@ def test_world_several_types_and_notes_variants(tmp_path: Path) -> None:
         ],
         header=header,
     )
-    df = usgs.parse_world_file(path)
     assert df["type"].unique(maintain_order=True).to_list() == [
         "Refinery production",
         "Mine production",
@@ -197,34 +201,31 @@ def test_world_several_types_and_notes_variants(tmp_path: Path) -> None:
 
 def test_world_notes_column_of_a_measure_without_values(tmp_path: Path) -> None:
     # mcs2024-abras: capacity values, notes column named Prod_notes.
-    path = world_file(
+    df = world_parsed(
         tmp_path,
         ["MCS2024,Austria,Plant capacity,90000,90000,revised"],
         header="Source,Country,Type,Cap_t_est_2022,Cap_t_est_2023,Prod_notes",
     )
-    df = usgs.parse_world_file(path)
     assert df["notes"].to_list() == ["revised", "revised"]
 
 
 def test_world_stray_cell_goes_to_notes(tmp_path: Path) -> None:
-    path = world_file(
+    df = world_parsed(
         tmp_path,
         ["MCS2024,China,Mine production,1,2,,92,,92", "MCS2024,Iran,Mine production,1,2,,3,a,b"],
         header=WORLD_HEADER + ",",
-    )
-    df = usgs.parse_world_file(path).filter(pl.col("measure") == "reserves")
+    ).filter(pl.col("measure") == "reserves")
     assert df["notes"].to_list() == ["92", "a | b"]
 
 
 def test_world_line_numbers_count_line_breaks_inside_quotes(tmp_path: Path) -> None:
-    path = world_file(
+    df = world_parsed(
         tmp_path,
         [
             'MCS2024,Chile,Mine production,1,2,"two\nlines",3,',
             "MCS2024,Peru,Mine production,1,2,,3,",
         ],
     )
-    df = usgs.parse_world_file(path)
     assert df.filter(pl.col("country") == "Peru")["line"].unique().to_list() == [4]
     assert one(df, country="Chile", year=2022)["notes"] == "two\nlines"
 
@@ -335,7 +336,7 @@ def test_bad_file_names_and_empty_dirs(tmp_path: Path) -> None:
 
 
 def test_salient_long_table(tmp_path: Path) -> None:
-    path = salient_file(
+    df = salient_parsed(
         tmp_path,
         [
             'MCS2024,Testium,2022,W,"1,200",3.5,>75,,',
@@ -343,7 +344,6 @@ def test_salient_long_table(tmp_path: Path) -> None:
             ",,,,,,,,",
         ],
     )
-    df = usgs.parse_salient_file(path)
     assert df.schema == pl.Schema(usgs.SALIENT_SCHEMA)
     assert df.height == 2 * 4
     nir = one(df, year=2022, statistic="NIR")
@@ -398,8 +398,9 @@ def test_salient_long_table(tmp_path: Path) -> None:
 def test_salient_header_units(
     tmp_path: Path, header: str, statistic: str, unit: str | None, meaning: str | None
 ) -> None:
-    path = salient_file(tmp_path, ["MCS2024,Testium,2023,5"], f"DataSource,Commodity,Year,{header}")
-    row = usgs.parse_salient_file(path).row(0, named=True)
+    row = salient_parsed(
+        tmp_path, ["MCS2024,Testium,2023,5"], header=f"DataSource,Commodity,Year,{header}"
+    ).row(0, named=True)
     assert (row["column"], row["statistic"], row["unit"], row["unit_meaning"]) == (
         header,
         statistic,
@@ -415,12 +416,11 @@ def test_every_salient_unit_token_is_documented() -> None:
 
 
 def test_salient_duplicate_headers_kept(tmp_path: Path) -> None:
-    path = salient_file(
+    df = salient_parsed(
         tmp_path,
         ["MCS2024,Mica,2023,1,2"],
         header="DataSource,Commodity,Year,USprod_Flake_t,USprod_Flake_t",
     )
-    df = usgs.parse_salient_file(path)
     assert df.select("column", "column_number", "value").rows() == [
         ("USprod_Flake_t", 4, 1.0),
         ("USprod_Flake_t", 5, 2.0),

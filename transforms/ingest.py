@@ -40,6 +40,7 @@ import polars as pl
 from transforms import reference
 from transforms.corrections import apply_row_corrections
 from transforms.errors import UpstreamFormatError
+from transforms.metadata import dtypes
 from transforms.parsers.baci import BACI_SCHEMA, BaciCodeTables, iter_baci
 
 # BACI's v is in thousand USD.
@@ -49,13 +50,8 @@ HS_STAGE_TO_STAGE = {"ore": "mine", "refined": "refinery"}
 GROUP_KEY = ("year", "mineral", "stage", "exporter_code", "importer_code")
 
 TRADE_FLOWS_SCHEMA: dict[str, pl.DataType] = {
-    "year": pl.Int16(),
-    "mineral": pl.Utf8(),
-    "stage": pl.Utf8(),
-    "exporter_code": pl.Utf8(),
-    "importer_code": pl.Utf8(),
-    "value_usd": pl.Float64(),
-    "quantity_t": pl.Float64(),
+    # The clean ``trade`` table's key and measures, typed where the registry declares them.
+    **dtypes("trade", [*GROUP_KEY, "value_usd", "quantity_t"]),
     "flows": pl.UInt32(),
     "flows_without_quantity": pl.UInt32(),
 }

@@ -40,6 +40,14 @@ def first_row_error(
     )
 
 
+def refuse_rows(rows: pl.DataFrame, bad: pl.Expr, message: str, column: str) -> None:
+    """Raise :func:`first_row_error` at the first of ``rows`` where ``bad`` holds, pointing at
+    ``column`` and quoting its value; return quietly when no row is bad."""
+    found = rows.filter(bad)
+    if found.height:
+        raise first_row_error(found, message, column=column, value_col=column)
+
+
 def harmonise_or_raise(
     df: pl.DataFrame,
     name_col: str,

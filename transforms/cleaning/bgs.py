@@ -25,7 +25,7 @@ from __future__ import annotations
 import polars as pl
 
 from transforms import reference
-from transforms.cleaning._common import PRODUCTION_COLUMNS, first_row_error
+from transforms.cleaning._common import PRODUCTION_COLUMNS, refuse_rows
 from transforms.cleaning.historical import load_historical_economies
 
 BGS_SOURCE = "BGS World Mineral Statistics"
@@ -130,37 +130,31 @@ def _economies(parsed: pl.DataFrame) -> pl.DataFrame:
         .then(pl.lit("economy"))
         .alias("economy_kind")
     )
-    unknown = out.filter(pl.col("economy_kind").is_null())
-    if unknown.height:
-        raise first_row_error(
-            unknown,
-            "country code is neither an economy nor a historical economy",
-            column="country_code",
-            value_col="country_code",
-        )
+    refuse_rows(
+        out,
+        pl.col("economy_kind").is_null(),
+        "country code is neither an economy nor a historical economy",
+        "country_code",
+    )
     return out
 
 
 def clean_production_history(parsed: pl.DataFrame) -> pl.DataFrame:
     """``production_history`` from :func:`transforms.parsers.bgs.parse_bgs` (see module)."""
     mapped = parsed.join(_map_frame(), on="commodity", how="left")
-    unmapped = mapped.filter(pl.col("stage").is_null())
-    if unmapped.height:
-        raise first_row_error(
-            unmapped,
-            "BGS commodity not in transforms.cleaning.bgs.BGS_MAP",
-            column="commodity",
-            value_col="commodity",
-        )
+    refuse_rows(
+        mapped,
+        pl.col("stage").is_null(),
+        "BGS commodity not in transforms.cleaning.bgs.BGS_MAP",
+        "commodity",
+    )
     rows = mapped.filter(pl.col("stage") != _EXCLUDE)
-    bad_units = rows.filter(~pl.col("units").is_in(list(BGS_UNIT_T)))
-    if bad_units.height:
-        raise first_row_error(
-            bad_units,
-            f"unknown unit (known: {sorted(BGS_UNIT_T)})",
-            column="units",
-            value_col="units",
-        )
+    refuse_rows(
+        rows,
+        ~pl.col("units").is_in(list(BGS_UNIT_T)),
+        f"unknown unit (known: {sorted(BGS_UNIT_T)})",
+        "units",
+    )
     rows = _economies(rows)
     metal = pl.col("units").str.contains("(metal content)", literal=True)
     return (

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from transforms.cleaning._common import first_row_error, harmonise_or_raise
+from transforms.cleaning._common import harmonise_or_raise, refuse_rows
 
 CHINA_EXPORTS_SOURCE = "UN Comtrade (China as reporter), via qennis/ChinaCriticalMineralComtrade"
 KG_PER_T = 1000.0
@@ -46,11 +46,12 @@ CHINA_EXPORTS_MONTHLY_SCHEMA: dict[str, pl.DataType] = {
 
 
 def _minerals_by_hs6(hs_map: pl.DataFrame) -> pl.DataFrame:
-    unknown = hs_map.filter(~pl.col("group").is_in(list(HS_MAP_GROUPS)))
-    if unknown.height:
-        raise first_row_error(
-            unknown, "HS map group has no registry mineral", column="group", value_col="group"
-        )
+    refuse_rows(
+        hs_map,
+        ~pl.col("group").is_in(list(HS_MAP_GROUPS)),
+        "HS map group has no registry mineral",
+        "group",
+    )
     return (
         hs_map.with_columns(pl.col("group").replace_strict(HS_MAP_GROUPS).alias("slug"))
         .group_by("hs6")
@@ -62,11 +63,9 @@ def clean_china_exports_monthly(exports: pl.DataFrame, hs_map: pl.DataFrame) -> 
     """``china_exports_monthly`` (see module) from the parsed extract and its HS map."""
     minerals = _minerals_by_hs6(hs_map)
     rows = exports.join(minerals, on="hs6", how="left")
-    unmapped = rows.filter(pl.col("minerals_in_code").is_null())
-    if unmapped.height:
-        raise first_row_error(
-            unmapped, "HS6 code has no line in the HS map", column="hs6", value_col="hs6"
-        )
+    refuse_rows(
+        rows, pl.col("minerals_in_code").is_null(), "HS6 code has no line in the HS map", "hs6"
+    )
     rows = harmonise_or_raise(rows, "partner_name", column="partner_name")
     reported = ~((pl.col("quantity_kg") == 0) & (pl.col("value_usd") > 0))
     return (

@@ -21,24 +21,19 @@ IEA_SOURCE = "IEA Critical Minerals Data Explorer 2024"
 IEA_OBSERVED_YEAR = 2023
 KT_TO_T = 1000.0
 
+# The basis notes the IEA gives once per mineral, shared by its mining and processing blocks.
+_LITHIUM_BASIS = "Li content, not LCE (IEA note)"
+_MAGNET_REE_BASIS = "Nd, Pr, Tb, Dy (IEA note); element or oxide basis not stated in the workbook"
+# The IEA's magnet REE blocks, mined and refined, are one product on one basis.
+_MAGNET_REE = ("rare-earths", "magnet rare earth elements", "contained", _MAGNET_REE_BASIS)
 # (iea_mineral, stage_label) -> mineral slug, product, unit_basis, basis_detail.
 IEA_PRODUCTS: dict[tuple[str, str], tuple[str, str, str, str | None]] = {
     ("Copper", "Mining"): ("copper", "copper in ore", "contained", None),
     ("Copper", "Refining"): ("copper", "refined copper", "contained", None),
     ("Cobalt", "Mining"): ("cobalt", "cobalt in ore", "contained", None),
     ("Cobalt", "Refining"): ("cobalt", "refined cobalt", "contained", None),
-    ("Lithium", "Mining"): (
-        "lithium",
-        "lithium in ore and brine",
-        "contained",
-        "Li content, not LCE (IEA note)",
-    ),
-    ("Lithium", "Chemicals"): (
-        "lithium",
-        "lithium chemicals",
-        "contained",
-        "Li content, not LCE (IEA note)",
-    ),
+    ("Lithium", "Mining"): ("lithium", "lithium in ore and brine", "contained", _LITHIUM_BASIS),
+    ("Lithium", "Chemicals"): ("lithium", "lithium chemicals", "contained", _LITHIUM_BASIS),
     ("Nickel", "Mining"): ("nickel", "nickel in ore", "contained", None),
     ("Nickel", "Refining"): ("nickel", "refined nickel", "contained", None),
     ("Graphite", "Mining (natural)"): ("graphite", "natural graphite", "gross_weight", None),
@@ -48,18 +43,8 @@ IEA_PRODUCTS: dict[tuple[str, str], tuple[str, str, str, str | None]] = {
         "gross_weight",
         "battery grade, as the IEA block is headed",
     ),
-    ("Magnet rare earth elements", "Mining"): (
-        "rare-earths",
-        "magnet rare earth elements",
-        "contained",
-        "Nd, Pr, Tb, Dy (IEA note); element or oxide basis not stated in the workbook",
-    ),
-    ("Magnet rare earth elements", "Refining"): (
-        "rare-earths",
-        "magnet rare earth elements",
-        "contained",
-        "Nd, Pr, Tb, Dy (IEA note); element or oxide basis not stated in the workbook",
-    ),
+    ("Magnet rare earth elements", "Mining"): _MAGNET_REE,
+    ("Magnet rare earth elements", "Refining"): _MAGNET_REE,
 }
 _AGGREGATES = {"rest_of_world": "OTHER", "total": "WORLD"}
 

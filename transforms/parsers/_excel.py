@@ -123,6 +123,15 @@ class SheetGrid:
         """The Excel address (``B7``) of a 0-based grid position."""
         return f"{column_letter(col + self.first_col)}{row + self.first_row}"
 
+    def provenance(self, row: int, col: int) -> dict[str, object]:
+        """The :data:`~transforms.parsers._provenance.CELL_PROVENANCE` values of one cell."""
+        return {
+            "file": self.file,
+            "sheet": self.sheet,
+            "cell": self.ref(row, col),
+            "line": row + self.first_row,
+        }
+
     def error(self, row: int, col: int, message: str) -> UpstreamFormatError:
         """An error naming file, sheet, Excel row (as ``line``) and cell."""
         return UpstreamFormatError(

@@ -29,31 +29,18 @@ from pathlib import Path
 import polars as pl
 
 from transforms.errors import UpstreamFormatError
+from transforms.metadata import dtypes
 from transforms.parsers._csv import check_exact_header, read_csv_file
-from transforms.parsers._provenance import LINE_PROVENANCE
+from transforms.parsers._rows import append_row, empty_columns
 from transforms.parsers._values import non_negative
 
 CHINA_EXPORTS_FILE = "china_exports_hs6_monthly_2017_2024.csv"
 CHINA_HS_MAP_FILE = "china_exports_hs_map.csv"
 CHINA_EXPORTS_HEADER = ("period_dt", "partner_name", "hs6", "val", "qty", "uv")
 CHINA_HS_MAP_HEADER = ("hs6", "material", "group", "notes")
-CHINA_EXPORTS_SCHEMA: dict[str, pl.DataType] = {
-    "month": pl.Date(),
-    "partner_name": pl.Utf8(),
-    "hs6": pl.Utf8(),
-    "value_usd": pl.Float64(),
-    "quantity_kg": pl.Float64(),
-    "unit_value": pl.Float64(),
-    **LINE_PROVENANCE,
-}
-CHINA_HS_MAP_SCHEMA: dict[str, pl.DataType] = {
-    "hs8": pl.Utf8(),
-    "hs6": pl.Utf8(),
-    "material": pl.Utf8(),
-    "group": pl.Utf8(),
-    "notes": pl.Utf8(),
-    **LINE_PROVENANCE,
-}
+# The snapshot tables' columns and types are declared once, in the metadata registry.
+CHINA_EXPORTS_SCHEMA: dict[str, pl.DataType] = dtypes("china_exports_hs6_monthly")
+CHINA_HS_MAP_SCHEMA: dict[str, pl.DataType] = dtypes("china_exports_hs_map")
 _MONTH_RE = re.compile(r"^([0-9]{4})-([0-9]{2})-01$")
 _HS6_RE = re.compile(r"^[0-9]{6}$")
 _HS8_RE = re.compile(r"^[0-9]{8}$")
@@ -63,7 +50,7 @@ def parse_china_exports(path: Path | str) -> pl.DataFrame:
     """The monthly export extract as a typed table (see module)."""
     path = Path(path)
     table = read_csv_file(path, check_header=check_exact_header(path.name, CHINA_EXPORTS_HEADER))
-    out: dict[str, list] = {c: [] for c in CHINA_EXPORTS_SCHEMA}
+    out = empty_columns(CHINA_EXPORTS_SCHEMA)
     for row, line in zip(table.rows, table.lines, strict=True):
         period, partner, hs6, val, qty, uv = (cell.strip() for cell in row)
         match = _MONTH_RE.match(period)
@@ -97,14 +84,17 @@ def parse_china_exports(path: Path | str) -> pl.DataFrame:
             unit_value = None
         else:
             unit_value = non_negative(uv, path.name, line, "uv")
-        out["month"].append(dt.date(int(match.group(1)), int(match.group(2)), 1))
-        out["partner_name"].append(partner)
-        out["hs6"].append(hs6)
-        out["value_usd"].append(value)
-        out["quantity_kg"].append(quantity)
-        out["unit_value"].append(unit_value)
-        out["file"].append(path.name)
-        out["line"].append(line)
+        append_row(
+            out,
+            month=dt.date(int(match.group(1)), int(match.group(2)), 1),
+            partner_name=partner,
+            hs6=hs6,
+            value_usd=value,
+            quantity_kg=quantity,
+            unit_value=unit_value,
+            file=path.name,
+            line=line,
+        )
     return pl.DataFrame(out, schema=CHINA_EXPORTS_SCHEMA)
 
 

@@ -34,6 +34,7 @@ import polars as pl
 
 from transforms.parsers._excel import SheetGrid, read_sheet
 from transforms.parsers._provenance import CELL_PROVENANCE
+from transforms.parsers._rows import append_row, empty_columns
 
 IEA_FILE = "CM_Data_Explorer_May2024.xlsx"
 IEA_SUPPLY_SHEET = "2 Total supply for key minerals"
@@ -112,7 +113,7 @@ def parse_iea_supply_grid(grid: SheetGrid) -> pl.DataFrame:
     """:func:`parse_iea_supply` of a sheet already read as text cells."""
     scenario = _title_scenario(grid)
     year_row, starts = _block_starts(grid)
-    out: dict[str, list] = {c: [] for c in IEA_SUPPLY_SCHEMA}
+    out = empty_columns(IEA_SUPPLY_SCHEMA)
     for start in starts:
         block: tuple[str, str, str] | None = None  # iea_mineral, stage_label, stage
         for row in range(year_row + 1, grid.height):
@@ -137,17 +138,17 @@ def parse_iea_supply_grid(grid: SheetGrid) -> pl.DataFrame:
                 value = grid.number(row, start + offset)
                 if value is None:
                     raise grid.error(row, start + offset, f"empty value for {label} {year}")
-                out["iea_mineral"].append(block[0])
-                out["stage_label"].append(block[1])
-                out["stage"].append(block[2])
-                out["country"].append(label)
-                out["row_kind"].append(kind)
-                out["year"].append(year)
-                out["scenario"].append(scenario)
-                out["value_kt"].append(None if kind == "top3_share" else value)
-                out["share"].append(value if kind == "top3_share" else None)
-                out["file"].append(grid.file)
-                out["sheet"].append(grid.sheet)
-                out["cell"].append(grid.ref(row, start + offset))
-                out["line"].append(row + grid.first_row)
+                append_row(
+                    out,
+                    iea_mineral=block[0],
+                    stage_label=block[1],
+                    stage=block[2],
+                    country=label,
+                    row_kind=kind,
+                    year=year,
+                    scenario=scenario,
+                    value_kt=None if kind == "top3_share" else value,
+                    share=value if kind == "top3_share" else None,
+                    **grid.provenance(row, start + offset),
+                )
     return pl.DataFrame(out, schema=IEA_SUPPLY_SCHEMA)

@@ -27,22 +27,16 @@ from pathlib import Path
 
 import polars as pl
 
+from transforms.metadata import dtypes
 from transforms.parsers._excel import SheetGrid, read_sheet
-from transforms.parsers._provenance import CELL_PROVENANCE
+from transforms.parsers._rows import append_row, empty_columns
 
 PINK_SHEET_FILE = "CMO-Historical-Data-Monthly.xlsx"
 PINK_SHEET_SHEET = "Monthly Prices"
 PINK_SHEET_TITLE = "World Bank Commodity Price Data (The Pink Sheet)"
 PINK_SHEET_MISSING = frozenset({"…", "..."})
-PINK_SHEET_SCHEMA: dict[str, pl.DataType] = {
-    "wb_code": pl.Utf8(),
-    "commodity": pl.Utf8(),
-    "unit": pl.Utf8(),
-    "month": pl.Date(),
-    "price": pl.Float64(),
-    "updated": pl.Utf8(),
-    **CELL_PROVENANCE,
-}
+# The snapshot table's columns and types are declared once, in the metadata registry.
+PINK_SHEET_SCHEMA: dict[str, pl.DataType] = dtypes("pink_sheet_prices")
 _MONTH_RE = re.compile(r"^([0-9]{4})M([0-9]{2})$")
 _UNIT_RE = re.compile(r"^\((.+)\)$")
 
@@ -85,7 +79,7 @@ def parse_pink_sheet_grid(grid: SheetGrid) -> pl.DataFrame:
         if unit_match is None:
             raise grid.error(units_row, col, "unit is not in parentheses")
         columns.append((col, code, name, unit_match.group(1)))
-    out: dict[str, list] = {c: [] for c in PINK_SHEET_SCHEMA}
+    out = empty_columns(PINK_SHEET_SCHEMA)
     for row in range(first, grid.height):
         if grid.cell(row, 0) is None:
             continue
@@ -96,14 +90,14 @@ def parse_pink_sheet_grid(grid: SheetGrid) -> pl.DataFrame:
             text = grid.cell(row, col)
             if text is None or text in PINK_SHEET_MISSING:
                 continue
-            out["wb_code"].append(code)
-            out["commodity"].append(name)
-            out["unit"].append(unit)
-            out["month"].append(month)
-            out["price"].append(grid.number(row, col))
-            out["updated"].append(updated)
-            out["file"].append(grid.file)
-            out["sheet"].append(grid.sheet)
-            out["cell"].append(grid.ref(row, col))
-            out["line"].append(row + grid.first_row)
+            append_row(
+                out,
+                wb_code=code,
+                commodity=name,
+                unit=unit,
+                month=month,
+                price=grid.number(row, col),
+                updated=updated,
+                **grid.provenance(row, col),
+            )
     return pl.DataFrame(out, schema=PINK_SHEET_SCHEMA)

@@ -35,17 +35,22 @@ import polars as pl
 
 from transforms.parsers._excel import SheetGrid, read_sheet
 from transforms.parsers._provenance import CELL_PROVENANCE
+from transforms.parsers._rows import append_row, empty_columns
 
 USITC_FILE = "usitc_us_imports_for_consumption_1993-2026.xlsx"
 USITC_PARAMETERS_SHEET = "Query Parameters"
+# DataWeb's measure sheets, each also as a year-to-date copy named with the suffix " YTD".
+_MEASURE_SHEETS = {
+    "Customs Value": "customs_value",
+    "First Unit of Quantity": "first_unit_quantity",
+    "Second Unit of Quantity": "second_unit_quantity",
+}
+_PERIOD_SUFFIXES = {"": "full_year", " YTD": "year_to_date"}
 # sheet -> (measure, period); the sheet's "Data Type" cells name the measure without "YTD".
 USITC_SHEETS: dict[str, tuple[str, str]] = {
-    "Customs Value": ("customs_value", "full_year"),
-    "Customs Value YTD": ("customs_value", "year_to_date"),
-    "First Unit of Quantity": ("first_unit_quantity", "full_year"),
-    "First Unit of Quantity YTD": ("first_unit_quantity", "year_to_date"),
-    "Second Unit of Quantity": ("second_unit_quantity", "full_year"),
-    "Second Unit of Quantity YTD": ("second_unit_quantity", "year_to_date"),
+    name + suffix: (measure, period)
+    for name, measure in _MEASURE_SHEETS.items()
+    for suffix, period in _PERIOD_SUFFIXES.items()
 }
 USITC_LEAD = ("Data Type", "Country", "HTS Number", "Description", "Quantity Description")
 USITC_SCHEMA: dict[str, pl.DataType] = {
@@ -122,28 +127,26 @@ def parse_usitc_sheet(grid: SheetGrid, measure: str, period: str, out: dict[str,
         for year, col in years.items():
             value = _number(grid, row, col)
             sums[year] += value
-            out["measure"].append(measure)
-            out["period"].append(period)
-            out["partner_name"].append(grid.cell(row, 1))
-            out["hs4"].append(hs4)
-            out["description"].append(grid.cell(row, 3))
-            out["quantity_description"].append(grid.cell(row, 4))
-            out["year"].append(year)
-            out["value"].append(value)
-            out["suppressed"].append(
-                _number(grid, row, suppressed[year]) if year in suppressed else None
+            append_row(
+                out,
+                measure=measure,
+                period=period,
+                partner_name=grid.cell(row, 1),
+                hs4=hs4,
+                description=grid.cell(row, 3),
+                quantity_description=grid.cell(row, 4),
+                year=year,
+                value=value,
+                suppressed=_number(grid, row, suppressed[year]) if year in suppressed else None,
+                **grid.provenance(row, col),
             )
-            out["file"].append(grid.file)
-            out["sheet"].append(grid.sheet)
-            out["cell"].append(grid.ref(row, col))
-            out["line"].append(row + grid.first_row)
     if rows != declared:
         raise grid.error(1, 1, f"Data Row Count says {declared}, the sheet has {rows} data rows")
 
 
 def parse_usitc(path: Path | str) -> pl.DataFrame:
     """Every measure sheet of the DataWeb workbook as one long table (see module)."""
-    out: dict[str, list] = {c: [] for c in USITC_SCHEMA}
+    out = empty_columns(USITC_SCHEMA)
     for sheet, (measure, period) in USITC_SHEETS.items():
         parse_usitc_sheet(read_sheet(path, sheet), measure, period, out)
     return pl.DataFrame(out, schema=USITC_SCHEMA)

@@ -38,6 +38,7 @@ import polars as pl
 from transforms.errors import UpstreamFormatError
 from transforms.parsers._csv import read_csv_file
 from transforms.parsers._provenance import LINE_PROVENANCE
+from transforms.parsers._rows import append_row, empty_columns
 from transforms.parsers._values import FLOAT_RE
 
 WGI_MEASURES: tuple[str, ...] = ("estimate", "stderr", "normalized")
@@ -160,7 +161,7 @@ def parse_wgi(directory: Path | str) -> pl.DataFrame:
                 )
 
     file_label = WGI_FILE_PATTERN.format(measure="{" + ",".join(WGI_MEASURES) + "}")
-    out: dict[str, list] = {c: [] for c in WGI_SCHEMA}
+    out = empty_columns(WGI_SCHEMA)
     for index, (ref, line) in enumerate(zip(ref_rows, ref_lines, strict=True)):
         code_text = ref[-1].strip()
         if code_text.isascii() and code_text.isdigit() and int(code_text) < 2**31:
@@ -184,12 +185,14 @@ def parse_wgi(directory: Path | str) -> pl.DataFrame:
                 values["normalized"] = (
                     None  # the file's 0.0 placeholder would read as "most stable"
                 )
-            out["wb_code"].append(ref[1].strip())
-            out["country_name"].append(ref[0].strip())
-            out["country_code"].append(country_code)
-            out["year"].append(year)
-            for m in WGI_MEASURES:
-                out[m].append(values[m])
-            out["file"].append(file_label)
-            out["line"].append(line)
+            append_row(
+                out,
+                wb_code=ref[1].strip(),
+                country_name=ref[0].strip(),
+                country_code=country_code,
+                year=year,
+                **values,
+                file=file_label,
+                line=line,
+            )
     return pl.DataFrame(out, schema=WGI_SCHEMA)

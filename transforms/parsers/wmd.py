@@ -43,6 +43,7 @@ import polars as pl
 from transforms.errors import UpstreamFormatError
 from transforms.parsers._csv import check_exact_header, read_csv_file
 from transforms.parsers._provenance import LINE_PROVENANCE
+from transforms.parsers._rows import append_row, empty_columns
 from transforms.parsers._text import MAX_PLAUSIBLE_TONNES
 from transforms.parsers._values import FLOAT_RE
 
@@ -103,7 +104,7 @@ def parse_wmd(path: Path | str) -> pl.DataFrame:
     path = Path(path)
     rows, lines = _read_rows(path, WMD_COLUMNS)
     name = path.name
-    out: dict[str, list] = {c: [] for c in WMD_SCHEMA}
+    out = empty_columns(WMD_SCHEMA)
     for row, line in zip(rows, lines, strict=True):
         commodity, country, code, iso, year, value, unit, source = (c.strip() for c in row)
 
@@ -165,16 +166,19 @@ def parse_wmd(path: Path | str) -> pl.DataFrame:
                 value=source,
             )
 
-        out["commodity"].append(commodity)
-        out["country"].append(country)
-        out["wmd_country_code"].append(wmd_code)
-        out["country_iso"].append(iso or None)
-        out["year"].append(int(year))
-        out["value"].append(number)
-        out["unit"].append(unit)
-        out["data_source"].append(source or None)
-        out["is_estimate"].append(WMD_DATA_SOURCES[source])
-        out["is_total"].append(country == TOTAL_COUNTRY or code == TOTAL_CODE)
-        out["file"].append(name)
-        out["line"].append(line)
+        append_row(
+            out,
+            commodity=commodity,
+            country=country,
+            wmd_country_code=wmd_code,
+            country_iso=iso or None,
+            year=int(year),
+            value=number,
+            unit=unit,
+            data_source=source or None,
+            is_estimate=WMD_DATA_SOURCES[source],
+            is_total=country == TOTAL_COUNTRY or code == TOTAL_CODE,
+            file=name,
+            line=line,
+        )
     return pl.DataFrame(out, schema=WMD_SCHEMA)
