@@ -9,7 +9,7 @@ from __future__ import annotations
 import polars as pl
 
 from transforms.site import charts
-from transforms.site.context import SOURCE_USGS, SiteFigures, production_source
+from transforms.site.context import SOURCE_USGS, SiteFigures, mineral_slice, production_source
 from transforms.site.model import PageContext, Section
 from transforms.site.palette import ALLIANCE, CHINA, REST
 from transforms.site.render_tables import Num, formatted, md_table, named, table
@@ -194,11 +194,8 @@ def wmd_production(site: SiteFigures, ctx: PageContext) -> Section | None:
     return section
 
 
-@SECTIONS.figures("mineral", order=20)
-def reserves(site: SiteFigures, ctx: PageContext) -> Section | None:
-    rows = site.slice(site.reserves_by, ctx.key)
-    if rows is None:
-        return None
+@mineral_slice("reserves_by", order=20)
+def reserves(rows: pl.DataFrame, site: SiteFigures, ctx: PageContext) -> Section | None:
     slug, name = ctx.key, ctx.mineral(ctx.key)
     summary = site.reserve_summary.filter(pl.col("mineral") == slug).row(0, named=True)
     edition = summary["edition"]

@@ -10,7 +10,13 @@ from __future__ import annotations
 import polars as pl
 
 from transforms.site import charts, figures
-from transforms.site.context import SOURCE_BACI, SOURCE_USGS, TREND_YEARS, SiteFigures
+from transforms.site.context import (
+    SOURCE_BACI,
+    SOURCE_USGS,
+    TREND_YEARS,
+    SiteFigures,
+    mineral_slice,
+)
 from transforms.site.model import PageContext, Section
 from transforms.site.palette import CHINA
 from transforms.site.render_tables import Num, named, table
@@ -81,12 +87,11 @@ def alliance_imports(site: SiteFigures, ctx: PageContext) -> Section | None:
     return section
 
 
-@SECTIONS.figures("mineral", order=35)
-def allies_dependence(site: SiteFigures, ctx: PageContext) -> Section | None:
-    slug, name = ctx.key, ctx.mineral(ctx.key)
-    part = site.slice(site.dependence_by, slug)
-    if part is None or site.trade_year is None:
+@mineral_slice("dependence_by", order=35)
+def allies_dependence(part: pl.DataFrame, site: SiteFigures, ctx: PageContext) -> Section | None:
+    if site.trade_year is None:
         return None
+    slug, name = ctx.key, ctx.mineral(ctx.key)
     rows = part.filter(
         (pl.col("stage") == "all")
         & (pl.col("year") == site.trade_year)
@@ -139,11 +144,8 @@ def allies_dependence(site: SiteFigures, ctx: PageContext) -> Section | None:
     return section
 
 
-@SECTIONS.figures("mineral", order=85)
-def prices(site: SiteFigures, ctx: PageContext) -> Section | None:
-    rows = site.slice(site.prices_by, ctx.key)
-    if rows is None:
-        return None
+@mineral_slice("prices_by", order=85)
+def prices(rows: pl.DataFrame, site: SiteFigures, ctx: PageContext) -> Section | None:
     slug, name = ctx.key, ctx.mineral(ctx.key)
     section = Section(
         title="Prices", anchor="prices", source=f"{SOURCE_USGS} (U.S. salient statistics)"
