@@ -57,7 +57,6 @@ def concentration_mineral(df: pl.DataFrame, ctx: PageContext) -> Section | None:
     rows = df.filter((pl.col("mineral") == ctx.key) & pl.col("hhi").is_not_null())
     if not rows.height:
         return None
-    name = ctx.mineral(ctx.key)
     section = Section(
         title="Concentration",
         anchor="concentration",
@@ -92,15 +91,13 @@ def concentration_mineral(df: pl.DataFrame, ctx: PageContext) -> Section | None:
         )
     if series.height and series["year"].n_unique() > 1:
         first = int(series["year"].min())
-        section.chart = charts.render(
-            charts.series_lines(
-                f"{ctx.key}-hhi",
-                series.select("year", "series", "value"),
-                title=f"{name}: concentration (HHI), {first}-{last_year}",
-                description=f"Line chart of the Herfindahl-Hirschman index (0 to 10,000) of {name.lower()} production and exports by stage, {first} to {last_year}.",
-                source="mart concentration (USGS MCS; CEPII BACI)",
-                value_title="HHI (0-10,000)",
-            )
+        section.chart = charts.series_lines(
+            f"{ctx.key}-hhi",
+            series.select("year", "series", "value"),
+            title=f"{ctx.name}: concentration (HHI), {first}-{last_year}",
+            description=f"Line chart of the Herfindahl-Hirschman index (0 to 10,000) of {ctx.name.lower()} production and exports by stage, {first} to {last_year}.",
+            source="mart concentration (USGS MCS; CEPII BACI)",
+            value_title="HHI (0-10,000)",
         )
     section.table = table(
         latest,
@@ -131,7 +128,7 @@ def _risk_lead(rows: pl.DataFrame, ctx: PageContext) -> str:
     return md(
         "In {year} the highest GeoPolRisk score for {name} is {who}'s ({score}).",
         year=r["year"],
-        name=ctx.mineral(ctx.key).lower(),
+        name=ctx.name.lower(),
         who=ctx.economy(r["importer"]),
         score=f"{r['geopolrisk_score']:.4f}",
     )
@@ -180,7 +177,7 @@ def reserve_budget_mineral(df: pl.DataFrame, ctx: PageContext) -> Section | None
     section.paragraphs.append(
         md(
             "Australia's share of the A$1.2bn reserve for {name} ({usd}) buys {tonnes} t at the {year} USGS price, {share} of world production.",
-            name=ctx.mineral(ctx.key).lower(),
+            name=ctx.name.lower(),
             usd=fmt_usd(r["mineral_budget_usd"]),
             tonnes=fmt_num(r["tonnes"]),
             year=r["price_year"],
