@@ -24,7 +24,7 @@ from transforms.site.render_tables import (
     table,
     view_section,
 )
-from transforms.site.sections import SECTIONS
+from transforms.site.sections import SECTIONS, page_rows
 from transforms.site.text import Markup, fmt_num, fmt_pct, fmt_pp, fmt_usd, md
 
 HEATMAP_YEARS = 10
@@ -235,10 +235,8 @@ def stockpile_country(df: pl.DataFrame, ctx: PageContext) -> Section | None:
 
 
 @SECTIONS.mart("stockpile_programmes", page="country", title="Stockpile programme", order=70)
-def programme_country(df: pl.DataFrame, ctx: PageContext) -> Section | None:
-    rows = df.filter(pl.col("country") == ctx.key)
-    if not rows.height:
-        return None
+@page_rows(lambda df, ctx: df.filter(pl.col("country") == ctx.key))
+def programme_country(rows: pl.DataFrame, ctx: PageContext) -> Section | None:
     section = Section(
         title="Stockpile programme",
         anchor="stockpile-programme",

@@ -26,8 +26,13 @@ from transforms.site.render_tables import (
     table,
     view_section,
 )
-from transforms.site.sections import SECTIONS
+from transforms.site.sections import SECTIONS, page_rows
 from transforms.site.text import fmt_num, fmt_pct, fmt_usd, md
+
+
+def _of_mineral(df: pl.DataFrame, ctx: PageContext) -> pl.DataFrame:
+    """A mart's rows for the page's mineral."""
+    return df.filter(pl.col("mineral") == ctx.key)
 
 
 def _has_mineral(column: str, slug: str) -> pl.Expr:
@@ -38,14 +43,12 @@ def _has_mineral(column: str, slug: str) -> pl.Expr:
 
 
 @SECTIONS.mart("export_control_events", page="mineral", title="China's export controls", order=40)
-def events_mineral(df: pl.DataFrame, ctx: PageContext) -> Section | None:
-    rows = df.filter(_has_mineral("minerals", ctx.key)).sort("date_announced", descending=True)
-    if not rows.height:
-        return None
+@page_rows(lambda df, ctx: df.filter(_has_mineral("minerals", ctx.key)))
+def events_mineral(rows: pl.DataFrame, ctx: PageContext) -> Section | None:
     section = Section(
         title="China's export controls", anchor="export-controls", source=EVENTS_SOURCE
     )
-    section.table = events_table(rows, ctx)
+    section.table = events_table(rows.sort("date_announced", descending=True), ctx)
     return section
 
 
@@ -53,10 +56,8 @@ _MEASURE_LABEL = {"production": "Production", "reserves": "Reserves", "exports":
 
 
 @SECTIONS.mart("concentration", page="mineral", title="Concentration", order=45)
-def concentration_mineral(df: pl.DataFrame, ctx: PageContext) -> Section | None:
-    rows = df.filter((pl.col("mineral") == ctx.key) & pl.col("hhi").is_not_null())
-    if not rows.height:
-        return None
+@page_rows(lambda df, ctx: df.filter((pl.col("mineral") == ctx.key) & pl.col("hhi").is_not_null()))
+def concentration_mineral(rows: pl.DataFrame, ctx: PageContext) -> Section | None:
     section = Section(
         title="Concentration",
         anchor="concentration",
@@ -166,10 +167,8 @@ def stockpile_mineral(df: pl.DataFrame, ctx: PageContext) -> Section | None:
 
 
 @SECTIONS.mart("scenario_reserve_budget", page="mineral", title="What A$1.2bn buys", order=66)
-def reserve_budget_mineral(df: pl.DataFrame, ctx: PageContext) -> Section | None:
-    rows = df.filter(pl.col("mineral") == ctx.key)
-    if not rows.height:
-        return None
+@page_rows(_of_mineral)
+def reserve_budget_mineral(rows: pl.DataFrame, ctx: PageContext) -> Section | None:
     r = rows.row(0, named=True)
     section = Section(
         title="Australia's strategic reserve", anchor="reserve-budget", source=BUDGET_SOURCE
@@ -188,11 +187,9 @@ def reserve_budget_mineral(df: pl.DataFrame, ctx: PageContext) -> Section | None
 
 
 @SECTIONS.mart("scenario_price_floor", page="mineral", title="Price floor", order=67)
-def price_floor_mineral(df: pl.DataFrame, ctx: PageContext) -> Section | None:
-    rows = df.filter(pl.col("mineral") == ctx.key).sort("floor_id", "year")
-    if not rows.height:
-        return None
+@page_rows(_of_mineral)
+def price_floor_mineral(rows: pl.DataFrame, ctx: PageContext) -> Section | None:
     section = Section(title="Price floor", anchor="price-floor", source=FLOOR_SOURCE)
-    section.table = floor_table(rows)
+    section.table = floor_table(rows.sort("floor_id", "year"))
     section.notes.append("Scenario and assumptions: Scenarios page.")
     return section
