@@ -144,15 +144,13 @@ def test_chart_is_accessible_inline_svg_in_the_palette():
             "value": [10.0, 5.0],
         }
     )
-    out = charts.render(
-        charts.ranked_bars(
-            "t-1",
-            rows,
-            title="A & B <title>",
-            description="Bars: China 10, Japan 5.",
-            source="USGS",
-            value_title="t",
-        )
+    out = charts.ranked_bars(
+        "t-1",
+        rows,
+        title="A & B <title>",
+        description="Bars: China 10, Japan 5.",
+        source="USGS",
+        value_title="t",
     )
     assert out.startswith('<figure class="briefing-chart" id="t-1"><svg')
     assert "\n" not in out  # one line: a raw HTML block Markdown passes through whole
@@ -357,7 +355,15 @@ def test_sections_follow_their_order_with_generic_tables_in_their_slot():
 
 def test_methodology_documents_only_modules_that_compute_a_mart():
     documented = dict(mart_docs(dict.fromkeys(SITE_MARTS)))
-    assert {"concentration", "dependence", "supply_risk", "export_ban", "stockpile", "price_floor", "events"} <= set(documented)
+    assert {
+        "concentration",
+        "dependence",
+        "supply_risk",
+        "export_ban",
+        "stockpile",
+        "price_floor",
+        "events",
+    } <= set(documented)
     # Table metadata and curated policy data live beside the marts but compute none.
     assert not {"invariants", "scenarios"} & set(documented)
     assert "Herfindahl" in documented["concentration"]
@@ -441,10 +447,7 @@ def test_datapackage_describes_every_table(tmp_path):
     res = {r["name"]: r for r in package["resources"]}
     assert res["production"]["schema"]["primaryKey"] == ["mineral", "stage", "country_code", "year"]
     fields = {f["name"]: f for f in res["production"]["schema"]["fields"]}
-    assert (
-        fields["production_t"]["type"] == "number"
-        and fields["production_t"]["unit"] == "t"
-    )
+    assert fields["production_t"]["type"] == "number" and fields["production_t"]["unit"] == "t"
     assert fields["year"]["type"] == "integer"
     assert res["production"]["licenses"][0]["name"] == "other-pd"
     assert res["concentration"]["sources"][0]["title"] == "MCS"

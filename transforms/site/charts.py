@@ -54,7 +54,8 @@ class Chart:
     """A chart to render: its Vega-Lite spec and the words that go with it.
 
     The chart builders below take the words (``title``, ``description``, ``source``) as keyword
-    arguments and pass them through here.
+    arguments, pass them through here and return the chart rendered (``render``): every page
+    shows a chart as the figure it renders to, so no caller renders one itself.
     """
 
     chart_id: str
@@ -169,7 +170,7 @@ def _label_bars(rows: pl.DataFrame, value: str, width: int, step: int, order: An
     }
 
 
-def group_share_bars(chart_id: str, rows: pl.DataFrame, **words: str) -> Chart:
+def group_share_bars(chart_id: str, rows: pl.DataFrame, **words: str) -> Markup:
     """Stacked 100% bars, one per ``label`` (a stage, or reserves), split into the three groups.
 
     ``rows``: label, group, share (fraction of the world).
@@ -183,7 +184,7 @@ def group_share_bars(chart_id: str, rows: pl.DataFrame, **words: str) -> Chart:
         "stack": "zero",
         "scale": {"domain": [0, 1]},
     }
-    return Chart(chart_id, spec=_stacked_by_group(spec), **words)
+    return render(Chart(chart_id, spec=_stacked_by_group(spec), **words))
 
 
 def ranked_bars(
@@ -193,11 +194,11 @@ def ranked_bars(
     value_title: str,
     value_format: str = ",.0f",
     **words: str,
-) -> Chart:
+) -> Markup:
     """Horizontal bars, largest first, coloured by group. ``rows``: label, group, value."""
     spec = _label_bars(rows, "value", WIDTH - 180, 18, "-x")
     spec["encoding"] |= {"x": _value_axis(value_title, value_format), "color": _group_colour()}
-    return Chart(chart_id, spec=spec, **words)
+    return render(Chart(chart_id, spec=spec, **words))
 
 
 def group_stacked_years(
@@ -206,7 +207,7 @@ def group_stacked_years(
     *,
     value_title: str,
     **words: str,
-) -> Chart:
+) -> Markup:
     """Stacked bars per year split by group. ``rows``: year, group, value."""
     spec = {
         **_by_year(rows, "group"),
@@ -221,7 +222,7 @@ def group_stacked_years(
             "y": _value_axis(value_title, "~s"),
         },
     }
-    return Chart(chart_id, spec=_stacked_by_group(spec), **words)
+    return render(Chart(chart_id, spec=_stacked_by_group(spec), **words))
 
 
 def series_lines(
@@ -230,7 +231,7 @@ def series_lines(
     *,
     value_title: str,
     **words: str,
-) -> Chart:
+) -> Markup:
     """Lines over years, one per ``series`` (not a country group: neutral colours). ``rows``: year, series, value."""
     names = sorted(set(rows["series"].to_list()))
     colours = [palette.SERIES_COLOURS[i % len(palette.SERIES_COLOURS)] for i in range(len(names))]
@@ -248,7 +249,7 @@ def series_lines(
             },
         },
     }
-    return Chart(chart_id, spec=spec, **words)
+    return render(Chart(chart_id, spec=spec, **words))
 
 
 def share_heatmap(
@@ -259,7 +260,7 @@ def share_heatmap(
     x_sort: list[str] | None = None,
     y_sort: list[str] | None = None,
     **words: str,
-) -> Chart:
+) -> Markup:
     """A heat map of a share (0-1) from white to the China colour. ``rows``: x, y, share."""
     n_x = max(rows["x"].n_unique(), 1)
     spec = {
@@ -289,4 +290,4 @@ def share_heatmap(
             },
         },
     }
-    return Chart(chart_id, spec=spec, **words)
+    return render(Chart(chart_id, spec=spec, **words))

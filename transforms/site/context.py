@@ -7,6 +7,8 @@ names of economies and minerals; page modules and figures sections read them fro
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
 from typing import TYPE_CHECKING
 
 import polars as pl
@@ -138,6 +140,26 @@ class SiteFigures:
             .with_columns((pl.col("china_share") - pl.col("china_share_before")).alias("change"))
             .sort("china_share", descending=True, nulls_last=True)
         )
+
+
+SliceBuilder = Callable[[pl.DataFrame, "SiteFigures", PageContext], Section | None]
+
+
+def mineral_slice(parts: str, *, order: int) -> Callable[[SliceBuilder], SliceBuilder]:
+    """Register ``build(rows, site, ctx)`` as a figures section of mineral pages over the page
+    mineral's rows of ``site.<parts>`` (a table partitioned by mineral, ``SiteFigures.slice``):
+    the section is left out where the mineral has no rows, so no builder checks that again."""
+
+    def decorate(build: SliceBuilder) -> SliceBuilder:
+        @wraps(build)
+        def section(site: SiteFigures, ctx: PageContext) -> Section | None:
+            rows = site.slice(getattr(site, parts), ctx.key)
+            return None if rows is None else build(rows, site, ctx)
+
+        SECTIONS.figures("mineral", order=order)(section)
+        return build
+
+    return decorate
 
 
 def country_slug(code: str) -> str:

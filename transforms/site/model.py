@@ -71,6 +71,11 @@ class PageContext:
     def mineral(self, slug: str) -> str:
         return self.mineral_names.get(slug, slug)
 
+    @property
+    def name(self) -> str:
+        """What the page is about, by name: its mineral, or its economy on a country page."""
+        return self.economy(self.key) if self.page == "country" else self.mineral(self.key)
+
     def link(self, target: str) -> str:
         """A relative Markdown link target from this page to ``target`` (a docs path)."""
         depth = self.path.count("/")

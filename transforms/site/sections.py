@@ -15,7 +15,13 @@ text plus the sections registered for that kind, sorted by ``order``. Two kinds 
       @SECTIONS.figures("mineral", order=20)
       def reserves(fig: SiteFigures, ctx: PageContext) -> Section | None: ...
 
-A builder returns None when it has nothing for that page. A mart in the build with no section
+A builder returns None when it has nothing for that page; a mart section that shows only the
+mart's rows for the page says which with ``page_rows`` and gets those rows, never none::
+
+      @SECTIONS.mart("concentration", page="mineral", title="Concentration", order=45)
+      @page_rows(lambda df, ctx: df.filter(pl.col("mineral") == ctx.key))
+      def concentration_mineral(rows: pl.DataFrame, ctx: PageContext) -> Section | None: ...
+ A mart in the build with no section
 registered for a mineral or country page still shows there, as a generic table of its rows for
 that mineral or importer (latest year), at ``GENERIC_ORDER``, until someone registers one.
 The page-kind modules in ``transforms.site.pages`` register their sections on import.
@@ -25,7 +31,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import partial
+from functools import partial, wraps
 from typing import Any
 
 import polars as pl
@@ -111,6 +117,23 @@ class SectionRegistry:
 
 
 SECTIONS = SectionRegistry()
+
+
+def page_rows(
+    select: Callable[[pl.DataFrame, PageContext], pl.DataFrame],
+) -> Callable[[Builder], Builder]:
+    """``build(rows, ctx)`` as a mart section over the rows ``select`` picks from the mart for
+    the page: no section where it picks none, so the builders do not check that themselves."""
+
+    def decorate(build: Builder) -> Builder:
+        @wraps(build)
+        def section(df: pl.DataFrame, ctx: PageContext) -> Section | None:
+            rows = select(df, ctx)
+            return build(rows, ctx) if rows.height else None
+
+        return section
+
+    return decorate
 
 
 def _has_rows(tables: dict[str, pl.DataFrame], name: str) -> bool:

@@ -24,7 +24,7 @@ from transforms.site.render_tables import (
     table,
     view_section,
 )
-from transforms.site.sections import SECTIONS
+from transforms.site.sections import SECTIONS, page_rows
 from transforms.site.text import Markup, fmt_num, fmt_pct, fmt_pp, fmt_usd, md
 
 HEATMAP_YEARS = 10
@@ -102,12 +102,11 @@ def china_exposure(site: SiteFigures, ctx: PageContext) -> Section | None:
 
 @SECTIONS.figures("country", order=15)
 def china_share_heatmap(site: SiteFigures, ctx: PageContext) -> Section | None:
-    code, rows = ctx.key, site.country_exposure(ctx.key)
+    rows = site.country_exposure(ctx.key)
     if not rows.height:
         return None
-    name = site.economy(code)
     heat = site.dependence.filter(
-        (pl.col("importer") == code)
+        (pl.col("importer") == ctx.key)
         & (pl.col("stage") == "all")
         & (pl.col("year") > site.trade_year - HEATMAP_YEARS)
         & pl.col("china_share").is_not_null()
@@ -121,16 +120,14 @@ def china_share_heatmap(site: SiteFigures, ctx: PageContext) -> Section | None:
     section = Section(
         title="China's share of imports, year by year", anchor="heatmap", source=SOURCE_BACI
     )
-    section.chart = charts.render(
-        charts.share_heatmap(
-            f"{country_slug(code)}-heatmap",
-            heat.select(pl.col("year").alias("x"), "y", pl.col("china_share").alias("share")),
-            title=f"{name}: China's share of imports by mineral, {first}-{site.trade_year}",
-            description=f"Heat map of China's share of {name}'s imports for {heat['y'].n_unique()} minerals and the years {first} to {site.trade_year}; darker is a larger share. Highest in {site.trade_year}: {order[0]} at {fmt_pct(rows['china_share'][0])}.",
-            source=SOURCE_BACI,
-            x_title=None,
-            y_sort=order,
-        )
+    section.chart = charts.share_heatmap(
+        f"{country_slug(ctx.key)}-heatmap",
+        heat.select(pl.col("year").alias("x"), "y", pl.col("china_share").alias("share")),
+        title=f"{ctx.name}: China's share of imports by mineral, {first}-{site.trade_year}",
+        description=f"Heat map of China's share of {ctx.name}'s imports for {heat['y'].n_unique()} minerals and the years {first} to {site.trade_year}; darker is a larger share. Highest in {site.trade_year}: {order[0]} at {fmt_pct(rows['china_share'][0])}.",
+        source=SOURCE_BACI,
+        x_title=None,
+        y_sort=order,
     )
     return section
 
@@ -197,16 +194,14 @@ def countries_index(site: SiteFigures, env: jinja2.Environment, codes: list[str]
     )
     chart = None
     if heat.height:
-        chart = charts.render(
-            charts.share_heatmap(
-                "allies-heatmap",
-                heat.select("x", "y", pl.col("china_share").alias("share")),
-                title=f"China's share of each ally's imports, by mineral, {site.trade_year}",
-                description=f"Heat map of China's share of imports for {heat['x'].n_unique()} importers and {heat['y'].n_unique()} minerals in {site.trade_year}; darker is a larger share; blank where imports are under one million US dollars.",
-                source=SOURCE_BACI,
-                x_title=None,
-                x_sort=[site.economy(c) for c in codes],
-            )
+        chart = charts.share_heatmap(
+            "allies-heatmap",
+            heat.select("x", "y", pl.col("china_share").alias("share")),
+            title=f"China's share of each ally's imports, by mineral, {site.trade_year}",
+            description=f"Heat map of China's share of imports for {heat['x'].n_unique()} importers and {heat['y'].n_unique()} minerals in {site.trade_year}; darker is a larger share; blank where imports are under one million US dollars.",
+            source=SOURCE_BACI,
+            x_title=None,
+            x_sort=[site.economy(c) for c in codes],
         )
     markdown = env.get_template("countries_index.md.j2").render(
         table=Markup("\n".join(lines)), chart=chart, trade_year=site.trade_year, count=len(codes)
@@ -240,10 +235,8 @@ def stockpile_country(df: pl.DataFrame, ctx: PageContext) -> Section | None:
 
 
 @SECTIONS.mart("stockpile_programmes", page="country", title="Stockpile programme", order=70)
-def programme_country(df: pl.DataFrame, ctx: PageContext) -> Section | None:
-    rows = df.filter(pl.col("country") == ctx.key)
-    if not rows.height:
-        return None
+@page_rows(lambda df, ctx: df.filter(pl.col("country") == ctx.key))
+def programme_country(rows: pl.DataFrame, ctx: PageContext) -> Section | None:
     section = Section(
         title="Stockpile programme",
         anchor="stockpile-programme",

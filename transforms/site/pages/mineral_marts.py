@@ -26,8 +26,13 @@ from transforms.site.render_tables import (
     table,
     view_section,
 )
-from transforms.site.sections import SECTIONS
+from transforms.site.sections import SECTIONS, page_rows
 from transforms.site.text import fmt_num, fmt_pct, fmt_usd, md
+
+
+def _of_mineral(df: pl.DataFrame, ctx: PageContext) -> pl.DataFrame:
+    """A mart's rows for the page's mineral."""
+    return df.filter(pl.col("mineral") == ctx.key)
 
 
 def _has_mineral(column: str, slug: str) -> pl.Expr:
@@ -38,14 +43,12 @@ def _has_mineral(column: str, slug: str) -> pl.Expr:
 
 
 @SECTIONS.mart("export_control_events", page="mineral", title="China's export controls", order=40)
-def events_mineral(df: pl.DataFrame, ctx: PageContext) -> Section | None:
-    rows = df.filter(_has_mineral("minerals", ctx.key)).sort("date_announced", descending=True)
-    if not rows.height:
-        return None
+@page_rows(lambda df, ctx: df.filter(_has_mineral("minerals", ctx.key)))
+def events_mineral(rows: pl.DataFrame, ctx: PageContext) -> Section | None:
     section = Section(
         title="China's export controls", anchor="export-controls", source=EVENTS_SOURCE
     )
-    section.table = events_table(rows, ctx)
+    section.table = events_table(rows.sort("date_announced", descending=True), ctx)
     return section
 
 
@@ -53,11 +56,8 @@ _MEASURE_LABEL = {"production": "Production", "reserves": "Reserves", "exports":
 
 
 @SECTIONS.mart("concentration", page="mineral", title="Concentration", order=45)
-def concentration_mineral(df: pl.DataFrame, ctx: PageContext) -> Section | None:
-    rows = df.filter((pl.col("mineral") == ctx.key) & pl.col("hhi").is_not_null())
-    if not rows.height:
-        return None
-    name = ctx.mineral(ctx.key)
+@page_rows(lambda df, ctx: df.filter((pl.col("mineral") == ctx.key) & pl.col("hhi").is_not_null()))
+def concentration_mineral(rows: pl.DataFrame, ctx: PageContext) -> Section | None:
     section = Section(
         title="Concentration",
         anchor="concentration",
@@ -92,15 +92,13 @@ def concentration_mineral(df: pl.DataFrame, ctx: PageContext) -> Section | None:
         )
     if series.height and series["year"].n_unique() > 1:
         first = int(series["year"].min())
-        section.chart = charts.render(
-            charts.series_lines(
-                f"{ctx.key}-hhi",
-                series.select("year", "series", "value"),
-                title=f"{name}: concentration (HHI), {first}-{last_year}",
-                description=f"Line chart of the Herfindahl-Hirschman index (0 to 10,000) of {name.lower()} production and exports by stage, {first} to {last_year}.",
-                source="mart concentration (USGS MCS; CEPII BACI)",
-                value_title="HHI (0-10,000)",
-            )
+        section.chart = charts.series_lines(
+            f"{ctx.key}-hhi",
+            series.select("year", "series", "value"),
+            title=f"{ctx.name}: concentration (HHI), {first}-{last_year}",
+            description=f"Line chart of the Herfindahl-Hirschman index (0 to 10,000) of {ctx.name.lower()} production and exports by stage, {first} to {last_year}.",
+            source="mart concentration (USGS MCS; CEPII BACI)",
+            value_title="HHI (0-10,000)",
         )
     section.table = table(
         latest,
@@ -131,7 +129,7 @@ def _risk_lead(rows: pl.DataFrame, ctx: PageContext) -> str:
     return md(
         "In {year} the highest GeoPolRisk score for {name} is {who}'s ({score}).",
         year=r["year"],
-        name=ctx.mineral(ctx.key).lower(),
+        name=ctx.name.lower(),
         who=ctx.economy(r["importer"]),
         score=f"{r['geopolrisk_score']:.4f}",
     )
@@ -169,10 +167,8 @@ def stockpile_mineral(df: pl.DataFrame, ctx: PageContext) -> Section | None:
 
 
 @SECTIONS.mart("scenario_reserve_budget", page="mineral", title="What A$1.2bn buys", order=66)
-def reserve_budget_mineral(df: pl.DataFrame, ctx: PageContext) -> Section | None:
-    rows = df.filter(pl.col("mineral") == ctx.key)
-    if not rows.height:
-        return None
+@page_rows(_of_mineral)
+def reserve_budget_mineral(rows: pl.DataFrame, ctx: PageContext) -> Section | None:
     r = rows.row(0, named=True)
     section = Section(
         title="Australia's strategic reserve", anchor="reserve-budget", source=BUDGET_SOURCE
@@ -180,7 +176,7 @@ def reserve_budget_mineral(df: pl.DataFrame, ctx: PageContext) -> Section | None
     section.paragraphs.append(
         md(
             "Australia's share of the A$1.2bn reserve for {name} ({usd}) buys {tonnes} t at the {year} USGS price, {share} of world production.",
-            name=ctx.mineral(ctx.key).lower(),
+            name=ctx.name.lower(),
             usd=fmt_usd(r["mineral_budget_usd"]),
             tonnes=fmt_num(r["tonnes"]),
             year=r["price_year"],
@@ -191,11 +187,9 @@ def reserve_budget_mineral(df: pl.DataFrame, ctx: PageContext) -> Section | None
 
 
 @SECTIONS.mart("scenario_price_floor", page="mineral", title="Price floor", order=67)
-def price_floor_mineral(df: pl.DataFrame, ctx: PageContext) -> Section | None:
-    rows = df.filter(pl.col("mineral") == ctx.key).sort("floor_id", "year")
-    if not rows.height:
-        return None
+@page_rows(_of_mineral)
+def price_floor_mineral(rows: pl.DataFrame, ctx: PageContext) -> Section | None:
     section = Section(title="Price floor", anchor="price-floor", source=FLOOR_SOURCE)
-    section.table = floor_table(rows)
+    section.table = floor_table(rows.sort("floor_id", "year"))
     section.notes.append("Scenario and assumptions: Scenarios page.")
     return section

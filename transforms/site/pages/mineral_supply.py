@@ -9,7 +9,7 @@ from __future__ import annotations
 import polars as pl
 
 from transforms.site import charts
-from transforms.site.context import SOURCE_USGS, SiteFigures, production_source
+from transforms.site.context import SOURCE_USGS, SiteFigures, mineral_slice, production_source
 from transforms.site.model import PageContext, Section
 from transforms.site.palette import ALLIANCE, CHINA, REST
 from transforms.site.render_tables import Num, formatted, md_table, named, table
@@ -129,15 +129,13 @@ def _production(site: SiteFigures, mineral: dict, stage: str) -> Section | None:
         listed = "; ".join(
             f"{r['label']} {fmt_num(r['value'])}" for r in chart_rows.head(5).iter_rows(named=True)
         )
-        section.chart = charts.render(
-            charts.ranked_bars(
-                f"{slug}-{stage}-producers",
-                chart_rows,
-                title=f"{name}: {stage} production by economy, {year}",
-                description=f"Horizontal bar chart of the {chart_rows.height} largest producers, coloured by China, alliance and rest of world. Largest: {listed} ({basis}).",
-                source=production_source(summary["source"], summary["edition"]),
-                value_title=f"Production ({basis})",
-            )
+        section.chart = charts.ranked_bars(
+            f"{slug}-{stage}-producers",
+            chart_rows,
+            title=f"{name}: {stage} production by economy, {year}",
+            description=f"Horizontal bar chart of the {chart_rows.height} largest producers, coloured by China, alliance and rest of world. Largest: {listed} ({basis}).",
+            source=production_source(summary["source"], summary["edition"]),
+            value_title=f"Production ({basis})",
         )
     section.table = _economy_table(
         site,
@@ -194,13 +192,10 @@ def wmd_production(site: SiteFigures, ctx: PageContext) -> Section | None:
     return section
 
 
-@SECTIONS.figures("mineral", order=20)
-def reserves(site: SiteFigures, ctx: PageContext) -> Section | None:
-    rows = site.slice(site.reserves_by, ctx.key)
-    if rows is None:
-        return None
-    slug, name = ctx.key, ctx.mineral(ctx.key)
-    summary = site.reserve_summary.filter(pl.col("mineral") == slug).row(0, named=True)
+@mineral_slice("reserves_by", order=20)
+def reserves(rows: pl.DataFrame, site: SiteFigures, ctx: PageContext) -> Section | None:
+    name = ctx.name
+    summary = site.reserve_summary.filter(pl.col("mineral") == ctx.key).row(0, named=True)
     edition = summary["edition"]
     section = Section(title="Reserves", anchor="reserves", source=f"{SOURCE_USGS} {edition}")
     if summary["china_share"] is not None:
@@ -229,10 +224,9 @@ def reserves(site: SiteFigures, ctx: PageContext) -> Section | None:
 
 @SECTIONS.figures("mineral", order=25)
 def china_alliance_rest(site: SiteFigures, ctx: PageContext) -> Section | None:
-    slug, name = ctx.key, ctx.mineral(ctx.key)
     bars = []
     for stage in ("mine", "refinery"):
-        row = site.stage_row(slug, stage)
+        row = site.stage_row(ctx.key, stage)
         if row and row["china_share"] is not None:
             label = f"{STAGE_LABEL[stage]} {row['year']}"
             bars += [
@@ -240,7 +234,7 @@ def china_alliance_rest(site: SiteFigures, ctx: PageContext) -> Section | None:
                 (label, ALLIANCE, row["alliance_share"]),
                 (label, REST, row["rest_share"]),
             ]
-    reserve = site.reserve_summary.filter(pl.col("mineral") == slug)
+    reserve = site.reserve_summary.filter(pl.col("mineral") == ctx.key)
     if reserve.height and reserve["china_share"][0] is not None:
         r = reserve.row(0, named=True)
         bars += [
@@ -267,14 +261,12 @@ def china_alliance_rest(site: SiteFigures, ctx: PageContext) -> Section | None:
     section = Section(
         title="China, the alliance and the rest of the world", anchor="by-group", source=SOURCE_USGS
     )
-    section.chart = charts.render(
-        charts.group_share_bars(
-            f"{slug}-groups",
-            frame,
-            title=f"{name}: shares of world supply by stage",
-            description=f"Stacked bar chart of world shares. {described}.",
-            source=SOURCE_USGS,
-        )
+    section.chart = charts.group_share_bars(
+        f"{ctx.key}-groups",
+        frame,
+        title=f"{ctx.name}: shares of world supply by stage",
+        description=f"Stacked bar chart of world shares. {described}.",
+        source=SOURCE_USGS,
     )
     section.table = table(
         frame.pivot(on="group", index="label", values="share"),

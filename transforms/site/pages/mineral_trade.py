@@ -10,7 +10,13 @@ from __future__ import annotations
 import polars as pl
 
 from transforms.site import charts, figures
-from transforms.site.context import SOURCE_BACI, SOURCE_USGS, TREND_YEARS, SiteFigures
+from transforms.site.context import (
+    SOURCE_BACI,
+    SOURCE_USGS,
+    TREND_YEARS,
+    SiteFigures,
+    mineral_slice,
+)
 from transforms.site.model import PageContext, Section
 from transforms.site.palette import CHINA
 from transforms.site.render_tables import Num, named, table
@@ -55,15 +61,13 @@ def alliance_imports(site: SiteFigures, ctx: PageContext) -> Section | None:
     by_year = by_year.filter(pl.col("year") > (site.trade_year or 0) - TREND_YEARS)
     if by_year.height:
         first, last = int(by_year["year"].min()), int(by_year["year"].max())
-        section.chart = charts.render(
-            charts.group_stacked_years(
-                f"{slug}-alliance-imports",
-                by_year,
-                title=f"{name}: alliance imports from outside the alliance, {first}-{last}",
-                description=f"Stacked bar chart of the value of alliance imports of {name.lower()} by supplier group, {first} to {last}, in current US dollars. In {last}, China supplied {fmt_pct(latest['china_share'])}.",
-                source=SOURCE_BACI,
-                value_title="Imports (current USD)",
-            )
+        section.chart = charts.group_stacked_years(
+            f"{slug}-alliance-imports",
+            by_year,
+            title=f"{name}: alliance imports from outside the alliance, {first}-{last}",
+            description=f"Stacked bar chart of the value of alliance imports of {name.lower()} by supplier group, {first} to {last}, in current US dollars. In {last}, China supplied {fmt_pct(latest['china_share'])}.",
+            source=SOURCE_BACI,
+            value_title="Imports (current USD)",
         )
     suppliers = figures.top_suppliers(
         site.importer_flows, figures.ALLIANCE_BLOC, slug, latest["year"]
@@ -81,11 +85,9 @@ def alliance_imports(site: SiteFigures, ctx: PageContext) -> Section | None:
     return section
 
 
-@SECTIONS.figures("mineral", order=35)
-def allies_dependence(site: SiteFigures, ctx: PageContext) -> Section | None:
-    slug, name = ctx.key, ctx.mineral(ctx.key)
-    part = site.slice(site.dependence_by, slug)
-    if part is None or site.trade_year is None:
+@mineral_slice("dependence_by", order=35)
+def allies_dependence(part: pl.DataFrame, site: SiteFigures, ctx: PageContext) -> Section | None:
+    if site.trade_year is None:
         return None
     rows = part.filter(
         (pl.col("stage") == "all")
@@ -106,7 +108,7 @@ def allies_dependence(site: SiteFigures, ctx: PageContext) -> Section | None:
     section.paragraphs.append(
         md(
             "China's share of each ally's imports of {name} (by value; for the EU and the alliance as blocs, imports from outside the bloc). The most dependent is {who}, at **{share}**.",
-            name=name.lower(),
+            name=ctx.name.lower(),
             who=top["label"],
             share=fmt_pct(top["china_share"]),
         )
@@ -114,16 +116,14 @@ def allies_dependence(site: SiteFigures, ctx: PageContext) -> Section | None:
     chart_rows = rows.select(
         "label", pl.lit(CHINA).alias("group"), pl.col("china_share").alias("value")
     )
-    section.chart = charts.render(
-        charts.ranked_bars(
-            f"{slug}-allies",
-            chart_rows,
-            title=f"{name}: China's share of each ally's imports, {site.trade_year}",
-            description=f"Horizontal bar chart of China's share of imports for {rows.height} importers; highest {top['label']} at {fmt_pct(top['china_share'])}. Importers with less than one million US dollars of imports are left out.",
-            source=SOURCE_BACI,
-            value_title="China's share of imports (value)",
-            value_format=".0%",
-        )
+    section.chart = charts.ranked_bars(
+        f"{ctx.key}-allies",
+        chart_rows,
+        title=f"{ctx.name}: China's share of each ally's imports, {site.trade_year}",
+        description=f"Horizontal bar chart of China's share of imports for {rows.height} importers; highest {top['label']} at {fmt_pct(top['china_share'])}. Importers with less than one million US dollars of imports are left out.",
+        source=SOURCE_BACI,
+        value_title="China's share of imports (value)",
+        value_format=".0%",
     )
     section.table = table(
         rows,
@@ -139,12 +139,8 @@ def allies_dependence(site: SiteFigures, ctx: PageContext) -> Section | None:
     return section
 
 
-@SECTIONS.figures("mineral", order=85)
-def prices(site: SiteFigures, ctx: PageContext) -> Section | None:
-    rows = site.slice(site.prices_by, ctx.key)
-    if rows is None:
-        return None
-    slug, name = ctx.key, ctx.mineral(ctx.key)
+@mineral_slice("prices_by", order=85)
+def prices(rows: pl.DataFrame, site: SiteFigures, ctx: PageContext) -> Section | None:
     section = Section(
         title="Prices", anchor="prices", source=f"{SOURCE_USGS} (U.S. salient statistics)"
     )
@@ -166,15 +162,13 @@ def prices(site: SiteFigures, ctx: PageContext) -> Section | None:
             f"{r['series']} {fmt_num(r['value'])}" for r in latest.iter_rows(named=True)
         )
         charts_html.append(
-            charts.render(
-                charts.series_lines(
-                    f"{slug}-prices-{unit}",
-                    unit_rows.select("year", "series", "value"),
-                    title=f"{name}: prices, {unit_label}",
-                    description=f"Line chart of {unit_rows['series'].n_unique()} price series, {first} to {last}. Latest ({latest['year'][0]}): {listed} {unit_label}.",
-                    source=f"{SOURCE_USGS}",
-                    value_title=unit_label,
-                )
+            charts.series_lines(
+                f"{ctx.key}-prices-{unit}",
+                unit_rows.select("year", "series", "value"),
+                title=f"{ctx.name}: prices, {unit_label}",
+                description=f"Line chart of {unit_rows['series'].n_unique()} price series, {first} to {last}. Latest ({latest['year'][0]}): {listed} {unit_label}.",
+                source=f"{SOURCE_USGS}",
+                value_title=unit_label,
             )
         )
     if charts_html:

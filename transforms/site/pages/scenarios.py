@@ -25,7 +25,7 @@ from transforms.site.render_tables import (
     table,
     view_section,
 )
-from transforms.site.sections import SECTIONS, latest
+from transforms.site.sections import SECTIONS, latest, page_rows
 from transforms.site.text import fmt_num, fmt_pct, fmt_usd, md
 
 # Marts the scenarios page waits for, with what each will show and the parameters that drive it.
@@ -194,10 +194,8 @@ def price_floor_scenarios(df: pl.DataFrame, ctx: PageContext) -> Section | None:
 @SECTIONS.mart(
     "event_study", page="scenarios", title="Trade before and after the export controls", order=40
 )
-def event_study_scenarios(df: pl.DataFrame, ctx: PageContext) -> Section | None:
-    rows = df.filter(pl.col("before_year").is_not_null()).sort("event_id", "hs6", "destination")
-    if not rows.height:
-        return None
+@page_rows(lambda df, ctx: df.filter(pl.col("before_year").is_not_null()))
+def event_study_scenarios(rows: pl.DataFrame, ctx: PageContext) -> Section | None:
     section = Section(
         title="Trade before and after the export controls",
         anchor="event-study",
@@ -207,7 +205,7 @@ def event_study_scenarios(df: pl.DataFrame, ctx: PageContext) -> Section | None:
         "China's exports of the controlled HS codes to the alliance and to the rest of the world in the year before a control took effect and the year after. BACI is annual, so the years around the effective date stand in for the twelve months before and after."
     )
     section.table = table(
-        rows,
+        rows.sort("event_id", "hs6", "destination"),
         pl.col("event_id").alias("Event"),
         pl.col("hs6").alias("HS code"),
         pl.col("destination").str.replace("_", " ").str.to_lowercase().alias("To"),
