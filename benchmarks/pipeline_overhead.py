@@ -26,10 +26,11 @@ REPO = Path(__file__).resolve().parents[1]
 
 def bare(workdir: Path) -> dict[str, float]:
     from orchestration import publish
+    from orchestration.assets.clean import COMPUTE
     from orchestration.paths import DEFAULT_SNAPSHOT_DIR
     from orchestration.settings import BriefingSettings
     from orchestration.snapshot_store import read_manifests, read_table
-    from transforms import blocs, clean, policy_frames, reference
+    from transforms import blocs, policy_frames, reference
     from transforms.marts import concentration, dependence, events, export_ban, supply_risk
     from transforms.site import builder
     from transforms.snapshot import TABLES
@@ -40,13 +41,10 @@ def bare(workdir: Path) -> dict[str, float]:
     times["read snapshot"] = time.perf_counter() - t
 
     t = time.perf_counter()
+    # Every clean table, each computed as its asset computes it (orchestration.assets.clean).
     c = {
-        "production": clean.clean_production(snap["usgs_world"], snap["usgs2026_world"], snap["usgs2025_world"]),
-        "reserves": clean.clean_reserves(snap["usgs_world"], snap["usgs2026_world"], snap["usgs2025_world"]),
-        "production_wmd": clean.clean_production_wmd(snap["wmd_production"]),
-        "trade": clean.clean_trade(snap["baci_trade"], snap["baci_country_codes"]),
-        "us_salient": clean.clean_us_salient(snap["usgs_salient"], snap["usgs2026_salient"], snap["usgs2025_salient"]),
-        "governance": clean.clean_governance(snap["wgi_political_stability"]),
+        table: compute(**{arg: snap.get(source) for arg, source in inputs.items()})
+        for table, (inputs, compute) in COMPUTE.items()
     }
     times["clean"] = time.perf_counter() - t
 
@@ -84,7 +82,7 @@ def bare(workdir: Path) -> dict[str, float]:
         eu27=eu27,
         manifests=read_manifests(DEFAULT_SNAPSHOT_DIR),
         build_date=datetime.now(UTC).date(),
-        uses=builder.load_uses(),
+        uses=builder.end_uses(c["mineral_end_uses"]),
         previous_state=None,
         changelog=[],
         check_results=[],

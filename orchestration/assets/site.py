@@ -143,8 +143,9 @@ def site_pages(
     started = time.perf_counter()
     marts = split_inputs(tables, "marts")
     public_dir = config.public_path()
+    clean = split_inputs(tables, "clean")
     data = builder.SiteData(
-        clean=split_inputs(tables, "clean"),
+        clean=clean,
         marts=marts,
         minerals=reference.load_minerals(),
         economies=reference.economies_frame(),
@@ -153,7 +154,7 @@ def site_pages(
         eu27=settings.eu27_members(),
         manifests=read_manifests(DEFAULT_SNAPSHOT_DIR),
         build_date=datetime.now(UTC).date(),
-        uses=builder.load_uses(),
+        uses=builder.end_uses(clean["mineral_end_uses"]),
         previous_state=_read_json(public_dir / changes.STATE_FILE, None),
         changelog=_read_json(public_dir / changes.CHANGELOG_FILE, []),
         check_results=recorded_checks(context),

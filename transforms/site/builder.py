@@ -19,7 +19,6 @@ from typing import Any
 
 import polars as pl
 
-from transforms.reference.uses import load_uses as load_uses
 from transforms.site import changes, figures
 from transforms.site.context import SiteFigures, country_slug
 from transforms.site.model import Page
@@ -28,6 +27,26 @@ from transforms.site.pages.data import data_pages
 from transforms.site.templating import REPO_ROOT, TEMPLATES_DIR, environment
 
 ASSETS_DIR = REPO_ROOT / "site" / "assets"
+
+
+T4_URL = "https://doi.org/10.5066/P13XCP3R"
+
+
+def end_uses(table: pl.DataFrame) -> dict[str, dict]:
+    """What each mineral is used for, quoted from USGS MCS 2025 table T4 (clean
+    ``mineral_end_uses``): one entry per mineral with ``text``, ``source`` and ``url``. Rare
+    earths and platinum-group metals list each element as T4 does ("Cerium: ..."); minerals T4
+    does not cover get no entry rather than an unsourced paraphrase."""
+    out: dict[str, dict] = {}
+    for (slug,), rows in table.sort("mineral", "usgs_mineral").group_by("mineral", maintain_order=True):
+        items = rows.select("usgs_mineral", "end_uses").rows()
+        text = (
+            items[0][1]
+            if len(items) == 1
+            else "; ".join(f"{name}: {uses.rstrip('.')}" for name, uses in items) + "."
+        )
+        out[slug] = {"text": text, "source": rows["source"][0], "url": T4_URL}
+    return out
 
 
 @dataclass
@@ -43,6 +62,7 @@ class SiteData:
     eu27: list[str]
     manifests: dict[str, dict]
     build_date: date
+    # What each mineral is used for, in USGS's words (clean mineral_end_uses; see end_uses()).
     uses: dict[str, dict] = field(default_factory=dict)
     previous_state: dict | None = None
     changelog: list[dict] = field(default_factory=list)
