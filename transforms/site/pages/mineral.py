@@ -9,7 +9,7 @@ import jinja2
 
 from transforms.render import escape_markdown
 from transforms.site import figures
-from transforms.site.context import SiteFigures
+from transforms.site.context import SiteFigures, production_source
 from transforms.site.model import Page
 from transforms.site.text import Markup, fmt_pct, md
 
@@ -21,10 +21,11 @@ def _mineral_lead(site: SiteFigures, mineral: dict) -> Markup:
         if row and row["china_share"] is not None:
             parts.append(
                 md(
-                    "China accounted for **{china}** of world {stage} production in {year}, the alliance for {alliance}.",
+                    "China accounted for **{china}** of world {stage} production in {year} ({source}), the alliance for {alliance}.",
                     china=fmt_pct(row["china_share"]),
                     stage=stage,
                     year=row["year"],
+                    source=production_source(row["source"], row["edition"]),
                     alliance=fmt_pct(row["alliance_share"]),
                 )
             )
