@@ -435,3 +435,16 @@ def test_real_japan_graphite_comes_from_china(real_marts):
     assert row["china_share"] > 0.8
     risk = one(real_marts["supply_risk"], importer="JPN", mineral="graphite", year=2023)
     assert 0 < risk["geopolrisk_score"] < 1 and not math.isnan(risk["geopolrisk_score"])
+
+
+def test_china_share_is_not_computable_where_a_fallback_table_does_not_list_china():
+    # BGS lists no Chinese gallium before 2011 and prints no world total: 0 % would be wrong.
+    rows = [("RUS", 13.0, None), ("JPN", 5.0, None), ("KAZ", 19.0, None)]
+    bgs = production_rows(rows, year=2010, source="BGS World Mineral Statistics", edition=2023)
+    usgs = production_rows(rows, year=2024, source="USGS MCS", edition=2026)
+    out = conc.production_concentration(pl.concat([bgs, usgs]), china=CHINA, alliance=ALLIANCE)
+    by_year = {r["year"]: r for r in out.iter_rows(named=True)}
+    assert by_year[2010]["china_share"] is None and by_year[2010]["source"] == "BGS World Mineral Statistics 2023"
+    # A USGS table lists every significant producer: China absent means none.
+    assert by_year[2024]["china_share"] == 0.0
+    assert by_year[2010]["hhi"] == pytest.approx(by_year[2024]["hhi"])

@@ -66,14 +66,14 @@ def test_refinery_falls_back_from_usgs_to_iea_then_bgs_per_mineral_stage_and_yea
     assert mine["precedence_rank"].to_list() == [1, 1] and set(mine["source"]) == {USGS}
 
 
-def test_a_usgs_table_wins_the_whole_year_and_fallbacks_stay_inside_its_years():
+def test_a_usgs_table_wins_the_whole_year_and_fallbacks_fill_the_years_before_it():
     usgs = _usgs([("nickel", "refinery", "FIN", 2023, 10.0)])
-    # BGS has another economy in 2023 (USGS's table wins the year: no mixing) and 1990
-    # (outside the years of the USGS table: that history stays in production_history).
+    # BGS has another economy in 2023 (USGS's table wins the year: no mixing) and 1990, a year
+    # USGS does not cover, which BGS fills.
     bgs = _candidates(BGS, [("nickel", "refinery", "CHN", 2023, 50.0), ("nickel", "refinery", "CHN", 1990, 5.0)])
-    out = apply_precedence(usgs, [bgs])
-    assert out.select("country_code", "year", "source").rows() == [("FIN", 2023, USGS)]
-    assert out["sources_available"].item() == f"{USGS}, {BGS}"
+    out = apply_precedence(usgs, [bgs]).sort("year")
+    assert out.select("country_code", "year", "source").rows() == [("CHN", 1990, BGS), ("FIN", 2023, USGS)]
+    assert out.filter(pl.col("year") == 2023)["sources_available"].item() == f"{USGS}, {BGS}"
 
 
 def test_reconciliation_compares_like_with_like_and_names_pairs_beyond_tolerance():

@@ -4,7 +4,7 @@ stage, year), chosen by the declared order of :mod:`transforms.metadata.preceden
 Mine production: USGS (latest edition), else BGS, else World Mining Data. Refining: USGS where
 it publishes a table, else IEA (2023), else BGS. The choice is per (mineral, stage, year), never
 per economy, so that one year's shares never mix two sources' estimates. Fallback figures fill
-only the years the USGS table covers: the long BGS series stays in ``production_history``.
+every year USGS does not cover: before 2021 that is BGS (1971-2023), then World Mining Data.
 
 ``edition`` says which release a figure is from: the MCS year for USGS, the workbook's year for
 IEA (2024); BGS and World Mining Data name no edition in their downloads, so for them it is the
@@ -168,14 +168,11 @@ def apply_precedence(usgs: pl.DataFrame, fallbacks: list[pl.DataFrame]) -> pl.Da
     """USGS production plus, per (mineral, stage, year), the best-ranked source's figures.
 
     ``usgs`` is the latest-edition USGS frame (with ``source``); ``fallbacks`` are candidate
-    frames (:func:`fallback_candidates`). Fallback rows outside the USGS table's years are
-    left out. Returns ``usgs``'s columns plus precedence_rank, chosen_because and
+    frames (:func:`fallback_candidates`); they fill every year USGS publishes no figure for,
+    back to BGS's 1971. Returns ``usgs``'s columns plus precedence_rank, chosen_because and
     sources_available.
     """
-    years = usgs["year"].drop_nulls()
-    others = [
-        f.filter(pl.col("year").is_between(years.min(), years.max())) for f in fallbacks if f.height
-    ] if years.len() else []
+    others = [f for f in fallbacks if f.height]
     rows = pl.concat(
         [usgs.with_columns(pl.lit(None, pl.Utf8).alias("source_product")), *others],
         how="diagonal_relaxed",

@@ -130,6 +130,7 @@ def share_statistics(
         value.filter(numeric_econ).count().alias("_numeric"),
         value.filter(~econ & value.is_not_null()).count().alias("_numeric_aggregates"),
         value.filter(numeric_econ & in_china).sum().alias("_china"),
+        in_china.any().alias("china_listed"),
         value.filter(numeric_econ & in_alliance).sum().alias("_alliance"),
         value.filter(numeric_econ & ~in_china & ~in_alliance).sum().alias("_rest_econ"),
         (value.filter(numeric_econ) ** 2).sum().alias("_sq"),
@@ -225,8 +226,23 @@ def production_concentration(
             excl_usa.with_columns(pl.lit("world_total_excl_usa_plus_usa").alias("world_label")),
         ]
     )
-    stats = share_statistics(parts, key, china=china, alliance=alliance, world_totals=world_totals)
-    return _finish(_with_source_meta(stats, rows, key), measure="production", unit="t")
+    stats = _with_source_meta(
+        share_statistics(parts, key, china=china, alliance=alliance, world_totals=world_totals),
+        rows,
+        key,
+    )
+    # A fallback source's table (BGS, World Mining Data) without a world total that does not
+    # list China at all (BGS's gallium before 2011) cannot say China's share: not computable
+    # rather than 0. USGS tables list every significant producer, so their absence means none.
+    unknown = (
+        ~pl.col("source").str.starts_with("USGS")
+        & (pl.col("denominator") == "sum_of_parts")
+        & ~pl.col("china_listed")
+    )
+    stats = stats.with_columns(
+        pl.when(unknown).then(None).otherwise(pl.col("china_share")).alias("china_share")
+    )
+    return _finish(stats, measure="production", unit="t")
 
 
 def _with_source_meta(stats: pl.DataFrame, rows: pl.DataFrame, key: list[str]) -> pl.DataFrame:
@@ -234,7 +250,11 @@ def _with_source_meta(stats: pl.DataFrame, rows: pl.DataFrame, key: list[str]) -
     meta = rows.group_by(key).agg(
         pl.col("unit_basis").unique().sort().str.join(",").alias("unit_basis"),
         # The group's source and its editions (none for BGS or World Mining Data).
-        (pl.col("source").first() + " " + pl.col("edition").drop_nulls().unique().sort().cast(pl.Utf8).str.join(","))
+        (
+            pl.col("source").first()
+            + " "
+            + pl.col("edition").drop_nulls().unique().sort().cast(pl.Utf8).str.join(",")
+        )
         .str.strip_chars()
         .alias("source"),
     )

@@ -27,8 +27,8 @@ CLEAN = (
         "countries) are kept, typed as aggregates, for reconciliation.",
         ("mineral", "stage", "country_code", "year"),
         (
-            "mineral", "stage", "country_code", "country_kind", "year", "production_t", "value_text",
-            "value_flag", "unit_basis", "is_estimate", "source",
+            "mineral", "stage", "country_code", "country_kind", Col("year", field="history_year"),
+            "production_t", "value_text", "value_flag", "unit_basis", "is_estimate", "source",
             Col("edition", "Release the figure comes from: the MCS year for USGS, 2024 for the IEA Data Explorer; the BGS and World Mining Data downloads name no edition, so for them the last year the download covers."),
             Col("editions_available", "Every MCS edition that published a figure for this key, comma-separated; null for other sources.", nullable=True),
             Col("usgs_type", "The USGS table row type (or 2026 table title) the figure comes from; null for other sources.", nullable=True),

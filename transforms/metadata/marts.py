@@ -9,6 +9,8 @@ from transforms.metadata.fields import GE0, Col
 from transforms.metadata.table import table
 
 _YEAR = Col("year", "Calendar year the figures refer to.")
+# Production concentration reaches back to 1971 (BGS World Mineral Statistics).
+_HISTORY_YEAR = Col("year", "Calendar year the figures refer to.", field="history_year")
 _SOURCE = Col("source", "Sources combined.")
 _IMPORTS_T = "Imports in metric tons (gross weight); null where no flow has a quantity."
 
@@ -23,7 +25,7 @@ METRICS = (
         "Formulas and denominators: transforms/marts/concentration.py.",
         tuple(conc.KEY),
         (
-            "mineral", "stage", _YEAR, "measure", Col("unit", field="conc_unit"),
+            "mineral", "stage", _HISTORY_YEAR, "measure", Col("unit", field="conc_unit"),
             Col("unit_basis", "Tonnage basis of production/reserves (comma-joined where mixed); null for exports.", field="unit_basis_list"),
             Col("source", "Source and edition(s) of the figures."), "denominator", "total", "economies",
             "withheld_economies", "not_numeric_economies", "hhi", "top1_code", "top1_share", "top3_share",
