@@ -112,11 +112,19 @@ class TableSpec:
         return REGISTRY[self.name].description
 
 
-def _one_file_optional(name: str, source: str, pattern: str, parser: str) -> TableSpec:
+def _one_file(
+    name: str,
+    source: str,
+    pattern: str,
+    parser: str,
+    *,
+    required: bool = True,
+    companions: tuple[str, ...] = (),
+) -> TableSpec:
     """A table parsed from one upstream file by ``transforms.parsers.<parser>`` (module.function).
 
-    Optional, so that an upstream folder without the file (the test gauntlet's minimal one)
-    still builds; the clean tables made from it are then empty.
+    An optional table (``required=False``) lets an upstream folder without the file (the test
+    gauntlet's minimal one) still build; the clean tables made from it are then empty.
     """
     module, function = parser.rsplit(".", 1)
     return TableSpec(
@@ -124,7 +132,8 @@ def _one_file_optional(name: str, source: str, pattern: str, parser: str) -> Tab
         source,
         (pattern,),
         _single(_lazy(f"transforms.parsers.{module}", function)),
-        required=False,
+        required=required,
+        companions=companions,
     )
 
 
@@ -144,27 +153,20 @@ TABLES: tuple[TableSpec, ...] = (
     ),
     # MCS 2026 comes from USGS's own data release; the third-party transcription it replaces is
     # kept (usgs2026_transcribed_* below) only as the input of the transcription comparison.
-    TableSpec(
-        "usgs2026_world",
-        "usgs-mcs-2026",
-        (_RELEASE_2026,),
-        _single(_lazy("transforms.parsers.usgs_release2026", "parse_release_world")),
-        required=False,
-        companions=("usgs-mcs/mcs2026-release/MCS2026_Commodities_Data_meta.xml",),
-    ),
-    TableSpec(
-        "usgs2026_salient",
-        "usgs-mcs-2026",
-        (_RELEASE_2026,),
-        _single(_lazy("transforms.parsers.usgs_release2026", "parse_release_salient")),
-        required=False,
-    ),
-    TableSpec(
-        "usgs2026_import_sources",
-        "usgs-mcs-2026",
-        (_RELEASE_2026,),
-        _single(_lazy("transforms.parsers.usgs_release2026", "parse_release_import_sources")),
-        required=False,
+    *(
+        _one_file(
+            f"usgs2026_{layout}",
+            "usgs-mcs-2026",
+            _RELEASE_2026,
+            f"usgs_release2026.parse_release_{layout}",
+            required=False,
+            companions=companions,
+        )
+        for layout, companions in (
+            ("world", ("usgs-mcs/mcs2026-release/MCS2026_Commodities_Data_meta.xml",)),
+            ("salient", ()),
+            ("import_sources", ()),
+        )
     ),
     TableSpec(
         "baci_trade",
@@ -172,122 +174,59 @@ TABLES: tuple[TableSpec, ...] = (
         ("baci-hs92/BACI_HS92_*.csv.gz", "baci-hs92/BACI_HS92_Y*.csv", "baci-hs92/BACI_HS92_V*.zip"),
         _parse_baci_trade,
     ),
-    TableSpec(
-        "baci_country_codes",
-        "baci-hs92",
-        ("baci-hs92/country_codes_V*.csv",),
-        _single(_lazy("transforms.parsers.baci", "parse_baci_country_codes")),
+    *(
+        _one_file(name, source, pattern, parser)
+        for name, source, pattern, parser in (
+            ("baci_country_codes", "baci-hs92", "baci-hs92/country_codes_V*.csv", "baci.parse_baci_country_codes"),
+            ("baci_product_codes", "baci-hs92", "baci-hs92/product_codes_HS92_V*.csv", "baci.parse_baci_product_codes"),
+            ("wmd_production", "world-mining-data", "world-mining-data/wmd_production_*.csv", "wmd.parse_wmd"),
+        )
     ),
-    TableSpec(
-        "baci_product_codes",
-        "baci-hs92",
-        ("baci-hs92/product_codes_HS92_V*.csv",),
-        _single(_lazy("transforms.parsers.baci", "parse_baci_product_codes")),
+    TableSpec("wgi_political_stability", "wgi", ("wgi/wgi_political_stability_*.csv",), _parse_wgi),
+    _one_file("hs_code_map", "hs-code-map", "reference/hs_code_map_scrreen.csv", "hsmap.parse_hs_map"),
+    # Optional sources, each table parsed from one upstream file (see _one_file).
+    *(
+        _one_file(name, source, pattern, parser, required=False)
+        for name, source, pattern, parser in (
+            ("china_exports_hs6_monthly", "trade-extra-china", "trade-extra/china_exports_hs6_monthly_*.csv", "china_exports.parse_china_exports"),
+            ("china_exports_hs_map", "trade-extra-china", "trade-extra/china_exports_hs_map.csv", "china_exports.parse_china_hs_map"),
+            ("us_magnet_imports", "comtrade-magnets", "trade-extra/us_imports_850511_by_partner_*.csv", "magnets.parse_magnet_imports"),
+            ("usitc_imports_for_consumption", "usitc-dataweb", "trade-extra/usitc_us_imports_for_consumption_*.xlsx", "usitc.parse_usitc"),
+            ("usitc_query_parameters", "usitc-dataweb", "trade-extra/usitc_us_imports_for_consumption_*.xlsx", "usitc.parse_usitc_parameters"),
+            ("oecd_export_restrictions", "oecd-export-restrictions", "oecd-export-restrictions/oecd_inventory_*_china.csv", "oecd.parse_oecd_inventory"),
+            ("pink_sheet_prices", "wb-pink-sheet", "prices/CMO-Historical-Data-Monthly.xlsx", "pink_sheet.parse_pink_sheet"),
+            ("iea_supply", "iea-cmde", "iea-cmde/CM_Data_Explorer_*.xlsx", "iea.parse_iea_supply"),
+        )
     ),
-    TableSpec(
-        "wmd_production",
-        "world-mining-data",
-        ("world-mining-data/wmd_production_*.csv",),
-        _single(_lazy("transforms.parsers.wmd", "parse_wmd")),
+    # Parsed from the list of matched files.
+    *(
+        TableSpec(name, source, (pattern,), _lazy(*parser.rsplit(".", 1)), required=False, companions=companions)
+        for name, source, pattern, parser, companions in (
+            ("bgs_production", "bgs-wms", "bgs-wms/BGS_*_production.csv", "transforms.parsers.bgs.parse_bgs_files", ()),
+            (
+                "usgs2025_world",
+                "usgs-mcs-2025",
+                "usgs-mcs/mcs2025/world/MCS2025_World_Data.csv",
+                "transforms.parsers.usgs_mcs2025.parse_world_files",
+                ("usgs-mcs/mcs2025/world/MCS2025_World_Data.xml",),
+            ),
+            ("usgs2025_salient", "usgs-mcs-2025", "usgs-mcs/mcs2025/salient/*_salient.csv", "transforms.parsers.usgs_mcs2025.parse_salient_files", ()),
+        )
     ),
-    TableSpec(
-        "wgi_political_stability",
-        "wgi",
-        ("wgi/wgi_political_stability_*.csv",),
-        _parse_wgi,
-    ),
-    TableSpec(
-        "hs_code_map",
-        "hs-code-map",
-        ("reference/hs_code_map_scrreen.csv",),
-        _single(_lazy("transforms.parsers.hsmap", "parse_hs_map")),
-    ),
-    # Sources added 2026-11-30 (one upstream file per table, optional: see _one_file_optional).
-    _one_file_optional(
-        "china_exports_hs6_monthly",
-        "trade-extra-china",
-        "trade-extra/china_exports_hs6_monthly_*.csv",
-        "china_exports.parse_china_exports",
-    ),
-    _one_file_optional(
-        "china_exports_hs_map",
-        "trade-extra-china",
-        "trade-extra/china_exports_hs_map.csv",
-        "china_exports.parse_china_hs_map",
-    ),
-    _one_file_optional(
-        "us_magnet_imports",
-        "comtrade-magnets",
-        "trade-extra/us_imports_850511_by_partner_*.csv",
-        "magnets.parse_magnet_imports",
-    ),
-    _one_file_optional(
-        "usitc_imports_for_consumption",
-        "usitc-dataweb",
-        "trade-extra/usitc_us_imports_for_consumption_*.xlsx",
-        "usitc.parse_usitc",
-    ),
-    _one_file_optional(
-        "usitc_query_parameters",
-        "usitc-dataweb",
-        "trade-extra/usitc_us_imports_for_consumption_*.xlsx",
-        "usitc.parse_usitc_parameters",
-    ),
-    _one_file_optional(
-        "oecd_export_restrictions",
-        "oecd-export-restrictions",
-        "oecd-export-restrictions/oecd_inventory_*_china.csv",
-        "oecd.parse_oecd_inventory",
-    ),
-    _one_file_optional(
-        "pink_sheet_prices",
-        "wb-pink-sheet",
-        "prices/CMO-Historical-Data-Monthly.xlsx",
-        "pink_sheet.parse_pink_sheet",
-    ),
-    TableSpec(
-        "iea_supply",
-        "iea-cmde",
-        ("iea-cmde/CM_Data_Explorer_*.xlsx",),
-        _single(_lazy("transforms.parsers.iea", "parse_iea_supply")),
-        required=False,
-    ),
-    TableSpec(
-        "bgs_production",
-        "bgs-wms",
-        ("bgs-wms/BGS_*_production.csv",),
-        _lazy("transforms.parsers.bgs", "parse_bgs_files"),
-        required=False,
-    ),
-    TableSpec(
-        "usgs2025_world",
-        "usgs-mcs-2025",
-        ("usgs-mcs/mcs2025/world/MCS2025_World_Data.csv",),
-        _lazy("transforms.parsers.usgs_mcs2025", "parse_world_files"),
-        required=False,
-        companions=("usgs-mcs/mcs2025/world/MCS2025_World_Data.xml",),
-    ),
-    TableSpec(
-        "usgs2025_salient",
-        "usgs-mcs-2025",
-        ("usgs-mcs/mcs2025/salient/*_salient.csv",),
-        _lazy("transforms.parsers.usgs_mcs2025", "parse_salient_files"),
-        required=False,
-    ),
-    TableSpec(
+    _one_file(
         "usgs2025_end_uses",
         "usgs-mcs-2025",
-        ("usgs-mcs/mcs2025/trends/MCS2025_T4_Critical_Minerals_End_Use.csv",),
-        _single(_lazy("transforms.parsers.usgs_end_uses", "parse_end_uses")),
+        "usgs-mcs/mcs2025/trends/MCS2025_T4_Critical_Minerals_End_Use.csv",
+        "usgs_end_uses.parse_end_uses",
         required=False,
     ),
     # The retired transcription of MCS 2026: the input of usgs2026_transcription_diff only.
     *(
-        TableSpec(
+        _one_file(
             f"usgs2026_transcribed_{layout}",
             "usgs-mcs-2026-transcribed",
-            (f"usgs-mcs/mcs2026/{file}",),
-            _single(_lazy("transforms.parsers.usgs", f"parse_mcs2026_{layout}")),
+            f"usgs-mcs/mcs2026/{file}",
+            f"usgs.parse_mcs2026_{layout}",
             required=False,
             companions=companions,
         )
