@@ -11,9 +11,6 @@ import pytest
 
 from tests._helpers import one
 from tests.test_marts_metrics import (
-    ALLIANCE,
-    CHINA,
-    EU27,
     production_rows,
     reconcile,
     run_dependence,
@@ -27,9 +24,6 @@ def test_import_shares_of_one_ally():
     out = run_dependence(
         trade,
         production_rows([], mineral="graphite", stage="mine"),
-        alliance=ALLIANCE,
-        eu27=EU27,
-        china=CHINA,
     )
     row = one(out, importer="JPN")
     assert (row["imports_usd"], row["imports_t"]) == (100.0, 9.0)
@@ -56,9 +50,7 @@ def test_eu_bloc_removes_intra_eu_trade():
             ("DEU", "JPN", 5, 0.5),
         ]
     )
-    out = run_dependence(
-        trade, production_rows([], stage="mine"), alliance=ALLIANCE, eu27=EU27, china=CHINA
-    )
+    out = run_dependence(trade, production_rows([], stage="mine"))
     eu = one(out, importer="EU27")
     assert (eu["importer_kind"], eu["imports_usd"], eu["exports_usd"]) == ("bloc", 100.0, 5.0)
     assert (eu["china_share"], eu["alliance_share"]) == (0.9, 0.1)
@@ -76,9 +68,7 @@ def test_net_import_reliance_by_hand():
         [("CHN", "USA", 90, 9.0), ("USA", "MEX", 40, 4.0)], mineral="gallium", stage="refinery"
     )
     prod = production_rows([("USA", 10.0, None), ("CHN", 500.0, None)])
-    row = one(
-        run_dependence(trade, prod, alliance=ALLIANCE, eu27=EU27, china=CHINA), importer="USA"
-    )
+    row = one(run_dependence(trade, prod), importer="USA")
     assert row["production_status"] == "reported" and row["production_t"] == 10.0
     assert row["net_import_reliance"] == pytest.approx(1 / 3)
     assert row["basis_mismatch"] is True and row["nir_note"] is None
@@ -90,9 +80,7 @@ def test_net_exporter_keeps_a_negative_reliance():
     prod = production_rows(
         [("AUS", 10.0, None)], mineral="graphite", stage="mine", basis="gross_weight"
     )
-    row = one(
-        run_dependence(trade, prod, alliance=ALLIANCE, eu27=EU27, china=CHINA), importer="AUS"
-    )
+    row = one(run_dependence(trade, prod), importer="AUS")
     assert row["net_import_reliance"] == pytest.approx(-3 / 7)
     assert row["nir_note"] == "net_exporter" and row["basis_mismatch"] is False
 
@@ -101,9 +89,7 @@ def test_reliance_is_null_when_apparent_consumption_is_not_positive():
     # JPN not listed by USGS (production 0), imports 1 t, exports 5 t: 0 + 1 - 5 < 0.
     trade = trade_rows([("CHN", "JPN", 10, 1.0), ("JPN", "CHN", 50, 5.0)])
     prod = production_rows([("CHN", 100.0, None)], mineral="graphite", stage="mine")
-    row = one(
-        run_dependence(trade, prod, alliance=ALLIANCE, eu27=EU27, china=CHINA), importer="JPN"
-    )
+    row = one(run_dependence(trade, prod), importer="JPN")
     assert (row["production_status"], row["production_t"]) == ("not_listed", 0.0)
     assert row["net_import_reliance"] is None
     assert row["nir_note"] == "apparent_consumption_not_positive"
@@ -114,7 +100,7 @@ def test_withheld_production_makes_reliance_unknown():
     prod = production_rows(
         [("USA", None, "W"), ("CHN", 100.0, None)], mineral="graphite", stage="mine"
     )
-    out = run_dependence(trade, prod, alliance=ALLIANCE, eu27=EU27, china=CHINA)
+    out = run_dependence(trade, prod)
     for importer in ("USA", "ALLIANCE"):
         row = one(out, importer=importer)
         assert row["production_status"] == "withheld" and row["net_import_reliance"] is None
@@ -129,20 +115,20 @@ def test_trade_totals_reconcile_and_a_tampered_total_is_caught():
             ("BRA", "USA", 7, 1.0),
         ]
     )
-    out = run_dependence(trade, production_rows([]), alliance=ALLIANCE, eu27=EU27, china=CHINA)
-    assert reconcile(out, trade, alliance=ALLIANCE, eu27=EU27).height == 0
+    out = run_dependence(trade, production_rows([]))
+    assert reconcile(out, trade).height == 0
     tampered = out.with_columns(
         pl.when(pl.col("importer") == "EU27")
         .then(pl.col("imports_usd") + 1)
         .otherwise(pl.col("imports_usd"))
         .alias("imports_usd")
     )
-    bad = reconcile(tampered, trade, alliance=ALLIANCE, eu27=EU27)
+    bad = reconcile(tampered, trade)
     assert bad.select("importer", "direction", "mart_usd", "trade_usd").rows() == [
         ("EU27", "imports", 41.0, 40.0)
     ]
     missing = out.filter(pl.col("importer") != "USA")
-    assert reconcile(missing, trade, alliance=ALLIANCE, eu27=EU27)["importer"].to_list() == ["USA"]
+    assert reconcile(missing, trade)["importer"].to_list() == ["USA"]
 
 
 def test_dependence_is_invariant_under_row_order():
@@ -158,10 +144,8 @@ def test_dependence_is_invariant_under_row_order():
     prod = production_rows(
         [("JPN", 2.0, None), ("CHN", 50.0, None)], mineral="graphite", stage="mine"
     )
-    base = run_dependence(trade, prod, alliance=ALLIANCE, eu27=EU27, china=CHINA)
-    shuffled = run_dependence(
-        trade.reverse(), prod.reverse(), alliance=ALLIANCE, eu27=EU27, china=CHINA
-    )
+    base = run_dependence(trade, prod)
+    shuffled = run_dependence(trade.reverse(), prod.reverse())
     assert shuffled.equals(base)
     # A tie (CHN and KOR both 60 USD into JPN) goes to the first code.
     assert one(base, importer="JPN")["top_supplier"] == "CHN"

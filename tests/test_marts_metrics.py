@@ -37,14 +37,15 @@ def economies_of(alliance, eu27, china) -> blocs.Economies:
     return blocs.Economies(alliance=tuple(alliance), eu27=tuple(eu27), china=tuple(china))
 
 
-def run_dependence(trade, production, *, alliance, eu27, china):
-    """The dependence mart as the build computes it: importer flows first, then the mart."""
+def run_dependence(trade, production, *, alliance=ALLIANCE, eu27=EU27, china=CHINA):
+    """The dependence mart as the build computes it: importer flows first, then the mart
+    (groups: the test world of this module unless given)."""
     economies = economies_of(alliance, eu27, china)
     flows = blocs.importer_flows(trade, economies)
     return dep.dependence(flows, production, economies=economies)
 
 
-def reconcile(dependence_df, trade, *, alliance, eu27):
+def reconcile(dependence_df, trade, *, alliance=ALLIANCE, eu27=EU27):
     return dep.reconcile_trade_totals(
         dependence_df, trade, economies=economies_of(alliance, eu27, ())
     )

@@ -15,6 +15,7 @@ from __future__ import annotations
 import polars as pl
 
 from transforms import precedence, reference
+from transforms.cleaning._common import source_place
 from transforms.cleaning.usgs import salient_editions, world_editions
 from transforms.corrections import apply_row_corrections
 from transforms.ingest import baci_country_lookup, trade_flows
@@ -51,6 +52,18 @@ def pick_latest_edition(df: pl.DataFrame, key: list[str], table_key: list[str] |
 # Salient-statistics unit tokens (see transforms.parsers.usgs.SALIENT_UNIT_MEANINGS) that
 # convert to the clean layer's units: mass to metric tons, prices to USD per metric ton.
 LB_PER_T = 2204.62262
+SHORT_TONS_PER_T = 1.10231131
+
+# Each salient price unit, once: 2023/2024 token, MCS 2026 unit text, clean unit, factor.
+_PRICE_UNITS: tuple[tuple[str, str, str, float], ...] = (
+    ("dt", "dollars per metric ton", "usd_per_t", 1.0),
+    ("dkg", "dollars per kilogram", "usd_per_t", 1e3),
+    ("dg", "dollars per gram", "usd_per_t", 1e6),
+    ("dlb", "dollars per pound", "usd_per_t", LB_PER_T),
+    ("ctslb", "cents per pound", "usd_per_t", LB_PER_T / 100),
+    ("dst", "dollars per short ton", "usd_per_t", SHORT_TONS_PER_T),
+    ("dto", "dollars per troy ounce", "usd_per_troy_oz", 1.0),
+)
 SALIENT_UNIT_CONVERSIONS: dict[str, tuple[str, float]] = {
     "t": ("t", 1.0),
     "kt": ("t", 1e3),
@@ -58,13 +71,7 @@ SALIENT_UNIT_CONVERSIONS: dict[str, tuple[str, float]] = {
     "kg": ("t", 1e-3),
     "pct": ("pct", 1.0),
     "num": ("count", 1.0),
-    "dt": ("usd_per_t", 1.0),
-    "dkg": ("usd_per_t", 1e3),
-    "dg": ("usd_per_t", 1e6),
-    "dlb": ("usd_per_t", LB_PER_T),
-    "ctslb": ("usd_per_t", LB_PER_T / 100),
-    "dst": ("usd_per_t", 1.10231131),
-    "dto": ("usd_per_troy_oz", 1.0),
+    **{token: (unit, factor) for token, _, unit, factor in _PRICE_UNITS},
     "dtoz": ("usd_per_troy_oz", 1.0),
     "mdol": ("usd", 1e6),
 }
@@ -159,8 +166,7 @@ def production_candidates(
         "is_estimate",
         "edition",
         pl.col("type").alias("usgs_type"),
-        pl.col("file").alias("source_file"),
-        pl.col("line").alias("source_line"),
+        *source_place(),
         "product",
         pl.col("country").alias("source_name"),
     )
@@ -182,8 +188,7 @@ def production_candidates(
                 (pl.col("production_is_estimate").fill_null(False) | pl.col("name_marked_estimate").fill_null(False)).alias("is_estimate"),
                 pl.lit(2026, pl.Int16).alias("edition"),
                 pl.col("stage_label").alias("usgs_type"),
-                pl.col("file").alias("source_file"),
-                pl.col("line").alias("source_line"),
+                *source_place(),
                 pl.col("registry_product").alias("product"),
                 pl.col("country").alias("source_name"),
             )
@@ -290,8 +295,7 @@ def clean_reserves(
         "edition",
         (pl.col("stage") != "mine").alias("_not_mine"),
         pl.col("qualifier").is_not_null().alias("_qualified"),
-        pl.col("file").alias("source_file"),
-        pl.col("line").alias("source_line"),
+        *source_place(),
     )
     frames = [old]
     new = _usgs2026_mapped(world2026)
@@ -310,8 +314,7 @@ def clean_reserves(
                 pl.lit(2026, pl.Int16).alias("edition"),
                 (pl.col("maps_to") != "mine").alias("_not_mine"),
                 pl.lit(False).alias("_qualified"),
-                pl.col("file").alias("source_file"),
-                pl.col("line").alias("source_line"),
+                *source_place(),
             )
         )
     combined = pl.concat(frames, how="vertical_relaxed").with_columns(
@@ -345,8 +348,7 @@ def clean_production_wmd(wmd: pl.DataFrame) -> pl.DataFrame:
         "unit_basis",
         pl.col("is_estimate").fill_null(False),
         pl.lit(WMD_SOURCE).alias("source"),
-        pl.col("file").alias("source_file"),
-        pl.col("line").cast(pl.Int32).alias("source_line"),
+        *source_place(pl.Int32),
     )
     return _order("production_wmd", out)
 
@@ -368,14 +370,8 @@ def clean_trade(baci: pl.DataFrame, baci_countries: pl.DataFrame) -> pl.DataFram
 
 # MCS 2026 prints units as text; prices become USD per metric ton like the 2023/2024 tokens.
 SALIENT_2026_UNITS: dict[str, tuple[str, float]] = {
-    "dollars per kilogram": ("usd_per_t", 1e3),
-    "dollars per pound": ("usd_per_t", LB_PER_T),
-    "cents per pound": ("usd_per_t", LB_PER_T / 100),
-    "dollars per metric ton": ("usd_per_t", 1.0),
+    **{text: (unit, factor) for _, text, unit, factor in _PRICE_UNITS},
     "dollars per metric ton at foreign ports": ("usd_per_t", 1.0),
-    "dollars per short ton": ("usd_per_t", 1.10231131),
-    "dollars per gram": ("usd_per_t", 1e6),
-    "dollars per troy ounce": ("usd_per_troy_oz", 1.0),
     "number of employees": ("count", 1.0),
 }
 
@@ -421,8 +417,7 @@ def _salient_2026(salient2026: pl.DataFrame) -> pl.DataFrame:
         _flag_2026("value_text").alias("value_flag"),
         pl.col("is_estimate").fill_null(False),
         pl.lit(2026, pl.Int16).alias("edition"),
-        pl.col("file").alias("source_file"),
-        pl.col("line").cast(pl.Int32).alias("source_line"),
+        *source_place(pl.Int32),
     )
 
 
@@ -460,8 +455,7 @@ def clean_us_salient(
             "value_flag",
             pl.col("is_estimate").fill_null(False),
             pl.col("edition").cast(pl.Int16),
-            pl.col("file").alias("source_file"),
-            pl.col("line").cast(pl.Int32).alias("source_line"),
+            *source_place(pl.Int32),
             "column_number",
         )
     )

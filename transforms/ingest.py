@@ -33,7 +33,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Literal
 
 import polars as pl
 
@@ -41,7 +40,8 @@ from transforms import reference
 from transforms.corrections import apply_row_corrections
 from transforms.errors import UpstreamFormatError
 from transforms.metadata import dtypes
-from transforms.parsers.baci import BACI_SCHEMA, BaciCodeTables, iter_baci
+from transforms.parsers.baci import BACI_SCHEMA, iter_baci
+from transforms.parsers.baci.layout import BaciPaths, CodeTablesOption
 
 # BACI's v is in thousand USD.
 VALUE_FACTOR_USD = 1000.0
@@ -88,11 +88,11 @@ def baci_country_lookup(codes: Iterable[int] | None = None) -> pl.DataFrame:
 
 
 def read_trade(
-    paths: Iterable[Path | str] | Path | str,
+    paths: BaciPaths,
     *,
     years: Iterable[int] | None = None,
     hs6_filter: Iterable[str] | None = None,
-    code_tables: BaciCodeTables | Literal["auto"] | None = "auto",
+    code_tables: CodeTablesOption = "auto",
     work_dir: Path | None = None,
 ) -> pl.DataFrame:
     """Step 1: the parser rows of every trade table (:data:`BACI_SCHEMA`), file by file.
@@ -194,11 +194,11 @@ def _refuse_overlap(frame: pl.DataFrame, year_file: dict[int, str]) -> None:
 
 
 def ingest_trade(
-    paths: Iterable[Path | str] | Path | str,
+    paths: BaciPaths,
     *,
     years: Iterable[int] | None = None,
     hs_map: pl.DataFrame | None = None,
-    code_tables: BaciCodeTables | Literal["auto"] | None = "auto",
+    code_tables: CodeTablesOption = "auto",
     work_dir: Path | None = None,
 ) -> pl.DataFrame:
     """Trade per year, mineral, stage, exporter and importer: steps 1-3 end to end.

@@ -96,17 +96,35 @@ class TableSpec:
     source: str
     patterns: tuple[str, ...]
     parse: Callable[[list[Path]], pl.DataFrame]
-    description: str
     required: bool = True
     # Upstream files that document the table (revision notes) and are hashed but not parsed.
     companions: tuple[str, ...] = ()
+    # Only for a table not (yet) in the metadata registry (Comtrade): its description.
+    unregistered_description: str | None = None
+
+    @property
+    def description(self) -> str:
+        """The table's description, from its one home: the metadata registry."""
+        if self.unregistered_description is not None:
+            return self.unregistered_description
+        from transforms.metadata import TABLES as REGISTRY
+
+        return REGISTRY[self.name].description
 
 
-def _one_file_optional(name: str, source: str, pattern: str, parser: str, description: str) -> TableSpec:
+def _one_file(
+    name: str,
+    source: str,
+    pattern: str,
+    parser: str,
+    *,
+    required: bool = True,
+    companions: tuple[str, ...] = (),
+) -> TableSpec:
     """A table parsed from one upstream file by ``transforms.parsers.<parser>`` (module.function).
 
-    Optional, so that an upstream folder without the file (the test gauntlet's minimal one)
-    still builds; the clean tables made from it are then empty.
+    An optional table (``required=False``) lets an upstream folder without the file (the test
+    gauntlet's minimal one) still build; the clean tables made from it are then empty.
     """
     module, function = parser.rsplit(".", 1)
     return TableSpec(
@@ -114,8 +132,8 @@ def _one_file_optional(name: str, source: str, pattern: str, parser: str, descri
         source,
         (pattern,),
         _single(_lazy(f"transforms.parsers.{module}", function)),
-        description,
-        required=False,
+        required=required,
+        companions=companions,
     )
 
 
@@ -125,7 +143,6 @@ TABLES: tuple[TableSpec, ...] = (
         "usgs-mcs",
         ("usgs-mcs/mcs2023/world/*_world.csv", "usgs-mcs/mcs2024/world/*_world.csv"),
         _parse_usgs_world,
-        "USGS MCS world production, capacity and reserves by country, one row per published cell.",
         companions=("usgs-mcs/mcs2024/world/*Revision*.txt",),
     ),
     TableSpec(
@@ -133,183 +150,90 @@ TABLES: tuple[TableSpec, ...] = (
         "usgs-mcs",
         ("usgs-mcs/mcs2023/salient/*salient.csv", "usgs-mcs/mcs2024/salient/*salient.csv"),
         _parse_usgs_salient,
-        "USGS MCS U.S. salient statistics (production, trade, consumption, prices, stocks, NIR).",
     ),
     # MCS 2026 comes from USGS's own data release; the third-party transcription it replaces is
     # kept (usgs2026_transcribed_* below) only as the input of the transcription comparison.
-    TableSpec(
-        "usgs2026_world",
-        "usgs-mcs-2026",
-        (_RELEASE_2026,),
-        _single(_lazy("transforms.parsers.usgs_release2026", "parse_release_world")),
-        "USGS MCS 2026 data release: world production, capacity and reserves (2024, 2025e), in the transcription's layout.",
-        required=False,
-        companions=("usgs-mcs/mcs2026-release/MCS2026_Commodities_Data_meta.xml",),
-    ),
-    TableSpec(
-        "usgs2026_salient",
-        "usgs-mcs-2026",
-        (_RELEASE_2026,),
-        _single(_lazy("transforms.parsers.usgs_release2026", "parse_release_salient")),
-        "USGS MCS 2026 data release: U.S. salient statistics (2021-2025e).",
-        required=False,
-    ),
-    TableSpec(
-        "usgs2026_import_sources",
-        "usgs-mcs-2026",
-        (_RELEASE_2026,),
-        _single(_lazy("transforms.parsers.usgs_release2026", "parse_release_import_sources")),
-        "USGS MCS 2026 data release: U.S. import sources (share of imports by partner, 2021-24).",
-        required=False,
+    *(
+        _one_file(
+            f"usgs2026_{layout}",
+            "usgs-mcs-2026",
+            _RELEASE_2026,
+            f"usgs_release2026.parse_release_{layout}",
+            required=False,
+            companions=companions,
+        )
+        for layout, companions in (
+            ("world", ("usgs-mcs/mcs2026-release/MCS2026_Commodities_Data_meta.xml",)),
+            ("salient", ()),
+            ("import_sources", ()),
+        )
     ),
     TableSpec(
         "baci_trade",
         "baci-hs92",
         ("baci-hs92/BACI_HS92_*.csv.gz", "baci-hs92/BACI_HS92_Y*.csv", "baci-hs92/BACI_HS92_V*.zip"),
         _parse_baci_trade,
-        "CEPII BACI bilateral trade flows (value in thousand USD, quantity in t), HS92.",
     ),
-    TableSpec(
-        "baci_country_codes",
-        "baci-hs92",
-        ("baci-hs92/country_codes_V*.csv",),
-        _single(_lazy("transforms.parsers.baci", "parse_baci_country_codes")),
-        "BACI country code table.",
+    *(
+        _one_file(name, source, pattern, parser)
+        for name, source, pattern, parser in (
+            ("baci_country_codes", "baci-hs92", "baci-hs92/country_codes_V*.csv", "baci.parse_baci_country_codes"),
+            ("baci_product_codes", "baci-hs92", "baci-hs92/product_codes_HS92_V*.csv", "baci.parse_baci_product_codes"),
+            ("wmd_production", "world-mining-data", "world-mining-data/wmd_production_*.csv", "wmd.parse_wmd"),
+        )
     ),
-    TableSpec(
-        "baci_product_codes",
-        "baci-hs92",
-        ("baci-hs92/product_codes_HS92_V*.csv",),
-        _single(_lazy("transforms.parsers.baci", "parse_baci_product_codes")),
-        "BACI HS92 product code table.",
+    TableSpec("wgi_political_stability", "wgi", ("wgi/wgi_political_stability_*.csv",), _parse_wgi),
+    _one_file("hs_code_map", "hs-code-map", "reference/hs_code_map_scrreen.csv", "hsmap.parse_hs_map"),
+    # Optional sources, each table parsed from one upstream file (see _one_file).
+    *(
+        _one_file(name, source, pattern, parser, required=False)
+        for name, source, pattern, parser in (
+            ("china_exports_hs6_monthly", "trade-extra-china", "trade-extra/china_exports_hs6_monthly_*.csv", "china_exports.parse_china_exports"),
+            ("china_exports_hs_map", "trade-extra-china", "trade-extra/china_exports_hs_map.csv", "china_exports.parse_china_hs_map"),
+            ("us_magnet_imports", "comtrade-magnets", "trade-extra/us_imports_850511_by_partner_*.csv", "magnets.parse_magnet_imports"),
+            ("usitc_imports_for_consumption", "usitc-dataweb", "trade-extra/usitc_us_imports_for_consumption_*.xlsx", "usitc.parse_usitc"),
+            ("usitc_query_parameters", "usitc-dataweb", "trade-extra/usitc_us_imports_for_consumption_*.xlsx", "usitc.parse_usitc_parameters"),
+            ("oecd_export_restrictions", "oecd-export-restrictions", "oecd-export-restrictions/oecd_inventory_*_china.csv", "oecd.parse_oecd_inventory"),
+            ("pink_sheet_prices", "wb-pink-sheet", "prices/CMO-Historical-Data-Monthly.xlsx", "pink_sheet.parse_pink_sheet"),
+            ("iea_supply", "iea-cmde", "iea-cmde/CM_Data_Explorer_*.xlsx", "iea.parse_iea_supply"),
+        )
     ),
-    TableSpec(
-        "wmd_production",
-        "world-mining-data",
-        ("world-mining-data/wmd_production_*.csv",),
-        _single(_lazy("transforms.parsers.wmd", "parse_wmd")),
-        "World Mining Data production by country and commodity, 2018-2024.",
+    # Parsed from the list of matched files.
+    *(
+        TableSpec(name, source, (pattern,), _lazy(*parser.rsplit(".", 1)), required=False, companions=companions)
+        for name, source, pattern, parser, companions in (
+            ("bgs_production", "bgs-wms", "bgs-wms/BGS_*_production.csv", "transforms.parsers.bgs.parse_bgs_files", ()),
+            (
+                "usgs2025_world",
+                "usgs-mcs-2025",
+                "usgs-mcs/mcs2025/world/MCS2025_World_Data.csv",
+                "transforms.parsers.usgs_mcs2025.parse_world_files",
+                ("usgs-mcs/mcs2025/world/MCS2025_World_Data.xml",),
+            ),
+            ("usgs2025_salient", "usgs-mcs-2025", "usgs-mcs/mcs2025/salient/*_salient.csv", "transforms.parsers.usgs_mcs2025.parse_salient_files", ()),
+        )
     ),
-    TableSpec(
-        "wgi_political_stability",
-        "wgi",
-        ("wgi/wgi_political_stability_*.csv",),
-        _parse_wgi,
-        "World Bank WGI political stability: estimate, standard error and 0-1 score, long form.",
-    ),
-    TableSpec(
-        "hs_code_map",
-        "hs-code-map",
-        ("reference/hs_code_map_scrreen.csv",),
-        _single(_lazy("transforms.parsers.hsmap", "parse_hs_map")),
-        "Raw material to HS92 code map with supply-chain stage and EoL-RIR.",
-    ),
-    # Sources added 2026-11-30 (one upstream file per table, optional: see _one_file_optional).
-    _one_file_optional(
-        "china_exports_hs6_monthly",
-        "trade-extra-china",
-        "trade-extra/china_exports_hs6_monthly_*.csv",
-        "china_exports.parse_china_exports",
-        "China's monthly exports of HS 250410, 380110 and 811292 by partner (UN Comtrade, China as reporter), 2017-2024.",
-    ),
-    _one_file_optional(
-        "china_exports_hs_map",
-        "trade-extra-china",
-        "trade-extra/china_exports_hs_map.csv",
-        "china_exports.parse_china_hs_map",
-        "China's eight-digit national lines behind each HS six-digit group of the monthly export extract.",
-    ),
-    _one_file_optional(
-        "us_magnet_imports",
-        "comtrade-magnets",
-        "trade-extra/us_imports_850511_by_partner_*.csv",
-        "magnets.parse_magnet_imports",
-        "U.S. imports of permanent magnets (HS 850511) by partner, 2018-2025, with share and rank (UN Comtrade, U.S. as reporter).",
-    ),
-    _one_file_optional(
-        "usitc_imports_for_consumption",
-        "usitc-dataweb",
-        "trade-extra/usitc_us_imports_for_consumption_*.xlsx",
-        "usitc.parse_usitc",
-        "U.S. imports for consumption of 25 HS4 headings from 18 partners, 1993-2026, one row per sheet, data row and year column.",
-    ),
-    _one_file_optional(
-        "usitc_query_parameters",
-        "usitc-dataweb",
-        "trade-extra/usitc_us_imports_for_consumption_*.xlsx",
-        "usitc.parse_usitc_parameters",
-        "The DataWeb query behind the imports workbook (trade flow, years, countries, headings, download date).",
-    ),
-    _one_file_optional(
-        "oecd_export_restrictions",
-        "oecd-export-restrictions",
-        "oecd-export-restrictions/oecd_inventory_*_china.csv",
-        "oecd.parse_oecd_inventory",
-        "The measures on China in the OECD Inventory of Export Restrictions on Industrial Raw Materials, data year 2024.",
-    ),
-    _one_file_optional(
-        "pink_sheet_prices",
-        "wb-pink-sheet",
-        "prices/CMO-Historical-Data-Monthly.xlsx",
-        "pink_sheet.parse_pink_sheet",
-        "World Bank Commodity Price Data (The Pink Sheet): monthly nominal USD prices of every commodity, one row per published price.",
-    ),
-    TableSpec(
-        "iea_supply",
-        "iea-cmde",
-        ("iea-cmde/CM_Data_Explorer_*.xlsx",),
-        _single(_lazy("transforms.parsers.iea", "parse_iea_supply")),
-        "IEA Critical Minerals Data Explorer 2024: mining and refining by country, 2023 and base-case projections (kt).",
-        required=False,
-    ),
-    TableSpec(
-        "bgs_production",
-        "bgs-wms",
-        ("bgs-wms/BGS_*_production.csv",),
-        _lazy("transforms.parsers.bgs", "parse_bgs_files"),
-        "BGS World Mineral Statistics production by country, 1971-2023, 14 commodity files.",
-        required=False,
-    ),
-    TableSpec(
-        "usgs2025_world",
-        "usgs-mcs-2025",
-        ("usgs-mcs/mcs2025/world/MCS2025_World_Data.csv",),
-        _lazy("transforms.parsers.usgs_mcs2025", "parse_world_files"),
-        "USGS MCS 2025 world production (2023, 2024e), capacity and reserves (2024), one row per published cell.",
-        required=False,
-        companions=("usgs-mcs/mcs2025/world/MCS2025_World_Data.xml",),
-    ),
-    TableSpec(
-        "usgs2025_salient",
-        "usgs-mcs-2025",
-        ("usgs-mcs/mcs2025/salient/*_salient.csv",),
-        _lazy("transforms.parsers.usgs_mcs2025", "parse_salient_files"),
-        "USGS MCS 2025 U.S. salient statistics (2020-2024e).",
-        required=False,
-    ),
-    TableSpec(
+    _one_file(
         "usgs2025_end_uses",
         "usgs-mcs-2025",
-        ("usgs-mcs/mcs2025/trends/MCS2025_T4_Critical_Minerals_End_Use.csv",),
-        _single(_lazy("transforms.parsers.usgs_end_uses", "parse_end_uses")),
-        "USGS MCS 2025 table T4: primary applications of each critical mineral, as printed.",
+        "usgs-mcs/mcs2025/trends/MCS2025_T4_Critical_Minerals_End_Use.csv",
+        "usgs_end_uses.parse_end_uses",
         required=False,
     ),
     # The retired transcription of MCS 2026: the input of usgs2026_transcription_diff only.
     *(
-        TableSpec(
+        _one_file(
             f"usgs2026_transcribed_{layout}",
             "usgs-mcs-2026-transcribed",
-            (f"usgs-mcs/mcs2026/{file}",),
-            _single(_lazy("transforms.parsers.usgs", f"parse_mcs2026_{layout}")),
-            f"MCS 2026 {what} as transcribed by a third party; only compared with the data release.",
+            f"usgs-mcs/mcs2026/{file}",
+            f"usgs.parse_mcs2026_{layout}",
             required=False,
             companions=companions,
         )
-        for layout, file, what, companions in (
-            ("world", "world_production_reserves.csv", "world production and reserves", ("usgs-mcs/mcs2026/README.md",)),
-            ("salient", "us_salient.csv", "U.S. salient statistics", ()),
-            ("import_sources", "us_import_sources.csv", "U.S. import sources", ()),
+        for layout, file, companions in (
+            ("world", "world_production_reserves.csv", ("usgs-mcs/mcs2026/README.md",)),
+            ("salient", "us_salient.csv", ()),
+            ("import_sources", "us_import_sources.csv", ()),
         )
     ),
 )
@@ -361,8 +285,8 @@ COMTRADE_TABLE = TableSpec(
     "comtrade",
     ("comtrade/comtrade_*.csv",),
     _parse_comtrade,
-    "UN Comtrade reported trade in the registry's HS6 codes (USD, kg, quantity), by reporter, partner and flow.",
     required=False,
+    unregistered_description="UN Comtrade reported trade in the registry's HS6 codes (USD, kg, quantity), by reporter, partner and flow.",
 )
 
 

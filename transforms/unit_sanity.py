@@ -101,6 +101,10 @@ def year_jumps(frame: pl.DataFrame, factor: float = JUMP_FACTOR) -> pl.DataFrame
     )
 
 
+# Where a case is: the edition, year and cell of a figure (for a jump, the later figure's ``*_b``).
+_PLACE = ("edition", "year", "file", "column", "line")
+
+
 def _jump_cases(jumps: pl.DataFrame, case: str) -> pl.DataFrame:
     """Jumps as cases: the later figure is the case's place, the earlier one what it is compared with."""
     return jumps.select(
@@ -108,11 +112,7 @@ def _jump_cases(jumps: pl.DataFrame, case: str) -> pl.DataFrame:
         "commodity_code",
         "measure",
         "country",
-        pl.col("edition_b").alias("edition"),
-        pl.col("year_b").alias("year"),
-        pl.col("file_b").alias("file"),
-        pl.col("column_b").alias("column"),
-        pl.col("line_b").alias("line"),
+        *(pl.col(f"{c}_b").alias(c) for c in _PLACE),
         pl.format("{}:{} {}", "file", "line", "column").alias("compared_with"),
         pl.format("{} t then {} t", pl.col("tonnes").round(3), pl.col("tonnes_b").round(3)).alias("detail"),
         "ratio",

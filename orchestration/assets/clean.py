@@ -132,6 +132,19 @@ def failure_metadata(failures: pl.DataFrame, counts: dict[str, int]) -> dict:
     }
 
 
+def warn_to_review(rows: pl.DataFrame, key: str, meta: dict, description: str) -> dg.AssetCheckResult:
+    """A warning check that passes when nothing is left to review: ``meta``, plus the ``rows``
+    to review as a markdown table under ``key`` when there are any."""
+    if rows.height:
+        meta = {**meta, key: dg.MetadataValue.md(frame_to_markdown(rows))}
+    return dg.AssetCheckResult(
+        passed=rows.height == 0,
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata=meta,
+        description=description,
+    )
+
+
 def schema_check(
     key: dg.AssetKey,
     meta: Table,

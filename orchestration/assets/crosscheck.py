@@ -12,12 +12,11 @@ table is generated with the other data-quality tables' in ``orchestration.assets
 import dagster as dg
 import polars as pl
 
-from orchestration.assets.clean import GROUP
+from orchestration.assets.clean import GROUP, warn_to_review
 from orchestration.metadata import frame_metadata
 from transforms.cleaning.oecd import cross_check_export_controls
 from transforms.metadata import TABLES, dtypes
 from transforms.policy_frames import export_controls_frame
-from transforms.render import frame_to_markdown
 
 TABLE = "export_controls_crosscheck"
 # Statuses that need a look at export_controls.yaml; announcements that take effect after the
@@ -68,14 +67,7 @@ def export_controls_agree(export_controls_crosscheck: pl.DataFrame) -> dg.AssetC
         "announcements": dg.MetadataValue.int(df.height),
         "by_status": dg.MetadataValue.json(counts),
     }
-    if review.height:
-        meta["to_review"] = dg.MetadataValue.md(frame_to_markdown(review))
-    return dg.AssetCheckResult(
-        passed=review.height == 0,
-        severity=dg.AssetCheckSeverity.WARN,
-        metadata=meta,
-        description=summary,
-    )
+    return warn_to_review(review, "to_review", meta, summary)
 
 
 crosscheck_assets = [export_controls_crosscheck]

@@ -19,11 +19,17 @@ registry's data-quality tables.
 import dagster as dg
 import polars as pl
 
-from orchestration.assets.clean import GROUP, failure_metadata, known_sets, schema_check, snap
+from orchestration.assets.clean import (
+    GROUP,
+    failure_metadata,
+    known_sets,
+    schema_check,
+    snap,
+    warn_to_review,
+)
 from orchestration.metadata import frame_metadata
 from transforms import clean, reconcile
 from transforms.metadata import QUALITY_TABLES, TABLES
-from transforms.render import frame_to_markdown
 
 # (name source, column) -> the snapshot table(s) holding it; several tables are stacked.
 NAME_COLUMNS = {
@@ -155,14 +161,7 @@ def sources_reconcile(source_reconciliation: pl.DataFrame) -> dg.AssetCheckResul
         "accepted_by_corrections": dg.MetadataValue.int(beyond.height - failing.height),
         "tolerances": dg.MetadataValue.json({f"{a} / {b}": t for (a, b), t in reconcile.PAIR_TOLERANCES.items()}),
     }
-    if failing.height:
-        meta["beyond_tolerance_pairs"] = dg.MetadataValue.md(frame_to_markdown(failing))
-    return dg.AssetCheckResult(
-        passed=failing.height == 0,
-        severity=dg.AssetCheckSeverity.WARN,
-        metadata=meta,
-        description=reconcile.reconciliation_summary(df),
-    )
+    return warn_to_review(failing, "beyond_tolerance_pairs", meta, reconcile.reconciliation_summary(df))
 
 
 reconcile_assets = [country_name_coverage, world_total_reconciliation, usgs_wmd_comparison, source_reconciliation]

@@ -1,6 +1,6 @@
-"""Helpers shared by the clean transforms of the new sources: the leading columns of a
-production-like table, errors that name the upstream place of a frame's first offending row,
-and country harmonisation that refuses unmapped names instead of leaving null codes behind."""
+"""Helpers shared by the clean transforms: the leading columns of a production-like table, the
+lineage columns of a clean row, errors that name the upstream place of a frame's first offending
+row, and country harmonisation that refuses unmapped names instead of leaving null codes behind."""
 
 from __future__ import annotations
 
@@ -22,6 +22,13 @@ PRODUCTION_COLUMNS: dict[str, pl.DataType] = {
     "unit_basis": pl.Utf8(),
     "basis_detail": pl.Utf8(),
 }
+
+
+def source_place(line_dtype: pl.DataType | None = None) -> tuple[pl.Expr, pl.Expr]:
+    """The lineage columns of a clean row: the snapshot's ``file`` and ``line`` as
+    ``source_file`` and ``source_line`` (cast to ``line_dtype`` when given)."""
+    line = pl.col("line") if line_dtype is None else pl.col("line").cast(line_dtype)
+    return pl.col("file").alias("source_file"), line.alias("source_line")
 
 
 def first_row_error(

@@ -14,6 +14,7 @@ from __future__ import annotations
 import polars as pl
 
 from transforms import reference
+from transforms.cleaning._common import source_place
 from transforms.corrections import apply_row_corrections
 from transforms.parsers.usgs_end_uses import END_USES_SCHEMA
 
@@ -66,6 +67,5 @@ def clean_mineral_end_uses(end_uses: pl.DataFrame | None) -> pl.DataFrame:
         "category_note",
         pl.format("USGS MCS {}, {}", pl.col("edition"), pl.lit(T4_TABLE)).alias("source"),
         pl.col("edition").cast(pl.Int16),
-        pl.col("file").alias("source_file"),
-        pl.col("line").cast(pl.Int32).alias("source_line"),
+        *source_place(pl.Int32),
     ).sort("mineral", "usgs_mineral")

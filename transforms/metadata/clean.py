@@ -9,7 +9,8 @@ from transforms.metadata.table import table
 USGS = ("usgs-mcs", "usgs-mcs-2026", "usgs-mcs-2025")
 # DataWeb publishes U.S. imports from 1989 on.
 USITC_MIN_YEAR = 1989
-_ISO3 = Col("country_code", "ISO3 code.", checks=(("known", "economy"),))
+# A country_code column that holds economies only (no aggregates).
+ISO3 = Col("country_code", "ISO3 code.", checks=(("known", "economy"),))
 
 CLEAN = (
     table(
@@ -68,7 +69,7 @@ CLEAN = (
         "Production in metric tons from World Mining Data 2018-2024, for minerals in the registry.",
         ("mineral", "wmd_commodity", "country_code", "year"),
         (
-            "mineral", "wmd_commodity", "stage", _ISO3, "year",
+            "mineral", "wmd_commodity", "stage", ISO3, "year",
             Col("production_t", "Production in metric tons."), "unit_basis", "is_estimate", "source",
             "source_file", "source_line",
         ),
@@ -120,7 +121,7 @@ CLEAN = (
         "(about -2.5 to 2.5), its standard error and the 0-1 normalised score used by GeoPolRisk.",
         ("country_code", "year"),
         (
-            _ISO3, "year", Col("political_stability", "WGI estimate."), "political_stability_se",
+            ISO3, "year", Col("political_stability", "WGI estimate."), "political_stability_se",
             "political_stability_score", "source",
         ),
         sources=("wgi",),

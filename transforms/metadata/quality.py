@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from transforms.metadata.clean import USGS
+from transforms.metadata.clean import ISO3, USGS
 from transforms.metadata.fields import Col
 from transforms.metadata.table import table
 
@@ -39,7 +39,7 @@ QUALITY = (
         "USGS vs World Mining Data production for the same mineral, stage, economy and year, with the relative difference and whether it exceeds the tolerance.",
         ("mineral", "stage", "country_code", "year"),
         (
-            "mineral", "stage", Col("country_code", "ISO3 code.", checks=(("known", "economy"),)),
+            "mineral", "stage", ISO3,
             "year", "usgs_t", "usgs_basis", "edition",
             Col("wmd_commodity", "World Mining Data commodity compared (the one closest to USGS where there are several)."),
             "wmd_t", "wmd_basis", "rel_diff", "disagrees", "basis_differs",
@@ -74,7 +74,7 @@ QUALITY = (
         "data/reference/corrections.yaml carry their reason.",
         ("mineral", "stage", "country_code", "year", "source_a", "source_b"),
         (
-            "mineral", "stage", Col("country_code", "ISO3 code.", checks=(("known", "economy"),)), "year",
+            "mineral", "stage", ISO3, "year",
             Col("unit_basis", "Tonnage basis both figures are on."), "source_a", "source_b", "a_t", "b_t",
             "product_a", "product_b", "rel_tolerance",
             Col("rel_diff", "(b_t - a_t) / max(a_t, b_t), between -1 and 1 (NaN where both are 0).", nullable=True),

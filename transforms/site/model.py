@@ -8,6 +8,7 @@ templates escape.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,6 +28,11 @@ class Section:
     table: Markup | None = None
     notes: list[Markup | str] = field(default_factory=list)
     source: str | None = None
+
+    def draw(self, builder: Callable[..., Markup], chart_id: str, rows: pl.DataFrame, **words: Any) -> None:
+        """Set the chart, drawn by ``builder`` (a ``transforms.site.charts`` function) from
+        ``rows``: its caption cites the section's own source."""
+        self.chart = builder(chart_id, rows, source=self.source, **words)
 
 
 @dataclass

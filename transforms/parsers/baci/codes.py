@@ -12,13 +12,19 @@ import io
 import zipfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Literal, TypeVar
+from typing import TypeVar
 
 import polars as pl
 
 from transforms.errors import UpstreamFormatError
 from transforms.parsers._csv import check_exact_header, find_markup
-from transforms.parsers.baci.layout import _HS6_RE, _INT_RE, BaciCodeTables, BaciSource
+from transforms.parsers.baci.layout import (
+    _HS6_RE,
+    _INT_RE,
+    BaciCodeTables,
+    BaciSource,
+    CodeTablesOption,
+)
 
 CodeT = TypeVar("CodeT", int, str)
 
@@ -79,7 +85,7 @@ _CODE_CACHE: dict[tuple, BaciCodeTables | None] = {}
 
 
 def codes_for(
-    source: BaciSource, code_tables: BaciCodeTables | Literal["auto"] | None
+    source: BaciSource, code_tables: CodeTablesOption
 ) -> BaciCodeTables | None:
     if code_tables != "auto":
         return code_tables

@@ -9,8 +9,10 @@ expressions a value must match, and the small records that name a trade table
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 import polars as pl
 
@@ -107,6 +109,14 @@ class BaciCodeTables:
     products: frozenset[str]
     countries_file: str
     products_file: str
+
+
+BaciPaths = Iterable[Path | str] | Path | str
+"""What the readers take: BACI trade tables, release zips or folders of them, one or several."""
+
+CodeTablesOption = BaciCodeTables | Literal["auto"] | None
+"""The code tables a reader checks i/j/k against: found next to the files ("auto"), given, or
+none (no check)."""
 
 
 class BaciBatchProblem(Exception):

@@ -13,7 +13,6 @@ import zlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Literal
 
 import polars as pl
 
@@ -37,9 +36,9 @@ from transforms.parsers.baci.layout import (
     MAX_QUANTITY_T,
     MAX_VALUE_KUSD,
     BaciBatchProblem,
-    BaciCodeTables,
     BaciSource,
     Checks,
+    CodeTablesOption,
     TableData,
 )
 from transforms.parsers.baci.sources import (
@@ -141,7 +140,7 @@ def find_baci_problem(
     source: BaciSource | Path | str,
     *,
     hs6_filter: Iterable[str] | None = None,
-    code_tables: BaciCodeTables | Literal["auto"] | None = None,
+    code_tables: CodeTablesOption = None,
     path: TableData | None = None,
     exhaustive: bool = True,
 ) -> UpstreamFormatError | None:
@@ -311,7 +310,7 @@ def baci_errors(
     sources: Iterable[BaciSource],
     *,
     hs6_filter: Iterable[str] | None = None,
-    code_tables: BaciCodeTables | Literal["auto"] | None = "auto",
+    code_tables: CodeTablesOption = "auto",
     paths: dict[str, TableData] | None = None,
 ) -> Iterator[None]:
     """Turn a failure while collecting BACI frames into an UpstreamFormatError with a line.
@@ -353,7 +352,7 @@ def _find_parquet_problem(
     source: BaciSource,
     *,
     hs6_filter: Iterable[str] | None = None,
-    code_tables: BaciCodeTables | Literal["auto"] | None = None,
+    code_tables: CodeTablesOption = None,
 ) -> UpstreamFormatError | None:
     """The first bad row of a Parquet trade table (rows are 1-based; Parquet has no header)."""
     _validate_parquet_columns(source)

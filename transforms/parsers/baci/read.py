@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from operator import methodcaller
 from pathlib import Path
-from typing import Literal
 
 import polars as pl
 
@@ -20,9 +19,10 @@ from transforms.parsers.baci.codes import codes_for
 from transforms.parsers.baci.layout import (
     BACI_SCHEMA,
     KEY_COLUMNS,
-    BaciCodeTables,
+    BaciPaths,
     BaciSource,
     Checks,
+    CodeTablesOption,
 )
 from transforms.parsers.baci.scan import (
     _collect_one,
@@ -46,10 +46,10 @@ def _year_set(years: Iterable[int] | None) -> frozenset[int] | None:
 
 
 def _checked_sources(
-    paths: Iterable[Path | str] | Path | str,
+    paths: BaciPaths,
     hs6_filter: Iterable[str] | None,
     year_set: frozenset[int] | None,
-    code_tables: BaciCodeTables | Literal["auto"] | None,
+    code_tables: CodeTablesOption,
 ) -> Iterator[tuple[BaciSource, Checks]]:
     """The trade tables of ``paths`` (of ``year_set`` only), one at a time as the caller reads
     them: each one's header validated, with the checks its rows get. None found is an error."""
@@ -63,11 +63,11 @@ def _checked_sources(
 
 
 def scan_baci(
-    paths: Iterable[Path | str] | Path | str,
+    paths: BaciPaths,
     hs6_filter: Iterable[str] | None = None,
     *,
     years: Iterable[int] | None = None,
-    code_tables: BaciCodeTables | Literal["auto"] | None = "auto",
+    code_tables: CodeTablesOption = "auto",
     work_dir: Path | None = None,
 ) -> pl.LazyFrame:
     """Lazily read BACI trade tables (CSV, CSV.gz, Parquet, release zip, or a folder of them).
@@ -91,11 +91,11 @@ def scan_baci(
 
 
 def iter_baci(
-    paths: Iterable[Path | str] | Path | str,
+    paths: BaciPaths,
     hs6_filter: Iterable[str] | None = None,
     *,
     years: Iterable[int] | None = None,
-    code_tables: BaciCodeTables | Literal["auto"] | None = "auto",
+    code_tables: CodeTablesOption = "auto",
     work_dir: Path | None = None,
 ) -> Iterator[pl.DataFrame]:
     """Yield one collected frame per BACI trade table, reading them one after another.
@@ -116,12 +116,12 @@ def iter_baci(
 
 
 def sink_baci_parquet(
-    paths: Iterable[Path | str] | Path | str,
+    paths: BaciPaths,
     out_dir: Path | str,
     hs6_filter: Iterable[str] | None = None,
     *,
     years: Iterable[int] | None = None,
-    code_tables: BaciCodeTables | Literal["auto"] | None = "auto",
+    code_tables: CodeTablesOption = "auto",
     work_dir: Path | None = None,
 ) -> list[Path]:
     """Write each BACI trade table to ``out_dir/<its name>.parquet``, one file at a time.
@@ -151,11 +151,11 @@ def sink_baci_parquet(
 
 
 def read_baci(
-    paths: Iterable[Path | str] | Path | str,
+    paths: BaciPaths,
     hs6_filter: Iterable[str] | None = None,
     *,
     years: Iterable[int] | None = None,
-    code_tables: BaciCodeTables | Literal["auto"] | None = "auto",
+    code_tables: CodeTablesOption = "auto",
     work_dir: Path | None = None,
 ) -> pl.DataFrame:
     """Read BACI trade tables into one frame (file by file, see :func:`iter_baci`).

@@ -25,6 +25,7 @@ from transforms.errors import UpstreamFormatError
 from transforms.parsers.baci.layout import (
     _TRADE_SUFFIXES,
     BACI_COLUMNS,
+    BaciPaths,
     BaciSource,
     TableData,
 )
@@ -45,7 +46,7 @@ def _is_trade_table(name: str) -> bool:
 
 
 def baci_sources(
-    paths: Iterable[Path | str] | Path | str, *, years: Iterable[int] | None = None
+    paths: BaciPaths, *, years: Iterable[int] | None = None
 ) -> list[BaciSource]:
     """Resolve files, release zips and folders to the BACI trade tables they hold, in name order.
 

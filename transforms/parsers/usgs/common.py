@@ -283,6 +283,34 @@ def _classify_cells(long: pl.DataFrame, file: str, tonnes: dict[str, float | Non
     )
 
 
+def _value_cells(
+    wide: pl.DataFrame,
+    value_vars: list[str],
+    meta: pl.DataFrame,
+    order: str,
+    file: str,
+    tonnes: dict[str, float | None],
+) -> pl.DataFrame:
+    """The cells of a table's value columns, one row per (data row x value column).
+
+    ``wide``: the data rows, the ``value_vars`` columns beside the row's own columns;
+    ``meta``: what each value column means, keyed by ``_var``. Cells come trimmed, in file
+    order (``line``, then ``order``), with ``value`` and ``value_flag`` (:func:`_classify_cells`).
+    """
+    long = (
+        wide.unpivot(
+            on=value_vars,
+            index=[c for c in wide.columns if c not in value_vars],
+            variable_name="_var",
+            value_name="value_text",
+        )
+        .join(meta, on="_var", how="left")
+        .with_columns(value_text=_trimmed(pl.col("value_text")))
+        .sort("line", order)
+    )
+    return _classify_cells(long, file, tonnes)
+
+
 def _trimmed(expr: pl.Expr) -> pl.Expr:
     out = expr.str.strip_chars()
     return pl.when(out == "").then(None).otherwise(out)

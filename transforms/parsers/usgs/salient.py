@@ -25,13 +25,13 @@ from transforms.parsers.usgs.common import (
     SALIENT_UNIT_MEANINGS,
     SALIENT_UNITS_UNINTERPRETED,
     _check_empty_columns,
-    _classify_cells,
     _csv_files,
     _finish,
     _open_mcs_file,
     _refuse_rows,
     _Table,
     _trimmed,
+    _value_cells,
 )
 
 SALIENT_SCHEMA: dict[str, pl.DataType] = {
@@ -234,26 +234,15 @@ def parse_salient_file(path: str | Path) -> pl.DataFrame:
             "unit_meaning": pl.String,
         },
     )
-    long = (
-        body.select(
-            "line",
-            normalise_space(pl.col(table.col(ds_i))).alias("data_source"),
-            normalise_space(pl.col(table.col(com_i))).alias("commodity"),
-            "year_text",
-            *[table.col(i) for i in stat_cols],
-        )
-        .unpivot(
-            on=[table.col(i) for i in stat_cols],
-            index=["line", "data_source", "commodity", "year_text"],
-            variable_name="_var",
-            value_name="value_text",
-        )
-        .join(meta, on="_var", how="left")
-        .with_columns(value_text=_trimmed(pl.col("value_text")))
+    wide = body.select(
+        "line",
+        normalise_space(pl.col(table.col(ds_i))).alias("data_source"),
+        normalise_space(pl.col(table.col(com_i))).alias("commodity"),
+        "year_text",
+        *[table.col(i) for i in stat_cols],
     )
-    long = long.sort("line", "column_number")
     tonnes: dict[str, float | None] = {"t": 1.0, "kt": 1e3, "mmt": 1e6, "kg": 1e-3}
-    long = _classify_cells(long, name, tonnes)
+    long = _value_cells(wide, [table.col(i) for i in stat_cols], meta, "column_number", name, tonnes)
     year_parts = pl.col("year_text").str.extract_groups(_YEAR_RE.pattern)
     return _finish(
         long,

@@ -26,13 +26,13 @@ from transforms.parsers.usgs.common import (
     ORIGIN_SCHEMA,
     WORLD_UNITS,
     _check_source,
-    _classify_cells,
     _csv_files,
     _finish,
     _open_mcs_file,
     _refuse_rows,
     _Table,
     _trimmed,
+    _value_cells,
 )
 
 # --- output schemas ---------------------------------------------------------------------
@@ -227,24 +227,13 @@ def parse_world_file(path: str | Path) -> pl.DataFrame:
         ],
         *[pl.col(table.col(v.index)) for v in value_cols],
     )
-    long = (
-        wide.unpivot(
-            on=[table.col(v.index) for v in value_cols],
-            index=["line", "country_raw", "type", *notes_names.values()],
-            variable_name="_var",
-            value_name="value_text",
-        )
-        .join(meta, on="_var", how="left")
-        .with_columns(
-            value_text=_trimmed(pl.col("value_text")),
-            notes=pl.coalesce(
-                pl.when(pl.col("measure") == m).then(pl.col(n)) for m, n in notes_names.items()
-            ),
-        )
-    )
-    long = long.sort("line", "_col")
     tonnes = {unit: factor for unit, (_, factor) in WORLD_UNITS.items()}
-    long = _classify_cells(long, name, tonnes)
+    long = _value_cells(wide, [table.col(v.index) for v in value_cols], meta, "_col", name, tonnes)
+    long = long.with_columns(
+        notes=pl.coalesce(
+            pl.when(pl.col("measure") == m).then(pl.col(n)) for m, n in notes_names.items()
+        ),
+    )
     _check_world_values(long, name)
     return _finish(
         long,

@@ -120,12 +120,12 @@ def china_share_heatmap(site: SiteFigures, ctx: PageContext) -> Section | None:
     section = Section(
         title="China's share of imports, year by year", anchor="heatmap", source=SOURCE_BACI
     )
-    section.chart = charts.share_heatmap(
+    section.draw(
+        charts.share_heatmap,
         f"{country_slug(ctx.key)}-heatmap",
         heat.select(pl.col("year").alias("x"), "y", pl.col("china_share").alias("share")),
         title=f"{ctx.name}: China's share of imports by mineral, {first}-{site.trade_year}",
         description=f"Heat map of China's share of {ctx.name}'s imports for {heat['y'].n_unique()} minerals and the years {first} to {site.trade_year}; darker is a larger share. Highest in {site.trade_year}: {order[0]} at {fmt_pct(rows['china_share'][0])}.",
-        source=SOURCE_BACI,
         x_title=None,
         y_sort=order,
     )

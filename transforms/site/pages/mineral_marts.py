@@ -92,12 +92,12 @@ def concentration_mineral(rows: pl.DataFrame, ctx: PageContext) -> Section | Non
         )
     if series.height and series["year"].n_unique() > 1:
         first = int(series["year"].min())
-        section.chart = charts.series_lines(
+        section.draw(
+            charts.series_lines,
             f"{ctx.key}-hhi",
             series.select("year", "series", "value"),
             title=f"{ctx.name}: concentration (HHI), {first}-{last_year}",
             description=f"Line chart of the Herfindahl-Hirschman index (0 to 10,000) of {ctx.name.lower()} production and exports by stage, {first} to {last_year}.",
-            source="mart concentration (USGS MCS; CEPII BACI)",
             value_title="HHI (0-10,000)",
         )
     section.table = table(

@@ -129,12 +129,12 @@ def _production(site: SiteFigures, mineral: dict, stage: str) -> Section | None:
         listed = "; ".join(
             f"{r['label']} {fmt_num(r['value'])}" for r in chart_rows.head(5).iter_rows(named=True)
         )
-        section.chart = charts.ranked_bars(
+        section.draw(
+            charts.ranked_bars,
             f"{slug}-{stage}-producers",
             chart_rows,
             title=f"{name}: {stage} production by economy, {year}",
             description=f"Horizontal bar chart of the {chart_rows.height} largest producers, coloured by China, alliance and rest of world. Largest: {listed} ({basis}).",
-            source=production_source(summary["source"], summary["edition"]),
             value_title=f"Production ({basis})",
         )
     section.table = _economy_table(
@@ -261,12 +261,12 @@ def china_alliance_rest(site: SiteFigures, ctx: PageContext) -> Section | None:
     section = Section(
         title="China, the alliance and the rest of the world", anchor="by-group", source=SOURCE_USGS
     )
-    section.chart = charts.group_share_bars(
+    section.draw(
+        charts.group_share_bars,
         f"{ctx.key}-groups",
         frame,
         title=f"{ctx.name}: shares of world supply by stage",
         description=f"Stacked bar chart of world shares. {described}.",
-        source=SOURCE_USGS,
     )
     section.table = table(
         frame.pivot(on="group", index="label", values="share"),

@@ -61,12 +61,12 @@ def alliance_imports(site: SiteFigures, ctx: PageContext) -> Section | None:
     by_year = by_year.filter(pl.col("year") > (site.trade_year or 0) - TREND_YEARS)
     if by_year.height:
         first, last = int(by_year["year"].min()), int(by_year["year"].max())
-        section.chart = charts.group_stacked_years(
+        section.draw(
+            charts.group_stacked_years,
             f"{slug}-alliance-imports",
             by_year,
             title=f"{name}: alliance imports from outside the alliance, {first}-{last}",
             description=f"Stacked bar chart of the value of alliance imports of {name.lower()} by supplier group, {first} to {last}, in current US dollars. In {last}, China supplied {fmt_pct(latest['china_share'])}.",
-            source=SOURCE_BACI,
             value_title="Imports (current USD)",
         )
     suppliers = figures.top_suppliers(
@@ -116,12 +116,12 @@ def allies_dependence(part: pl.DataFrame, site: SiteFigures, ctx: PageContext) -
     chart_rows = rows.select(
         "label", pl.lit(CHINA).alias("group"), pl.col("china_share").alias("value")
     )
-    section.chart = charts.ranked_bars(
+    section.draw(
+        charts.ranked_bars,
         f"{ctx.key}-allies",
         chart_rows,
         title=f"{ctx.name}: China's share of each ally's imports, {site.trade_year}",
         description=f"Horizontal bar chart of China's share of imports for {rows.height} importers; highest {top['label']} at {fmt_pct(top['china_share'])}. Importers with less than one million US dollars of imports are left out.",
-        source=SOURCE_BACI,
         value_title="China's share of imports (value)",
         value_format=".0%",
     )
