@@ -82,23 +82,12 @@ def test_cross_check_with_export_controls_yaml(restrictions: pl.DataFrame) -> No
     assert gallium["minerals_only_in_yaml"] == ["germanium"]  # OECD files No.23 under gallium only
 
 
+# One valid row of the inventory, as the file writes it (columns in OECD_HEADER order).
+_VALID_ROW = "2024,cn,tin,M1,Export tax,20,%,,2024-01-01,2024-12-31,true,\"Announcement No.1, 2024\",https://example.org/a,,,800110;800120"
+
+
 def _write(tmp_path: Path, **changes: str) -> Path:
-    cells = dict.fromkeys(OECD_HEADER, "")
-    cells.update(
-        data_year="2024",
-        iso2="cn",
-        resource="tin",
-        type="M1",
-        typeLabel="Export tax",
-        value="20",
-        valueUnit="%",
-        introduced="2024-01-01",
-        ends="2024-12-31",
-        temporary="true",
-        document="Announcement No.1, 2024",
-        link="https://example.org/a",
-        hs6_lines="800110;800120",
-    )
+    cells = dict(zip(OECD_HEADER, next(csv.reader([_VALID_ROW])), strict=True))
     cells.update(changes)
     path = tmp_path / OECD_FILE
     with path.open("w", newline="") as handle:

@@ -21,24 +21,12 @@ from transforms.parsers._text import (
     clean_name,
     normalise_space,
 )
-from transforms.parsers.usgs.common import (
-    _MEASURES,
-    ORIGIN_SCHEMA,
-    WORLD_UNITS,
-    _check_source,
-    _csv_files,
-    _finish,
-    _open_mcs_file,
-    _refuse_rows,
-    _Table,
-    _trimmed,
-    _value_cells,
-)
+from transforms.parsers.usgs import common
 
 # --- output schemas ---------------------------------------------------------------------
 
 WORLD_SCHEMA: dict[str, pl.DataType] = {
-    **ORIGIN_SCHEMA,
+    **common.ORIGIN_SCHEMA,
     "country_raw": pl.String(),
     "country": pl.String(),
     "type": pl.String(),
@@ -70,7 +58,7 @@ class _ValueColumn:
 
 
 def _measure_of(header: str) -> str | None:
-    return _MEASURES.get(header.split("_", 1)[0].lower()) if "_" in header else None
+    return common._MEASURES.get(header.split("_", 1)[0].lower()) if "_" in header else None
 
 
 def _is_notes_header(header: str) -> bool:
@@ -81,18 +69,18 @@ def _is_notes_header(header: str) -> bool:
 def _value_column(file: str, index: int, header: str) -> _ValueColumn:
     """Read e.g. Prod_kt_Est_2023, Cap_Sponge_t_2022, Reserves_ore_K2O_equiv_kt."""
     tokens = header.split("_")
-    measure = _MEASURES[tokens[0].lower()]
+    measure = common._MEASURES[tokens[0].lower()]
     rest = tokens[1:]
     year = int(rest.pop()) if rest and re.fullmatch(r"\d{4}", rest[-1]) else None
     is_estimate = bool(rest) and rest[-1].lower() == "est"
     if is_estimate:
         rest.pop()
-    if not rest or rest[-1] not in WORLD_UNITS:
+    if not rest or rest[-1] not in common.WORLD_UNITS:
         token = rest[-1] if rest else ""
         raise UpstreamFormatError(
             file,
             f"value column header has no known unit token (got {token!r}; known: "
-            f"{', '.join(WORLD_UNITS)})",
+            f"{', '.join(common.WORLD_UNITS)})",
             line=1,
             column=header,
         )
@@ -100,7 +88,7 @@ def _value_column(file: str, index: int, header: str) -> _ValueColumn:
     return _ValueColumn(index, header, measure, "_".join(rest) or None, unit, year, is_estimate)
 
 
-def _find_type_column(table: _Table, country_i: int, claimed: set[int]) -> int:
+def _find_type_column(table: common._Table, country_i: int, claimed: set[int]) -> int:
     if "Type" in table.header:
         return table.header.index("Type")
     # mcs2024-fluor_world.csv: the Type header was overwritten by its only value,
@@ -115,7 +103,7 @@ def _find_type_column(table: _Table, country_i: int, claimed: set[int]) -> int:
 
 
 def _notes_for_measures(
-    table: _Table, value_cols: list[_ValueColumn], notes_cols: dict[int, str]
+    table: common._Table, value_cols: list[_ValueColumn], notes_cols: dict[int, str]
 ) -> dict[str, int]:
     """Which notes column belongs to each measure (Prod_notes/Prod_note -> production, ...)."""
     by_measure: dict[str, int] = {}
@@ -152,7 +140,7 @@ def parse_world_file(path: str | Path) -> pl.DataFrame:
     missing Country/Type/value column, an unknown header or unit, or unknown cell text.
     """
     path = Path(path)
-    edition, code, table = _open_mcs_file(path, "world")
+    edition, code, table = common._open_mcs_file(path, "world")
     name, header = table.name, table.header
 
     if "Country" not in header:
@@ -170,7 +158,7 @@ def parse_world_file(path: str | Path) -> pl.DataFrame:
         if h == "":
             empty_cols.append(i)
         elif _measure_of(h) and _is_notes_header(h):
-            notes_cols[i] = _MEASURES[h.split("_", 1)[0].lower()]
+            notes_cols[i] = common._MEASURES[h.split("_", 1)[0].lower()]
         elif _measure_of(h):
             value_cols.append(_value_column(name, i, h))
     claimed |= {v.index for v in value_cols} | set(notes_cols) | set(empty_cols)
@@ -189,11 +177,11 @@ def parse_world_file(path: str | Path) -> pl.DataFrame:
         pl.col(table.col(country_i)).is_null()
         | (pl.col(table.col(country_i)).str.strip_chars() == "")
     )
-    _refuse_rows(no_country, name, "data row without a country", column="Country")
+    common._refuse_rows(no_country, name, "data row without a country", column="Country")
     if source_i is not None:
-        _check_source(table, source_i, edition)
+        common._check_source(table, source_i, edition)
 
-    notes_names = {m: f"notes_{m}" for m in _MEASURES.values()}
+    notes_names = {m: f"notes_{m}" for m in common._MEASURES.values()}
     meta = pl.DataFrame(
         {
             "_var": [table.col(v.index) for v in value_cols],
@@ -202,7 +190,7 @@ def parse_world_file(path: str | Path) -> pl.DataFrame:
             "measure": [v.measure for v in value_cols],
             "qualifier": [v.qualifier for v in value_cols],
             "unit": [v.unit for v in value_cols],
-            "unit_factor_t": [WORLD_UNITS[v.unit][1] for v in value_cols],
+            "unit_factor_t": [common.WORLD_UNITS[v.unit][1] for v in value_cols],
             "year": [v.year for v in value_cols],
             "header_estimate": [v.is_estimate for v in value_cols],
         },
@@ -219,23 +207,23 @@ def parse_world_file(path: str | Path) -> pl.DataFrame:
         normalise_space(pl.col(table.col(type_i))).alias("type"),
         *[
             (
-                _trimmed(pl.col(table.col(notes_of[m])))
+                common._trimmed(pl.col(table.col(notes_of[m])))
                 if m in notes_of
                 else pl.lit(None, dtype=pl.String)
             ).alias(notes_names[m])
-            for m in _MEASURES.values()
+            for m in common._MEASURES.values()
         ],
         *[pl.col(table.col(v.index)) for v in value_cols],
     )
-    tonnes = {unit: factor for unit, (_, factor) in WORLD_UNITS.items()}
-    long = _value_cells(wide, [table.col(v.index) for v in value_cols], meta, "_col", name, tonnes)
+    tonnes = {unit: factor for unit, (_, factor) in common.WORLD_UNITS.items()}
+    long = common._value_cells(wide, [table.col(v.index) for v in value_cols], meta, "_col", name, tonnes)
     long = long.with_columns(
         notes=pl.coalesce(
             pl.when(pl.col("measure") == m).then(pl.col(n)) for m, n in notes_names.items()
         ),
     )
     _check_world_values(long, name)
-    return _finish(
+    return common._finish(
         long,
         WORLD_SCHEMA,
         edition=edition,
@@ -270,7 +258,7 @@ def _check_world_values(long: pl.DataFrame, file: str) -> None:
             )
 
 
-def _fold_spill_over(table: _Table, empty_cols: list[int], notes_cols: list[int]) -> pl.DataFrame:
+def _fold_spill_over(table: common._Table, empty_cols: list[int], notes_cols: list[int]) -> pl.DataFrame:
     """Append text found in header-less columns to the nearest notes column on its left.
 
     Two 2024 world tables have cells beyond their last header: mcs2024-barit repeats the
@@ -286,7 +274,7 @@ def _fold_spill_over(table: _Table, empty_cols: list[int], notes_cols: list[int]
             continue
         left = [n for n in notes_cols if n < i]
         if not left:
-            _refuse_rows(
+            common._refuse_rows(
                 filled,
                 table.name,
                 f"column {i + 1} has no header but holds data",
@@ -295,7 +283,7 @@ def _fold_spill_over(table: _Table, empty_cols: list[int], notes_cols: list[int]
         target = table.col(left[-1])
         body = body.with_columns(
             pl.concat_str(
-                [_trimmed(pl.col(target)), _trimmed(pl.col(table.col(i)))],
+                [common._trimmed(pl.col(target)), common._trimmed(pl.col(table.col(i)))],
                 separator=" | ",
                 ignore_nulls=True,
             ).alias(target)
@@ -305,5 +293,5 @@ def _fold_spill_over(table: _Table, empty_cols: list[int], notes_cols: list[int]
 
 def parse_world_dir(directory: str | Path) -> pl.DataFrame:
     """All ``*_world.csv`` of one edition folder, sorted by file name, concatenated."""
-    frames = [parse_world_file(p) for p in _csv_files(directory, "_world.csv")]
+    frames = [parse_world_file(p) for p in common._csv_files(directory, "_world.csv")]
     return pl.concat(frames, how="vertical")
