@@ -70,10 +70,8 @@ def test_every_economy_is_used_by_some_name() -> None:
     assert set(ref.economies_frame()["iso3"]) == used
 
 
-def test_sources_uses_and_corrections_load() -> None:
+def test_sources_and_corrections_load() -> None:
     assert all(record["url"].startswith("http") for record in ref.load_sources().values())
-    slugs = set(ref.minerals_frame()["slug"])
-    assert set(ref.load_uses()) <= slugs
     corrections = load_corrections()
     assert {fix.action for fix in corrections.rows} <= {"drop", "set"}
 
@@ -335,10 +333,6 @@ def _corrections(folder: Path) -> Any:
     return load_corrections(folder / "corrections.yaml")
 
 
-def _uses(folder: Path) -> Any:
-    return ref.load_uses(folder / "mineral_uses.yaml")
-
-
 @pytest.mark.parametrize(
     ("file", "change", "load", "message"),
     [
@@ -427,18 +421,6 @@ def _uses(folder: Path) -> Any:
             _yaml_edit(lambda d: d["accepted"][0].update(key={})),
             _corrections,
             "accepted[0].key: Dictionary should have at least 1 item",
-        ),
-        (
-            "mineral_uses.yaml",
-            _yaml_edit(lambda d: d["uses"][0].update(mineral="unobtainium")),
-            _uses,
-            "uses[0].mineral: 'unobtainium' is not a mineral of",
-        ),
-        (
-            "mineral_uses.yaml",
-            _yaml_edit(lambda d: d["uses"][0].update(mineral=d["uses"][1]["mineral"])),
-            _uses,
-            "uses: [1] 'antimony' is listed twice",
         ),
     ],
 )

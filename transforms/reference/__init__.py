@@ -11,7 +11,6 @@ and by the cross-entry rules of its loader; any problem raises :class:`Reference
 - :mod:`~transforms.reference.groups`: country groups;
 - :mod:`~transforms.reference.sources`: origin records of the upstream sources;
 - :mod:`~transforms.reference.corrections`: known upstream errors and accepted discrepancies;
-- :mod:`~transforms.reference.uses`: what each mineral is used for;
 - :mod:`~transforms.reference.policy`: the policy files.
 
 This package re-exports the registry, country and group functions, so
@@ -49,7 +48,6 @@ from transforms.reference.models import (
     UNIT_BASES,
 )
 from transforms.reference.sources import load_sources
-from transforms.reference.uses import load_uses
 
 __all__ = [
     "COUNTRY_NAMES_FILE",
@@ -73,7 +71,6 @@ __all__ = [
     "load_groups",
     "load_minerals",
     "load_sources",
-    "load_uses",
     "minerals_frame",
     "unmapped_names",
     "usgs2026_map_frame",

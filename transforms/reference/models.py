@@ -1,6 +1,6 @@
 """Pydantic models of the curated reference files: the vocabulary they share and one model per
 file (``minerals.yaml``, ``groups.yaml``, ``sources.yaml``, ``corrections.yaml``,
-``mineral_uses.yaml`` and the rows of ``economies.csv`` and ``country_names.csv``).
+and the rows of ``economies.csv`` and ``country_names.csv``).
 
 A model states what one file may hold: every key known (``extra="forbid"``), URLs that parse,
 ISO dates, closed vocabularies as literals, and the rules of a single entry (an excluded stage
@@ -348,24 +348,3 @@ class AcceptedDiscrepancy(Model):
 class CorrectionsFile(Model):
     rows: list[RowCorrection] = Field(default_factory=list)
     accepted: list[AcceptedDiscrepancy] = Field(default_factory=list)
-
-
-# --- mineral_uses.yaml -------------------------------------------------------------------------
-
-
-class MineralUse(Model):
-    mineral: RegistryMineral
-    text: Text
-    source: Text
-    url: Url
-
-
-def _one_use_per_mineral(uses: list[MineralUse]) -> list[MineralUse]:
-    unique([use.mineral for use in uses])
-    return uses
-
-
-class MineralUsesFile(Model):
-    schema_version: Literal[1]
-    source_citation: Text
-    uses: Annotated[list[MineralUse], AfterValidator(_one_use_per_mineral)]
