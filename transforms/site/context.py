@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
+from transforms.metadata.sources import release_labels
 from transforms.site import figures
 from transforms.site.model import PageContext, Section
 from transforms.site.sections import SECTIONS
@@ -31,7 +32,6 @@ def production_source(source: str | None, edition: int | None) -> str:
     return f"{source} ({edition} release)" if edition and str(edition) not in source else source
 
 
-SOURCE_BACI = "CEPII BACI (HS92, V202401b)"
 TREND_YEARS = 15
 BLOC_NAMES = {
     figures.EU_BLOC: "European Union (27, as a bloc)",
@@ -66,6 +66,10 @@ class SiteFigures:
         self.prices = figures.price_series(clean["us_salient"])
         self.nir = figures.net_import_reliance(clean["us_salient"])
         self.wmd = clean.get("production_wmd")
+        # The BACI label as the data carry it (file names): the subset's exact release is
+        # unknown, which the Sources page explains.
+        label = release_labels(data.manifests).get("baci-hs92")
+        self.baci_source = f"CEPII BACI, HS92 (files labelled {label}; see Sources)" if label else "CEPII BACI, HS92"
         # Per-mineral slices, partitioned once.
         self.shares_by = self.shares.partition_by("mineral", as_dict=True)
         self.reserves_by = self.reserve_rows.partition_by("mineral", as_dict=True)

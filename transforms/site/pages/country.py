@@ -10,7 +10,7 @@ import polars as pl
 
 from transforms.render import escape_markdown
 from transforms.site import charts, figures
-from transforms.site.context import SOURCE_BACI, SOURCE_USGS, SiteFigures, country_slug
+from transforms.site.context import SOURCE_USGS, SiteFigures, country_slug
 from transforms.site.model import Page, PageContext, Section
 from transforms.site.render_tables import (
     BAN_VIEW,
@@ -73,7 +73,7 @@ def china_exposure(site: SiteFigures, ctx: PageContext) -> Section | None:
     section = Section(
         title=f"Exposure to China across minerals, {site.trade_year}",
         anchor="exposure",
-        source=SOURCE_BACI,
+        source=site.baci_source,
     )
     lines = [
         "| Mineral | Imports | China's share | Change over 5 years | Top supplier | Top supplier's share | China's share of world production |",
@@ -118,7 +118,7 @@ def china_share_heatmap(site: SiteFigures, ctx: PageContext) -> Section | None:
     order = [site.mineral_names.get(m, m) for m in rows["mineral"]]
     first = int(heat["year"].min())
     section = Section(
-        title="China's share of imports, year by year", anchor="heatmap", source=SOURCE_BACI
+        title="China's share of imports, year by year", anchor="heatmap", source=site.baci_source
     )
     section.draw(
         charts.share_heatmap,
@@ -199,7 +199,7 @@ def countries_index(site: SiteFigures, env: jinja2.Environment, codes: list[str]
             heat.select("x", "y", pl.col("china_share").alias("share")),
             title=f"China's share of each ally's imports, by mineral, {site.trade_year}",
             description=f"Heat map of China's share of imports for {heat['x'].n_unique()} importers and {heat['y'].n_unique()} minerals in {site.trade_year}; darker is a larger share; blank where imports are under one million US dollars.",
-            source=SOURCE_BACI,
+            source=site.baci_source,
             x_title=None,
             x_sort=[site.economy(c) for c in codes],
         )

@@ -11,7 +11,6 @@ import polars as pl
 
 from transforms.site import charts, figures
 from transforms.site.context import (
-    SOURCE_BACI,
     SOURCE_USGS,
     TREND_YEARS,
     SiteFigures,
@@ -28,7 +27,7 @@ from transforms.site.text import Markup, fmt_mass, fmt_num, fmt_pct, fmt_usd, md
 def alliance_imports(site: SiteFigures, ctx: PageContext) -> Section | None:
     mineral = site.minerals_by_slug[ctx.key]
     slug, name = mineral["slug"], mineral["name"]
-    section = Section(title="Imports into the alliance", anchor="trade", source=SOURCE_BACI)
+    section = Section(title="Imports into the alliance", anchor="trade", source=site.baci_source)
     if not (mineral["hs"]["ore"] or mineral["hs"]["refined"]):
         section.paragraphs.append(
             md(
@@ -102,7 +101,7 @@ def allies_dependence(part: pl.DataFrame, site: SiteFigures, ctx: PageContext) -
     section = Section(
         title=f"Each ally's dependence on China, {site.trade_year}",
         anchor="allies",
-        source=SOURCE_BACI,
+        source=site.baci_source,
     )
     top = rows.row(0, named=True)
     section.paragraphs.append(
