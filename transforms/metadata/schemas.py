@@ -65,8 +65,9 @@ class ValidationReport:
     def passed(self) -> bool:
         return self.failure_cases.height == 0
 
-    def summary(self, limit: int = 5) -> str:
-        """A few failures in words: column, check, value, and the upstream file and line."""
+    def summary(self, limit: int = 10) -> str:
+        """Up to ``limit`` failures in words: column, check, value, and the upstream file and line
+        (ten, so that failures in several upstream files all get named)."""
         if self.passed:
             return f"{self.table}: {self.rows:,} rows valid"
         lines = [f"{self.table}: {self.failure_cases.height:,} failure(s)"]
@@ -84,6 +85,8 @@ class ValidationReport:
                 f"column {case.get('column') or '(row)'}: {case.get('check')} failed for value "
                 f"{case.get('failure_case')!r}{where}" + (f" [{key}]" if key else "")
             )
+        if self.failure_cases.height > limit:
+            lines.append(f"... and {self.failure_cases.height - limit:,} more (asset check metadata lists them)")
         return "\n".join(lines)
 
     def counts(self) -> dict[str, int]:
