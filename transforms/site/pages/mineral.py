@@ -15,6 +15,13 @@ from transforms.site.text import Markup, fmt_pct, md
 
 
 def _mineral_lead(site: SiteFigures, mineral: dict) -> Markup:
+    source = mineral.get("downstream_of")
+    if source:
+        return md(
+            "{name} are a downstream product of {source}. No source publishes their production by country: below are a proxy, labelled as such, and U.S. imports.",
+            name=mineral["name"],
+            source=Markup(f"[{escape_markdown(site.mineral_names[source])}]({source}.md)"),
+        )
     parts = []
     for stage in ("mine", "refinery"):
         row = site.stage_row(mineral["slug"], stage)
