@@ -107,7 +107,12 @@ def minerals_index(site: SiteFigures, env: jinja2.Environment) -> Page:
             + " |"
         )
     table = Markup("\n".join(lines))
+    # A downstream product (magnets) is listed beside the minerals but is on neither list.
+    products = [m["name"] for m in site.minerals if m.get("downstream_of")]
     markdown = env.get_template("minerals_index.md.j2").render(
-        table=table, count=len(rows), trade_year=site.trade_year
+        table=table,
+        count=len(rows) - len(products),
+        products=products,
+        trade_year=site.trade_year,
     )
     return Page("minerals/index.md", "Minerals", markdown)
