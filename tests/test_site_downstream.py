@@ -3,14 +3,16 @@ the labelled production proxy and U.S. imports by partner, computed from small c
 
 The sections read only the registry entry, the clean tables, China's codes and economy names
 from the site figures, so a namespace with those stands in for a full build here; the real
-build's page is checked by the slow CLI tests.
+build's page is checked against the upstream Comtrade file by the slow test at the end.
 """
 
 from __future__ import annotations
 
+import csv
 from types import SimpleNamespace
 
 import polars as pl
+import pytest
 
 from transforms.site.model import PageContext
 from transforms.site.pages.mineral_downstream import production_proxy, us_product_imports
@@ -112,3 +114,20 @@ def test_sections_stay_silent_on_a_mineral_and_without_their_table() -> None:
     assert us_product_imports(site, _ctx("gallium")) is None
     assert production_proxy(_site(), _ctx("permanent-magnets")) is None
     assert us_product_imports(_site(), _ctx("permanent-magnets")) is None
+
+
+@pytest.mark.slow
+@pytest.mark.upstream
+def test_built_magnets_page_matches_the_upstream_comtrade_file(session_build, upstream_dir) -> None:
+    assert session_build.returncode == 0, session_build.stderr
+    page = (session_build.root / "docs" / "minerals" / "permanent-magnets.md").read_text()
+    with (upstream_dir / "trade-extra" / "us_imports_850511_by_partner_2018_2025.csv").open() as f:
+        rows = list(csv.DictReader(f))
+    latest = max(int(r["year"]) for r in rows)
+    year = [r for r in rows if int(r["year"]) == latest]
+    total = sum(float(r["import_value_usd"]) for r in year)
+    china = sum(float(r["import_value_usd"]) for r in year if r["partner_iso3"] == "CHN")
+    assert f"U.S. imports (HS 850511), {latest}" in page
+    assert f"China supplied **{china / total:.1%}**" in page
+    assert f"| China | {china:,.0f} |" in page
+    assert "China 70,300 of 76,300 t (92.1%)" in page
