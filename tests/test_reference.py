@@ -58,11 +58,30 @@ def test_load_minerals_returns_a_copy() -> None:
 
 
 def test_every_mineral_is_on_a_list_and_has_a_production_source() -> None:
-    frame = ref.minerals_frame()
+    entries = ref.minerals_frame()
+    frame = entries.filter(pl.col("downstream_of").is_null())
+    assert frame.height == 36
     assert frame.filter(pl.any_horizontal(list(ref.LIST_FLAGS))).height == frame.height
     kept_usgs = set(ref.usgs_type_map().filter(pl.col("stage") != "exclude")["slug"])
     kept_wmd = set(ref.wmd_map_frame().filter(pl.col("stage") != "exclude")["slug"])
     assert set(frame["slug"]) == kept_usgs | kept_wmd
+
+
+def test_the_one_downstream_product_is_magnets_on_no_list_with_a_labelled_proxy() -> None:
+    entries = ref.minerals_frame()
+    products = entries.filter(pl.col("downstream_of").is_not_null())
+    assert products.select("slug", "downstream_of").rows() == [("permanent-magnets", "rare-earths")]
+    assert not products.select(pl.any_horizontal(list(ref.LIST_FLAGS))).item()
+    magnets = next(m for m in ref.load_minerals() if m["slug"] == "permanent-magnets")
+    assert magnets["product_hs6"] == ["850511"]
+    assert "850511" not in set(ref.hs_map_frame()["hs6"])  # not a BACI code: not under hs
+    proxy = magnets["production_proxy"]
+    assert (proxy["source"], proxy["of_mineral"], proxy["stage"]) == (
+        "iea",
+        "rare-earths",
+        "refinery",
+    )
+    assert "magnet rare earth elements" in proxy["label"]
 
 
 def test_every_economy_is_used_by_some_name() -> None:
@@ -284,6 +303,39 @@ def _broken_mineral(copy: Path, slug: str, change: Callable[[dict], None]) -> in
         ),
         # loader: one slug per mineral
         ("arsenic", lambda m: m.update(slug="antimony"), "slug", "slug 'antimony' is also at"),
+        # model: a downstream product is made from a mineral of the registry
+        (
+            "permanent-magnets",
+            lambda m: m.update(downstream_of="unobtainium"),
+            "downstream_of",
+            "'unobtainium' is not a mineral of the registry",
+        ),
+        (
+            "permanent-magnets",
+            lambda m: m["production_proxy"].update(of_mineral="neodymium"),
+            "production_proxy.of_mineral",
+            "'neodymium' is not a mineral of the registry",
+        ),
+        # model: a proxy is shown under its label, so the label is required
+        (
+            "permanent-magnets",
+            lambda m: m["production_proxy"].pop("label"),
+            "production_proxy.label",
+            "Field required",
+        ),
+        # model: product codes and a proxy belong to a downstream product only
+        (
+            "gallium",
+            lambda m: m.update(product_hs6=["850511"]),
+            "",
+            "product_hs6 and production_proxy go with downstream_of",
+        ),
+        (
+            "permanent-magnets",
+            lambda m: m.update(product_hs6=[850511]),
+            "product_hs6[0]",
+            "HS code",
+        ),
     ],
 )
 def test_minerals_yaml_errors_name_the_key_path(

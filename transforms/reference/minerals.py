@@ -105,7 +105,15 @@ def _check_across_entries(registry: MineralsFile) -> None:
 @functools.lru_cache(maxsize=8)
 def _registry(folder: Path) -> _Registry:
     raw = read_yaml(folder / MINERALS_FILE)
-    registry = validate(MineralsFile, raw, MINERALS_FILE)
+    # A downstream product names another entry (downstream_of, its production proxy): the
+    # file's own slugs are the set those references are checked against.
+    entries = raw.get("minerals") if isinstance(raw, dict) else None
+    slugs = (
+        {e.get("slug") for e in entries if isinstance(e, dict)}
+        if isinstance(entries, list)
+        else set()
+    )
+    registry = validate(MineralsFile, raw, MINERALS_FILE, {"minerals": slugs})
     _check_across_entries(registry)
     return _Registry(registry, tuple(raw["minerals"]))
 
@@ -134,12 +142,13 @@ _MINERAL_COLUMNS: tuple[tuple[str, pl.DataType | type, Callable[[Mineral], Any]]
     *((flag, pl.Boolean, attrgetter(f"lists.{flag}")) for flag in LIST_FLAGS),
     ("eol_rir", pl.Float64, lambda m: m.eol_rir.value if m.eol_rir else None),
     ("note", pl.String, lambda m: m.note),
+    ("downstream_of", pl.String, lambda m: m.downstream_of),
 )
 
 
 def minerals_frame(folder: Path | str | None = None) -> pl.DataFrame:
-    """One row per mineral: slug, name, usgs_code, usgs_codes, usgs2026_commodity, list flags,
-    eol_rir, note."""
+    """One row per registry entry: slug, name, usgs_code, usgs_codes, usgs2026_commodity, list
+    flags, eol_rir, note, downstream_of (null for a mineral, the mineral for a product)."""
     rows = [
         {column: value(mineral) for column, _, value in _MINERAL_COLUMNS}
         for mineral in load_registry(folder).minerals

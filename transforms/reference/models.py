@@ -221,6 +221,17 @@ class EolRir(Model):
     note: Text | None = None
 
 
+class ProductionProxy(Model):
+    """Where a downstream product's production is read from when no source publishes it: a
+    stage of another registry mineral in one source, shown under ``label`` (never as the
+    product's own production)."""
+
+    source: Literal["iea"]
+    of_mineral: RegistryMineral
+    stage: Literal["mine", "refinery"]
+    label: Text
+
+
 class Mineral(Model):
     slug: Slug
     name: Text
@@ -233,6 +244,20 @@ class Mineral(Model):
     eol_rir: EolRir | None
     sources: Annotated[list[Text], Field(min_length=1)]
     note: Text | None = None
+    # A downstream product (e.g. magnets of rare earths): the mineral it is made from, its own
+    # HS codes — outside BACI's subset, so not under ``hs`` and never read as BACI trade — and
+    # the proxy its production is shown by.
+    downstream_of: RegistryMineral | None = None
+    product_hs6: Annotated[list[Hs6], AfterValidator(unique)] = Field(default_factory=list)
+    production_proxy: ProductionProxy | None = None
+
+    @model_validator(mode="after")
+    def _downstream(self) -> Mineral:
+        if self.downstream_of is None and (self.product_hs6 or self.production_proxy):
+            raise ValueError("product_hs6 and production_proxy go with downstream_of")
+        if self.downstream_of == self.slug:
+            raise ValueError("downstream_of names the entry itself")
+        return self
 
     @model_validator(mode="after")
     def _principal_code(self) -> Mineral:

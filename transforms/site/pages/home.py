@@ -239,9 +239,12 @@ def home_page(
         sections=site.sections(site.context("home", None, "index.md")),
         changed=changed,
         trade_year=site.trade_year,
-        mineral_count=len(site.minerals),
+        mineral_count=sum(1 for m in site.minerals if not m.get("downstream_of")),
         editions=sorted(
-            {int(e) for e in site.summary.filter(pl.col("source").str.starts_with("USGS"))["edition"]}
+            {
+                int(e)
+                for e in site.summary.filter(pl.col("source").str.starts_with("USGS"))["edition"]
+            }
         ),
     )
     return Page("index.md", "Home", markdown)

@@ -15,6 +15,13 @@ from transforms.site.text import Markup, fmt_pct, md
 
 
 def _mineral_lead(site: SiteFigures, mineral: dict) -> Markup:
+    source = mineral.get("downstream_of")
+    if source:
+        return md(
+            "{name} are a downstream product of {source}. No source publishes their production by country: below are a proxy, labelled as such, and U.S. imports.",
+            name=mineral["name"],
+            source=Markup(f"[{escape_markdown(site.mineral_names[source])}]({source}.md)"),
+        )
     parts = []
     for stage in ("mine", "refinery"):
         row = site.stage_row(mineral["slug"], stage)
@@ -100,7 +107,12 @@ def minerals_index(site: SiteFigures, env: jinja2.Environment) -> Page:
             + " |"
         )
     table = Markup("\n".join(lines))
+    # A downstream product (magnets) is listed beside the minerals but is on neither list.
+    products = [m["name"] for m in site.minerals if m.get("downstream_of")]
     markdown = env.get_template("minerals_index.md.j2").render(
-        table=table, count=len(rows), trade_year=site.trade_year
+        table=table,
+        count=len(rows) - len(products),
+        products=products,
+        trade_year=site.trade_year,
     )
     return Page("minerals/index.md", "Minerals", markdown)
