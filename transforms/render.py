@@ -9,6 +9,7 @@ text it is and never becomes markup, a link or an attribute.
 from __future__ import annotations
 
 import html
+import math
 
 import polars as pl
 
@@ -34,11 +35,24 @@ def escape_html(text: str) -> str:
     return html.escape(str(text), quote=True)
 
 
+def plain_number(value: float, digits: int) -> str:
+    """``value`` to ``digits`` significant figures with thousands separators and never in
+    scientific notation (0.0000305, not 3.05e-05; 1,200,000,000, not 1.2e+09)."""
+    if value == 0 or not math.isfinite(value):
+        return "0" if value == 0 else "n/a"
+    decimals = max(digits - 1 - math.floor(math.log10(abs(value))), 0)
+    text = f"{round(value, decimals):,.{decimals}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
 def format_cell(value: object) -> str:
+    """A table cell as readers see it: empty for null, yes/no for booleans, plain numbers."""
     if value is None:
         return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
     if isinstance(value, float):
-        return f"{value:,.6g}"
+        return plain_number(value, 6)
     return escape_markdown(str(value))
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from transforms.render import escape_html, escape_markdown
+from transforms.render import escape_html, escape_markdown, plain_number
 
 __all__ = [
     "Markup",
@@ -79,9 +79,7 @@ def fmt_num(value: float | None) -> str:
         return "n/a"
     if abs(value) >= 100:
         return f"{value:,.0f}"
-    if value == 0:
-        return "0"
-    return f"{value:,.3g}"
+    return plain_number(value, 3)
 
 
 _SCALES = ((1e9, "billion"), (1e6, "million"))
@@ -94,7 +92,7 @@ def _amount(value: float | None, before: str, after: str) -> str:
         return "n/a"
     for scale, word in _SCALES:
         if abs(value) >= scale:
-            return f"{before}{value / scale:,.3g} {word}{after}"
+            return f"{before}{plain_number(value / scale, 3)} {word}{after}"
     return f"{before}{fmt_num(value)}{after}"
 
 
