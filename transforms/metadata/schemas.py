@@ -82,8 +82,10 @@ class ValidationReport:
                 lines.append(f"duplicated key [{key}]{where}")
                 continue
             lines.append(
-                f"column {case.get('column') or '(row)'}: {case.get('check')} failed for value "
-                f"{case.get('failure_case')!r}{where}" + (f" [{key}]" if key else "")
+                f"column {case.get('column') or '(row)'}: {case.get('check')} failed for "
+                + ("a missing value" if case.get("failure_case") is None else f"value {case.get('failure_case')!r}")
+                + where
+                + (f" [{key}]" if key else "")
             )
         if self.failure_cases.height > limit:
             lines.append(f"... and {self.failure_cases.height - limit:,} more (asset check metadata lists them)")

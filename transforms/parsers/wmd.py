@@ -152,7 +152,7 @@ def parse_wmd(path: Path | str) -> pl.DataFrame:
         if number is not None and factor is not None and number * factor > MAX_PLAUSIBLE_TONNES:
             raise UpstreamFormatError(
                 name,
-                f"an absurd quantity (above {MAX_PLAUSIBLE_TONNES:.0e} t a year)",
+                f"an absurd quantity (above {MAX_PLAUSIBLE_TONNES:,.0f} t a year)",
                 line=line,
                 column="value",
                 value=value,

@@ -66,10 +66,21 @@ class SiteFigures:
         self.prices = figures.price_series(clean["us_salient"])
         self.nir = figures.net_import_reliance(clean["us_salient"])
         self.wmd = clean.get("production_wmd")
+        # Export-control events by id -> the announcement's name readers know them by.
+        events = data.marts.get("export_control_events")
+        self.event_labels: dict[str, str] = (
+            dict(zip(events["event_id"], events["announcement"], strict=True))
+            if events is not None
+            else {}
+        )
         # The BACI label as the data carry it (file names): the subset's exact release is
         # unknown, which the Sources page explains.
         label = release_labels(data.manifests).get("baci-hs92")
-        self.baci_source = f"CEPII BACI, HS92 (files labelled {label}; see Sources)" if label else "CEPII BACI, HS92"
+        self.baci_source = (
+            f"CEPII BACI, HS92 (files labelled {label}; see Sources)"
+            if label
+            else "CEPII BACI, HS92"
+        )
         # Per-mineral slices, partitioned once.
         self.shares_by = self.shares.partition_by("mineral", as_dict=True)
         self.reserves_by = self.reserve_rows.partition_by("mineral", as_dict=True)
@@ -90,7 +101,11 @@ class SiteFigures:
             china=self.china,
             eu27=self.eu27,
             path=path,
-            extra={"trade_year": self.trade_year, "build_date": self.data.build_date},
+            extra={
+                "trade_year": self.trade_year,
+                "build_date": self.data.build_date,
+                "event_labels": self.event_labels,
+            },
         )
 
     def sections(self, ctx: PageContext) -> list[Section]:

@@ -65,6 +65,22 @@ def table(rows: pl.DataFrame, *columns: pl.Expr | Num) -> Markup:
     )
 
 
+# The dependence mart's status codes (transforms/marts/dependence.py) in words.
+PRODUCTION_STATUS_LABELS = {
+    "reported": "reported",
+    "not_listed": "not listed by USGS",
+    "withheld": "withheld (W)",
+    "not_numeric": "not a number",
+    "no_table": "no USGS table",
+}
+NIR_NOTE_LABELS = {
+    "net_exporter": "net exporter",
+    "apparent_consumption_not_positive": "use not positive",
+    "no_tonnage": "no tonnage",
+    "production_unknown": "production unknown",
+}
+
+
 def _nir_table(rows: pl.DataFrame, first: pl.Expr) -> Markup:
     return table(
         rows,
@@ -73,12 +89,12 @@ def _nir_table(rows: pl.DataFrame, first: pl.Expr) -> Markup:
         pl.col("year").alias("Year"),
         Num("net_import_reliance", lambda v: fmt_pct(v, 0), "Net import reliance"),
         Num("china_share", fmt_pct, "China's share of imports"),
-        pl.col("production_status").alias("Production"),
+        pl.col("production_status").replace(PRODUCTION_STATUS_LABELS).alias("Production"),
         pl.when(pl.col("basis_mismatch"))
         .then(pl.lit("yes"))
         .otherwise(pl.lit(""))
         .alias("Basis differs"),
-        pl.col("nir_note").fill_null("").alias("Note"),
+        pl.col("nir_note").replace(NIR_NOTE_LABELS).fill_null("").alias("Note"),
     )
 
 
@@ -291,7 +307,7 @@ FLOOR_SOURCE = "mart scenario_price_floor (USGS MCS prices; CEPII BACI; data/ref
 def floor_table(rows: pl.DataFrame) -> Markup:
     return table(
         rows,
-        pl.col("floor_id").alias("Floor"),
+        pl.col("floor_product").alias("Floor on"),
         pl.col("year").alias("Year"),
         Num("floor_usd_per_t", fmt_num, "Floor (USD/t)"),
         Num("price_usd_per_t", fmt_num, "Market price (USD/t)"),

@@ -36,6 +36,7 @@ from typing import Any
 
 import polars as pl
 
+from transforms.metadata import column_title
 from transforms.render import frame_to_markdown
 from transforms.site.model import PageContext, Section
 from transforms.site.text import Markup, md
@@ -165,6 +166,10 @@ def generic_section(name: str, df: pl.DataFrame, ctx: PageContext, title: str) -
         return None
     section = Section(title=title, anchor=f"mart-{name.replace('_', '-')}", source=f"mart {name}")
     shown = rows.head(GENERIC_ROWS)
+    # Readers see names and the registry's column titles, not slugs and column names.
+    if "mineral" in shown.columns:
+        shown = shown.with_columns(pl.col("mineral").replace(ctx.mineral_names))
+    shown = shown.rename({c: column_title(name, c) for c in shown.columns})
     section.table = Markup(frame_to_markdown(shown))
     more = f" (first {GENERIC_ROWS} of {rows.height} rows)" if rows.height > GENERIC_ROWS else ""
     section.notes.append(

@@ -52,7 +52,7 @@ def _check_amount(value: float, col: str) -> str | None:
         return f"{_COLUMN_LABEL[col]} is negative"
     limit = MAX_VALUE_KUSD if col == "v" else MAX_QUANTITY_T
     if value > limit:
-        return f"{_COLUMN_LABEL[col]} is absurd (above {limit:.0e}): not a real trade flow"
+        return f"{_COLUMN_LABEL[col]} is absurd (above {limit:,.0f}): not a real trade flow"
     return None
 
 

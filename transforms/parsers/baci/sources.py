@@ -118,7 +118,7 @@ def _check_header_line(name: str, raw: bytes) -> None:
             raise UpstreamFormatError(
                 name,
                 f"header is not BACI's {','.join(BACI_COLUMNS)}: expected column {pos + 1} to be "
-                f"{expected!r}, found {got!r}",
+                f"{expected!r}, found " + (repr(got) if got is not None else "no such column"),
                 line=1,
                 column=expected,
                 value=text[:200],

@@ -246,8 +246,8 @@ def _check_world_values(long: pl.DataFrame, file: str) -> None:
         (pl.col("value") < 0, "a negative quantity: production, capacity and reserves are >= 0"),
         (
             tonnes > limit,
-            f"an absurd quantity (above {MAX_PLAUSIBLE_TONNES:.0e} t a year, or "
-            f"{MAX_PLAUSIBLE_RESERVES_TONNES:.0e} t of reserves)",
+            f"an absurd quantity (above {MAX_PLAUSIBLE_TONNES:,.0f} t a year, or "
+            f"{MAX_PLAUSIBLE_RESERVES_TONNES:,.0f} t of reserves)",
         ),
     ):
         found = long.filter(bad.fill_null(False))

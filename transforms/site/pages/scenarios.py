@@ -206,7 +206,9 @@ def event_study_scenarios(rows: pl.DataFrame, ctx: PageContext) -> Section | Non
     )
     section.table = table(
         rows.sort("event_id", "hs6", "destination"),
-        pl.col("event_id").alias("Event"),
+        pl.col("event_id")
+        .replace_strict(ctx.extra.get("event_labels", {}), default=pl.col("event_id"))
+        .alias("Event"),
         pl.col("hs6").alias("HS code"),
         pl.col("destination").str.replace("_", " ").str.to_lowercase().alias("To"),
         pl.col("before_year").alias("Before"),
