@@ -1,137 +1,92 @@
-"""Schedules and sensors: the briefing keeps itself current without anyone running it by hand.
+"""How the briefing keeps itself current: declarative automation, plus one weekly schedule.
 
-* ``weekly_site_build`` (Mondays 05:00 UTC) runs the ``build`` job: every asset on the current
-  snapshot, checks included.
-* ``monthly_upstream_refresh`` (the 2nd of each month, 04:00 UTC) runs ``refresh_upstream``,
-  which asks each publisher for new data (``orchestration.upstream.refresh.refresh_source``). A
-  source that fails is logged with the reason and the others go on; the snapshot of a failed
-  source is left exactly as it was. A refreshed source is a new snapshot version, which the
-  sensor below picks up.
-* ``upstream_changes`` (every 60 s) watches two things:
+Every asset says *when* it should run (an ``AutomationCondition``); the automation sensor
+``briefing_automation`` evaluates those conditions and launches the runs. Turn it on in the UI
+(Automation → briefing_automation) or with ``dagster sensor start briefing_automation``.
 
-  1. the incoming folder (``data/incoming/`` or ``BRIEFING_INCOMING_DIR``, git-ignored): new or
-     changed files, laid out like the upstream folder (``wgi/wgi_political_stability_estimate.csv``),
-     are mapped to the snapshot tables that read them (``transforms.snapshot.TABLES`` patterns)
-     and the snapshot is rebuilt with them (``ingest_incoming``: previous version archived, a
-     file that does not parse changes nothing and is reported once);
-  2. the snapshot's tables, by the sha256 their manifests record, so a monthly refresh or a
-     ``briefing snapshot`` run is noticed too.
+* **Observations** — the source assets of ``orchestration.assets.observed`` (the incoming folder,
+  every embedded snapshot table file, the curated reference data) are observed on a cron tick;
+  their data versions are checksums, so an observation only counts as an update when a file
+  changed.
+* **Ingest** — ``upstream/incoming_ingest`` runs when the incoming folder changed; a file that
+  does not parse fails that run and is quarantined (``orchestration.assets.incoming``).
+* **Refresh** — ``upstream/refresh_<source>`` runs on the 2nd of each month, 04:00 UTC
+  (``orchestration.assets.refresh``).
+* **Eager** — snapshot, clean, data-quality and mart assets run as soon as something they depend
+  on was updated (``AutomationCondition.eager()``), only for the trade years whose data changed;
+  the site's assets also wait until every blocking check of their upstream passed.
+* **Weekly** — ``weekly_site_build`` (Mondays 05:00 UTC) runs the whole ``build`` job as well,
+  so the published site is rebuilt from scratch at least once a week.
 
-  When tables changed it requests one run of the ``upstream_changed`` job for those snapshot
-  tables and everything downstream of them, nothing else. The cursor holds the sha256 of every
-  incoming file and of every snapshot table; the first tick only records them.
+Each asset also carries a code version (the sha256 of the source files its code references name),
+so the UI marks assets whose code changed since their last materialisation.
 
-Export: :data:`jobs`, :data:`schedules`, :data:`sensors`.
+Export: :data:`jobs`, :data:`schedules`, :data:`sensors`, :func:`with_automation`.
 """
 
-import hashlib
-import json
-import os
-from pathlib import Path
+from __future__ import annotations
+
+from collections.abc import Iterable
 
 import dagster as dg
-import polars as pl
 
-from orchestration.partitions import PARTITION_COLUMN, trade_years
-from orchestration.paths import default_incoming_dir, default_versions_dir
-from orchestration.resources import SnapshotSource
-from orchestration.snapshot_store import read_manifests, table_path
-from orchestration.upstream.comtrade import API_KEY_ENV
-from orchestration.upstream.connectors import SOURCES
-from orchestration.upstream.refresh import (
-    RefreshError,
-    ingest_incoming,
-    refresh_source,
-    scan_incoming,
+from orchestration.assets.observed import (
+    REFERENCE_CURATED,
+    REFERENCE_POLICY,
+    observed_keys,
+    snapshot_file_key,
 )
-from orchestration.upstream.versions import list_versions
+from orchestration.assets.refresh import refresh_assets
+from orchestration.partitions import trade_years
 
 WEEKLY_BUILD_CRON = "0 5 * * 1"
-MONTHLY_REFRESH_CRON = "0 4 2 * *"
-SENSOR_INTERVAL_SECONDS = 60
+AUTOMATION_INTERVAL_SECONDS = 30
+
+# What each layer reads besides its asset inputs: the files behind the snapshot tables, the
+# curated reference data (names, registry, corrections) and the policy files.
+_EXTRA_DEPS_BY_GROUP: dict[str, tuple[dg.AssetKey, ...]] = {
+    "clean": (REFERENCE_CURATED,),
+    "marts": (REFERENCE_CURATED, REFERENCE_POLICY),
+}
 
 
-class RefreshUpstreamConfig(dg.Config):
-    """Which sources to refresh; by default all (Comtrade only when its API key is set)."""
-
-    sources: list[str] | None = None
-    fail_on_error: bool = False
-
-
-@dg.op(
-    description="Ask each publisher for new data and publish refreshed sources as new snapshot "
-    "versions. A failed source is logged with its reason; its snapshot is left untouched.",
-    tags={"kind": "refresh"},
-)
-def refresh_upstream_sources(
-    context: dg.OpExecutionContext, config: RefreshUpstreamConfig, snapshot: SnapshotSource
-) -> dict:
-    sources = config.sources
-    if sources is None:
-        sources = [s for s in SOURCES if s != "comtrade" or os.environ.get(API_KEY_ENV)]
-        if "comtrade" not in sources:
-            context.log.info(f"comtrade skipped: {API_KEY_ENV} is not set")
-    outcome: dict[str, str] = {}
-    for source in sources:
-        try:
-            result = refresh_source(
-                source, snapshot_dir=snapshot.snapshot_path, progress=context.log.debug
-            )
-        except RefreshError as exc:
-            context.log.error(f"refresh of {source} failed, its snapshot is untouched: {exc}")
-            outcome[source] = f"failed: {exc}"
-            continue
-        except Exception as exc:
-            # A bug, not an upstream problem; the snapshot swap is atomic, so it is untouched too,
-            # and the other sources still get their turn.
-            context.log.exception(f"refresh of {source} crashed, its snapshot is untouched")
-            outcome[source] = f"failed: {exc.__class__.__name__}: {exc}"
-            continue
-        context.log.info(result.summary())
-        outcome[source] = result.status + (
-            f" ({', '.join(result.changed_tables)})" if result.changed_tables else ""
-        )
-    failed = sorted(s for s, o in outcome.items() if o.startswith("failed"))
-    context.add_output_metadata(
-        {
-            "outcome": dg.MetadataValue.json(outcome),
-            "failed": dg.MetadataValue.int(len(failed)),
-            "updated": dg.MetadataValue.int(sum(o.startswith("updated") for o in outcome.values())),
-        }
-    )
-    if failed and config.fail_on_error:
-        raise dg.Failure(
-            description=f"refresh failed for {', '.join(failed)}",
-            metadata={s: outcome[s] for s in failed},
-        )
-    return outcome
+def _condition(group: str | None) -> dg.AutomationCondition:
+    if group == "site":
+        # The published site must never run ahead of a blocking check of what it reads.
+        return dg.AutomationCondition.eager() & dg.AutomationCondition.all_deps_blocking_checks_passed()
+    return dg.AutomationCondition.eager()
 
 
-@dg.job(
-    name="refresh_upstream",
-    description="Try to refresh every upstream source from its publisher (monthly).",
-    tags={"purpose": "upstream-refresh"},
-)
-def refresh_upstream_job():
-    refresh_upstream_sources()
+def _automate(spec: dg.AssetSpec) -> dg.AssetSpec:
+    group = spec.group_name
+    deps = list(spec.deps)
+    if group == "snapshot":
+        deps.append(dg.AssetDep(snapshot_file_key(spec.key.path[-1])))
+    deps += [dg.AssetDep(k) for k in _EXTRA_DEPS_BY_GROUP.get(group or "", ())]
+    condition = spec.automation_condition or _condition(group)
+    return spec.replace_attributes(deps=deps, automation_condition=condition)
 
 
-upstream_changed_job = dg.define_asset_job(
-    "upstream_changed",
-    selection=dg.AssetSelection.all(),
-    description="Rematerialise the snapshot tables that changed and what depends on them "
-    "(runs requested by the upstream_changes sensor with the exact selection).",
+def with_automation(assets: Iterable[dg.AssetsDefinition]) -> list[dg.AssetsDefinition]:
+    """``assets`` with their automation conditions and the dependencies on the observed sources."""
+    return [a.map_asset_specs(_automate) for a in assets]
+
+
+build_job_selection = dg.AssetSelection.all() - dg.AssetSelection.groups("sources")
+
+refresh_upstream_job = dg.define_asset_job(
+    "refresh_upstream",
+    selection=dg.AssetSelection.assets(*refresh_assets),
+    description="Ask every publisher for new data now (the refresh assets also run monthly).",
 )
 
 
-def partition_range_tags(keys: list[str]) -> dict[str, str]:
-    """Tags that make one run take the partitions from the first to the last of ``keys``."""
-    order = trade_years.get_partition_keys()
-    ordered = sorted(keys, key=order.index)
-    return {
-        "dagster/asset_partition_range_start": ordered[0],
-        "dagster/asset_partition_range_end": ordered[-1],
-    }
+observe_sources_job = dg.define_asset_job(
+    "observe_sources",
+    selection=dg.AssetSelection.keys(*observed_keys()),
+    description="Observe every source asset now (checksums of the incoming folder, the snapshot "
+    "files and the reference data); automation does this on its own cron ticks.",
+)
 
 
 @dg.schedule(
@@ -144,158 +99,24 @@ def partition_range_tags(keys: list[str]) -> dict[str, str]:
 def weekly_site_build(_context: dg.ScheduleEvaluationContext):
     # One run over every trade year, as 'briefing build' does: the build job holds the
     # year-partitioned trade assets.
-    return dg.RunRequest(tags=partition_range_tags(trade_years.get_partition_keys()))
-
-
-monthly_upstream_refresh = dg.ScheduleDefinition(
-    name="monthly_upstream_refresh",
-    cron_schedule=MONTHLY_REFRESH_CRON,
-    job=refresh_upstream_job,
-    execution_timezone="UTC",
-    description="Ask the publishers for new data, monthly; changed sources become new snapshot versions.",
-)
-
-
-def snapshot_table_shas(snapshot_dir) -> dict[str, str]:
-    return {
-        t["name"]: t["sha256"] for m in read_manifests(snapshot_dir).values() for t in m["tables"]
-    }
-
-
-def _year_digests(path: Path) -> dict[int, list[int]]:
-    """Per year, the sorted hashes of its rows: equal lists mean an unchanged year."""
-    frame = pl.read_parquet(path)
-    digests = (
-        frame.select(
-            pl.col(PARTITION_COLUMN),
-            pl.struct(pl.exclude(PARTITION_COLUMN)).hash(seed=0).alias("h"),
-        )
-        .group_by(PARTITION_COLUMN)
-        .agg(pl.col("h").sort())
-    )
-    return {row[PARTITION_COLUMN]: row["h"] for row in digests.iter_rows(named=True)}
-
-
-def changed_trade_years(snapshot_dir, previous_sha: str | None) -> list[str] | None:
-    """Years whose trade rows differ from the archived version with ``previous_sha``; None when
-    that version is not in the archive (then every year is redone)."""
-    name = "baci_trade"
-    old = next(
-        (
-            table_path(name, Path(v["path"]) / "snapshot")
-            for v in list_versions(default_versions_dir(snapshot_dir))
-            if previous_sha and v["tables"].get(name) == previous_sha
-        ),
-        None,
-    )
-    new = table_path(name, snapshot_dir)
-    if old is None or not old.exists() or not new.exists():
-        return None
-    before, after = _year_digests(old), _year_digests(new)
-    return sorted(str(y) for y in before.keys() | after.keys() if before.get(y) != after.get(y))
-
-
-def _partition_tags(context, graph, roots, selection, seen_tables, snapshot_dir) -> dict[str, str]:
-    """Partition range tags when the selection holds year-partitioned assets: the changed years
-    when only the trade table changed (and the archive has its previous version), else all."""
-    if not any(graph.get(k).partitions_def is not None for k in selection):
-        return {}
     keys = trade_years.get_partition_keys()
-    # Only a change of the trade table itself narrows to years; a code table feeds every year.
-    feeding = {
-        root.path[-1]
-        for root in roots
-        if any(
-            graph.get(k).partitions_def is not None
-            for k in dg.AssetSelection.assets(root).downstream().resolve(graph)
-        )
-    }
-    years = None
-    if feeding == {"baci_trade"}:
-        years = changed_trade_years(snapshot_dir, seen_tables.get("baci_trade"))
-    if years is not None:
-        unknown = sorted(set(years) - set(keys))
-        if unknown:
-            context.log.warning(
-                f"years {', '.join(unknown)} are not trade partitions yet; reload the code "
-                "location to add them"
-            )
-        years = [y for y in years if y in keys]
-    return partition_range_tags(years or keys)
+    return dg.RunRequest(
+        tags={
+            "dagster/asset_partition_range_start": keys[0],
+            "dagster/asset_partition_range_end": keys[-1],
+        }
+    )
 
 
-@dg.sensor(
-    name="upstream_changes",
-    job=upstream_changed_job,
-    minimum_interval_seconds=SENSOR_INTERVAL_SECONDS,
-    description="New files in data/incoming/ rebuild the snapshot; changed snapshot tables "
-    "rematerialise themselves and everything downstream, nothing else.",
+briefing_automation = dg.AutomationConditionSensorDefinition(
+    "briefing_automation",
+    target=dg.AssetSelection.all(),
+    minimum_interval_seconds=AUTOMATION_INTERVAL_SECONDS,
+    description="Evaluates every asset's automation condition: observes the incoming folder, the "
+    "snapshot files and the reference data, ingests dropped files, refreshes monthly, and runs "
+    "exactly what depends on a changed file.",
 )
-def upstream_changes_sensor(context: dg.SensorEvaluationContext, snapshot: SnapshotSource):
-    cursor = json.loads(context.cursor) if context.cursor else {}
-    snapshot_dir = snapshot.snapshot_path
-    seen_files: dict[str, str] = cursor.get("incoming", {})
-    seen_tables: dict[str, str] | None = cursor.get("tables")
-    if seen_tables is None:
-        # First tick: what is there now is the baseline, so turning the sensor on rebuilds nothing.
-        seen_tables = snapshot_table_shas(snapshot_dir)
 
-    incoming_dir = default_incoming_dir()
-    files = scan_incoming(incoming_dir)
-    changed_files = sorted(rel for rel, sha in files.items() if seen_files.get(rel) != sha)
-    notes = []
-    if changed_files:
-        try:
-            result = ingest_incoming(
-                changed_files,
-                incoming_dir=incoming_dir,
-                snapshot_dir=snapshot_dir,
-                progress=context.log.info,
-            )
-            notes.append(result.summary())
-            context.log.info(result.summary())
-        except RefreshError as exc:
-            # Recorded in the cursor all the same: reported once, and a corrected copy (another
-            # sha256) is picked up on the next tick.
-            notes.append(f"incoming files not ingested, snapshot untouched: {exc}")
-            context.log.error(notes[-1])
-
-    tables = snapshot_table_shas(snapshot_dir)
-    new_cursor = json.dumps({"incoming": files, "tables": tables}, sort_keys=True)
-    changed = sorted(
-        n for n in seen_tables.keys() | tables.keys() if seen_tables.get(n) != tables.get(n)
-    )
-    graph = context.repository_def.asset_graph
-    roots = [k for k in (dg.AssetKey(["snapshot", n]) for n in changed) if graph.has(k)]
-    if not roots:
-        reason = " ".join(notes) or "no new incoming files and no snapshot table changed"
-        return dg.SensorResult(skip_reason=dg.SkipReason(reason), cursor=new_cursor)
-    selection = sorted(
-        dg.AssetSelection.assets(*roots).downstream().resolve(graph), key=lambda k: k.path
-    )
-    partition_tags = _partition_tags(context, graph, roots, selection, seen_tables, snapshot_dir)
-    run_key = hashlib.sha256(
-        json.dumps({n: tables.get(n) for n in changed}, sort_keys=True).encode()
-    ).hexdigest()[:16]
-    context.log.info(
-        f"snapshot tables changed: {', '.join(changed)}; requesting {len(selection)} assets"
-    )
-    return dg.SensorResult(
-        run_requests=[
-            dg.RunRequest(
-                run_key=run_key,
-                asset_selection=selection,
-                tags={
-                    "briefing/changed_tables": ",".join(changed)[:200],
-                    "briefing/trigger": "incoming" if changed_files else "snapshot",
-                    **partition_tags,
-                },
-            )
-        ],
-        cursor=new_cursor,
-    )
-
-
-jobs = [refresh_upstream_job, upstream_changed_job]
-schedules = [weekly_site_build, monthly_upstream_refresh]
-sensors = [upstream_changes_sensor]
+jobs = [refresh_upstream_job, observe_sources_job]
+schedules = [weekly_site_build]
+sensors = [briefing_automation]

@@ -1,206 +1,223 @@
-"""Schedules, the refresh job and the upstream-changes sensor, evaluated without a daemon."""
+"""Declarative automation, evaluated without a daemon: observations, incoming files and their
+quarantine, the monthly refresh assets, and runs of exactly what depends on a changed file."""
 
 from __future__ import annotations
 
 import gzip
-import json
 from pathlib import Path
 
 import dagster as dg
 import pytest
 
 from orchestration import automation
+from orchestration.assets.incoming import INGEST_KEY, incoming_ingest
+from orchestration.assets.observed import (
+    snapshot_file_key,
+)
+from orchestration.assets.refresh import refresh_assets, refresh_key
 from orchestration.resources import SnapshotSource
 from orchestration.snapshot_store import read_manifests
-from orchestration.upstream.versions import list_versions, restore_version
+from orchestration.upstream.versions import list_versions
 from tests import _connectors as tc
 
+WGI_FILE = "wgi/wgi_political_stability_estimate.csv"
 
-def _definitions(snapshot_dir: Path | None = None) -> dg.Definitions:
-    """The project's definitions with the automation wired in (as definitions.py will do)."""
+
+def _definitions(snapshot_dir: Path) -> dg.Definitions:
+    """The project's definitions reading the test's own snapshot."""
     from orchestration.definitions import defs
 
-    repo = defs.get_repository_def()
-    extra = dg.Definitions(
-        jobs=[j for j in automation.jobs if not repo.has_job(j.name)],
-        schedules=[s for s in automation.schedules if not repo.has_schedule_def(s.name)],
-        sensors=[s for s in automation.sensors if not repo.has_sensor_def(s.name)],
-    )
-    merged = dg.Definitions.merge(defs, extra)
-    if snapshot_dir is None:
-        return merged
     return dg.Definitions(
-        assets=merged.assets,
-        asset_checks=merged.asset_checks,
-        jobs=merged.jobs,
-        schedules=merged.schedules,
-        sensors=merged.sensors,
-        resources={**merged.resources, "snapshot": SnapshotSource(snapshot_dir=str(snapshot_dir))},
-        loggers=merged.loggers,
+        assets=defs.assets,
+        asset_checks=defs.asset_checks,
+        jobs=defs.jobs,
+        schedules=defs.schedules,
+        sensors=defs.sensors,
+        resources={**defs.resources, "snapshot": SnapshotSource(snapshot_dir=str(snapshot_dir))},
     )
-
-
-def test_schedules_and_sensor_load_with_the_project():
-    repo = _definitions().get_repository_def()
-    weekly = repo.get_schedule_def("weekly_site_build")
-    monthly = repo.get_schedule_def("monthly_upstream_refresh")
-    assert (weekly.cron_schedule, weekly.job_name, weekly.execution_timezone) == (
-        "0 5 * * 1",
-        "build",
-        "UTC",
-    )
-    assert (monthly.cron_schedule, monthly.job_name) == ("0 4 2 * *", "refresh_upstream")
-    assert repo.get_sensor_def("upstream_changes").job_name == "upstream_changed"
-    assert repo.has_job("build") and repo.has_job("refresh_upstream")
 
 
 @pytest.fixture
-def sensor_env(env, monkeypatch, tmp_path):
+def auto_env(env, monkeypatch, tmp_path):
     incoming = tmp_path / "incoming"
     incoming.mkdir()
     monkeypatch.setenv("BRIEFING_INCOMING_DIR", str(incoming))
+    monkeypatch.setenv("BRIEFING_QUARANTINE_DIR", str(tmp_path / "quarantine"))
     monkeypatch.setenv("BRIEFING_RAW_DIR", str(env.raw))
     monkeypatch.setenv("BRIEFING_UPSTREAM_DIR", str(env.upstream))
     monkeypatch.setenv("BRIEFING_SNAPSHOT_VERSIONS_DIR", str(env.versions))
-    return env, incoming
+    return env, incoming, tmp_path / "quarantine"
 
 
-def _tick(defs: dg.Definitions, cursor: str | None):
-    context = dg.build_sensor_context(
-        cursor=cursor, definitions=defs, resources={"snapshot": defs.resources["snapshot"]}
+def test_every_asset_says_when_it_runs():
+    from orchestration.definitions import defs
+
+    repo = defs.get_repository_def()
+    graph = repo.asset_graph
+    weekly = repo.get_schedule_def("weekly_site_build")
+    assert (weekly.cron_schedule, weekly.job_name) == ("0 5 * * 1", "build")
+    assert repo.get_sensor_def("briefing_automation")
+    assert not repo.has_sensor_def("upstream_changes")
+    build_keys = repo.get_job("build").asset_layer.selected_asset_keys
+    for key in graph.get_all_asset_keys():
+        node = graph.get(key)
+        label = key.to_user_string()
+        assert node.automation_condition is not None, f"{label} has no automation condition"
+        if node.is_materializable:
+            assert node.code_version, f"{label} has no code version"
+        # The build job never downloads or ingests: those are the automation's.
+        if key.path[0] in {"upstream", "reference", "snapshot_files"}:
+            assert key not in build_keys, label
+    site = graph.get(dg.AssetKey(["site", "public"])).automation_condition
+    assert "all_deps_blocking_checks_passed" in str(site)
+    # Editing minerals.yaml marks the clean layer stale; a policy file the marts.
+    assert dg.AssetKey(["reference", "curated"]) in graph.get(
+        dg.AssetKey(["clean", "governance"])
+    ).parent_keys
+    assert dg.AssetKey(["reference", "policy"]) in graph.get(
+        dg.AssetKey(["marts", "scenario_stockpile"])
+    ).parent_keys
+
+
+def _built(defs: dg.Definitions, instance: dg.DagsterInstance) -> None:
+    """Record every materialisable asset (and trade year) as built, as a finished build leaves
+    them, so automation decides from a complete warehouse."""
+    graph = defs.get_repository_def().asset_graph
+    for key in graph.materializable_asset_keys:
+        node = graph.get(key)
+        partitions = node.partitions_def.get_partition_keys() if node.partitions_def else [None]
+        for partition in partitions:
+            instance.report_runless_asset_event(dg.AssetMaterialization(key, partition=partition))
+    for check in graph.asset_check_keys:
+        instance.report_runless_asset_event(
+            dg.AssetCheckEvaluation(asset_key=check.asset_key, check_name=check.name, passed=True)
+        )
+
+
+def _observe(defs: dg.Definitions, instance: dg.DagsterInstance) -> None:
+    # One observation run, as the automation launches it; the trade file reports every year.
+    job = defs.resolve_job_def("observe_sources")
+    assert job.execute_in_process(instance=instance).success
+
+
+def _requested(defs, instance, cursor):
+    """One automation tick: its result and the assets it requested (user strings)."""
+    result = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=cursor)
+    keys = {
+        r.key.to_user_string()
+        for r in result.results
+        if isinstance(r.key, dg.AssetKey) and result.get_num_requested(r.key)
+    }
+    return result, keys
+
+
+def _ingest(instance, snapshot_dir):
+    return dg.materialize(
+        [incoming_ingest],
+        instance=instance,
+        resources={"snapshot": SnapshotSource(snapshot_dir=str(snapshot_dir))},
+        raise_on_error=False,
     )
-    return defs.resolve_sensor_def("upstream_changes").evaluate_tick(context)
 
 
-def _assert_selects(request: dg.RunRequest, wanted: set[str], spared: set[str]) -> None:
-    """The run request materialises every asset of ``wanted`` and none of ``spared``."""
-    selected = {k.to_user_string() for k in request.asset_selection}
-    assert wanted <= selected
-    assert not selected & spared
-
-
-def test_sensor_rebuilds_the_snapshot_and_requests_only_downstream_assets(sensor_env):
-    snap, incoming = sensor_env
+def test_a_changed_file_runs_only_what_depends_on_it(auto_env):
+    snap, incoming, _ = auto_env
     defs = _definitions(snap.snapshot)
+    instance = dg.DagsterInstance.ephemeral()
+    _built(defs, instance)
+    _observe(defs, instance)
+    first, keys = _requested(defs, instance, None)
+    assert not {k for k in keys if not k.startswith(("upstream/", "reference/", "snapshot_files/"))}
 
-    first = _tick(defs, None)
-    assert first.run_requests == [] and "no new incoming files" in first.skip_message
-    baseline = json.loads(first.cursor)
-    assert baseline["tables"]["wgi_political_stability"]
-
+    # A revised WGI file dropped into the incoming folder: ingested into a new snapshot version.
     (incoming / "wgi").mkdir()
-    text = (snap.real / "wgi/wgi_political_stability_estimate.csv").read_text()
-    (incoming / "wgi/wgi_political_stability_estimate.csv").write_text(
-        text.replace("Aruba,ABW,nan", "Aruba,ABW,0.5", 1)
-    )
-    second = _tick(defs, first.cursor)
-    assert len(second.run_requests) == 1
-    request = second.run_requests[0]
-    _assert_selects(
-        request,
-        {"snapshot/wgi_political_stability", "clean/governance"},
-        {"snapshot/usgs_world", "snapshot/baci_trade", "clean/production", "clean/trade"},
-    )
-    assert request.tags["briefing/changed_tables"] == "wgi_political_stability"
-    assert request.tags["briefing/trigger"] == "incoming"
+    text = (snap.real / WGI_FILE).read_text()
+    (incoming / WGI_FILE).write_text(text.replace("Aruba,ABW,nan", "Aruba,ABW,0.5", 1))
+    ingested = _ingest(instance, snap.snapshot)
+    assert ingested.success
+    meta = ingested.asset_materializations_for_node("upstream__incoming_ingest")[0].metadata
+    assert meta["changed_tables"].value == "wgi_political_stability"
     assert read_manifests(snap.snapshot)["wgi"]["refresh"]["reason"] == "incoming files"
     assert len(list_versions(snap.versions)) == 1
 
-    third = _tick(defs, second.cursor)
-    assert third.run_requests == [] and "no new incoming files" in third.skip_message
+    # The next observation sees one changed table file; automation requests its downstream only.
+    _observe(defs, instance)
+    _result, keys = _requested(defs, instance, first.cursor)
+    assert {"snapshot/wgi_political_stability", "clean/governance", "site/public"} <= keys, keys
+    graph = defs.get_repository_def().asset_graph
+    downstream = dg.AssetSelection.keys(snapshot_file_key("wgi_political_stability")).downstream()
+    assert keys <= {k.to_user_string() for k in downstream.resolve(graph)} | {"upstream/incoming_ingest"}
+    assert not keys & {"snapshot/usgs_world", "snapshot/baci_trade", "clean/production", "clean/trade"}
 
-    # A file that does not parse is reported once and changes nothing.
-    (incoming / "world-mining-data").mkdir()
-    (incoming / "world-mining-data/wmd_production_2018_2025.csv").write_text(
-        "not,world,mining\n1,2,3\n"
-    )
+
+def test_a_bad_incoming_file_fails_the_run_and_is_quarantined(auto_env):
+    snap, incoming, quarantine_dir = auto_env
+    instance = dg.DagsterInstance.ephemeral()
     manifests = read_manifests(snap.snapshot)
-    fourth = _tick(defs, third.cursor)
-    assert fourth.run_requests == [] and "not ingested, snapshot untouched" in fourth.skip_message
+    (incoming / "world-mining-data").mkdir()
+    bad = incoming / "world-mining-data/wmd_production_2018_2025.csv"
+    bad.write_text("not,world,mining\n1,2,3\n")
+
+    result = _ingest(instance, snap.snapshot)
+    assert not result.success
+    failure = next(e for e in result.all_events if e.is_step_failure)
+    message = failure.event_specific_data.error.message
+    assert "incoming files refused, snapshot untouched" in message
+    assert "wmd_production_2018_2025.csv" in message
     assert read_manifests(snap.snapshot) == manifests
-    assert "no new incoming files" in _tick(defs, fourth.cursor).skip_message
-
-    # A snapshot changed by something else (here: a restore) is noticed too.
-    restore_version(
-        list_versions(snap.versions)[0]["version"],
-        snapshot_dir=snap.snapshot,
-        versions_dir=snap.versions,
-    )
-    fifth = _tick(defs, fourth.cursor)
-    assert [r.tags["briefing/trigger"] for r in fifth.run_requests] == ["snapshot"]
-    assert (
-        dg.AssetKey(["snapshot", "wgi_political_stability"])
-        in fifth.run_requests[0].asset_selection
-    )
+    assert not bad.exists()
+    [moved] = quarantine_dir.glob("*/world-mining-data/wmd_production_2018_2025.csv")
+    error = moved.with_name(moved.name + ".error.txt").read_text()
+    assert "wmd_production_2018_2025.csv" in error and "Fix the file" in error
+    # Nothing left to ingest: the next run succeeds without touching the snapshot.
+    assert _ingest(instance, snap.snapshot).success
+    assert read_manifests(snap.snapshot) == manifests
+    assert instance.get_latest_materialization_event(INGEST_KEY) is not None
 
 
-def test_refresh_job_logs_failures_and_goes_on(sensor_env, server, monkeypatch):
-    snap, _ = sensor_env
-    tc.serve_mcs2024_release(server, snap.real)
-    server.expect_request("/catalog/item/000000000000000000000000").respond_with_data(
-        "Item not found", status=404
-    )
-    monkeypatch.setenv("BRIEFING_SCIENCEBASE_URL", server.url_for(""))
-    monkeypatch.setenv("BRIEFING_BACI_URL", server.url_for("/missing/BACI_HS92_V202501.zip"))
-    monkeypatch.setenv("BRIEFING_HTTP_BACKOFF", "0.01")
-    monkeypatch.setenv("BRIEFING_USGS_ITEMS", tc.PARENT)
-    resources = {"snapshot": SnapshotSource(snapshot_dir=str(snap.snapshot))}
-
-    def run(**config):
-        return automation.refresh_upstream_job.execute_in_process(
-            run_config={"ops": {"refresh_upstream_sources": {"config": config}}},
-            resources=resources,
-            raise_on_error=False,
-        )
-
-    result = run(sources=["baci-hs92", "usgs-mcs"])
-    assert result.success
-    outcome = result.output_for_node("refresh_upstream_sources")
-    assert (
-        outcome["baci-hs92"].startswith("failed: baci-hs92: GET")
-        and "HTTP 500" in outcome["baci-hs92"]
-    )
-    assert outcome["usgs-mcs"] == "updated (usgs_world)"
-
-    monkeypatch.setenv("BRIEFING_USGS_ITEMS", "000000000000000000000000")
-    failing = run(sources=["usgs-mcs"], fail_on_error=True)
-    assert not failing.success
-    failure = next(e for e in failing.all_events if e.is_step_failure)
-    assert "refresh failed for usgs-mcs" in failure.event_specific_data.error.message
-
-
-def test_sensor_narrows_a_trade_change_to_the_years_that_changed(sensor_env):
-    snap, incoming = sensor_env
+def test_a_revised_trade_year_recomputes_that_year_only(auto_env):
+    snap, incoming, _ = auto_env
     defs = _definitions(snap.snapshot)
-    first = _tick(defs, None)
+    instance = dg.DagsterInstance.ephemeral()
+    _built(defs, instance)
+    _observe(defs, instance)
+    first, _ = _requested(defs, instance, None)
 
-    # The same subset file with one 2022 value revised: only 2022 is recomputed.
     lines = [*snap.baci_lines[2021], *snap.baci_lines[2022]]
     t, i, j, k, v, q = lines[-1].split(",")
     lines[-1] = ",".join([t, i, j, k, str(float(v) + 1), q])
     (incoming / "baci-hs92").mkdir()
     with gzip.open(incoming / "baci-hs92/BACI_HS92_V202401b_critical_subset.csv.gz", "wt") as fh:
         fh.write("t,i,j,k,v,q\n" + "\n".join(lines) + "\n")
-    second = _tick(defs, first.cursor)
-    [request] = second.run_requests
-    assert request.tags["briefing/changed_tables"] == "baci_trade"
-    assert request.tags["dagster/asset_partition_range_start"] == "2022"
-    assert request.tags["dagster/asset_partition_range_end"] == "2022"
-    _assert_selects(
-        request,
-        {"snapshot/baci_trade", "clean/trade"},
-        {"snapshot/wgi_political_stability", "clean/governance", "clean/production"},
+    assert _ingest(instance, snap.snapshot).success
+    _observe(defs, instance)
+    result, keys = _requested(defs, instance, first.cursor)
+    for table in ("snapshot/baci_trade", "clean/trade"):
+        assert result.get_requested_partitions(dg.AssetKey.from_user_string(table)) == {"2022"}
+    assert not keys & {"snapshot/wgi_political_stability", "clean/governance", "clean/production"}
+
+
+def test_refresh_assets_record_failures_and_go_on(auto_env, server, monkeypatch):
+    snap, _, _ = auto_env
+    tc.serve_mcs2024_release(server, snap.real)
+    monkeypatch.setenv("BRIEFING_SCIENCEBASE_URL", server.url_for(""))
+    monkeypatch.setenv("BRIEFING_BACI_URL", server.url_for("/missing/BACI_HS92_V202501.zip"))
+    monkeypatch.setenv("BRIEFING_HTTP_BACKOFF", "0.01")
+    monkeypatch.setenv("BRIEFING_USGS_ITEMS", tc.PARENT)
+    chosen = [a for a in refresh_assets if a.key in {refresh_key("baci-hs92"), refresh_key("usgs-mcs")}]
+    result = dg.materialize(
+        chosen,
+        instance=dg.DagsterInstance.ephemeral(),
+        resources={"snapshot": SnapshotSource(snapshot_dir=str(snap.snapshot))},
+        raise_on_error=False,
     )
-
-
-def test_weekly_build_takes_every_trade_year():
-    from orchestration.partitions import trade_years
-
-    keys = trade_years.get_partition_keys()
-    tags = (
-        automation.weekly_site_build.evaluate_tick(dg.build_schedule_context()).run_requests[0].tags
+    assert not result.success
+    [failure] = [e for e in result.all_events if e.is_step_failure]
+    assert "refresh of baci-hs92 failed, its snapshot is untouched" in (
+        failure.event_specific_data.error.message
     )
-    assert (
-        tags["dagster/asset_partition_range_start"],
-        tags["dagster/asset_partition_range_end"],
-    ) == (keys[0], keys[-1])
+    [usgs] = result.asset_materializations_for_node("upstream__refresh_usgs_mcs")
+    assert usgs.metadata["outcome"].value == "updated"
+    assert usgs.metadata["changed_tables"].value == "usgs_world"
+    cron = automation.refresh_upstream_job
+    assert cron.name == "refresh_upstream"
