@@ -29,6 +29,7 @@ from transforms.marts import dependence as dependence_mart
 from transforms.marts import supply_risk as supply_risk_mart
 from transforms.marts.invariants import hhi_violations, known_with_importers, share_violations
 from transforms.metadata import TABLES as METRICS_TABLES
+from transforms.reference.trade_coverage import trade_coverage_frame
 
 
 def _concentration(i: MartInputs) -> pl.DataFrame:
@@ -36,7 +37,21 @@ def _concentration(i: MartInputs) -> pl.DataFrame:
 
 
 def _dependence(i: MartInputs) -> pl.DataFrame:
-    return dependence_mart.dependence(i["flows"], i["production"], economies=i.economies)
+    return dependence_mart.dependence(
+        i["flows"], i["production"], economies=i.economies, coverage=trade_coverage_frame()
+    )
+
+
+def _china_import_shares(i: MartInputs) -> pl.DataFrame:
+    return dependence_mart.china_import_shares(i["dependence"], trade_coverage_frame())
+
+
+def _china_import_summary(i: MartInputs) -> pl.DataFrame:
+    return dependence_mart.china_import_summary(i["china_import_shares"])
+
+
+def _mart_in(name: str) -> dg.AssetIn:
+    return dg.AssetIn(key=dg.AssetKey([GROUP, name]))
 
 
 def _supply_risk(i: MartInputs) -> pl.DataFrame:
@@ -57,6 +72,16 @@ MARTS = {
         {"flows": flows_in(), "production": clean_in("production")},
         _dependence,
         ("shares",),
+    ),
+    "china_import_shares": (
+        {"dependence": _mart_in("dependence")},
+        _china_import_shares,
+        (),  # its shares are bounded by the schema check; they partition no whole
+    ),
+    "china_import_summary": (
+        {"china_import_shares": _mart_in("china_import_shares")},
+        _china_import_summary,
+        (),
     ),
     "supply_risk": (
         {"flows": flows_in(), **{n: clean_in(n) for n in ("production_wmd", "governance")}},

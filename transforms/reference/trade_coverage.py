@@ -82,7 +82,9 @@ def _load(folder: Path) -> TradeCoverageFile:
         # The forms must say what the registry's codes hold, so the two files cannot disagree.
         if ("ore" in entry.forms) != bool(hs.ore):
             raise ReferenceDataError(
-                TRADE_COVERAGE_FILE, f"{where}.forms", f"'ore' must be listed iff hs.ore has codes ({list(hs.ore)})"
+                TRADE_COVERAGE_FILE,
+                f"{where}.forms",
+                f"'ore' must be listed iff hs.ore has codes ({list(hs.ore)})",
             )
         if bool({"processed", "product"} & set(entry.forms)) != bool(hs.refined):
             raise ReferenceDataError(
