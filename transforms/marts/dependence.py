@@ -315,6 +315,8 @@ SHARES_COLUMNS = [
     "import_qty_coverage",
     "china_share",
     "china_share_t",
+    "top_supplier",
+    "top_supplier_share",
     "material_imports",
     *COVERAGE_COLUMNS,
 ]
@@ -349,6 +351,7 @@ def china_import_shares(dependence_df: pl.DataFrame, coverage: pl.DataFrame) -> 
     grid = dependence_df.select("importer", "importer_kind", "year", "source").unique()
     missing = grid.join(no_code, how="cross").with_columns(
         pl.lit(None, pl.Utf8).alias("stage"),
+        pl.lit(None, pl.Utf8).alias("top_supplier"),
         pl.lit(False).alias("material_imports"),
         *(
             pl.lit(None, pl.Float64).alias(c)
@@ -358,6 +361,7 @@ def china_import_shares(dependence_df: pl.DataFrame, coverage: pl.DataFrame) -> 
                 "import_qty_coverage",
                 "china_share",
                 "china_share_t",
+                "top_supplier_share",
                 "china_mine_share",
                 "china_refinery_share",
             )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from transforms.marts import concentration as conc
 from transforms.marts import dependence as dep
+from transforms.marts import dependence_sources as dep_sources
 from transforms.metadata.clean import USGS
 from transforms.metadata.fields import GE0, Col
 from transforms.metadata.table import table
@@ -94,7 +95,7 @@ METRICS = (
             Col("imports_usd", "Imports from outside the importer, current USD; null where the mineral has no trade code.", nullable=True),
             Col("imports_t", _IMPORTS_T), "import_qty_coverage",
             Col("china_share", "China's share of import value. Fraction in [0, 1]; null without a trade code or imports."),
-            "china_share_t", "material_imports", *_COVERAGE,
+            "china_share_t", "top_supplier", "top_supplier_share", "material_imports", *_COVERAGE,
         ),
         sources=("baci-hs92", *USGS),
         usage_warnings=(
@@ -121,6 +122,32 @@ METRICS = (
         sources=("baci-hs92", *USGS),
         usage_warnings=(
             "Counts only minerals with processed-form codes in the trade data; minerals traded as ores only or with no code (gallium, magnesium, silicon...) are in `minerals_not_covered`, not in the count.",
+        ),
+    ),
+    table(
+        "china_other_sources",
+        "marts",
+        "China's part in the allies' supply from sources other than BACI",
+        "For the forms the BACI codes miss: China's share of U.S. imports by form as USGS publishes "
+        "it (MCS 2026 import sources, 2021-24), China's share of U.S. imports of permanent magnets "
+        "(UN Comtrade, HS 8505.11) and China's reported exports to each ally and bloc (UN Comtrade, "
+        "China as reporter: graphite, HS 8112.92 gallium and germanium). Each row states its basis "
+        "and source; formulas in transforms/marts/dependence_sources.py.",
+        tuple(dep_sources.KEY),
+        (
+            "mineral", "importer", "evidence", Col("form", field="supply_form"),
+            Col("period", field="supply_period"), _YEAR,
+            Col("china_share", "China's share on the row's `basis`; null where the source does not name China or gives no share. Fraction in [0, 1]."),
+            "china_listed", "other_share",
+            Col("value_usd", "China's exports or U.S. imports from China, current USD; null for USGS shares.", nullable=True),
+            Col("quantity_t", "China's exports in metric tons (gross weight); null where not reported or not given."),
+            Col("basis", field="evidence_basis"), Col("source", "Source of the row."),
+        ),
+        sources=("usgs-mcs-2026", "comtrade-magnets", "trade-extra-china"),
+        usage_warnings=(
+            "Each row is its own measure: a USGS share of U.S. imports (2021-24) is not a BACI share of an ally's imports in one year; quote the basis and the source.",
+            "China's exports to an ally are not a share of its imports: the ally's imports of these forms from everyone are not in the data.",
+            "HS 8112.92 holds gallium, germanium and other metals together: its exports are listed under each of them and are not gallium alone.",
         ),
     ),
     table(
