@@ -20,6 +20,7 @@ from tests.test_marts_supply_risk import governance_rows, wmd_rows
 from transforms import blocs, policy_frames
 from transforms.marts import dependence, export_ban, price_floor, stockpile, supply_risk
 from transforms.reference import policy
+from transforms.reference.trade_coverage import trade_coverage_frame
 
 # An alliance with three EU members; ESP is in the EU but not an ally.
 ALLIANCE = ("DEU", "FRA", "ITA", "JPN", "USA")
@@ -112,7 +113,9 @@ def test_unknown_tonnage_stays_null_and_ties_go_to_the_first_code(flows: pl.Data
 
 
 def test_eu27_rule_in_dependence_and_supply_risk(flows: pl.DataFrame) -> None:
-    dep = dependence.dependence(flows, PRODUCTION, economies=ECONOMIES)
+    dep = dependence.dependence(
+        flows, PRODUCTION, economies=ECONOMIES, coverage=trade_coverage_frame()
+    )
     assert set(dep["importer"]) == {"DEU", "FRA", "JPN", "USA", "ITA", "EU27", "ALLIANCE"}
     eu = one(dep, importer="EU27")
     assert (eu["imports_usd"], eu["exports_usd"]) == (120.0, 12.0)
@@ -207,7 +210,10 @@ def real() -> dict[str, pl.DataFrame]:
     )
     trade = clean_table("trade").filter(pl.col("year") >= REAL_FROM_YEAR)
     mart = dependence.dependence(
-        blocs.importer_flows(trade, economies), clean_table("production"), economies=economies
+        blocs.importer_flows(trade, economies),
+        clean_table("production"),
+        economies=economies,
+        coverage=trade_coverage_frame(),
     )
     # The site's frames, built as transforms/site/builder.py builds them for the pages.
     site_flows = figures.importer_flows(
@@ -264,7 +270,12 @@ def test_site_all_stage_figures_add_up_the_mart_stages(real: dict[str, pl.DataFr
         suffix="_mart",
         coalesce=True,
     )
-    for column in ("imports_usd", "imports_t", "china_usd"):
+    both = both.with_columns(
+        pl.when(pl.col("china_share").is_not_null())
+        .then(pl.col("china_usd") / pl.col("imports_usd_mart"))
+        .alias("china_share_mart")
+    )
+    for column in ("imports_usd", "imports_t", "china_share"):
         differ = both.filter(~_same(pl.col(column), pl.col(f"{column}_mart")))
         assert differ.is_empty(), (
             column,

@@ -26,6 +26,7 @@ from transforms.marts.invariants import (
 )
 from transforms.metadata import TABLES as METRICS_TABLES
 from transforms.metadata import dtypes, schema_from_meta
+from transforms.reference.trade_coverage import trade_coverage_frame
 
 CHINA = ["CHN"]
 ALLIANCE = ["AUS", "DEU", "FRA", "JPN", "KOR", "USA"]
@@ -42,7 +43,7 @@ def run_dependence(trade, production, *, alliance=ALLIANCE, eu27=EU27, china=CHI
     (groups: the test world of this module unless given)."""
     economies = economies_of(alliance, eu27, china)
     flows = blocs.importer_flows(trade, economies)
-    return dep.dependence(flows, production, economies=economies)
+    return dep.dependence(flows, production, economies=economies, coverage=trade_coverage_frame())
 
 
 def reconcile(dependence_df, trade, *, alliance=ALLIANCE, eu27=EU27):

@@ -26,9 +26,11 @@ from orchestration.settings import BriefingSettings
 from transforms import reference
 from transforms.marts import concentration as concentration_mart
 from transforms.marts import dependence as dependence_mart
+from transforms.marts import dependence_sources
 from transforms.marts import supply_risk as supply_risk_mart
 from transforms.marts.invariants import hhi_violations, known_with_importers, share_violations
 from transforms.metadata import TABLES as METRICS_TABLES
+from transforms.reference.trade_coverage import trade_coverage_frame
 
 
 def _concentration(i: MartInputs) -> pl.DataFrame:
@@ -36,7 +38,31 @@ def _concentration(i: MartInputs) -> pl.DataFrame:
 
 
 def _dependence(i: MartInputs) -> pl.DataFrame:
-    return dependence_mart.dependence(i["flows"], i["production"], economies=i.economies)
+    return dependence_mart.dependence(
+        i["flows"], i["production"], economies=i.economies, coverage=trade_coverage_frame()
+    )
+
+
+def _china_import_shares(i: MartInputs) -> pl.DataFrame:
+    return dependence_mart.china_import_shares(i["dependence"], trade_coverage_frame())
+
+
+def _china_import_summary(i: MartInputs) -> pl.DataFrame:
+    return dependence_mart.china_import_summary(i["china_import_shares"])
+
+
+def _china_other_sources(i: MartInputs) -> pl.DataFrame:
+    return dependence_sources.china_other_sources(
+        i["import_sources"],
+        i["magnet_imports"],
+        i["china_exports_monthly"],
+        reference.minerals_frame(),
+        economies=i.economies,
+    )
+
+
+def _mart_in(name: str) -> dg.AssetIn:
+    return dg.AssetIn(key=dg.AssetKey([GROUP, name]))
 
 
 def _supply_risk(i: MartInputs) -> pl.DataFrame:
@@ -57,6 +83,24 @@ MARTS = {
         {"flows": flows_in(), "production": clean_in("production")},
         _dependence,
         ("shares",),
+    ),
+    "china_import_shares": (
+        {"dependence": _mart_in("dependence")},
+        _china_import_shares,
+        (),  # its shares are bounded by the schema check; they partition no whole
+    ),
+    "china_import_summary": (
+        {"china_import_shares": _mart_in("china_import_shares")},
+        _china_import_summary,
+        (),
+    ),
+    "china_other_sources": (
+        {
+            "import_sources": dg.AssetIn(key=dg.AssetKey(["snapshot", "usgs2026_import_sources"])),
+            **{n: clean_in(n) for n in ("magnet_imports", "china_exports_monthly")},
+        },
+        _china_other_sources,
+        (),
     ),
     "supply_risk": (
         {"flows": flows_in(), **{n: clean_in(n) for n in ("production_wmd", "governance")}},
@@ -140,7 +184,13 @@ def dependence_trade_totals(
 marts_metrics_assets = [
     importer_flows,
     *(
-        mart_asset(METRICS_TABLES[t], ins, compute, settings_metadata)
+        # settings_metadata counts minerals: only for marts with a mineral column.
+        mart_asset(
+            METRICS_TABLES[t],
+            ins,
+            compute,
+            settings_metadata if "mineral" in METRICS_TABLES[t].columns else None,
+        )
         for t, (ins, compute, _) in MARTS.items()
     ),
 ]

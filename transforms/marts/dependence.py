@@ -44,8 +44,26 @@ Net import reliance caveats, all explicit in columns rather than clamped away:
   (``nir_note = 'apparent_consumption_not_positive'``), where a tonnage is missing
   (``no_tonnage``) or production is unknown (``production_unknown``).
 
-Pure polars; who is who (``transforms.blocs.Economies``) and the importers' flows
-(``transforms.blocs.importer_flows``) are arguments.
+Trade coverage (every row): the forms the mineral's HS codes cover (``trade_coverage``, declared
+in data/reference/trade_coverage.yaml) and China's latest share of world mine and refinery output
+(``china_mine_share``, ``china_refinery_share``, the concentration mart's production shares).
+``finding_ok`` is True only where the figure sees the stage that matters:
+
+* a refinery-stage row (processed forms) always does;
+* a mine-stage row (ores) does where the mineral is used as mined (industrial minerals, coal), or
+  where China's refinery share is known and no larger than its mine share (China's hold is in
+  mining); otherwise its China share is no finding: ``coverage_note`` says why (China's hold is
+  in refining, or its refining share is not in the data, or the processed forms are in the
+  refinery-stage row) and what the codes miss.
+
+Two summaries: :func:`china_import_shares`, one figure per importer × mineral × year (the
+processed-form row where the codes have one, else the ore row; minerals without any code are
+listed as not computable), and :func:`china_import_summary`, per importer and year the number of
+minerals whose processed-form imports come more than half from China, by value and by tonnes.
+
+Pure polars; who is who (``transforms.blocs.Economies``), the importers' flows
+(``transforms.blocs.importer_flows``) and the trade coverage
+(``transforms.reference.trade_coverage.trade_coverage_frame``) are arguments.
 """
 
 from __future__ import annotations
@@ -53,6 +71,7 @@ from __future__ import annotations
 import polars as pl
 
 from transforms import blocs
+from transforms.marts.concentration import production_concentration
 
 BLOC_EU27 = blocs.BLOC_EU27
 BLOC_ALLIANCE = blocs.BLOC_ALLIANCE
@@ -66,6 +85,18 @@ NIR_NOTES = (
     "production_unknown",
 )
 KEY = ["importer", "mineral", "stage", "year"]
+SHARES_KEY = ["importer", "mineral", "year"]
+# Trade this small says nothing about dependence (a sample shipment is not a supply chain).
+MIN_IMPORTS_USD = 1_000_000.0
+# "China supplies most of it": more than half of the imports.
+MAJORITY = 0.5
+COVERAGE_COLUMNS = [
+    "trade_coverage",
+    "china_mine_share",
+    "china_refinery_share",
+    "finding_ok",
+    "coverage_note",
+]
 FLOW_KEY = blocs.FLOW_KEY
 
 OUTPUT_COLUMNS = [
@@ -92,16 +123,22 @@ OUTPUT_COLUMNS = [
     "net_import_reliance",
     "nir_note",
     "basis_mismatch",
+    *COVERAGE_COLUMNS,
 ]
 
 
 def dependence(
-    flows: pl.DataFrame, production: pl.DataFrame, *, economies: blocs.Economies
+    flows: pl.DataFrame,
+    production: pl.DataFrame,
+    *,
+    economies: blocs.Economies,
+    coverage: pl.DataFrame,
 ) -> pl.DataFrame:
     """The dependence mart (see the module docstring), sorted by importer, mineral, stage, year.
 
     ``flows``: the importers' trade, ``transforms.blocs.importer_flows`` (the
-    ``intermediate/importer_flows`` asset) for the same ``economies``.
+    ``intermediate/importer_flows`` asset) for the same ``economies``; ``coverage``: the
+    trade-coverage frame (mineral, trade_coverage, covers_processed, used_as_mined, not_covered).
     """
     imports = blocs.import_summary(
         blocs.by_partner(blocs.outside(flows, "import")), economies.china, economies.alliance
@@ -147,15 +184,71 @@ def dependence(
     mismatch = pl.when(pl.col("production_unit_basis").is_not_null()).then(
         pl.col("production_unit_basis") != TRADE_BASIS
     )
-    return (
-        out.with_columns(
-            nir.alias("net_import_reliance"),
-            note.alias("nir_note"),
-            mismatch.alias("basis_mismatch"),
+    out = out.with_columns(
+        nir.alias("net_import_reliance"),
+        note.alias("nir_note"),
+        mismatch.alias("basis_mismatch"),
+    ).with_columns(pl.col("year").cast(pl.Int16))
+    held = mineral_coverage(coverage, production, economies)
+    return with_findings(out, held).select(OUTPUT_COLUMNS).sort(KEY)
+
+
+def mineral_coverage(
+    coverage: pl.DataFrame, production: pl.DataFrame, economies: blocs.Economies
+) -> pl.DataFrame:
+    """Per mineral: the trade coverage and China's share of world mine and refinery output in
+    the latest year with a share (the concentration mart's production shares)."""
+    shares = production_concentration(
+        production, china=list(economies.china), alliance=list(economies.alliance)
+    ).filter(pl.col("china_share").is_not_null())
+    latest = (
+        shares.sort("year")
+        .group_by("mineral", "stage")
+        .agg(pl.col("china_share").last())
+        .pivot(on="stage", index="mineral", values="china_share")
+    )
+    for stage in ("mine", "refinery"):
+        if stage not in latest.columns:
+            latest = latest.with_columns(pl.lit(None, pl.Float64).alias(stage))
+    latest = latest.select(
+        "mineral",
+        pl.col("mine").alias("china_mine_share"),
+        pl.col("refinery").alias("china_refinery_share"),
+    )
+    return coverage.join(latest, on="mineral", how="left")
+
+
+def with_findings(rows: pl.DataFrame, held: pl.DataFrame) -> pl.DataFrame:
+    """``rows`` (with mineral and stage) with the coverage columns: whether the figure sees the
+    stage China holds (``finding_ok``) and, in words, why not and what the codes miss."""
+    joined = rows.join(held, on="mineral", how="left")
+    mine_row = pl.col("stage") == "mine"
+    ref, mine = pl.col("china_refinery_share"), pl.col("china_mine_share")
+    hold_in_mining = (ref.is_not_null() & mine.is_not_null() & (ref <= mine)).fill_null(False)
+    declared = pl.col("trade_coverage").is_not_null()
+    ok = (declared & (~mine_row | pl.col("used_as_mined") | hold_in_mining)).fill_null(False)
+    missing = (
+        pl.when(pl.col("not_covered").is_not_null())
+        .then(pl.lit(" Not covered: ") + pl.col("not_covered") + pl.lit("."))
+        .otherwise(pl.lit(""))
+    )
+    why = (
+        pl.when(~declared)
+        .then(pl.lit("Trade coverage not declared for this mineral."))
+        .when(pl.col("covers_processed"))
+        .then(pl.lit("Ores only: the processed forms are in the refinery-stage figure."))
+        .when(ref.is_not_null())
+        .then(pl.lit("Ore only: China's hold is in refining, which these codes do not cover."))
+        .otherwise(
+            pl.lit(
+                "Ore only: China's share of refining is not in the data and these codes do not cover it."
+            )
         )
-        .with_columns(pl.col("year").cast(pl.Int16))
-        .select(OUTPUT_COLUMNS)
-        .sort(KEY)
+    )
+    note = pl.when(ok).then(missing.str.strip_chars()).otherwise(why + missing)
+    return joined.with_columns(
+        ok.alias("finding_ok"),
+        pl.when(note != "").then(note).alias("coverage_note"),
     )
 
 
@@ -208,3 +301,103 @@ def reconcile_trade_totals(
     diff = (pl.col("mart_usd") - pl.col("trade_usd")).abs()
     scale = pl.max_horizontal(pl.col("mart_usd").abs(), pl.col("trade_usd").abs(), pl.lit(1.0))
     return both.filter(diff > rel_tolerance * scale).select(*key, "mart_usd", "trade_usd").sort(key)
+
+
+SHARES_COLUMNS = [
+    "importer",
+    "importer_kind",
+    "mineral",
+    "year",
+    "stage",
+    "source",
+    "imports_usd",
+    "imports_t",
+    "import_qty_coverage",
+    "china_share",
+    "china_share_t",
+    "top_supplier",
+    "top_supplier_share",
+    "material_imports",
+    *COVERAGE_COLUMNS,
+]
+
+
+def china_import_shares(dependence_df: pl.DataFrame, coverage: pl.DataFrame) -> pl.DataFrame:
+    """One figure per importer × mineral × year: China's share of imports by value and by tonnes.
+
+    The figure is the refinery-stage row (processed forms) where the mineral's codes have one,
+    else its mine-stage row, with that row's coverage columns; never a sum over stages, whose
+    goods differ in scale. Minerals with no trade code get a row per importer and year with null
+    figures and ``finding_ok`` False. ``material_imports``: imports of at least MIN_IMPORTS_USD (below
+    that a share says nothing about dependence).
+    """
+    ranked = dependence_df.with_columns(
+        pl.when(pl.col("stage") == "refinery").then(0).otherwise(1).alias("_rank")
+    )
+    chosen = (
+        ranked.sort("_rank")
+        .group_by(SHARES_KEY, maintain_order=True)
+        .first()
+        .with_columns((pl.col("imports_usd") >= MIN_IMPORTS_USD).alias("material_imports"))
+    )
+    no_code = coverage.filter(pl.col("trade_coverage") == "no trade code").select(
+        "mineral",
+        pl.lit(False).alias("finding_ok"),
+        ("No trade code: " + pl.col("not_covered").fill_null("the mineral has none") + ".").alias(
+            "coverage_note"
+        ),
+        "trade_coverage",
+    )
+    grid = dependence_df.select("importer", "importer_kind", "year", "source").unique()
+    missing = grid.join(no_code, how="cross").with_columns(
+        pl.lit(None, pl.Utf8).alias("stage"),
+        pl.lit(None, pl.Utf8).alias("top_supplier"),
+        pl.lit(False).alias("material_imports"),
+        *(
+            pl.lit(None, pl.Float64).alias(c)
+            for c in (
+                "imports_usd",
+                "imports_t",
+                "import_qty_coverage",
+                "china_share",
+                "china_share_t",
+                "top_supplier_share",
+                "china_mine_share",
+                "china_refinery_share",
+            )
+        ),
+    )
+    return (
+        pl.concat(
+            [chosen.select(SHARES_COLUMNS), missing.select(SHARES_COLUMNS)], how="vertical_relaxed"
+        )
+        .with_columns(pl.col("year").cast(pl.Int16))
+        .sort(SHARES_KEY)
+    )
+
+
+def china_import_summary(shares: pl.DataFrame) -> pl.DataFrame:
+    """Per importer and year: of the minerals whose processed forms it imports (at least
+    MIN_IMPORTS_USD, refinery-stage figures of :func:`china_import_shares`), how many come more
+    than half from China by value and by tonnes, which ones (by value), and how many minerals'
+    figures are no finding (``finding_ok`` False: ores only where China holds refining, or no
+    trade code)."""
+    processed = (pl.col("stage") == "refinery") & pl.col("material_imports") & pl.col("finding_ok")
+    by_value = processed & (pl.col("china_share") > MAJORITY)
+    by_tonnes = processed & (pl.col("china_share_t") > MAJORITY)
+    return (
+        shares.group_by("importer", "importer_kind", "year", "source")
+        .agg(
+            processed.sum().cast(pl.Int32).alias("minerals_processed"),
+            by_value.sum().cast(pl.Int32).alias("china_majority_value"),
+            by_tonnes.fill_null(False).sum().cast(pl.Int32).alias("china_majority_tonnes"),
+            pl.col("mineral")
+            .filter(by_value)
+            .sort()
+            .str.join(", ")
+            .alias("china_majority_minerals"),
+            (~pl.col("finding_ok")).sum().cast(pl.Int32).alias("minerals_not_covered"),
+        )
+        .with_columns(pl.col("year").cast(pl.Int16))
+        .sort("importer", "year")
+    )

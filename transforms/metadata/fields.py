@@ -19,6 +19,7 @@ import polars as pl
 
 from transforms.marts import concentration as conc
 from transforms.marts import dependence as dep
+from transforms.marts import dependence_sources as dep_sources
 from transforms.parsers.usitc import USITC_SHEETS
 
 # Years the sources cover: BACI starts in 1995, WGI in 1996; MCS 2026 estimates 2025.
@@ -199,6 +200,23 @@ FIELDS: dict[str, Field] = {
     "net_import_reliance": _f(F64, SHARE, "(imports_t - exports_t) / (production_t + imports_t - exports_t); negative for a net exporter.", null=True, checks=(("le", SHARE_MAX),)),
     "nir_note": _f(S, CODE, "Why NIR is negative or null: net_exporter, apparent_consumption_not_positive, no_tonnage, production_unknown.", null=True, checks=(("isin", dep.NIR_NOTES),)),
     "basis_mismatch": _f(B, FLAG, "True where the production basis is not the gross weight trade measures.", null=True),
+    "trade_coverage": _f(S, TEXT, "Forms of the mineral its HS codes cover: ore only, processed forms only, ore and processed forms, ..., or no trade code (data/reference/trade_coverage.yaml).", null=True),
+    "china_mine_share": _f(F64, SHARE, "China's share of world mine production, latest year with a figure (as in the concentration mart). Fraction in [0, 1].", null=True, checks=SHARE_CHECK),
+    "china_refinery_share": _f(F64, SHARE, "China's share of world refinery production, latest year with a figure (as in the concentration mart). Fraction in [0, 1].", null=True, checks=SHARE_CHECK),
+    "finding_ok": _f(B, FLAG, "True where the figure covers the stage China holds (see `coverage_note`); false: not to be quoted as dependence on China."),
+    "coverage_note": _f(S, TEXT, "Why the figure is no finding, and the forms the HS codes do not cover.", null=True),
+    "material_imports": _f(B, FLAG, "Imports of at least one million USD (below that a share says nothing about dependence)."),
+    "minerals_processed": _f(I32, COUNT, "Minerals whose processed forms the importer imports (at least one million USD, refinery-stage codes).", checks=GE0),
+    "china_majority_value": _f(I32, COUNT, "Of those, minerals with China's share of import value above one half.", checks=GE0),
+    "china_majority_tonnes": _f(I32, COUNT, "Of those, minerals with China's share of import tonnes above one half.", checks=GE0),
+    "china_majority_minerals": _f(S, TEXT, "The minerals counted in `china_majority_value` (registry slugs, comma-joined; empty where none)."),
+    "minerals_not_covered": _f(I32, COUNT, "Minerals whose figure is no finding (`finding_ok` false: ores only where China holds refining, or no trade code).", checks=GE0),
+    "evidence": _f(S, CODE, "Which source outside BACI: usgs_import_sources (USGS U.S. import sources), us_magnet_imports (UN Comtrade, U.S. magnet imports) or china_exports (UN Comtrade, China's reported exports).", checks=(("isin", dep_sources.EVIDENCE),)),
+    "supply_form": _f(S, TEXT, "The form of the mineral the figure is about, as the source names it (or its HS code)."),
+    "supply_period": _f(S, TEXT, "Year, or years, the figure covers (USGS import sources: 2021-24)."),
+    "china_listed": _f(B, FLAG, "True where the source names China among the suppliers; null for China's own exports.", null=True),
+    "other_share": _f(F64, SHARE, "USGS share of 'Other countries': the most China can have where it is not named. Fraction in [0, 1].", null=True, checks=SHARE_CHECK),
+    "evidence_basis": _f(S, TEXT, "What the figure measures (share of U.S. imports as published, share of import value, China's exports by value and weight)."),
     "production_stage": _f(S, CODE, "World Mining Data stage used for production (mine where reported).", checks=(("isin", STAGES),)),
     "trade_stage": _f(S, CODE, "Stage of the HS codes used for trade; null where the mineral has no trade rows.", null=True, checks=(("isin", STAGES),)),
     "hhi_production": _f(F64, SHARE, "HHI of world production, normalised 0-1.", checks=SHARE_CHECK),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from transforms.marts import concentration as conc
 from transforms.marts import dependence as dep
+from transforms.marts import dependence_sources as dep_sources
 from transforms.metadata.clean import USGS
 from transforms.metadata.fields import GE0, Col
 from transforms.metadata.table import table
@@ -13,6 +14,12 @@ _YEAR = Col("year", "Calendar year the figures refer to.")
 _HISTORY_YEAR = Col("year", "Calendar year the figures refer to.", field="history_year")
 _SOURCE = Col("source", "Sources combined.")
 _IMPORTS_T = "Imports in metric tons (gross weight); null where no flow has a quantity."
+_COVERAGE = ("trade_coverage", "china_mine_share", "china_refinery_share", "finding_ok", "coverage_note")
+_COVERAGE_WARNING = (
+    "A China share is a finding only where `finding_ok` is true: ore-only codes say nothing about "
+    "dependence on a refining stage China holds (copper, graphite, antimony, ...); `coverage_note` "
+    "says why and what the codes miss."
+)
 
 METRICS = (
     table(
@@ -61,13 +68,86 @@ METRICS = (
             Col("production_t", "USGS production of the importer (members summed), metric tons on `production_unit_basis`."),
             "production_status", Col("production_unit_basis", "Basis of the USGS production table."),
             "production_source", "net_import_reliance", "nir_note", "basis_mismatch",
+            *_COVERAGE,
         ),
         sources=("baci-hs92", *USGS),
         usage_warnings=(
             "Trade tonnes are gross weight of the traded good; USGS production is mostly metal content or oxide: net import reliance is indicative wherever `basis_mismatch` is true.",
-            "Only the registry's HS codes are covered (e.g. antimony ore but not antimony oxide or metal; no code at all for gallium), so a low China share can mean China ships the mineral in a form outside the codes.",
+            "Only the registry's HS codes are covered (e.g. antimony ore but not antimony oxide or metal; no code at all for gallium), so a low China share can mean China ships the mineral in a form outside the codes: quote a China share only where `finding_ok` is true, and say `coverage_note` otherwise.",
             "Hong Kong re-exports are not attributed to China unless the settings say so.",
             "For ALLIANCE, `alliance_share` is 0 by construction; for EU27 it counts the non-EU allies.",
+        ),
+    ),
+    table(
+        "china_import_shares",
+        "marts",
+        "China's share of imports by importer, mineral and year, by value and by tonnes",
+        "One figure per ally, the EU27 bloc and the alliance bloc, mineral and year: China's share "
+        "of imports from outside the importer by value (current USD) and by tonnes (gross weight), "
+        "for the processed forms where the mineral's HS codes have them, else its ores, with the "
+        "trade coverage and whether the figure is a finding. Minerals without a trade code are "
+        "listed as not computable. CEPII BACI; formulas in transforms/marts/dependence.py.",
+        tuple(dep.SHARES_KEY),
+        (
+            "importer", "importer_kind", "mineral", _YEAR,
+            Col("stage", "Stage of the HS codes the figure uses (refinery = processed forms, mine = ores); null where the mineral has no trade code.", nullable=True),
+            Col("source", "Trade source and version."),
+            Col("imports_usd", "Imports from outside the importer, current USD; null where the mineral has no trade code.", nullable=True),
+            Col("imports_t", _IMPORTS_T), "import_qty_coverage",
+            Col("china_share", "China's share of import value. Fraction in [0, 1]; null without a trade code or imports."),
+            "china_share_t", "top_supplier", "top_supplier_share", "material_imports", *_COVERAGE,
+        ),
+        sources=("baci-hs92", *USGS),
+        usage_warnings=(
+            _COVERAGE_WARNING,
+            "Value and tonnes differ where China ships cheaper or dearer goods than other suppliers (Japan's rare-earth imports, for one): quote the basis.",
+            "Never add dollars across minerals: their scales differ by orders of magnitude.",
+            "Shares of imports under one million USD (`material_imports` false) say nothing about dependence.",
+        ),
+    ),
+    table(
+        "china_import_summary",
+        "marts",
+        "Minerals whose processed-form imports come mostly from China, by importer and year",
+        "Per ally, the EU27 bloc and the alliance bloc and year: how many minerals' processed forms "
+        "(refinery-stage HS codes, imports of at least one million USD) come more than half from "
+        "China, by value and by tonnes, which ones, and how many minerals' figures are no finding. "
+        "Counted from the china_import_shares mart.",
+        ("importer", "year"),
+        (
+            "importer", "importer_kind", _YEAR, Col("source", "Trade source and version."),
+            "minerals_processed", "china_majority_value", "china_majority_tonnes",
+            "china_majority_minerals", "minerals_not_covered",
+        ),
+        sources=("baci-hs92", *USGS),
+        usage_warnings=(
+            "Counts only minerals with processed-form codes in the trade data; minerals traded as ores only or with no code (gallium, magnesium, silicon...) are in `minerals_not_covered`, not in the count.",
+        ),
+    ),
+    table(
+        "china_other_sources",
+        "marts",
+        "China's part in the allies' supply from sources other than BACI",
+        "For the forms the BACI codes miss: China's share of U.S. imports by form as USGS publishes "
+        "it (MCS 2026 import sources, 2021-24), China's share of U.S. imports of permanent magnets "
+        "(UN Comtrade, HS 8505.11) and China's reported exports to each ally and bloc (UN Comtrade, "
+        "China as reporter: graphite, HS 8112.92 gallium and germanium). Each row states its basis "
+        "and source; formulas in transforms/marts/dependence_sources.py.",
+        tuple(dep_sources.KEY),
+        (
+            "mineral", "importer", "evidence", Col("form", field="supply_form"),
+            Col("period", field="supply_period"), _YEAR,
+            Col("china_share", "China's share on the row's `basis`; null where the source does not name China or gives no share. Fraction in [0, 1]."),
+            "china_listed", "other_share",
+            Col("value_usd", "China's exports or U.S. imports from China, current USD; null for USGS shares.", nullable=True),
+            Col("quantity_t", "China's exports in metric tons (gross weight); null where not reported or not given."),
+            Col("basis", field="evidence_basis"), Col("source", "Source of the row."),
+        ),
+        sources=("usgs-mcs-2026", "comtrade-magnets", "trade-extra-china"),
+        usage_warnings=(
+            "Each row is its own measure: a USGS share of U.S. imports (2021-24) is not a BACI share of an ally's imports in one year; quote the basis and the source.",
+            "China's exports to an ally are not a share of its imports: the ally's imports of these forms from everyone are not in the data.",
+            "HS 8112.92 holds gallium, germanium and other metals together: its exports are listed under each of them and are not gallium alone.",
         ),
     ),
     table(

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
+from transforms.metadata import dtypes
 from transforms.metadata.sources import release_labels
 from transforms.site import figures
 from transforms.site.model import PageContext, Section
@@ -62,6 +63,11 @@ class SiteFigures:
         flows = figures.trade_flows(clean["trade"])
         self.importer_flows = figures.importer_flows(flows, self.alliance, self.eu27)
         self.dependence = figures.import_dependence(self.importer_flows, self.china)
+        # One figure per importer, mineral and year, with its trade coverage (the dependence
+        # marts): what pages quote as China's share of imports.
+        self.import_shares = self._mart("china_import_shares")
+        self.import_summary = self._mart("china_import_summary")
+        self.other_sources = self._mart("china_other_sources")
         self.trade_year = int(clean["trade"]["year"].max()) if clean["trade"].height else None
         self.prices = figures.price_series(clean["us_salient"])
         self.nir = figures.net_import_reliance(clean["us_salient"])
@@ -85,8 +91,14 @@ class SiteFigures:
         self.shares_by = self.shares.partition_by("mineral", as_dict=True)
         self.reserves_by = self.reserve_rows.partition_by("mineral", as_dict=True)
         self.prices_by = self.prices.partition_by("mineral", as_dict=True)
-        self.dependence_by = self.dependence.partition_by("mineral", as_dict=True)
+        self.import_shares_by = self.import_shares.partition_by("mineral", as_dict=True)
+        self.other_sources_by = self.other_sources.partition_by("mineral", as_dict=True)
         self._exposure: dict[str, pl.DataFrame] = {}
+
+    def _mart(self, name: str) -> pl.DataFrame:
+        """A mart the figures read, or an empty frame of its registry schema without it."""
+        df = self.data.marts.get(name)
+        return df if df is not None else pl.DataFrame(schema=dtypes(name))
 
     def economy(self, code: str | None) -> str:
         return "n/a" if code is None else self.names.get(code, code)
@@ -130,10 +142,12 @@ class SiteFigures:
         return best["china_share"], best["stage"]
 
     def import_row(self, importer: str, slug: str, year: int | None = None) -> dict | None:
-        part = self.slice(self.dependence_by, slug)
+        """The importer's China-share figure for the mineral (``china_import_shares``: one stage,
+        value and tonnes, ``finding_ok`` and ``coverage_note``), latest year or ``year``."""
+        part = self.slice(self.import_shares_by, slug)
         if part is None:
             return None
-        rows = part.filter((pl.col("importer") == importer) & (pl.col("stage") == "all"))
+        rows = part.filter(pl.col("importer") == importer)
         if year is not None:
             rows = rows.filter(pl.col("year") == year)
         if not rows.height:
@@ -147,17 +161,23 @@ class SiteFigures:
         return self._exposure[importer]
 
     def _country_exposure(self, importer: str) -> pl.DataFrame:
-        dep = self.dependence.filter((pl.col("importer") == importer) & (pl.col("stage") == "all"))
-        if self.trade_year is None or not dep.height:
+        shares = self.import_shares.filter(pl.col("importer") == importer)
+        if self.trade_year is None or not shares.height:
             return pl.DataFrame()
-        latest = dep.filter(pl.col("year") == self.trade_year)
-        earlier = dep.filter(pl.col("year") == self.trade_year - 5).select(
-            "mineral", pl.col("china_share").alias("china_share_before")
+        latest = shares.filter(pl.col("year") == self.trade_year)
+        earlier = shares.filter(pl.col("year") == self.trade_year - 5).select(
+            "mineral", "stage", pl.col("china_share").alias("china_share_before")
         )
+        quoted = pl.col("finding_ok") & pl.col("material_imports")
         return (
-            latest.join(earlier, on="mineral", how="left")
+            latest.join(earlier, on=["mineral", "stage"], how="left")
             .with_columns((pl.col("china_share") - pl.col("china_share_before")).alias("change"))
-            .sort("china_share", descending=True, nulls_last=True)
+            # Findings first, by China's share; then the figures that are none.
+            .sort(
+                [quoted, "china_share", "mineral"],
+                descending=[True, True, False],
+                nulls_last=True,
+            )
         )
 
 

@@ -22,6 +22,7 @@ from collections.abc import Iterable
 import polars as pl
 
 from transforms import blocs
+from transforms.marts.dependence import MIN_IMPORTS_USD
 from transforms.site.palette import ALLIANCE, CHINA, GROUPS, REST
 
 WORLD = "WORLD"
@@ -29,8 +30,7 @@ OTHER = "OTHER"
 # Bloc importers on the site, besides the single economies (transforms.blocs defines them).
 EU_BLOC = blocs.BLOC_EU27
 ALLIANCE_BLOC = blocs.BLOC_ALLIANCE
-# Trade this small says nothing about dependence (a sample shipment is not a supply chain).
-MIN_IMPORTS_USD = 1_000_000.0
+# Trade under MIN_IMPORTS_USD says nothing about dependence (the dependence mart's rule).
 PRICE_UNITS = {"usd_per_t": "USD per metric ton", "usd_per_troy_oz": "USD per troy ounce"}
 # An upstream artefact in the MCS 2024 chromium salient file's column names ("CASE STATEMENT
 # ERRORMetal"): the label is cleaned for display, the statistic itself is kept as published.
@@ -299,7 +299,8 @@ def import_dependence(importer_flows_df: pl.DataFrame, china: Iterable[str]) -> 
 
     The figures of ``transforms.blocs.import_summary``, the dependence mart's own (ties for the
     top supplier broken by code). Columns: importer, mineral, stage, year, imports_usd,
-    imports_t, china_usd, china_share, top_supplier, top_supplier_share. The site's display rule:
+    imports_t, china_share, top_supplier, top_supplier_share (China's dollars are left out: a
+    sum of them across minerals of different scale is no measure of dependence). The site's display rule:
     ``china_share`` is left blank where imports are below MIN_IMPORTS_USD (a sample shipment
     says nothing about dependence; the pages say so).
     """
@@ -317,7 +318,6 @@ def import_dependence(importer_flows_df: pl.DataFrame, china: Iterable[str]) -> 
             *key,
             "imports_usd",
             "imports_t",
-            "china_usd",
             "china_share",
             "top_supplier",
             "top_supplier_share",
@@ -332,12 +332,13 @@ def supplier_groups_by_year(
     mineral: str,
     alliance: Iterable[str],
     china: Iterable[str],
+    stage: str = blocs.STAGE_ALL,
 ) -> pl.DataFrame:
-    """One importer's imports of one mineral (all stages) by supplier group and year: year, group, value."""
+    """One importer's imports of one mineral at ``stage`` by supplier group and year: year, group, value."""
     rows = importer_flows_df.filter(
         (pl.col("importer") == importer)
         & (pl.col("mineral") == mineral)
-        & (pl.col("stage") == "all")
+        & (pl.col("stage") == stage)
     )
     grouped = (
         rows.with_columns(group_expr(pl.col("exporter_code"), alliance, china).alias("group"))
@@ -350,13 +351,18 @@ def supplier_groups_by_year(
 
 
 def top_suppliers(
-    importer_flows_df: pl.DataFrame, importer: str, mineral: str, year: int, n: int = 10
+    importer_flows_df: pl.DataFrame,
+    importer: str,
+    mineral: str,
+    year: int,
+    n: int = 10,
+    stage: str = blocs.STAGE_ALL,
 ) -> pl.DataFrame:
-    """The importer's largest suppliers of the mineral (all stages) in ``year``: exporter_code, value_usd, quantity_t, share."""
+    """The importer's largest suppliers of the mineral at ``stage`` in ``year``: exporter_code, value_usd, quantity_t, share."""
     rows = importer_flows_df.filter(
         (pl.col("importer") == importer)
         & (pl.col("mineral") == mineral)
-        & (pl.col("stage") == "all")
+        & (pl.col("stage") == stage)
         & (pl.col("year") == year)
     )
     total = rows["value_usd"].sum()

@@ -88,7 +88,6 @@ def _nir_table(rows: pl.DataFrame, first: pl.Expr) -> Markup:
         pl.col("stage").alias("Stage"),
         pl.col("year").alias("Year"),
         Num("net_import_reliance", lambda v: fmt_pct(v, 0), "Net import reliance"),
-        Num("china_share", fmt_pct, "China's share of imports"),
         pl.col("production_status").replace(PRODUCTION_STATUS_LABELS).alias("Production"),
         pl.when(pl.col("basis_mismatch"))
         .then(pl.lit("yes"))
@@ -98,7 +97,14 @@ def _nir_table(rows: pl.DataFrame, first: pl.Expr) -> Markup:
     )
 
 
-NIR_NOTE = "Net import reliance = (imports − exports) / (production + imports − exports), in tonnes. Trade tonnes are gross weights; where production is counted as metal content ('Basis differs') the figure is indicative only. Negative = net exporter."
+NIR_NOTE = "Net import reliance = (imports − exports) / (production + imports − exports), in tonnes: trade of the mineral's HS codes (CEPII BACI, from outside the importer) against USGS production. Trade tonnes are gross weights; where production is counted as metal content ('Basis differs') the figure is indicative only. Negative = net exporter. China's share of imports is in the section on each ally's imports, with its trade coverage."
+# Three measures of reliance on imports appear on the pages; they differ by design.
+NIR_MEASURES = (
+    "Three different measures, not to be compared with each other: U.S. net import reliance is USGS's own figure for the United States; "
+    "net import reliance (section of that name) is the same formula computed here for each ally from BACI trade tonnes (gross weight) and USGS production; "
+    "import reliance in the supply-risk section is the EU method's, on World Mining Data production and BACI tonnes, bounded to 0-100% "
+    "(0% where exports exceed imports). A mineral can be 100% import-reliant on one and 0% on another."
+)
 
 
 @dataclass(frozen=True)
@@ -149,6 +155,7 @@ def nir_section(df: pl.DataFrame, ctx: PageContext, facet: Facet, title: str) ->
     )
     section.table = _nir_table(newest, facet.label(ctx))
     section.notes.append(NIR_NOTE)
+    section.notes.append(NIR_MEASURES)
     return section
 
 

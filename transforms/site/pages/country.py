@@ -1,5 +1,6 @@
 """Country pages and the countries index: a page per ally and one for the EU as a bloc, with
-China's share of their imports across minerals, what they produce, and the marts' sections for
+China's share of their imports of each mineral (by value and by tonnes, with the trade
+coverage of every figure; never a sum across minerals), what they produce, and the marts' sections for
 the importer (net import reliance, supply risk, export ban, stockpiles, stockpile programme).
 """
 
@@ -9,7 +10,7 @@ import jinja2
 import polars as pl
 
 from transforms.render import escape_markdown
-from transforms.site import charts, figures
+from transforms.site import charts, coverage, figures
 from transforms.site.context import SOURCE_USGS, SiteFigures, country_slug
 from transforms.site.model import Page, PageContext, Section
 from transforms.site.render_tables import (
@@ -25,7 +26,7 @@ from transforms.site.render_tables import (
     view_section,
 )
 from transforms.site.sections import SECTIONS, page_rows
-from transforms.site.text import Markup, fmt_num, fmt_pct, fmt_pp, fmt_usd, md
+from transforms.site.text import Markup, fmt_mass, fmt_num, fmt_pct, fmt_pp, fmt_usd, md
 
 HEATMAP_YEARS = 10
 
@@ -43,59 +44,101 @@ def country_page(site: SiteFigures, env: jinja2.Environment, code: str) -> Page:
     return Page(path, name, markdown)
 
 
+def _summary_row(site: SiteFigures, code: str) -> dict | None:
+    rows = site.import_summary.filter(
+        (pl.col("importer") == code) & (pl.col("year") == site.trade_year)
+    )
+    return rows.row(0, named=True) if rows.height else None
+
+
+def _names(names: dict[str, str], slugs: str | None) -> str:
+    """Comma-joined registry slugs (the summary mart's list) as lower-case mineral names."""
+    listed = [s.strip() for s in (slugs or "").split(",") if s.strip()]
+    return ", ".join(names.get(m, m).lower() for m in listed)
+
+
 def _country_lead(site: SiteFigures, code: str) -> Markup:
     name = site.economy(code)
-    exposure = site.country_exposure(code)
-    if not exposure.height:
+    summary = _summary_row(site, code)
+    if summary is None:
         return md("No imports of the registry's minerals are recorded for {name}.", name=name)
-    total = exposure["imports_usd"].sum()
-    china_total = exposure["china_usd"].sum()
-    over_half = exposure.filter(pl.col("china_share") >= 0.5)
-    return md(
-        "In {year}, {name} imported {total} of the ores, concentrates and refined forms of the {n} minerals it trades; **{china}** by value came from China. China supplied half or more of its imports of {k} of them{which}.",
-        year=site.trade_year,
-        name=name,
-        total=fmt_usd(total),
-        n=exposure.height,
-        china=fmt_pct(china_total / total if total else None),
-        k=over_half.height,
-        which=(": " + ", ".join(site.mineral_names.get(m, m).lower() for m in over_half["mineral"]))
-        if over_half.height
-        else "",
+    as_mined = site.country_exposure(code).filter(
+        coverage.quotable_expr() & (pl.col("stage") == "mine") & (pl.col("china_share") > 0.5)
+    )
+    mined = md(
+        " Of the minerals traded in the form they are used (ores and concentrates whose codes cover the stage that matters), China supplied more than half by value of: {which}.",
+        which=", ".join(site.mineral_names.get(m, m).lower() for m in as_mined["mineral"]),
+    )
+    return Markup(
+        str(_processed_lead(site, code, summary)) + (str(mined) if as_mined.height else "")
     )
 
 
-@SECTIONS.figures("country", order=10)
-def china_exposure(site: SiteFigures, ctx: PageContext) -> Section | None:
-    rows = site.country_exposure(ctx.key)
-    if not rows.height:
-        return None
+def _processed_lead(site: SiteFigures, code: str, summary: dict) -> Markup:
+    k = summary["china_majority_value"]
+    return md(
+        "In {year}, China supplied more than half of {name}'s imports of the processed forms of **{k} of the {n} minerals** whose processed forms it imports (by value; {kt} by tonnes){which}. For {m} minerals the trade data cannot say: they trade as ores only while China's hold is in refining, or have no trade code (see the table).",
+        year=site.trade_year,
+        name=site.economy(code),
+        k=k,
+        n=summary["minerals_processed"],
+        kt=summary["china_majority_tonnes"],
+        which=f": {_names(site.mineral_names, summary['china_majority_minerals'])}" if k else "",
+        m=summary["minerals_not_covered"],
+    )
+
+
+@SECTIONS.mart("china_import_shares", page="country", title="China's share of imports", order=10)
+@page_rows(lambda df, ctx: df.filter(pl.col("importer") == ctx.key))
+def china_exposure(shares: pl.DataFrame, ctx: PageContext) -> Section | None:
+    year = shares["year"].max()
+    rows = shares.filter(pl.col("year") == year)
+    earlier = shares.filter(pl.col("year") == year - 5).select(
+        "mineral", "stage", pl.col("china_share").alias("before")
+    )
+    rows = rows.join(earlier, on=["mineral", "stage"], how="left").sort(
+        [coverage.quotable_expr(), "china_share", "mineral"],
+        descending=[True, True, False],
+        nulls_last=True,
+    )
     section = Section(
-        title=f"Exposure to China across minerals, {site.trade_year}",
+        title=f"China's share of imports by mineral, {year}",
         anchor="exposure",
-        source=site.baci_source,
+        source=f"{rows['source'][0]}; China's shares of world production: USGS MCS (concentration mart)",
     )
     lines = [
-        "| Mineral | Imports | China's share | Change over 5 years | Top supplier | Top supplier's share | China's share of world production |",
-        "|---|---:|---:|---:|---|---:|---:|",
+        "| Mineral | Traded as | Imports (value) | Imports (gross weight) | China's share by value | China's share by tonnes | Change over 5 years (value) | Top supplier (value) | China's share of world mine / refinery output | Not quoted because |",
+        "|---|---|---:|---:|---:|---:|---:|---|---:|---|",
     ]
     for r in rows.iter_rows(named=True):
-        world_share, stage = site.max_china_share(r["mineral"])
-        world = f"{fmt_pct(world_share)} ({stage})" if world_share is not None else "–"
-        link = f"[{escape_markdown(site.mineral_names.get(r['mineral'], r['mineral']))}](../minerals/{r['mineral']}.md)"
+        href = ctx.link(f"minerals/{r['mineral']}.md")
+        link = f"[{escape_markdown(ctx.mineral(r['mineral']))}]({href})"
+        value, tonnes = coverage.share_cells(r)
+        quoted = coverage.quotable(r)
+        change = r["china_share"] - r["before"] if quoted and r["before"] is not None else None
+        world = " / ".join(
+            fmt_pct(r[c]) if r[c] is not None else "–"
+            for c in ("china_mine_share", "china_refinery_share")
+        )
         cells = [
             link,
-            escape_markdown(fmt_usd(r["imports_usd"])),
-            escape_markdown(fmt_pct(r["china_share"])),
-            escape_markdown(fmt_pp(r["change"])),
-            escape_markdown(site.economy(r["top_supplier"])),
-            escape_markdown(fmt_pct(r["top_supplier_share"])),
+            escape_markdown(coverage.STAGE_FORMS.get(r["stage"], "no trade code")),
+            escape_markdown(fmt_usd(r["imports_usd"]) if r["imports_usd"] is not None else "–"),
+            escape_markdown(fmt_mass(r["imports_t"]) if r["imports_t"] is not None else "–"),
+            escape_markdown(value),
+            escape_markdown(tonnes),
+            escape_markdown(fmt_pp(change) if change is not None else "–"),
+            escape_markdown(ctx.economy(r["top_supplier"]) if quoted else "–"),
             escape_markdown(world),
+            escape_markdown(coverage.why_not(r)),
         ]
         lines.append("| " + " | ".join(cells) + " |")
     section.table = Markup("\n".join(lines))
     section.notes.append(
-        "Shares are of import value. For the EU as a bloc, imports from outside the EU only. Shares are not computed where imports are under $1 million (n/a)."
+        f"One figure per mineral: imports of its processed forms where the trade codes have them, else of its ores and concentrates (column Traded as). China's share of imports from outside {'the EU' if ctx.key == figures.EU_BLOC else 'the importer'}, by value (current US dollars) and by tonnes (gross weight of the goods); the two differ where China's goods are cheaper or dearer per tonne than other suppliers'. Imports of different minerals are never added up: their scales differ by orders of magnitude."
+    )
+    section.notes.append(
+        f"Not quoted: ores-only figures where China's hold is in refining (or its refining share is not in the data), minerals without a trade code, and imports under {fmt_usd(figures.MIN_IMPORTS_USD)}. What other sources say about these minerals is on each mineral's page (section Other sources on China's part)."
     )
     return section
 
@@ -105,29 +148,93 @@ def china_share_heatmap(site: SiteFigures, ctx: PageContext) -> Section | None:
     rows = site.country_exposure(ctx.key)
     if not rows.height:
         return None
-    heat = site.dependence.filter(
+    heat = site.import_shares.filter(
         (pl.col("importer") == ctx.key)
-        & (pl.col("stage") == "all")
         & (pl.col("year") > site.trade_year - HEATMAP_YEARS)
-        & pl.col("china_share").is_not_null()
+        & coverage.quotable_expr()
     ).with_columns(
         pl.col("mineral").replace_strict(site.mineral_names, default=pl.col("mineral")).alias("y")
     )
     if not heat.height:
         return None
-    order = [site.mineral_names.get(m, m) for m in rows["mineral"]]
+    shown = rows.filter(coverage.quotable_expr())
+    order = [site.mineral_names.get(m, m) for m in shown["mineral"]]
+    order += sorted(set(heat["y"]) - set(order))
     first = int(heat["year"].min())
     section = Section(
-        title="China's share of imports, year by year", anchor="heatmap", source=site.baci_source
+        title="China's share of import value, year by year",
+        anchor="heatmap",
+        source=site.baci_source,
+    )
+    highest = (
+        f" Highest in {site.trade_year}: {order[0]} at {fmt_pct(shown['china_share'][0])}."
+        if shown.height
+        else ""
     )
     section.draw(
         charts.share_heatmap,
         f"{country_slug(ctx.key)}-heatmap",
         heat.select(pl.col("year").alias("x"), "y", pl.col("china_share").alias("share")),
-        title=f"{ctx.name}: China's share of imports by mineral, {first}-{site.trade_year}",
-        description=f"Heat map of China's share of {ctx.name}'s imports for {heat['y'].n_unique()} minerals and the years {first} to {site.trade_year}; darker is a larger share. Highest in {site.trade_year}: {order[0]} at {fmt_pct(rows['china_share'][0])}.",
+        title=f"{ctx.name}: China's share of import value by mineral, {first}-{site.trade_year}",
+        description=f"Heat map of China's share of the value of {ctx.name}'s imports for {heat['y'].n_unique()} minerals and the years {first} to {site.trade_year}; darker is a larger share; only figures that are findings (see the table above).{highest}",
         x_title=None,
         y_sort=order,
+    )
+    return section
+
+
+@SECTIONS.mart("china_import_summary", page="country", title="Minerals mostly from China", order=17)
+@page_rows(lambda df, ctx: df.filter(pl.col("importer") == ctx.key))
+def majority_by_year(rows: pl.DataFrame, ctx: PageContext) -> Section | None:
+    rows = rows.filter(pl.col("year") > rows["year"].max() - HEATMAP_YEARS).sort(
+        "year", descending=True
+    )
+    section = Section(
+        title="Minerals whose processed forms come mostly from China, year by year",
+        anchor="majority",
+        source=rows["source"][0],
+    )
+    listed = [_names(ctx.mineral_names, v) for v in rows["china_majority_minerals"]]
+    section.table = table(
+        rows.with_columns(pl.Series("which", listed, dtype=pl.Utf8)),
+        pl.col("year").alias("Year"),
+        Num("minerals_processed", None, "Minerals whose processed forms it imports"),
+        Num("china_majority_value", None, "China over half, by value"),
+        Num("china_majority_tonnes", None, "China over half, by tonnes"),
+        pl.col("which").alias("Which (by value)"),
+    )
+    section.notes.append(
+        f"Processed forms: the minerals' refinery-stage trade codes, imports of at least {fmt_usd(figures.MIN_IMPORTS_USD)} from outside the importer. Minerals traded as ores only or without a trade code are not counted."
+    )
+    return section
+
+
+@SECTIONS.mart("china_other_sources", page="country", title="China's reported exports", order=18)
+@page_rows(
+    lambda df, ctx: df.filter(
+        (pl.col("importer") == ctx.key) & (pl.col("evidence") == "china_exports")
+    )
+)
+def china_exports(rows: pl.DataFrame, ctx: PageContext) -> Section | None:
+    latest = rows.filter(pl.col("year") == rows["year"].max()).sort("mineral", "form")
+    section = Section(
+        title=f"China's reported exports to {ctx.name}, {latest['year'][0]}",
+        anchor="china-exports",
+        source=latest["source"][0],
+    )
+    section.paragraphs.append(
+        md(
+            "Forms the trade data above do not cover, as China reports its exports ({basis}). Not a share: {name}'s imports of these forms from everyone are not in the data.",
+            basis=latest["basis"][0],
+            name=ctx.name,
+        )
+    )
+    section.table = table(
+        latest,
+        named("mineral", ctx.mineral_names, "Mineral"),
+        pl.col("form").alias("Form"),
+        Num("value_usd", fmt_usd, "Value"),
+        Num("quantity_t", fmt_mass, "Gross weight"),
     )
     return section
 
@@ -163,31 +270,28 @@ def what_it_produces(site: SiteFigures, ctx: PageContext) -> Section | None:
 
 def countries_index(site: SiteFigures, env: jinja2.Environment, codes: list[str]) -> Page:
     lines = [
-        "| Economy | Imports | China's share | Minerals with China ≥ 50% | Most exposed |",
-        "|---|---:|---:|---:|---|",
+        "| Economy | Minerals whose processed forms it imports | China over half, by value | China over half, by tonnes | Most exposed (value) | Figures that are no finding |",
+        "|---|---:|---:|---:|---|---:|",
     ]
     for code in codes:
-        exposure = site.country_exposure(code)
+        summary = _summary_row(site, code)
         link = f"[{escape_markdown(site.economy(code))}]({country_slug(code)}.md)"
-        if not exposure.height:
-            lines.append(f"| {link} | – | – | – | – |")
+        if summary is None:
+            lines.append(f"| {link} | – | – | – | – | – |")
             continue
-        total, china = exposure["imports_usd"].sum(), exposure["china_usd"].sum()
-        top = exposure.filter(pl.col("china_share").is_not_null())
+        top = site.country_exposure(code).filter(coverage.quotable_expr())
         most = (
             f"{site.mineral_names.get(top['mineral'][0], top['mineral'][0])} ({fmt_pct(top['china_share'][0])})"
             if top.height
             else "–"
         )
-        n = exposure.filter(pl.col("china_share") >= 0.5).height
         lines.append(
-            f"| {link} | {escape_markdown(fmt_usd(total))} | {escape_markdown(fmt_pct(china / total if total else None))} | {n} | {escape_markdown(most)} |"
+            f"| {link} | {summary['minerals_processed']} | {summary['china_majority_value']} | {summary['china_majority_tonnes']} | {escape_markdown(most)} | {summary['minerals_not_covered']} |"
         )
-    heat = site.dependence.filter(
+    heat = site.import_shares.filter(
         pl.col("importer").is_in(codes)
-        & (pl.col("stage") == "all")
         & (pl.col("year") == site.trade_year)
-        & pl.col("china_share").is_not_null()
+        & coverage.quotable_expr()
     ).with_columns(
         pl.col("importer").replace_strict(site.names, default=pl.col("importer")).alias("x"),
         pl.col("mineral").replace_strict(site.mineral_names, default=pl.col("mineral")).alias("y"),
@@ -197,8 +301,8 @@ def countries_index(site: SiteFigures, env: jinja2.Environment, codes: list[str]
         chart = charts.share_heatmap(
             "allies-heatmap",
             heat.select("x", "y", pl.col("china_share").alias("share")),
-            title=f"China's share of each ally's imports, by mineral, {site.trade_year}",
-            description=f"Heat map of China's share of imports for {heat['x'].n_unique()} importers and {heat['y'].n_unique()} minerals in {site.trade_year}; darker is a larger share; blank where imports are under one million US dollars.",
+            title=f"China's share of the value of each ally's imports, by mineral, {site.trade_year}",
+            description=f"Heat map of China's share of import value for {heat['x'].n_unique()} importers and {heat['y'].n_unique()} minerals in {site.trade_year}; darker is a larger share; blank where imports are under one million US dollars or the figure is no finding (ores only where China's hold is in refining, or no trade code).",
             source=site.baci_source,
             x_title=None,
             x_sort=[site.economy(c) for c in codes],

@@ -119,28 +119,8 @@ def headlines(site: SiteFigures) -> list[Headline]:
 
 
 def _trade_findings(site: SiteFigures) -> list[Headline]:
-    """The alliance's imports from China, and the ally most dependent on China for a mineral."""
+    """The ally most dependent on China for a mineral."""
     out: list[Headline] = []
-    bloc = site.dependence.filter(
-        (pl.col("importer") == figures.ALLIANCE_BLOC)
-        & (pl.col("stage") == "all")
-        & (pl.col("year") == site.trade_year)
-    )
-    if bloc.height:
-        total, china = bloc["imports_usd"].sum(), bloc["china_usd"].sum()
-        out.append(
-            Headline(
-                md(
-                    "The alliance imported {total} of these minerals' ores and refined forms from outside the alliance in {year}; China supplied **{share}**.",
-                    total=fmt_usd(total),
-                    year=site.trade_year,
-                    share=fmt_pct(china / total if total else None),
-                ),
-                link="countries/index.md",
-                key="alliance_imports_china_share",
-                value=china / total if total else None,
-            )
-        )
     r = _first(
         site.dependence.filter(
             pl.col("importer").is_in(site.alliance)
@@ -214,7 +194,9 @@ def exposed_minerals(site: SiteFigures) -> pl.DataFrame:
                 "stage": stage,
                 "china_share": share,
                 "alliance_share": site.stage_row(mineral["slug"], stage)["alliance_share"],
-                "import_china_share": imports["china_share"] if imports else None,
+                "import_china_share": imports["china_share"]
+                if imports and imports["finding_ok"] and imports["material_imports"]
+                else None,
             }
         )
     return pl.DataFrame(rows).sort("china_share", descending=True).head(EXPOSED_MINERALS_HOME)

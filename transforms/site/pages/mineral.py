@@ -8,7 +8,7 @@ from __future__ import annotations
 import jinja2
 
 from transforms.render import escape_markdown
-from transforms.site import figures
+from transforms.site import coverage, figures
 from transforms.site.context import SiteFigures, production_source
 from transforms.site.model import Page
 from transforms.site.text import Markup, fmt_pct, md
@@ -37,11 +37,12 @@ def _mineral_lead(site: SiteFigures, mineral: dict) -> Markup:
                 )
             )
     latest = site.import_row(figures.ALLIANCE_BLOC, mineral["slug"], site.trade_year)
-    if latest and latest["china_share"] is not None:
+    if latest and coverage.quotable(latest):
         parts.append(
             md(
-                "China supplied {china} of the alliance's imports from outside the alliance in {year}.",
-                china=fmt_pct(latest["china_share"]),
+                "China supplied {china} of the alliance's imports of {form} from outside the alliance in {year}.",
+                china=coverage.shares_text(latest),
+                form=coverage.form_text(latest, mineral["name"].lower()),
                 year=latest["year"],
             )
         )
@@ -83,9 +84,9 @@ def minerals_index(site: SiteFigures, env: jinja2.Environment) -> Page:
                 "China, refinery": fmt_pct(refinery["china_share"]) if refinery else "–",
                 "Alliance, mine": fmt_pct(mine["alliance_share"]) if mine else "–",
                 "Alliance, refinery": fmt_pct(refinery["alliance_share"]) if refinery else "–",
-                "China's share of alliance imports": fmt_pct(imports["china_share"])
-                if imports
-                else "–",
+                "China's share of alliance imports (value)": fmt_pct(imports["china_share"])
+                if imports and coverage.quotable(imports)
+                else (coverage.why_not(imports) if imports else "–"),
                 "Largest producer": site.economy(best["top_code"]) if best else "–",
                 "EU CRM": "yes" if mineral["lists"]["eu_crm_2023"] else "no",
                 "US critical": "yes" if mineral["lists"]["usgs_critical_2022"] else "no",

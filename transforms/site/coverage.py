@@ -1,0 +1,66 @@
+"""How a China-share figure of the dependence marts reads on a page: quoted with its basis
+(value and tonnes), or, where it is no finding, the reason in a few words instead of a number.
+
+The rows are those of ``china_import_shares`` (``transforms.marts.dependence``): ``finding_ok``
+says whether the figure sees the stage China holds, ``material_imports`` whether the imports
+are large enough to say anything, ``stage`` which codes the figure uses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import polars as pl
+
+from transforms.marts.dependence import MIN_IMPORTS_USD
+from transforms.site.text import fmt_pct, fmt_usd
+
+OTHER_SOURCES_ANCHOR = "other-sources"
+STAGE_FORMS = {"refinery": "processed forms", "mine": "ores and concentrates"}
+
+
+def quotable(row: Mapping[str, Any]) -> bool:
+    """True where the figure may be quoted as China's share of the importer's imports."""
+    return bool(row.get("finding_ok")) and bool(row.get("material_imports"))
+
+
+def quotable_expr() -> pl.Expr:
+    return pl.col("finding_ok") & pl.col("material_imports")
+
+
+def why_not(row: Mapping[str, Any]) -> str:
+    """Why a figure is not quoted, in a few words (a table cell)."""
+    if row.get("stage") is None:
+        return "no trade code"
+    if not row.get("finding_ok"):
+        if row.get("stage") == "mine" and row.get("china_refinery_share") is not None:
+            return "ore only: China's hold is in refining"
+        return "ore only: China's refining share not in the data"
+    if not row.get("material_imports"):
+        return f"imports under {fmt_usd(MIN_IMPORTS_USD)}"
+    return ""
+
+
+def shares_text(row: Mapping[str, Any]) -> str:
+    """'37.8% by value, 66.1% by tonnes' (tonnes left out where unknown)."""
+    parts = [f"{fmt_pct(row['china_share'])} by value"]
+    if row.get("china_share_t") is not None:
+        parts.append(f"{fmt_pct(row['china_share_t'])} by tonnes")
+    return ", ".join(parts)
+
+
+def form_text(row: Mapping[str, Any], mineral_name: str) -> str:
+    """'processed forms of cobalt' / 'antimony ores and concentrates'."""
+    stage = row.get("stage")
+    if stage == "refinery":
+        return f"processed forms of {mineral_name}"
+    return f"{mineral_name} ores and concentrates"
+
+
+def share_cells(row: Mapping[str, Any]) -> tuple[str, str]:
+    """The value and tonnes cells of a table: the shares where quotable, else '–'."""
+    if not quotable(row):
+        return "–", "–"
+    tonnes = fmt_pct(row["china_share_t"]) if row.get("china_share_t") is not None else "n/a"
+    return fmt_pct(row["china_share"]), tonnes
