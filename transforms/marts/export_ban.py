@@ -34,6 +34,7 @@ import polars as pl
 
 from transforms import blocs
 from transforms.marts.scenarios import (
+    DEFAULT_THRESHOLDS,
     ORE_ONLY,
     SCENARIO_SOURCE,
     Thresholds,
@@ -101,7 +102,7 @@ def scenario_export_ban(
     *,
     economies: blocs.Economies,
     year: int | None = None,
-    thresholds: Thresholds = Thresholds(),
+    thresholds: Thresholds = DEFAULT_THRESHOLDS,
     coverage: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """China stops exporting to the allies: imports lost, supply left, months of cover.

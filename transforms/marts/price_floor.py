@@ -21,6 +21,7 @@ import polars as pl
 from transforms import blocs
 from transforms.marts.scenarios import (
     ALLIANCE,
+    DEFAULT_THRESHOLDS,
     PRICE_HISTORY_YEARS,
     SCENARIO_SOURCE,
     Thresholds,
@@ -219,7 +220,7 @@ def scenario_floor_sensitivity(
     minerals: Sequence[str],
     uplifts: Sequence[float],
     price_series: pl.DataFrame,
-    thresholds: Thresholds = Thresholds(),
+    thresholds: Thresholds = DEFAULT_THRESHOLDS,
     coverage: pl.DataFrame | None = None,
     year: int | None = None,
 ) -> pl.DataFrame:
@@ -246,9 +247,7 @@ def scenario_floor_sensitivity(
         .join(china_totals.select("mineral", "stage").unique(), on="mineral", how="left")
         .join(stages, on="mineral", how="left")
         .with_columns(pl.coalesce("stage", "_series_stage").alias("stage"))
-        .with_columns(
-            (pl.col("stage") == pl.col("_series_stage")).fill_null(False).alias("_pref")
-        )
+        .with_columns((pl.col("stage") == pl.col("_series_stage")).fill_null(False).alias("_pref"))
         .sort("_pref", descending=True)
         .unique("mineral", keep="first", maintain_order=True)
         .drop("_series_stage", "_pref")

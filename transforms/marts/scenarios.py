@@ -59,6 +59,9 @@ class Thresholds:
         )
 
 
+DEFAULT_THRESHOLDS = Thresholds()
+
+
 def trade_coverage(hs_map: pl.DataFrame | None = None) -> pl.DataFrame:
     """What the trade data covers of each registry mineral: mineral, trade_coverage, trade_codes.
 
@@ -69,8 +72,10 @@ def trade_coverage(hs_map: pl.DataFrame | None = None) -> pl.DataFrame:
     coverage declaration can replace the body without changing its callers.
     """
     hs_map = hs_map_frame() if hs_map is None else hs_map
-    minerals = minerals_frame().filter(pl.col("downstream_of").is_null()).select(
-        pl.col("slug").alias("mineral")
+    minerals = (
+        minerals_frame()
+        .filter(pl.col("downstream_of").is_null())
+        .select(pl.col("slug").alias("mineral"))
     )
     codes = hs_map.group_by(pl.col("slug").alias("mineral")).agg(
         (pl.col("stage") == "ore").any().alias("_ore"),

@@ -26,6 +26,7 @@ from transforms.marts.scenarios import (
     ALLIANCE,
     DAYS_PER_MONTH,
     DAYS_PER_YEAR,
+    DEFAULT_THRESHOLDS,
     SCENARIO_SOURCE,
     Thresholds,
     capped_days,
@@ -69,7 +70,7 @@ def scenario_stockpile(
     days: Sequence[int],
     benchmarks: pl.DataFrame,
     price_series: pl.DataFrame,
-    thresholds: Thresholds = Thresholds(),
+    thresholds: Thresholds = DEFAULT_THRESHOLDS,
     coverage: pl.DataFrame | None = None,
     year: int | None = None,
 ) -> pl.DataFrame:
@@ -179,7 +180,7 @@ def scenario_reserve_budget(
     trade: pl.DataFrame | None = None,
     note_budget_aud: float | None = None,
     extra_minerals: Sequence[str] = (),
-    thresholds: Thresholds = Thresholds(),
+    thresholds: Thresholds = DEFAULT_THRESHOLDS,
     coverage: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """What ``budget_aud`` buys, split equally across ``minerals`` (the reserve's).
