@@ -268,7 +268,9 @@ def test_stockpile_days_and_benchmarks() -> None:
     assert one(df, importer="ALLIANCE", mineral="graphite", days=30)["benchmark"] is None
     # Rare earths have no USGS series in this test: priced at their unit value, no market check.
     re = one(df, importer="DEU", mineral="rare-earths", days=100)
-    assert re["cost_usd"] == pytest.approx(10 * 100 / 365) and re["cost_usd_at_market_price"] is None
+    assert (
+        re["cost_usd"] == pytest.approx(10 * 100 / 365) and re["cost_usd_at_market_price"] is None
+    )
     assert invariants.validate_mart("scenario_stockpile", df, KNOWN).passed
     # At the default thresholds (US$100,000 a year) US$90 of imports is not computable.
     default = stockpile.scenario_stockpile(
@@ -304,7 +306,9 @@ def test_reserve_budget_split_and_days() -> None:
     # Australia imports 5 t a year from China, the alliance 90 t.
     assert graphite["days_of_economy_china_imports"] == pytest.approx(250 / (5 / 365))
     assert graphite["days_of_alliance_china_imports"] == pytest.approx(250 / (90 / 365))
-    assert graphite["months_of_alliance_china_imports"] == pytest.approx(250 / (90 / 365) / (365 / 12))
+    assert graphite["months_of_alliance_china_imports"] == pytest.approx(
+        250 / (90 / 365) / (365 / 12)
+    )
     assert graphite["share_of_world_production"] == pytest.approx(250 / 2000)
     # The note's A$400 = US$200 buys 200 t at the same price.
     assert graphite["note_budget_tonnes"] == pytest.approx(200.0)

@@ -112,7 +112,9 @@ def test_antimony_and_gallium_are_not_computable_with_a_reason(real: dict) -> No
     assert "HS 261710" in antimony["not_computable_reason"]
     # The raw trade: the alliance's antimony imports from China are below both thresholds.
     imports = _alliance_imports(real, "antimony", from_china=True)
-    assert imports["t"] < PARAMS.min_china_imports_t or imports["usd"] < PARAMS.min_china_imports_usd
+    assert (
+        imports["t"] < PARAMS.min_china_imports_t or imports["usd"] < PARAMS.min_china_imports_usd
+    )
     ban = export_ban.scenario_export_ban(
         real["flows"], real["production"], economies=real["economies"], thresholds=THRESHOLDS
     )

@@ -382,7 +382,7 @@ def sensitivity_table(rows: pl.DataFrame, ctx: PageContext) -> Markup:
         "Mineral",
         "Stage",
         f"Market price (US$/t, {year})",
-        "Imports from outside China (t a year)",
+        "Imports from outside the alliance and China (t a year)",
         *[f"Floor +{u:.0%}: cost a year ({usd_of(year)})" for u in uplifts],
         "Trade codes cover",
     ]
@@ -458,7 +458,10 @@ def reserve_table(rows: pl.DataFrame, ctx: PageContext, economy: str) -> Markup:
                     days_months(
                         "days_of_alliance_china_imports", "months_of_alliance_china_imports"
                     ),
-                    pl.lit(f"{NOT_COMPUTABLE} — ") + pl.col("note").fill_null("above the day cap"),
+                    pl.lit(f"{NOT_COMPUTABLE} — ")
+                    + pl.col("note")
+                    .str.replace(r"^days of the alliance's imports not computable: ", "")
+                    .fill_null("above the day cap"),
                 )
             )
             .otherwise(pl.lit(""))

@@ -16,7 +16,6 @@ from transforms.site.render_tables import (
     BY_IMPORTER,
     EVENTS_SOURCE,
     FLOOR_SOURCE,
-    NOT_COMPUTABLE,
     RISK_VIEW,
     SENSITIVITY_SOURCE,
     STOCK_VIEW,
@@ -179,7 +178,7 @@ def reserve_budget_mineral(rows: pl.DataFrame, ctx: PageContext) -> Section | No
         title="Australia's strategic reserve", anchor="reserve-budget", source=BUDGET_SOURCE
     )
     price = md(
-        "{price} US$/t of {good} ({source}, {year})",
+        "{price} US$/t of {good} ({source}; {year} price)",
         price=fmt_num(r["price_usd_per_t"]),
         good=r["price_product"],
         source=r["price_source"],
@@ -189,7 +188,7 @@ def reserve_budget_mineral(rows: pl.DataFrame, ctx: PageContext) -> Section | No
         days = (
             f"{r['days_of_alliance_china_imports']:,.0f} days ({r['months_of_alliance_china_imports']:,.1f} months) of the alliance's imports from China"
             if r["days_of_alliance_china_imports"] is not None
-            else f"days of the alliance's imports: {NOT_COMPUTABLE} — {r['note'] or 'above the day cap'}"
+            else f"{r['note'] or 'days of the alliance imports above the cap'}"
         )
         section.paragraphs.append(
             md(
@@ -205,8 +204,8 @@ def reserve_budget_mineral(rows: pl.DataFrame, ctx: PageContext) -> Section | No
     if r["note_budget_tonnes"] is not None:
         section.paragraphs.append(
             md(
-                "A${aud} buys {tonnes} t at {price}.",
-                aud=fmt_num(r["note_budget_aud"]),
+                "A{aud} buys {tonnes} t at {price}.",
+                aud=fmt_usd(r["note_budget_aud"]),
                 tonnes=fmt_num(r["note_budget_tonnes"]),
                 price=price,
             )

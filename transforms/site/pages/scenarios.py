@@ -218,9 +218,9 @@ def reserve_section(df: pl.DataFrame, ctx: PageContext, anchor: str) -> Section 
     section = Section(title="What A$1.2bn buys", anchor=anchor, source=BUDGET_SOURCE)
     section.paragraphs.append(
         md(
-            "{who}'s Critical Minerals Strategic Reserve: A${aud} at {rate} US$ per A$ is {usd}. Split rule: equal shares across the minerals the reserve names ({names}), {share} each. Each tonne is priced at the unit value of the alliance's {year} imports from China where the trade carries the good, otherwise at the USGS price of the good (the price source says which); days and months are of {year} imports from China.",
+            "{who}'s Critical Minerals Strategic Reserve: A{aud} at {rate} US$ per A$ is {usd}. Split rule: equal shares across the minerals the reserve names ({names}), {share} each. Each tonne is priced at the unit value of the alliance's {year} imports from China where the trade carries the good, otherwise at the USGS price of the good (the price source says which); days and months are of {year} imports from China.",
             who=ctx.economy(r0["economy"]),
-            aud=fmt_num(r0["budget_aud"]),
+            aud=fmt_usd(r0["budget_aud"]),
             rate=f"{r0['aud_usd']:.4f}",
             usd=fmt_usd(r0["budget_usd"]),
             names=names,
@@ -233,8 +233,8 @@ def reserve_section(df: pl.DataFrame, ctx: PageContext, anchor: str) -> Section 
     if note_aud.len():
         section.notes.append(
             md(
-                "The last column is what A${aud} (one mineral's equal share) buys of each mineral at the same price, for the other focus minerals too (data/reference/policy/parameters.yaml).",
-                aud=fmt_num(note_aud[0]),
+                "The last column is what A{aud} (one mineral's equal share) buys of each mineral at the same price, for the other focus minerals too (data/reference/policy/parameters.yaml).",
+                aud=fmt_usd(note_aud[0]),
             )
         )
     section.notes.append(
