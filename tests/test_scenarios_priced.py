@@ -16,6 +16,8 @@ from transforms import blocs, policy_frames
 from transforms.marts import export_ban, price_floor, scenarios, stockpile
 from transforms.reference import load_groups, policy
 from transforms.reference.files import REFERENCE_DIR
+from transforms.reference.minerals import minerals_frame
+from transforms.site.model import PageContext
 
 PARAMS = policy.load_parameters()
 THRESHOLDS = scenarios.Thresholds(
@@ -252,3 +254,66 @@ def test_floor_sensitivity_prices_the_non_china_imports(real: dict) -> None:
         rows = df.filter(pl.col("mineral") == mineral)
         assert rows["cost_usd"].is_null().all()
         assert rows["not_computable_reason"].is_not_null().all()
+
+
+def _page(page: str, key: str | None) -> PageContext:
+    names = dict(minerals_frame().select("slug", "name").iter_rows())
+    return PageContext(page, key, names, {"AUS": "Australia"}, [], ["CHN"], [])
+
+
+# What an analyst must never read on the site (PREAMBLE: published text rules).
+FORBIDDEN = (
+    "None",
+    "nan",
+    "True",
+    "False",
+    "e+0",
+    "e+1",
+    "rare-earths",
+    "dod-mp-ndpr-2025",
+    "budget_aud",
+    "aud_usd",
+    "price_matches_trade",
+    "1.2e",
+    "0.333333",
+)
+
+
+def _shown(section) -> str:
+    return "\n".join([*map(str, section.paragraphs), str(section.table), *map(str, section.notes)])
+
+
+def test_reserve_on_australias_page_is_a_table_for_readers(real: dict) -> None:
+    from transforms.site.pages.scenarios import reserve_budget_country
+
+    df = _reserve(real)
+    text = _shown(reserve_budget_country(df, _page("country", "AUS")))
+    assert not [word for word in FORBIDDEN if word in text]
+    assert "A$1.2 billion" in text and "Split rule: equal shares" in text
+    assert "not computable — " in text
+    assert "What A$400m buys (t)" in text
+    # The rare-earth tonnes and the price source are the mart's, formatted.
+    rare = one(df, mineral="rare-earths")
+    assert f"{rare['tonnes']:,.0f}" in text and "CEPII BACI" in text
+    assert reserve_budget_country(df, _page("country", "JPN")) is None
+
+
+def test_scenario_tables_show_price_source_and_reasons(real: dict) -> None:
+    from transforms.site.pages import scenarios as page
+
+    ctx = _page("scenarios", None)
+    stock = _shown(page.stockpile_scenarios(_stockpile(real), ctx))
+    assert "US$ 2024" in stock and "unit value of imports from China, 2024" in stock
+    assert "Antimony | mine | not computable — " in stock
+    floors = price_floor.scenario_price_floor(
+        real["flows"],
+        real["us_salient"],
+        policy_frames.floors_frame(policy.default_price_floors()),
+        china=real["economies"].china,
+        price_series=SERIES,
+    )
+    floor = page.price_floor_scenarios(floors, ctx)
+    shown = _shown(floor)
+    assert "US Department of Defense–MP Materials NdPr floor" in shown and floor.chart
+    for text in (stock, shown):
+        assert not [word for word in FORBIDDEN if word in text]
