@@ -205,18 +205,23 @@ def test_reserve_budget_on_real_data(real: dict) -> None:
     assert outside["tonnes"].is_null().all() and outside["note_budget_tonnes"].is_not_null().all()
 
 
-def test_dod_mp_floor_covers_mp_output_and_2025(real: dict) -> None:
-    floors = yaml.safe_load(
-        (policy.POLICY_DIR / policy.PRICE_FLOORS_FILE).read_text(encoding="utf-8")
-    )["price_floors"]
-    documented = next(f for f in floors if f["id"] == "dod-mp-ndpr-2025")
-    df = price_floor.scenario_price_floor(
+def _floors(real: dict) -> pl.DataFrame:
+    """The documented floors of price_floors.yaml back-tested on the real tables."""
+    return price_floor.scenario_price_floor(
         real["flows"],
         real["us_salient"],
         policy_frames.floors_frame(policy.default_price_floors()),
         china=real["economies"].china,
         price_series=SERIES,
     )
+
+
+def test_dod_mp_floor_covers_mp_output_and_2025(real: dict) -> None:
+    floors = yaml.safe_load(
+        (policy.POLICY_DIR / policy.PRICE_FLOORS_FILE).read_text(encoding="utf-8")
+    )["price_floors"]
+    documented = next(f for f in floors if f["id"] == "dod-mp-ndpr-2025")
+    df = _floors(real)
     assert (df["covered_t"] == float(documented["covered"])).all()
     assert df["floor_name"].unique().to_list() == [documented["name"]]
     ndpr = real["us_salient"].filter(
@@ -305,13 +310,7 @@ def test_scenario_tables_show_price_source_and_reasons(real: dict) -> None:
     stock = _shown(page.stockpile_scenarios(_stockpile(real), ctx))
     assert "US$ 2024" in stock and "unit value of imports from China, 2024" in stock
     assert "Antimony | mine | not computable — " in stock
-    floors = price_floor.scenario_price_floor(
-        real["flows"],
-        real["us_salient"],
-        policy_frames.floors_frame(policy.default_price_floors()),
-        china=real["economies"].china,
-        price_series=SERIES,
-    )
+    floors = _floors(real)
     floor = page.price_floor_scenarios(floors, ctx)
     shown = _shown(floor)
     assert "US Department of Defense–MP Materials NdPr floor" in shown and floor.chart
