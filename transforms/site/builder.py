@@ -38,9 +38,7 @@ def end_uses(table: pl.DataFrame) -> dict[str, dict]:
     earths and platinum-group metals list each element as T4 does ("Cerium: ..."); minerals T4
     does not cover get no entry rather than an unsourced paraphrase."""
     out: dict[str, dict] = {}
-    for (slug,), rows in table.sort("mineral", "usgs_mineral").group_by(
-        "mineral", maintain_order=True
-    ):
+    for (slug,), rows in table.sort("mineral", "usgs_mineral").group_by("mineral", maintain_order=True):
         items = rows.select("usgs_mineral", "end_uses").rows()
         text = (
             items[0][1]

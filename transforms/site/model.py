@@ -29,9 +29,7 @@ class Section:
     notes: list[Markup | str] = field(default_factory=list)
     source: str | None = None
 
-    def draw(
-        self, builder: Callable[..., Markup], chart_id: str, rows: pl.DataFrame, **words: Any
-    ) -> None:
+    def draw(self, builder: Callable[..., Markup], chart_id: str, rows: pl.DataFrame, **words: Any) -> None:
         """Set the chart, drawn by ``builder`` (a ``transforms.site.charts`` function) from
         ``rows``: its caption cites the section's own source."""
         self.chart = builder(chart_id, rows, source=self.source, **words)
