@@ -64,7 +64,8 @@ class PriceFloorConfig(dg.Config):
         default=None, description="The floor's name as the site shows it (default: floor_id)."
     )
     covered_what: str | None = Field(
-        default=None, description="What a fixed covered tonnage is, with its source (shown in the output)."
+        default=None,
+        description="What a fixed covered tonnage is, with its source (shown in the output).",
     )
 
 
