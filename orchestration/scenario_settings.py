@@ -60,6 +60,13 @@ class PriceFloorConfig(dg.Config):
     price_product: str | None = Field(
         default=None, description="What the compared price is for (shown in the output)."
     )
+    name: str | None = Field(
+        default=None, description="The floor's name as the site shows it (default: floor_id)."
+    )
+    covered_what: str | None = Field(
+        default=None,
+        description="What a fixed covered tonnage is, with its source (shown in the output).",
+    )
 
 
 def _floor_defaults() -> list[dict]:
@@ -74,6 +81,8 @@ def _floor_defaults() -> list[dict]:
             "price_statistics": list(f.price_statistics),
             "floor_product": f.floor_product,
             "price_product": f.price_product,
+            "name": f.name,
+            "covered_what": f.covered_what,
         }
         for f in policy.default_price_floors()
     ]
@@ -137,6 +146,8 @@ class ScenarioSettings(dg.ConfigurableResource):
                     price_statistics=tuple(floor.price_statistics),
                     floor_product=floor.floor_product,
                     price_product=floor.price_product,
+                    name=floor.name,
+                    covered_what=floor.covered_what,
                     origin=(
                         f"documented ({policy.PRICE_FLOORS_FILE}: {floor_id})"
                         if documented.get(floor_id)

@@ -18,7 +18,7 @@ from tests.test_marts_metrics import TRADE_SCHEMA, production_rows
 from tests.test_marts_scenarios import clean_sources
 from tests.test_marts_supply_risk import governance_rows, wmd_rows
 from transforms import blocs, policy_frames
-from transforms.marts import dependence, export_ban, price_floor, stockpile, supply_risk
+from transforms.marts import dependence, export_ban, price_floor, scenarios, stockpile, supply_risk
 from transforms.reference import policy
 from transforms.reference.trade_coverage import trade_coverage_frame
 
@@ -165,6 +165,7 @@ def test_eu27_rule_in_every_scenario_mart(flows: pl.DataFrame) -> None:
         days=[365],
         benchmarks=no_benchmarks,
         price_series=series,
+        thresholds=scenarios.Thresholds(0.0, 0.0),
     )
     assert one(stock, importer="EU27", mineral="graphite")["stock_t"] == pytest.approx(10.0)
 

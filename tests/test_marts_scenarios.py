@@ -19,6 +19,8 @@ ALLIANCE = ["DEU", "FRA", "JPN"]
 EU27 = ["DEU", "FRA"]
 CHINA = ["CHN"]
 ECONOMIES = blocs.Economies(alliance=tuple(ALLIANCE), eu27=tuple(EU27), china=tuple(CHINA))
+# The hand-made trade is a few US$ a tonne: thresholds low enough that its rows are computable.
+LOW = scenarios.Thresholds(min_china_imports_t=1.0, min_china_imports_usd=1.0)
 
 
 def flows_of(trade: pl.DataFrame, economies: blocs.Economies = ECONOMIES) -> pl.DataFrame:
@@ -149,7 +151,9 @@ BENCHMARKS = pl.DataFrame(
 
 @pytest.fixture(scope="module")
 def ban() -> pl.DataFrame:
-    return export_ban.scenario_export_ban(flows_of(TRADE), PRODUCTION, economies=ECONOMIES)
+    return export_ban.scenario_export_ban(
+        flows_of(TRADE), PRODUCTION, economies=ECONOMIES, thresholds=LOW
+    )
 
 
 def test_export_ban_single_economy(ban: pl.DataFrame) -> None:
@@ -207,6 +211,12 @@ def test_export_ban_stage_without_production(ban: pl.DataFrame) -> None:
     # Ranked by exposure: rare earths lose 100% of imports, graphite 41% of supply.
     assert re["exposure_rank"] == 1
     assert one(ban, importer="ALLIANCE", mineral="graphite")["exposure_rank"] == 2
+    # 12 months of imports lost, and the codes are of processed forms.
+    assert re["lost_months_of_imports"] == 12.0 and re["trade_coverage"] == "processed forms"
+    # At the default thresholds these few dollars of trade are no finding: not ranked.
+    default = export_ban.scenario_export_ban(flows_of(TRADE), PRODUCTION, economies=ECONOMIES)
+    row = one(default, importer="ALLIANCE", mineral="rare-earths")
+    assert row["exposure_rank"] is None and "below the threshold" in row["not_computable_reason"]
 
 
 def test_export_ban_validates_and_has_no_negative_tonnes(ban: pl.DataFrame) -> None:
@@ -243,19 +253,32 @@ def test_stockpile_days_and_benchmarks() -> None:
         days=[30],
         benchmarks=BENCHMARKS,
         price_series=SERIES,
+        thresholds=LOW,
     )
     assert sorted(df["days"].unique().to_list()) == [30, 60, 100]
     sixty = one(df, importer="ALLIANCE", mineral="graphite", days=60)
-    # 90 t a year from China: 60 days = 90 x 60 / 365 = 14.79 t, at US$1,200/t.
+    # 90 t (US$90) a year from China: 60 days = 90 x 60 / 365 = 14.79 t, at the imports' own
+    # unit value (US$1/t); the USGS flake price (US$1,200/t, 2023) is the market check.
     assert sixty["stock_t"] == pytest.approx(90 * 60 / 365)
-    assert sixty["cost_usd"] == pytest.approx(90 * 60 / 365 * 1200)
-    assert sixty["cost_usd_at_import_unit_value"] == pytest.approx(90 * 60 / 365)
+    assert sixty["price_usd_per_t"] == 1.0 and sixty["price_matches_trade"] is True
+    assert sixty["cost_usd"] == pytest.approx(90 * 60 / 365)
+    assert sixty["cost_usd_at_market_price"] == pytest.approx(90 * 60 / 365 * 1200)
+    assert sixty["market_price_year"] == 2023 and "2024" in sixty["price_source"]
     assert sixty["benchmark"] == "JPN japan-jogmec target (60 days)"
     assert one(df, importer="ALLIANCE", mineral="graphite", days=30)["benchmark"] is None
-    # Rare earths have no price series in this test: tonnes yes, cost no.
+    # Rare earths have no USGS series in this test: priced at their unit value, no market check.
     re = one(df, importer="DEU", mineral="rare-earths", days=100)
-    assert re["stock_t"] == pytest.approx(10 * 100 / 365) and re["cost_usd"] is None
+    assert (
+        re["cost_usd"] == pytest.approx(10 * 100 / 365) and re["cost_usd_at_market_price"] is None
+    )
     assert invariants.validate_mart("scenario_stockpile", df, KNOWN).passed
+    # At the default thresholds (US$100,000 a year) US$90 of imports is not computable.
+    default = stockpile.scenario_stockpile(
+        flows_of(TRADE), SALIENT, china=CHINA, days=[30], benchmarks=BENCHMARKS, price_series=SERIES
+    )
+    row = one(default, importer="ALLIANCE", mineral="graphite", days=30)
+    assert row["stock_t"] is None and row["cost_usd"] is None
+    assert "below the threshold" in row["not_computable_reason"]
 
 
 def test_reserve_budget_split_and_days() -> None:
@@ -264,24 +287,40 @@ def test_reserve_budget_split_and_days() -> None:
         flows_of(TRADE),
         SALIENT,
         PRODUCTION,
-        budget_aud=1_000_000,
+        budget_aud=1_000,
         aud_usd=0.5,
         minerals=["graphite", "gallium"],
         china=CHINA,
         price_series=SERIES,
         trade=TRADE,
+        note_budget_aud=400,
+        extra_minerals=["antimony"],
+        thresholds=LOW,
     )
-    assert df["mineral"].to_list() == ["graphite", "gallium"]
+    assert df["mineral"].to_list() == ["graphite", "gallium", "antimony"]
     graphite = one(df, mineral="graphite")
-    # A$1m x 0.5 = US$500k, half each: US$250k / US$1,200 per t = 208.3 t.
-    assert graphite["mineral_budget_usd"] == 250_000.0
-    assert graphite["tonnes"] == pytest.approx(250_000 / 1200)
+    # A$1,000 x 0.5 = US$500, half each: US$250 at the alliance's unit value of imports from
+    # China (US$90 / 90 t = US$1/t) = 250 t.
+    assert graphite["mineral_budget_usd"] == 250.0 and graphite["budget_share"] == 0.5
+    assert graphite["price_usd_per_t"] == 1.0 and graphite["tonnes"] == pytest.approx(250.0)
     # Australia imports 5 t a year from China, the alliance 90 t.
-    assert graphite["days_of_economy_china_imports"] == pytest.approx(250_000 / 1200 / (5 / 365))
-    assert graphite["days_of_alliance_china_imports"] == pytest.approx(250_000 / 1200 / (90 / 365))
-    assert graphite["share_of_world_production"] == pytest.approx(250_000 / 1200 / 2000)
+    assert graphite["days_of_economy_china_imports"] == pytest.approx(250 / (5 / 365))
+    assert graphite["days_of_alliance_china_imports"] == pytest.approx(250 / (90 / 365))
+    assert graphite["months_of_alliance_china_imports"] == pytest.approx(
+        250 / (90 / 365) / (365 / 12)
+    )
+    assert graphite["share_of_world_production"] == pytest.approx(250 / 2000)
+    # The note's A$400 = US$200 buys 200 t at the same price.
+    assert graphite["note_budget_tonnes"] == pytest.approx(200.0)
     gallium = one(df, mineral="gallium")
-    assert gallium["tonnes"] is None and "no USGS price series" in gallium["note"]
+    assert gallium["tonnes"] is None and gallium["trade_coverage"] == "no trade code"
+    assert "no price" in gallium["note"]
+    # Antimony is a focus mineral outside the reserve: no budget, only the note's tonnes, at
+    # the USGS metal price (2023: US$30/t) because the alliance imports none from China.
+    antimony = one(df, mineral="antimony")
+    assert antimony["in_reserve"] is False and antimony["mineral_budget_usd"] is None
+    assert antimony["price_usd_per_t"] == 30.0 and antimony["price_matches_trade"] is False
+    assert antimony["note_budget_tonnes"] == pytest.approx(200 / 30)
     assert invariants.validate_mart(
         "scenario_reserve_budget", df, KNOWN | {"economy": frozenset({"AUS"})}
     ).passed
@@ -343,7 +382,8 @@ def test_scenario_settings_defaults_and_user_floors() -> None:
     assert settings.days_of_cover == [30, 60, 90, 180]
     assert settings.aud_usd == policy.load_parameters().aud_usd
     (documented,) = settings.floors()
-    assert documented.origin.startswith("documented") and documented.hs6 == ("284690",)
+    assert documented.origin.startswith("documented") and documented.covered == "1294"
+    assert documented.name.startswith("US Department of Defense")
     custom = ScenarioSettings(
         price_floors=[{"mineral": "gallium", "floor_usd_per_t": 6e5, "covered": "50"}]
     )

@@ -88,6 +88,8 @@ def floors_frame(floors: Sequence[policy.PriceFloor]) -> pl.DataFrame:
                 "floor_product": floor.floor_product,
                 "price_product": floor.price_product,
                 "origin": floor.origin,
+                "floor_name": floor.name or floor.floor_id,
+                "covered_what": floor.covered_what,
             }
         )
     ids = [r["floor_id"] for r in rows]
@@ -105,6 +107,8 @@ def floors_frame(floors: Sequence[policy.PriceFloor]) -> pl.DataFrame:
         "floor_product": pl.Utf8,
         "price_product": pl.Utf8,
         "origin": pl.Utf8,
+        "floor_name": pl.Utf8,
+        "covered_what": pl.Utf8,
     }
     return pl.DataFrame(rows, schema=schema)
 

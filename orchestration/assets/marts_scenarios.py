@@ -17,6 +17,7 @@ from orchestration.assets.mart_factory import GROUP, MartInputs, clean_in, flows
 from transforms import blocs, policy_frames
 from transforms.marts import events, export_ban, price_floor, stockpile
 from transforms.marts.invariants import negative_tonnes
+from transforms.marts.scenarios import Thresholds
 from transforms.metadata import TABLES as MART_TABLES
 from transforms.reference import policy
 from transforms.render import frame_to_markdown
@@ -27,8 +28,15 @@ def mart_known_sets() -> dict[str, frozenset[str]]:
     return known | {"importer": known["economy"] | set(blocs.BLOCS)}
 
 
+def _thresholds(i: MartInputs) -> Thresholds:
+    params = i.scenario_settings.parameters()
+    return Thresholds(params.min_china_imports_t, params.min_china_imports_usd, params.max_days)
+
+
 def _export_ban(i: MartInputs) -> pl.DataFrame:
-    return export_ban.scenario_export_ban(i["flows"], i["production"], economies=i.economies)
+    return export_ban.scenario_export_ban(
+        i["flows"], i["production"], economies=i.economies, thresholds=_thresholds(i)
+    )
 
 
 def _stockpile(i: MartInputs) -> pl.DataFrame:
@@ -40,6 +48,7 @@ def _stockpile(i: MartInputs) -> pl.DataFrame:
         days=i.scenario_settings.days_of_cover,
         benchmarks=policy_frames.benchmarks_frame(params.benchmarks),
         price_series=policy_frames.price_series_frame(params.price_series),
+        thresholds=_thresholds(i),
     )
 
 
@@ -55,6 +64,9 @@ def _reserve_budget(i: MartInputs) -> pl.DataFrame:
         china=i.economies.china,
         price_series=policy_frames.price_series_frame(s.parameters().price_series),
         trade=i["trade"],
+        note_budget_aud=s.parameters().australia_reserve.note_budget_aud,
+        extra_minerals=s.parameters().focus_minerals,
+        thresholds=_thresholds(i),
     )
 
 
@@ -67,6 +79,18 @@ def _price_floor(i: MartInputs) -> pl.DataFrame:
         china=i.economies.china,
         price_series=policy_frames.price_series_frame(s.parameters().price_series),
         years=(s.price_history_first_year, s.price_history_last_year),
+    )
+
+
+def _floor_sensitivity(i: MartInputs) -> pl.DataFrame:
+    params = i.scenario_settings.parameters()
+    return price_floor.scenario_floor_sensitivity(
+        i["flows"],
+        china=i.economies.china,
+        minerals=params.focus_minerals,
+        uplifts=params.floor_uplifts,
+        price_series=policy_frames.price_series_frame(params.price_series),
+        thresholds=_thresholds(i),
     )
 
 
@@ -119,6 +143,7 @@ SCENARIO_MARTS = {
         _price_floor,
         None,
     ),
+    "scenario_floor_sensitivity": ({"flows": flows_in()}, _floor_sensitivity, None),
 }
 EVENT_MARTS = {
     "export_control_events": ({}, _export_control_events, _events_file),

@@ -5,7 +5,10 @@ For each ally, the EU27 as a bloc and the alliance as a bloc (the importers of
 and stage:
 
 - imports lost = imports from China (t, US$), as a share of imports and of supply, where
-  supply = domestic production + imports;
+  supply = domestic production + imports, and in months of imports (share of imports x 12);
+- whether the trade codes carry China's exports of the good (``trade_coverage``,
+  ``not_computable_reason``: no code, or imports from China below the thresholds of
+  parameters.yaml, in which case the loss is no finding);
 - remaining supply = domestic production + imports from everyone but China;
 - current use = apparent consumption = production + imports - exports;
 - months of cover = remaining supply / (use / 12). Twelve or more means the remaining annual
@@ -31,10 +34,15 @@ import polars as pl
 
 from transforms import blocs
 from transforms.marts.scenarios import (
+    DEFAULT_THRESHOLDS,
+    ORE_ONLY,
     SCENARIO_SOURCE,
+    Thresholds,
     importer_key,
     latest_trade_year,
+    not_computable,
     safe_div,
+    trade_coverage,
     trade_totals,
 )
 
@@ -94,6 +102,8 @@ def scenario_export_ban(
     *,
     economies: blocs.Economies,
     year: int | None = None,
+    thresholds: Thresholds = DEFAULT_THRESHOLDS,
+    coverage: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """China stops exporting to the allies: imports lost, supply left, months of cover.
 
@@ -101,14 +111,33 @@ def scenario_export_ban(
     trade in ``year`` (default: the latest trade year); ``flows`` is
     ``blocs.importer_flows`` for ``economies``. See the module docstring for the
     formulas; ``exposure_rank`` ranks each importer's minerals by the share of supply lost
-    (or of imports, where production is unknown), 1 = most exposed.
+    (or of imports, where production is unknown), 1 = most exposed. ``coverage`` is
+    :func:`scenarios.trade_coverage` (read from the registry when not given).
     """
     year = latest_trade_year(flows) if year is None else year
+    coverage = trade_coverage() if coverage is None else coverage
     entities = economies.entities()
     totals = trade_totals(flows, economies.china, year).filter(
         (pl.col("imports_usd") > 0) | (pl.col("exports_usd") > 0)
     )
     prod = production_by_entity(production, entities, year)
+    no_china = pl.col("imports_from_china_usd").fill_null(0.0) <= 0
+    totals = (
+        totals.join(coverage, on="mineral", how="left")
+        .with_columns(
+            not_computable("imports_from_china_t", "imports_from_china_usd", thresholds).alias(
+                "not_computable_reason"
+            )
+        )
+        # Nothing imported from China is a finding (nothing to lose), unless the codes are
+        # ores only and so may miss what China ships.
+        .with_columns(
+            pl.when(no_china & (pl.col("trade_coverage") != ORE_ONLY))
+            .then(None)
+            .otherwise(pl.col("not_computable_reason"))
+            .alias("not_computable_reason")
+        )
+    )
     df = totals.join(prod, on=["importer", "mineral", "stage"], how="left").with_columns(
         pl.col("production_year").is_not_null().alias("production_known"),
         pl.col("production_withheld").fill_null(False),
@@ -133,6 +162,9 @@ def scenario_export_ban(
             "lost_share_of_imports_usd"
         ),
         safe_div(pl.col("imports_from_china_t"), pl.col("supply_t")).alias("lost_share_of_supply"),
+        (safe_div(pl.col("imports_from_china_t"), pl.col("imports_t")) * 12).alias(
+            "lost_months_of_imports"
+        ),
     ).with_columns(
         safe_div(pl.col("remaining_supply_t"), pl.col("use_t") / 12).alias("months_of_cover"),
         safe_div(pl.col("non_china_imports_t"), pl.col("net_imports_t") / 12).alias(
@@ -159,7 +191,9 @@ def scenario_export_ban(
         .alias("exposure_basis"),
     )
     df = df.with_columns(
-        pl.col("exposure_share")
+        # A loss the trade data cannot support is not ranked among the exposures.
+        pl.when(pl.col("not_computable_reason").is_null())
+        .then(pl.col("exposure_share"))
         .rank(method="min", descending=True)
         .over("importer")
         .cast(pl.Int32)
@@ -183,6 +217,7 @@ def scenario_export_ban(
         "lost_share_of_imports",
         "lost_share_of_imports_usd",
         "lost_share_of_supply",
+        "lost_months_of_imports",
         "remaining_supply_t",
         "use_t",
         "months_of_cover",
@@ -192,5 +227,7 @@ def scenario_export_ban(
         "exposure_share",
         "exposure_basis",
         "exposure_rank",
+        "trade_coverage",
+        "not_computable_reason",
         pl.lit(SCENARIO_SOURCE).alias("source"),
     ).sort("importer", "exposure_rank", "mineral", "stage", nulls_last=True)

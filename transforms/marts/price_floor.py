@@ -1,8 +1,15 @@
-"""Price-floor scenario: yearly cost of a minimum price for non-China supply.
+"""Price-floor scenarios: yearly cost of a minimum price for non-China supply.
 
-max(0, floor - market price) x covered volume, for each year of the USGS price history. Covered
-volume is the alliance's imports (the ``ALLIANCE`` bloc of :mod:`transforms.blocs`) from outside
-the alliance and China (t), or a fixed tonnage.
+``scenario_price_floor`` — each sourced floor back-tested: max(0, floor - market price) x
+covered volume, for each year of the USGS price history. Covered volume is what the floor
+covers: a fixed tonnage from a sourced figure (the DoD–MP floor: MP Materials' NdPr output), or
+the alliance's imports (the ``ALLIANCE`` bloc of :mod:`transforms.blocs`) from outside the
+alliance and China (t).
+
+``scenario_floor_sensitivity`` — a floor set 10/25/50% above the recent market price of each
+focus mineral (the unit value of the alliance's imports from outside China in the latest trade
+year): its cost for a year of those imports, uplift x price x tonnes, with the same "not
+computable" rule as the other scenarios.
 """
 
 from __future__ import annotations
@@ -14,10 +21,17 @@ import polars as pl
 from transforms import blocs
 from transforms.marts.scenarios import (
     ALLIANCE,
+    DEFAULT_THRESHOLDS,
     PRICE_HISTORY_YEARS,
     SCENARIO_SOURCE,
+    Thresholds,
+    latest_trade_year,
+    not_computable,
     price_history,
     price_stage,
+    trade_coverage,
+    trade_totals,
+    unit_values,
 )
 
 
@@ -64,7 +78,7 @@ def scenario_price_floor(
             covered_flows = covered_flows.filter(pl.col("hs6").is_in(codes))
         if floor["covered_kind"] == "fixed":
             volume = year_frame.with_columns(pl.lit(floor["covered_fixed_t"]).alias("covered_t"))
-            basis = "fixed tonnage a year (user setting)"
+            basis = floor["covered_what"] or "fixed tonnage a year (user setting)"
         else:
             observed = covered_flows.group_by(pl.col("year").cast(pl.Int16)).agg(
                 pl.col("quantity_t").fill_null(0.0).sum().alias("covered_t")
@@ -89,6 +103,7 @@ def scenario_price_floor(
         frames.append(
             volume.join(prices, on="year", how="left").with_columns(
                 pl.lit(floor["floor_id"]).alias("floor_id"),
+                pl.lit(floor["floor_name"]).alias("floor_name"),
                 pl.lit(floor["mineral"]).alias("mineral"),
                 pl.lit(floor["stage"]).alias("stage"),
                 pl.lit(floor["floor_usd_per_t"]).alias("floor_usd_per_t"),
@@ -99,6 +114,7 @@ def scenario_price_floor(
         )
     schema_cols = [
         "floor_id",
+        "floor_name",
         "mineral",
         "stage",
         "year",
@@ -178,6 +194,7 @@ def _floor_series(floor: dict, price_series: pl.DataFrame) -> pl.DataFrame:
 
 _FLOOR_DTYPES: dict[str, pl.DataType | type] = {
     "floor_id": pl.Utf8,
+    "floor_name": pl.Utf8,
     "mineral": pl.Utf8,
     "stage": pl.Utf8,
     "year": pl.Int16,
@@ -194,3 +211,86 @@ _FLOOR_DTYPES: dict[str, pl.DataType | type] = {
     "origin": pl.Utf8,
     "source": pl.Utf8,
 }
+
+
+def scenario_floor_sensitivity(
+    flows: pl.DataFrame,
+    *,
+    china: Sequence[str],
+    minerals: Sequence[str],
+    uplifts: Sequence[float],
+    price_series: pl.DataFrame,
+    thresholds: Thresholds = DEFAULT_THRESHOLDS,
+    coverage: pl.DataFrame | None = None,
+    year: int | None = None,
+) -> pl.DataFrame:
+    """Cost of a floor ``uplift`` above the recent market price, for a year of the alliance's
+    imports from outside the alliance and China, per mineral in ``minerals`` x uplift.
+
+    The market price is the unit value of those imports in ``year`` (default: the latest trade
+    year), value / quantity of the flows that carry a quantity; the floor is price x (1 +
+    uplift); the cost at an unchanged market price is uplift x price x covered tonnes. The stage
+    is the mineral's traded stage (that of its price series where it trades two). A mineral is
+    not computable where the trade has no code for it, or where its imports from China are
+    below the thresholds (the codes then miss the good China supplies).
+    """
+    year = latest_trade_year(flows) if year is None else year
+    coverage = trade_coverage() if coverage is None else coverage
+    alliance = flows.filter(pl.col("importer") == ALLIANCE)
+    china_totals = trade_totals(alliance, china, year).select(
+        "mineral", "stage", "imports_from_china_t", "imports_from_china_usd"
+    )
+    others = unit_values(alliance, year, ~pl.col("partner").is_in(list(china))).drop("importer")
+    stages = price_stage(price_series).rename({"stage": "_series_stage"})
+    picked = (
+        pl.DataFrame({"mineral": list(dict.fromkeys(minerals))})
+        .join(china_totals.select("mineral", "stage").unique(), on="mineral", how="left")
+        .join(stages, on="mineral", how="left")
+        .with_columns(pl.coalesce("stage", "_series_stage").alias("stage"))
+        .with_columns((pl.col("stage") == pl.col("_series_stage")).fill_null(False).alias("_pref"))
+        .sort("_pref", descending=True)
+        .unique("mineral", keep="first", maintain_order=True)
+        .drop("_series_stage", "_pref")
+    )
+    up = pl.DataFrame({"uplift": [float(u) for u in uplifts]})
+    df = (
+        picked.join(coverage, on="mineral", how="left")
+        .join(china_totals, on=["mineral", "stage"], how="left")
+        .join(others, on=["mineral", "stage"], how="left")
+        .with_columns(
+            not_computable("imports_from_china_t", "imports_from_china_usd", thresholds).alias(
+                "not_computable_reason"
+            )
+        )
+        .with_columns(
+            pl.when(pl.col("not_computable_reason").is_null())
+            .then(pl.col("unit_value_usd_per_t"))
+            .alias("price_usd_per_t")
+        )
+        .join(up, how="cross")
+    )
+    ok = pl.col("price_usd_per_t").is_not_null()
+    order = {m: i for i, m in enumerate(dict.fromkeys(minerals))}
+    return df.select(
+        "mineral",
+        "stage",
+        pl.lit(year).cast(pl.Int16).alias("year"),
+        "uplift",
+        "price_usd_per_t",
+        pl.when(ok).then(pl.lit(year)).cast(pl.Int16).alias("price_year"),
+        pl.when(ok).then(pl.format("goods traded under {}", "trade_codes")).alias("price_product"),
+        pl.when(ok)
+        .then(
+            pl.lit(
+                f"CEPII BACI {year}: value / quantity of the alliance's imports from outside "
+                "the alliance and China"
+            )
+        )
+        .alias("price_source"),
+        (pl.col("price_usd_per_t") * (1 + pl.col("uplift"))).alias("floor_usd_per_t"),
+        pl.when(ok).then(pl.col("priced_t")).alias("covered_t"),
+        (pl.col("uplift") * pl.col("price_usd_per_t") * pl.col("priced_t")).alias("cost_usd"),
+        "trade_coverage",
+        "not_computable_reason",
+        pl.lit(SCENARIO_SOURCE).alias("source"),
+    ).sort(pl.col("mineral").replace_strict(order), "uplift")

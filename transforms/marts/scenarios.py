@@ -12,23 +12,120 @@ The scenarios are split by lever, one module each:
 
 Every scenario reads the importers' trade from :mod:`transforms.blocs` (``importer_flows``:
 each ally, ``EU27`` whatever the alliance, and ``ALLIANCE``, blocs' internal trade flagged and
-left out); this module holds the USGS price series they cost their tonnes at. Pure functions on
-polars frames; nothing here knows about Dagster or about files.
+left out); this module holds what they share: the USGS price series, the unit values of the
+traded goods they cost their tonnes at, what the trade codes cover (:func:`trade_coverage`) and
+when a scenario is "not computable" (:func:`not_computable`). Pure functions on polars frames;
+nothing here knows about Dagster or about files.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import polars as pl
 
 from transforms import blocs
+from transforms.reference.minerals import hs_map_frame, minerals_frame
 
 ALLIANCE = blocs.BLOC_ALLIANCE
 EU27 = blocs.BLOC_EU27
 DAYS_PER_YEAR = 365
 SCENARIO_SOURCE = "CEPII BACI; USGS MCS"
 PRICE_HISTORY_YEARS = (2018, 2025)
+DAYS_PER_MONTH = DAYS_PER_YEAR / 12
+
+# What a mineral's HS codes in the trade data cover (trade_coverage).
+NO_CODE = "no trade code"
+ORE_ONLY = "ore only"
+PROCESSED = "processed forms"
+ORE_AND_PROCESSED = "ore and processed forms"
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Below ``min_china_imports_t`` t or ``min_china_imports_usd`` US$ of imports from China a
+    year a scenario is not computable; no days of imports above ``max_days`` are published
+    (parameters.yaml ``thresholds``)."""
+
+    min_china_imports_t: float = 1.0
+    min_china_imports_usd: float = 100_000.0
+    max_days: int = 36_500
+
+    def below(self) -> str:
+        return (
+            f"imports from China below the threshold of {self.min_china_imports_t:,.0f} t and "
+            f"US${self.min_china_imports_usd:,.0f} a year"
+        )
+
+
+DEFAULT_THRESHOLDS = Thresholds()
+
+
+def trade_coverage(hs_map: pl.DataFrame | None = None) -> pl.DataFrame:
+    """What the trade data covers of each registry mineral: mineral, trade_coverage, trade_codes.
+
+    The one place that decides it, from the HS codes' stage in the registry (ore or refined):
+    ``no trade code`` (gallium), ``ore only`` (antimony: 261710, not the metal and oxides China
+    refines), ``processed forms`` or ``ore and processed forms``. ``hs_map`` is
+    ``hs_map_frame()`` (slug, stage, hs6), read from the registry when not given. A curated
+    coverage declaration can replace the body without changing its callers.
+    """
+    hs_map = hs_map_frame() if hs_map is None else hs_map
+    minerals = (
+        minerals_frame()
+        .filter(pl.col("downstream_of").is_null())
+        .select(pl.col("slug").alias("mineral"))
+    )
+    codes = hs_map.group_by(pl.col("slug").alias("mineral")).agg(
+        (pl.col("stage") == "ore").any().alias("_ore"),
+        (pl.col("stage") == "refined").any().alias("_refined"),
+        ("HS " + pl.col("hs6").sort().str.join(", ")).alias("trade_codes"),
+    )
+    return (
+        minerals.join(codes, on="mineral", how="left")
+        .with_columns(
+            pl.when(pl.col("_ore").is_null())
+            .then(pl.lit(NO_CODE))
+            .when(pl.col("_ore") & pl.col("_refined"))
+            .then(pl.lit(ORE_AND_PROCESSED))
+            .when(pl.col("_ore"))
+            .then(pl.lit(ORE_ONLY))
+            .otherwise(pl.lit(PROCESSED))
+            .alias("trade_coverage")
+        )
+        .select("mineral", "trade_coverage", "trade_codes")
+        .sort("mineral")
+    )
+
+
+def not_computable(china_t: str, china_usd: str, thresholds: Thresholds) -> pl.Expr:
+    """Why a scenario row cannot be computed meaningfully (null where it can): no trade code,
+    no tonnage, or imports from China (columns ``china_t``, ``china_usd``) below the
+    thresholds — where the codes cover ores only, the reason says so. Needs trade_coverage and
+    trade_codes (:func:`trade_coverage`)."""
+    below = pl.lit(thresholds.below())
+    ore_only = pl.format(
+        "; the trade codes ({}) cover ores only, not the processed forms", "trade_codes"
+    )
+    small = (pl.col(china_t) < thresholds.min_china_imports_t) | (
+        pl.col(china_usd).fill_null(0.0) < thresholds.min_china_imports_usd
+    )
+    return (
+        pl.when(pl.col("trade_coverage") == NO_CODE)
+        .then(pl.lit("no HS code for this mineral in the trade data (BACI subset)"))
+        .when(pl.col(china_t).is_null() | (pl.col(china_t) <= 0))
+        .then(pl.lit("no imports from China with a tonnage in the trade data"))
+        .when(small & (pl.col("trade_coverage") == ORE_ONLY))
+        .then(pl.concat_str(below, ore_only))
+        .when(small)
+        .then(below)
+    )
+
+
+def capped_days(expr: pl.Expr, thresholds: Thresholds) -> pl.Expr:
+    """Days of imports, null above ``thresholds.max_days`` (never published)."""
+    return pl.when(expr <= thresholds.max_days).then(expr)
 
 
 def importer_key() -> list[str | pl.Expr]:
@@ -52,6 +149,26 @@ def trade_totals(flows: pl.DataFrame, china: Sequence[str], year: int) -> pl.Dat
     totals = blocs.china_trade(flows.filter(pl.col("year") == year), china)
     return totals.with_columns(
         pl.col("imports_t", "imports_from_china_t", "exports_t").fill_null(0.0)
+    )
+
+
+def unit_values(flows: pl.DataFrame, year: int, partners: pl.Expr) -> pl.DataFrame:
+    """Unit value of each importer's imports from ``partners`` (an expression on ``partner``)
+    in ``year``: the value of the flows that carry a quantity over that quantity, so value and
+    tonnes are of the same goods. Columns importer, mineral, stage, priced_t, priced_usd,
+    unit_value_usd_per_t (null where no flow carries a tonnage)."""
+    priced = blocs.outside(flows.filter(pl.col("year") == year), "import").filter(
+        partners, pl.col("quantity_t").is_not_null()
+    )
+    return (
+        priced.group_by("importer", "mineral", "stage")
+        .agg(
+            pl.col("quantity_t").sum().alias("priced_t"),
+            pl.col("value_usd").sum().alias("priced_usd"),
+        )
+        .with_columns(
+            safe_div(pl.col("priced_usd"), pl.col("priced_t")).alias("unit_value_usd_per_t")
+        )
     )
 
 

@@ -1,13 +1,18 @@
-"""Stockpile and reserve-budget scenarios.
+"""Stockpile and reserve-budget scenarios, every tonne priced at what is actually traded.
 
 ``scenario_stockpile`` — tonnes and cost to hold N days of each importer's China-sourced
 imports (each ally, EU27 and ALLIANCE, as :mod:`transforms.blocs` defines them): tonnes =
-imports from China x N / 365; cost at the latest USGS price of the series chosen for the mineral
-in ``parameters.yaml`` and, as a check, at the imports' own unit value.
+imports from China x N / 365; cost at the unit value of those same imports (value / quantity),
+so a 90-day stock costs 90/365 of a year's imports from China. The latest USGS price of the
+mineral's series is kept beside it as a market check (``cost_usd_at_market_price``). A row
+whose trade does not carry China's exports (no code, below the thresholds of parameters.yaml)
+is "not computable", with the reason, and shows no stock and no cost.
 
 ``scenario_reserve_budget`` — what a budget (A$1.2bn by default) buys, split equally across
-the minerals named, at the latest USGS price: tonnes, and the days of Australia's and of the
-alliance's China-sourced imports those tonnes equal.
+the reserve's minerals: tonnes at the unit value of the alliance's imports from China where
+the trade carries them, else at the USGS price of the good; the days and months of Australia's
+and of the alliance's China-sourced imports those tonnes equal (never above the day cap), the
+share of world output, and what the note's smaller budget (A$400m) buys of each focus mineral.
 """
 
 from __future__ import annotations
@@ -19,15 +24,42 @@ import polars as pl
 from transforms import blocs
 from transforms.marts.scenarios import (
     ALLIANCE,
+    DAYS_PER_MONTH,
     DAYS_PER_YEAR,
+    DEFAULT_THRESHOLDS,
     SCENARIO_SOURCE,
+    Thresholds,
+    capped_days,
     importer_key,
     latest_prices,
     latest_trade_year,
+    not_computable,
     price_stage,
     safe_div,
+    trade_coverage,
     trade_totals,
+    unit_values,
 )
+
+
+def market_prices(us_salient: pl.DataFrame, price_series: pl.DataFrame) -> pl.DataFrame:
+    """The latest USGS price per mineral x stage as the market check: mineral, stage,
+    market_price_usd_per_t, market_price_year, market_price_product, market_price_matches_trade,
+    market_price_statistic."""
+    return latest_prices(us_salient, price_series).select(
+        "mineral",
+        "stage",
+        pl.col("price_usd_per_t").alias("market_price_usd_per_t"),
+        pl.col("price_year").cast(pl.Int16).alias("market_price_year"),
+        pl.col("price_product").alias("market_price_product"),
+        pl.col("price_matches_trade").alias("market_price_matches_trade"),
+        pl.col("price_statistic").alias("market_price_statistic"),
+    )
+
+
+def traded_goods(codes: str = "trade_codes") -> pl.Expr:
+    """What a unit value prices: the goods of the mineral's trade codes."""
+    return pl.format("goods traded under {}", codes)
 
 
 def scenario_stockpile(
@@ -38,6 +70,8 @@ def scenario_stockpile(
     days: Sequence[int],
     benchmarks: pl.DataFrame,
     price_series: pl.DataFrame,
+    thresholds: Thresholds = DEFAULT_THRESHOLDS,
+    coverage: pl.DataFrame | None = None,
     year: int | None = None,
 ) -> pl.DataFrame:
     """Tonnes and cost to hold ``days`` of each importer's China-sourced imports.
@@ -45,9 +79,11 @@ def scenario_stockpile(
     ``benchmarks`` (economy, programme, days) adds the programmes' targets to the days and
     names them in ``benchmark``. Rows: importer x mineral x stage x days, for imports from
     China > 0 in ``year`` (default the latest trade year); ``flows`` is
-    ``blocs.importer_flows``, one importer per ally, EU27 and ALLIANCE.
+    ``blocs.importer_flows``. ``coverage`` is :func:`scenarios.trade_coverage` (read from the
+    registry when not given).
     """
     year = latest_trade_year(flows) if year is None else year
+    coverage = trade_coverage() if coverage is None else coverage
     china_imports = (
         trade_totals(flows, china, year)
         .filter(pl.col("imports_from_china_usd") > 0)
@@ -59,6 +95,12 @@ def scenario_stockpile(
             "year",
             "imports_from_china_t",
             "imports_from_china_usd",
+        )
+        .join(coverage, on="mineral", how="left")
+        .with_columns(
+            not_computable("imports_from_china_t", "imports_from_china_usd", thresholds).alias(
+                "not_computable_reason"
+            )
         )
     )
     labels = benchmarks.group_by("days").agg(
@@ -73,17 +115,30 @@ def scenario_stockpile(
     day_frame = pl.DataFrame({"days": all_days}, schema={"days": pl.Int32}).join(
         labels, on="days", how="left"
     )
-    prices = latest_prices(us_salient, price_series)
+    ok = pl.col("not_computable_reason").is_null()
     share = pl.col("days") / DAYS_PER_YEAR
     out = (
         china_imports.join(day_frame, how="cross")
-        .join(prices, on=["mineral", "stage"], how="left")
-        .with_columns(
-            (pl.col("imports_from_china_t") * share).alias("stock_t"),
-            (pl.col("imports_from_china_usd") * share).alias("cost_usd_at_import_unit_value"),
+        .join(market_prices(us_salient, price_series), on=["mineral", "stage"], how="left")
+        .join(
+            unit_values(flows, year, pl.col("partner").is_in(list(china))).select(
+                "importer", "mineral", "stage", "unit_value_usd_per_t"
+            ),
+            on=["importer", "mineral", "stage"],
+            how="left",
         )
-        .with_columns((pl.col("stock_t") * pl.col("price_usd_per_t")).alias("cost_usd"))
+        .with_columns(
+            pl.when(ok).then(pl.col("imports_from_china_t") * share).alias("stock_t"),
+            pl.when(ok).then(pl.col("unit_value_usd_per_t")).alias("price_usd_per_t"),
+        )
+        .with_columns(
+            (pl.col("stock_t") * pl.col("price_usd_per_t")).alias("cost_usd"),
+            (pl.col("stock_t") * pl.col("market_price_usd_per_t")).alias(
+                "cost_usd_at_market_price"
+            ),
+        )
     )
+    priced = pl.col("price_usd_per_t").is_not_null()
     return out.select(
         *importer_key(),
         "days",
@@ -92,12 +147,20 @@ def scenario_stockpile(
         "imports_from_china_usd",
         "stock_t",
         "price_usd_per_t",
-        pl.col("price_year").cast(pl.Int16),
-        "price_statistic",
-        "price_product",
-        "price_matches_trade",
+        pl.when(priced).then(pl.lit(year)).cast(pl.Int16).alias("price_year"),
+        pl.when(priced).then(traded_goods()).alias("price_product"),
+        pl.when(priced)
+        .then(pl.lit(f"CEPII BACI {year}: value / quantity of the importer's imports from China"))
+        .alias("price_source"),
+        pl.when(priced).then(pl.lit(True)).alias("price_matches_trade"),
         "cost_usd",
-        "cost_usd_at_import_unit_value",
+        "market_price_usd_per_t",
+        "market_price_year",
+        "market_price_product",
+        "market_price_matches_trade",
+        "cost_usd_at_market_price",
+        "trade_coverage",
+        "not_computable_reason",
         pl.lit(SCENARIO_SOURCE).alias("source"),
     ).sort("importer", "mineral", "stage", "days")
 
@@ -115,16 +178,22 @@ def scenario_reserve_budget(
     economy: str = "AUS",
     year: int | None = None,
     trade: pl.DataFrame | None = None,
+    note_budget_aud: float | None = None,
+    extra_minerals: Sequence[str] = (),
+    thresholds: Thresholds = DEFAULT_THRESHOLDS,
+    coverage: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
-    """What ``budget_aud`` buys, split equally across ``minerals``, at the latest USGS price.
+    """What ``budget_aud`` buys, split equally across ``minerals`` (the reserve's).
 
-    For each mineral: its share of the budget in US$ (at ``aud_usd`` US$ per A$), the tonnes
-    that buys, and how many days of ``economy``'s and of the alliance's (as a bloc) imports
-    from China in ``year`` those tonnes equal. The stage is the one of the mineral's price
-    series (refinery where it has two). A mineral without trade codes or without imports from
-    China has null days. ``share_of_world_production`` puts the tonnes against the latest
-    published world total (USGS) of the same stage, or of mine production where the stage has
-    no table (``world_production_stage`` says which).
+    Per mineral: its share of the budget in US$ (at ``aud_usd`` US$ per A$) and the tonnes
+    that buys at the unit value of the alliance's imports from China of the mineral's codes
+    (the stage of its price series) where those imports are computable, else at the latest
+    USGS price of the series (``price_source`` says which); how many days and months of
+    ``economy``'s and of the alliance's imports from China those tonnes equal (null where not
+    computable or above the day cap, ``note`` says why); the share of the latest USGS world
+    total of the stage (or of mine production where the stage has no table). ``note_budget_tonnes``
+    is what ``note_budget_aud`` buys at the same price; ``extra_minerals`` (the focus minerals
+    outside the reserve) get rows with that figure only (``in_reserve`` false).
 
     ``flows`` is ``blocs.importer_flows``; where ``economy`` is not one of its importers (not
     an ally), its flows are taken from the clean ``trade`` table, which must then be given.
@@ -134,7 +203,10 @@ def scenario_reserve_budget(
     if not minerals:
         raise ValueError("no minerals to split the budget across")
     year = latest_trade_year(flows) if year is None else year
-    picked = pl.DataFrame({"mineral": list(dict.fromkeys(minerals))}).join(
+    coverage = trade_coverage() if coverage is None else coverage
+    reserve = list(dict.fromkeys(minerals))
+    order = reserve + [m for m in dict.fromkeys(extra_minerals) if m not in reserve]
+    picked = pl.DataFrame({"mineral": order}).join(
         price_stage(price_series), on="mineral", how="left"
     )
     flows = flows.filter(pl.col("importer").is_in([economy, ALLIANCE]))
@@ -144,26 +216,32 @@ def scenario_reserve_budget(
         own_entity = blocs.importer_entities([], [], extra_economies=[economy])
         flows = pl.concat([flows, blocs.entity_flows(trade, own_entity)], how="diagonal_relaxed")
     china_t = trade_totals(flows, china, year).select(
-        "importer", "mineral", "stage", "imports_from_china_t"
+        "importer", "mineral", "stage", "imports_from_china_t", "imports_from_china_usd"
     )
-    own = (
-        china_t.filter(pl.col("importer") == economy)
-        .drop("importer")
-        .rename({"imports_from_china_t": "economy_china_imports_t"})
-    )
-    bloc = (
-        china_t.filter(pl.col("importer") == ALLIANCE)
-        .drop("importer")
-        .rename({"imports_from_china_t": "alliance_china_imports_t"})
-    )
-    prices = latest_prices(us_salient, price_series)
+
+    def imports_of(importer: str, prefix: str) -> pl.DataFrame:
+        return (
+            china_t.filter(pl.col("importer") == importer)
+            .drop("importer")
+            .rename(
+                {
+                    "imports_from_china_t": f"{prefix}_china_imports_t",
+                    "imports_from_china_usd": f"_{prefix}_usd",
+                }
+            )
+        )
+
     world = _world_production(production, year)
     budget_usd = budget_aud * aud_usd
-    n = picked.height
-    out = (
-        picked.join(prices, on=["mineral", "stage"], how="left")
-        .join(own, on=["mineral", "stage"], how="left")
-        .join(bloc, on=["mineral", "stage"], how="left")
+    n = len(reserve)
+    note_usd = None if note_budget_aud is None else note_budget_aud * aud_usd
+    in_reserve = pl.col("mineral").is_in(reserve)
+    market = market_prices(us_salient, price_series)
+    df = (
+        picked.join(coverage, on="mineral", how="left")
+        .join(market, on=["mineral", "stage"], how="left")
+        .join(imports_of(economy, "economy"), on=["mineral", "stage"], how="left")
+        .join(imports_of(ALLIANCE, "alliance"), on=["mineral", "stage"], how="left")
         .join(world, on="mineral", how="left")
         .with_columns(
             pl.when(pl.col("stage") == pl.col("world_stage")).then(0).otherwise(1).alias("_pref")
@@ -171,70 +249,117 @@ def scenario_reserve_budget(
         .sort("_pref", "world_stage", nulls_last=True)
         .unique(["mineral"], keep="first", maintain_order=True)
         .with_columns(
-            pl.lit(float(budget_aud)).alias("budget_aud"),
-            pl.lit(float(aud_usd)).alias("aud_usd"),
-            pl.lit(budget_usd).alias("budget_usd"),
-            pl.lit(1.0 / n).alias("budget_share"),
-            pl.lit(budget_usd / n).alias("mineral_budget_usd"),
+            not_computable("alliance_china_imports_t", "_alliance_usd", thresholds).alias("_why"),
+            not_computable("economy_china_imports_t", "_economy_usd", thresholds).alias(
+                "_why_economy"
+            ),
+        )
+        .join(
+            unit_values(flows, year, pl.col("partner").is_in(list(china)))
+            .filter(pl.col("importer") == ALLIANCE)
+            .select("mineral", "stage", pl.col("unit_value_usd_per_t").alias("_uv")),
+            on=["mineral", "stage"],
+            how="left",
+        )
+        .with_columns(pl.when(pl.col("_why").is_null()).then(pl.col("_uv")).alias("_unit_value"))
+    )
+    by_trade = pl.col("_unit_value").is_not_null()
+    df = df.with_columns(
+        pl.coalesce("_unit_value", "market_price_usd_per_t").alias("price_usd_per_t"),
+        pl.when(by_trade)
+        .then(pl.lit(year))
+        .otherwise(pl.col("market_price_year"))
+        .cast(pl.Int16)
+        .alias("price_year"),
+        pl.when(by_trade)
+        .then(traded_goods())
+        .otherwise(pl.col("market_price_product"))
+        .alias("price_product"),
+        pl.when(by_trade)
+        .then(pl.lit(f"CEPII BACI {year}: value / quantity of the alliance's imports from China"))
+        .when(pl.col("market_price_statistic").is_not_null())
+        .then(pl.format("USGS MCS salient statistics: {}", "market_price_statistic"))
+        .alias("price_source"),
+        pl.when(by_trade)
+        .then(pl.lit(True))
+        .otherwise(pl.col("market_price_matches_trade"))
+        .alias("price_matches_trade"),
+        pl.lit(float(budget_aud)).alias("budget_aud"),
+        pl.lit(float(aud_usd)).alias("aud_usd"),
+        pl.lit(budget_usd).alias("budget_usd"),
+        in_reserve.alias("in_reserve"),
+        pl.when(in_reserve).then(pl.lit(1.0 / n)).alias("budget_share"),
+        pl.when(in_reserve).then(pl.lit(budget_usd / n)).alias("mineral_budget_usd"),
+        pl.lit(note_budget_aud, dtype=pl.Float64).alias("note_budget_aud"),
+    )
+    per_day = pl.col("tonnes") * DAYS_PER_YEAR
+    df = (
+        df.with_columns(
+            safe_div(pl.col("mineral_budget_usd"), pl.col("price_usd_per_t")).alias("tonnes"),
+            safe_div(pl.lit(note_usd, dtype=pl.Float64), pl.col("price_usd_per_t")).alias(
+                "note_budget_tonnes"
+            ),
         )
         .with_columns(
-            safe_div(pl.col("mineral_budget_usd"), pl.col("price_usd_per_t")).alias("tonnes")
-        )
-        .with_columns(
-            safe_div(pl.col("tonnes"), pl.col("economy_china_imports_t") / DAYS_PER_YEAR).alias(
-                "days_of_economy_china_imports"
-            ),
-            safe_div(pl.col("tonnes"), pl.col("alliance_china_imports_t") / DAYS_PER_YEAR).alias(
-                "days_of_alliance_china_imports"
-            ),
+            pl.when(pl.col("_why_economy").is_null())
+            .then(capped_days(safe_div(per_day, pl.col("economy_china_imports_t")), thresholds))
+            .alias("days_of_economy_china_imports"),
+            pl.when(pl.col("_why").is_null())
+            .then(capped_days(safe_div(per_day, pl.col("alliance_china_imports_t")), thresholds))
+            .alias("days_of_alliance_china_imports"),
             safe_div(pl.col("tonnes"), pl.col("world_production_t")).alias(
                 "share_of_world_production"
             ),
         )
         .with_columns(
-            pl.when(pl.col("stage").is_null())
-            .then(pl.lit("no USGS price series chosen for this mineral"))
-            .when(pl.col("alliance_china_imports_t").is_null())
-            .then(
-                pl.lit("no trade codes or no imports from China in the BACI subset: days unknown")
-            )
-            .when(pl.col("days_of_alliance_china_imports") > 10 * DAYS_PER_YEAR)
-            .then(
-                pl.lit(
-                    "more than ten years of the alliance's China-sourced imports: the mineral's HS codes "
-                    "in the BACI subset do not carry China's exports of it (for antimony: ores only, not metal or oxide)"
-                )
-            )
+            (pl.col("days_of_economy_china_imports") / DAYS_PER_MONTH).alias(
+                "months_of_economy_china_imports"
+            ),
+            (pl.col("days_of_alliance_china_imports") / DAYS_PER_MONTH).alias(
+                "months_of_alliance_china_imports"
+            ),
+            pl.when(pl.col("price_usd_per_t").is_null())
+            .then(pl.lit("no price: no trade unit value and no USGS price series for this mineral"))
+            .when(pl.col("_why").is_not_null())
+            .then(pl.format("days of the alliance's imports not computable: {}", "_why"))
+            .when(pl.col("days_of_alliance_china_imports").is_null() & in_reserve)
+            .then(pl.lit(f"more than {thresholds.max_days:,} days of the alliance's imports"))
+            .when(pl.col("_why_economy").is_not_null())
+            .then(pl.format(f"days of {economy}'s imports not computable: {{}}", "_why_economy"))
             .alias("note"),
         )
-        .sort(
-            pl.col("mineral").replace_strict({m: i for i, m in enumerate(dict.fromkeys(minerals))})
-        )
+        .sort(pl.col("mineral").replace_strict({m: i for i, m in enumerate(order)}))
     )
-    return out.select(
+    return df.select(
         pl.lit(economy).alias("economy"),
         "mineral",
         "stage",
         pl.lit(year).cast(pl.Int16).alias("year"),
+        "in_reserve",
         "budget_aud",
         "aud_usd",
         "budget_usd",
         "budget_share",
         "mineral_budget_usd",
         "price_usd_per_t",
-        pl.col("price_year").cast(pl.Int16),
-        "price_statistic",
+        "price_year",
         "price_product",
+        "price_source",
         "price_matches_trade",
         "tonnes",
+        "note_budget_aud",
+        "note_budget_tonnes",
         "economy_china_imports_t",
         "days_of_economy_china_imports",
+        "months_of_economy_china_imports",
         "alliance_china_imports_t",
         "days_of_alliance_china_imports",
+        "months_of_alliance_china_imports",
         pl.col("world_production_t"),
         pl.col("world_stage").alias("world_production_stage"),
         pl.col("world_year").cast(pl.Int16).alias("world_production_year"),
         "share_of_world_production",
+        "trade_coverage",
         "note",
         pl.lit(SCENARIO_SOURCE).alias("source"),
     )

@@ -11,7 +11,9 @@ _IMPORTER = Col("importer", "Importer: an ally's ISO3 code, EU27 (the EU as a bl
 _YEAR = Col("year", "Calendar year of the trade figures (BACI).")
 _STAGE = Col("stage", "Supply-chain stage of the traded goods: mine (ores, concentrates) or refinery.")
 _SOURCE = Col("source", "Sources the figures come from.")
-_PRICE = ("price_usd_per_t", "price_year", "price_statistic", "price_product", "price_matches_trade")
+_PRICE = ("price_usd_per_t", "price_year", "price_product", "price_source", "price_matches_trade")
+_MARKET = ("market_price_usd_per_t", "market_price_year", "market_price_product", "market_price_matches_trade")
+_WHY = ("trade_coverage", "not_computable_reason")
 _TRADE_PRICES = (*USGS, "baci-hs92")
 
 SCENARIOS = (
@@ -39,14 +41,16 @@ SCENARIOS = (
             "production_basis", "production_withheld",
             Col("basis_mismatch", "True where production (not gross weight) is added to trade tonnage (gross weight).", nullable=False),
             "supply_t", "lost_share_of_imports", "lost_share_of_imports_usd", "lost_share_of_supply",
-            "remaining_supply_t", "use_t", "months_of_cover", "months_of_cover_trade_only",
-            "shortfall_t", "cover_note", "exposure_share", "exposure_basis", "exposure_rank", _SOURCE,
+            "lost_months_of_imports", "remaining_supply_t", "use_t", "months_of_cover",
+            "months_of_cover_trade_only", "shortfall_t", "cover_note", "exposure_share", "exposure_basis",
+            "exposure_rank", *_WHY, _SOURCE,
         ),
         sources=_TRADE_PRICES,
         usage_warnings=(
             "Trade tonnes are gross weight of the traded goods, production is usually metal or oxide content: rows with basis_mismatch add the two.",
             "Minerals without HS codes in the BACI subset (gallium, indium, helium, silicon, strontium, magnesium) have no rows.",
             "Refined stages without a USGS production table (rare earths, cobalt, lithium, ...) have no months_of_cover: use months_of_cover_trade_only, which leaves production out.",
+            "Rows with not_computable_reason (antimony: ores only, 0.03 t from China) are not findings: the trade codes do not carry China's exports of the good.",
             "Exports in BACI include re-exports and misclassified goods (Australia's rare-earth concentrate shipped to Malaysia is filed as rare-earth metals, 280530), which can make use small and months of cover large.",
         ),
     ),
@@ -55,21 +59,24 @@ SCENARIOS = (
         "marts",
         "Stockpile scenario: days of China-sourced imports",
         "Tonnes and cost to hold N days of each importer's imports from China (latest BACI year): "
-        "stock = imports from China x N / 365; cost at the latest USGS price of the series chosen "
-        "per mineral (parameters.yaml) and, as a check, at the imports' own unit value. Days are "
-        "the configured days of cover plus the programmes' targets (Japan 60, Korea 100), named "
-        "in `benchmark`.",
+        "stock = imports from China x N / 365; cost at the unit value of those imports (value / "
+        "quantity of the same flows), so a stock never costs more than the imports it stands for; "
+        "the latest USGS price of the mineral's series (parameters.yaml) is beside it as a check. "
+        "Rows whose trade does not carry China's exports (no code, or imports below the thresholds "
+        "of parameters.yaml) are not computable and say why. Days are the configured days of "
+        "cover plus the programmes' targets (Japan 60, Korea 100), named in `benchmark`.",
         ("importer", "mineral", "stage", "year", "days"),
         (
             _IMPORTER, "importer_kind", "mineral", _STAGE, _YEAR, "days", "benchmark",
             Col("imports_from_china_t", "Imports from China in the year, t gross weight."),
             Col("imports_from_china_usd", "Imports from China in the year, US$."),
-            "stock_t", *_PRICE, "cost_usd", "cost_usd_at_import_unit_value", _SOURCE,
+            Col("stock_t", nullable=True), *_PRICE, "cost_usd", *_MARKET, "cost_usd_at_market_price",
+            *_WHY, _SOURCE,
         ),
         sources=_TRADE_PRICES,
         usage_warnings=(
-            "Where price_matches_trade is false the USGS price is for another product than the traded good (metal vs ore): prefer cost_usd_at_import_unit_value.",
-            "Latest USGS prices in the clean table are for 2022-2023, the trade year is 2024.",
+            "Trade unit values are of the goods as traded (gross weight, mixed grades): a rare-earth tonne is mostly lanthanum and cerium compounds, not NdPr oxide.",
+            "Where market_price_matches_trade is false the USGS price is for another product than the traded good (metal vs ore): cost_usd_at_market_price is then no finding.",
         ),
     ),
     table(
@@ -78,23 +85,27 @@ SCENARIOS = (
         "What Australia's A$1.2bn reserve buys",
         "The Critical Minerals Strategic Reserve budget (A$1.2bn by default) converted at the stated "
         "AUD/USD rate, split equally across the minerals the reserve names (antimony, gallium, rare "
-        "earths), priced at the latest USGS price: tonnes, the days of Australia's and of the "
-        "alliance's imports from China those tonnes equal, and their share of world production.",
+        "earths): tonnes at the unit value of the alliance's imports from China where the trade "
+        "carries them, else at the USGS price of the good (price_source), the days and months of "
+        "Australia's and of the alliance's imports from China those tonnes equal, their share of "
+        "world production, and what the note's A$400m buys of each focus mineral.",
         ("economy", "mineral"),
         (
             "economy", "mineral",
             Col("stage", "Stage of the price series and of the trade compared.", nullable=True), _YEAR,
-            "budget_aud", "aud_usd", "budget_usd", "budget_share", "mineral_budget_usd", *_PRICE,
-            "tonnes", "economy_china_imports_t", "days_of_economy_china_imports",
-            "alliance_china_imports_t", "days_of_alliance_china_imports", "world_production_t",
-            "world_production_stage", "world_production_year", "share_of_world_production", "note",
-            _SOURCE,
+            "in_reserve", "budget_aud", "aud_usd", "budget_usd", Col("budget_share", nullable=True),
+            Col("mineral_budget_usd", nullable=True), *_PRICE, "tonnes", "note_budget_aud",
+            "note_budget_tonnes", "economy_china_imports_t", "days_of_economy_china_imports",
+            "months_of_economy_china_imports", "alliance_china_imports_t",
+            "days_of_alliance_china_imports", "months_of_alliance_china_imports", "world_production_t",
+            "world_production_stage", "world_production_year", "share_of_world_production",
+            "trade_coverage", Col("note", "Why a days figure is null, where it is."), _SOURCE,
         ),
         sources=_TRADE_PRICES,
         usage_warnings=(
             "The reserve mainly buys rights to Australian output; spending the whole budget on material is an upper bound.",
             "Australia imports little of these minerals: days_of_alliance_china_imports is the meaningful column.",
-            "Gallium has no HS code in BACI; antimony's code covers ores only, which China does not export: days are null or meaningless for them (see note).",
+            "Gallium has no HS code in BACI; antimony's code covers ores only, which China does not export: their days are not computable (see note) and their tonnes are priced at the USGS price of the metal.",
         ),
     ),
     table(
@@ -102,12 +113,13 @@ SCENARIOS = (
         "marts",
         "Price-floor scenario: yearly cost of a minimum price for non-China supply",
         "Back-test over the USGS salient price history: cost = max(0, floor - market price) x covered "
-        "volume, per floor and year. Covered volume: the alliance's imports from outside the alliance "
-        "and China (t), or a fixed tonnage set by the user. Default floors: price_floors.yaml (the "
-        "US$110/kg NdPr floor of the July 2025 DoD-MP Materials agreement).",
+        "volume, per floor and year. Covered volume: what the floor covers, a sourced fixed tonnage "
+        "(the US$110/kg NdPr floor of the July 2025 DoD-MP Materials agreement covers MP Materials' "
+        "NdPr output, 1,294 t in 2024), or the alliance's imports from outside the alliance and China "
+        "(t). Default floors: price_floors.yaml.",
         ("floor_id", "year"),
         (
-            "floor_id", "mineral", Col("stage", "Stage of price and covered trade.", nullable=True),
+            "floor_id", "floor_name", "mineral", Col("stage", "Stage of price and covered trade.", nullable=True),
             Col("year", "Year of the back-test.", checks=YEAR_CHECK), "floor_usd_per_t", "floor_product",
             Col("price_usd_per_t", "USGS annual price that year, US$ per t of price_product."),
             "price_statistic", "price_product", "gap_usd_per_t", "covered_basis", "covered_t",
@@ -117,8 +129,29 @@ SCENARIOS = (
         sources=_TRADE_PRICES,
         usage_warnings=(
             "The floor's product and the USGS series can differ (NdPr oxide floor vs neodymium oxide price): see floor_product and price_product.",
-            "Covered volume by HS code is gross weight of a product group wider than the floor's product: an upper bound.",
-            "The clean USGS prices end in 2023; later years have no cost.",
+            "A fixed covered volume is held at the same tonnage every year: the back-test shows what the floor would have cost at that output, not what was produced then.",
+        ),
+    ),
+    table(
+        "scenario_floor_sensitivity",
+        "marts",
+        "Price-floor sensitivity: a floor 10, 25 or 50% above the market",
+        "For each focus mineral (parameters.yaml): the recent market price (unit value of the "
+        "alliance's imports from outside the alliance and China, latest BACI year), a floor that "
+        "far above it, and its cost for a year of those imports at an unchanged market price: "
+        "uplift x price x tonnes. Minerals whose trade does not carry China's exports are not "
+        "computable and say why.",
+        ("mineral", "uplift"),
+        (
+            "mineral", Col("stage", "Stage of the traded goods priced.", nullable=True), _YEAR, "uplift",
+            *_PRICE[:4], Col("floor_usd_per_t", "price_usd_per_t x (1 + uplift), US$ per t.", nullable=True),
+            Col("covered_t", "The alliance's imports from outside the alliance and China that carry a tonnage, t."),
+            Col("cost_usd", "uplift x price_usd_per_t x covered_t, current US$ a year."), *_WHY, _SOURCE,
+        ),
+        sources=("baci-hs92",),
+        usage_warnings=(
+            "The cost assumes the market price stays where it was; a falling market raises it.",
+            "Trade unit values are of the goods as traded (gross weight, mixed grades).",
         ),
     ),
     table(

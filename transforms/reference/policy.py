@@ -68,6 +68,7 @@ class AustraliaReserve:
     what: str
     source_urls: tuple[str, ...]
     note: str | None
+    note_budget_aud: float | None = None
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,11 @@ class Parameters:
     benchmarks: tuple[Benchmark, ...]
     australia_reserve: AustraliaReserve
     price_series: tuple[PriceSeries, ...]
+    focus_minerals: tuple[str, ...] = ()
+    min_china_imports_t: float = 0.0
+    min_china_imports_usd: float = 0.0
+    max_days: int = 36_500
+    floor_uplifts: tuple[float, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -97,6 +103,8 @@ class PriceFloor:
     floor_product: str | None = None
     price_product: str | None = None
     origin: str = "user"
+    name: str | None = None
+    covered_what: str | None = None
 
 
 @dataclass(frozen=True)
@@ -146,8 +154,14 @@ def load_parameters(directory: Path | str | None = None) -> Parameters:
             what=reserve.what,
             source_urls=tuple(dict.fromkeys(reserve_urls + reserve.source_urls)),
             note=reserve.note,
+            note_budget_aud=reserve.note_budget_aud,
         ),
         price_series=tuple(data.price_series),
+        focus_minerals=tuple(data.focus_minerals),
+        min_china_imports_t=float(data.thresholds.min_china_imports_t),
+        min_china_imports_usd=float(data.thresholds.min_china_imports_usd),
+        max_days=data.thresholds.max_days,
+        floor_uplifts=tuple(data.floor_sensitivity.uplifts),
     )
 
 
@@ -185,6 +199,8 @@ def default_price_floors(directory: Path | str | None = None) -> tuple[PriceFloo
             floor_product=row.product,
             price_product=row.price_product,
             origin=f"documented ({PRICE_FLOORS_FILE}: {row.id})",
+            name=row.name,
+            covered_what=row.covered_what,
         )
         for row in price_floors(directory)
         if row.floor_usd_per_t is not None

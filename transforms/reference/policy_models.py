@@ -213,6 +213,8 @@ class AustraliaReserveRow(Sourced):
     minerals: Annotated[list[RegistryMineral], Field(min_length=1)]
     split_rule: Literal["equal"]  # the only rule the reserve-budget scenario implements
     what: Text
+    # A second, smaller budget the briefing quotes in a note (what A$400m buys of each mineral).
+    note_budget_aud: Number | None = None
     source_url: Url | None = None
     source_urls: list[Url] = Field(default_factory=list)
 
@@ -222,12 +224,31 @@ def _one_series_per_stage(series: list[PriceSeries]) -> list[PriceSeries]:
     return series
 
 
+class ScenarioThresholds(Model):
+    """Below these China-sourced imports a mineral's scenario is "not computable"."""
+
+    min_china_imports_t: Annotated[StrictFloat | StrictInt, Field(ge=0)]
+    min_china_imports_usd: Annotated[StrictFloat | StrictInt, Field(ge=0)]
+    max_days: PositiveInt
+    note: Text
+
+
+class FloorSensitivity(Model):
+    """Floors set this far above the recent market price, for the focus minerals."""
+
+    uplifts: Annotated[list[Annotated[StrictFloat, Field(gt=0, le=5)]], Field(min_length=1)]
+    note: Text
+
+
 class ParametersFile(Model):
     schema_version: Literal[1]
     aud_usd: Rate
     days_of_cover: DaysOfCover
     benchmarks: list[Benchmark]
     australia_reserve: AustraliaReserveRow
+    focus_minerals: Annotated[list[RegistryMineral], Field(min_length=1)]
+    thresholds: ScenarioThresholds
+    floor_sensitivity: FloorSensitivity
     price_series: Annotated[
         list[PriceSeries], Field(min_length=1), AfterValidator(_one_series_per_stage)
     ]
@@ -306,6 +327,10 @@ class PriceFloorRow(PublishedFigure, _Agreement):
     hs6: list[RegistryHs6] = Field(default_factory=list)
     price_statistics: list[Text] = Field(default_factory=list)
     price_product: Text | None = None
+    # The floor's name as readers see it, and what a fixed covered tonnage is (with its source).
+    name: Text | None = None
+    covered_what: Text | None = None
+    covered_source_url: Url | None = None
 
 
 class Offtake(PublishedFigure, _Agreement):

@@ -291,3 +291,39 @@ def share_heatmap(
         },
     }
     return render(Chart(chart_id, spec=spec, **words))
+
+
+def grouped_bars(
+    chart_id: str,
+    rows: pl.DataFrame,
+    *,
+    value_title: str,
+    value_format: str = "$~s",
+    **words: str,
+) -> Markup:
+    """Horizontal bars, one group per ``label`` (in row order), one bar per ``series`` in it
+    (e.g. 30, 60 and 90 days), neutral colours. ``rows``: label, series, value."""
+    labels = list(dict.fromkeys(rows["label"].to_list()))
+    names = list(dict.fromkeys(rows["series"].to_list()))
+    colours = [palette.SERIES_COLOURS[i % len(palette.SERIES_COLOURS)] for i in range(len(names))]
+    spec = {
+        "width": WIDTH - 200,
+        # One bar per label reads better a little thicker than a group's bars.
+        "height": {"step": 10 if len(names) > 1 else 18},
+        "data": {"values": _records(rows.select("label", "series", "value"))},
+        "mark": {"type": "bar"},
+        "encoding": {
+            "y": {"field": "label", "type": "nominal", "sort": labels, "title": None},
+            "yOffset": {"field": "series", "type": "nominal", "sort": names},
+            "x": _value_axis(value_title, value_format),
+            "color": {
+                "field": "series",
+                "type": "nominal",
+                "title": None,
+                "sort": names,
+                "scale": {"domain": names, "range": colours},
+                "legend": {"labelLimit": WIDTH},
+            },
+        },
+    }
+    return render(Chart(chart_id, spec=spec, **words))

@@ -205,51 +205,101 @@ EVENTS_SOURCE = "mart export_control_events (MOFCOM/GACC announcements, curated 
 
 
 BAN_SOURCE = "mart scenario_export_ban (CEPII BACI; USGS MCS)"
+NOT_COMPUTABLE = "not computable"
+
+
+def usd_of(year: Any) -> str:
+    """The currency label of a column: current US dollars of ``year`` ("US$ 2024")."""
+    return f"US$ {year}" if year is not None else "US$"
+
+
+def unless_reason(spec: Num, reason: str = "not_computable_reason", why: bool = False) -> pl.Expr:
+    """``spec``'s cells, or "not computable" (with the reason when ``why``) where ``reason``
+    holds one: a figure the data cannot support is never shown as a finding."""
+    text = pl.lit(f"{NOT_COMPUTABLE} — ") + pl.col(reason) if why else pl.lit(NOT_COMPUTABLE)
+    return pl.when(pl.col(reason).is_not_null()).then(text).otherwise(spec.expr()).alias(spec.title)
 
 
 def ban_table(rows: pl.DataFrame, facet: Facet, ctx: PageContext) -> Markup:
-    return table(
-        rows,
-        facet.label(ctx),
-        pl.col("stage").alias("Stage"),
+    year = rows["year"].max() if rows.height else None
+    cells = (
         Num("imports_from_china_t", fmt_num, "Imports from China lost (t)"),
-        Num("imports_from_china_usd", fmt_usd, "Value lost"),
+        Num("imports_from_china_usd", fmt_usd, f"Value lost ({usd_of(year)})"),
         Num("lost_share_of_imports", fmt_pct, "Share of imports"),
+        Num("lost_months_of_imports", fixed(1), "Months of imports lost"),
         Num("lost_share_of_supply", fmt_pct, "Share of supply"),
         Num("months_of_cover", fixed(1), "Months of use covered by what is left"),
     )
+    return md_table(
+        rows.select(
+            facet.label(ctx),
+            pl.col("stage").alias("Stage"),
+            unless_reason(cells[0], why=True),
+            *[unless_reason(c) for c in cells[1:]],
+            pl.col("trade_coverage").fill_null("").alias("Trade codes cover"),
+        ),
+        right=[c.title for c in cells],
+    )
 
 
-STOCK_SOURCE = "mart scenario_stockpile (CEPII BACI; USGS MCS prices)"
+STOCK_SOURCE = "mart scenario_stockpile (CEPII BACI: value and tonnes of the same imports; USGS MCS prices as a check)"
 
 
 def stock_pivot(rows: pl.DataFrame, facet: Facet, ctx: PageContext) -> Markup:
     """Tonnes for 90 days and the cost of each number of days of China-sourced imports, one row
-    per ``facet.by`` and stage."""
+    per ``facet.by`` and stage, with the price used and its source; "not computable — reason"
+    where the trade does not carry China's exports."""
     index, labels = facet.by, facet.labels(ctx)
     days = sorted(rows["days"].unique().to_list())
     wide = rows.pivot(
         on="days", index=[index, "stage"], values="cost_usd", aggregate_function="first"
     )
+    first = rows.sort("days").group_by(index, "stage", maintain_order=True).first()
     t90 = rows.filter(pl.col("days") == 90).select(index, "stage", pl.col("stock_t").alias("t90"))
-    wide = wide.join(t90, on=[index, "stage"], how="left").sort(
-        str(90) if "90" in wide.columns else index, descending=True, nulls_last=True
+    wide = (
+        wide.join(t90, on=[index, "stage"], how="left")
+        .join(
+            first.select(
+                index,
+                "stage",
+                "price_usd_per_t",
+                "price_year",
+                "not_computable_reason",
+                "market_price_usd_per_t",
+                "market_price_year",
+            ),
+            on=[index, "stage"],
+            how="left",
+        )
+        .sort(str(90) if "90" in wide.columns else index, descending=True, nulls_last=True)
     )
+    year = rows["year"].max() if rows.height else None
     header = [
         "Mineral" if index == "mineral" else "Importer",
         "Stage",
         "Tonnes for 90 days",
-        *[f"Cost, {d} days" for d in days],
+        *[f"Cost, {d} days ({usd_of(year)})" for d in days],
+        "Price used (US$/t)",
+        "USGS market price (US$/t)",
     ]
     lines = ["| " + " | ".join(header) + " |", "|---|---|" + "---:|" * (len(header) - 2)]
     for r in wide.iter_rows(named=True):
-        cells = [
-            labels.get(r[index], r[index]),
-            r["stage"],
-            fmt_num(r["t90"]),
-            *[fmt_usd(r.get(str(d))) for d in days],
-        ]
-        lines.append("| " + " | ".join(str(md("{v}", v=c)) for c in cells) + " |")
+        why = r["not_computable_reason"]
+        market = (
+            f"{fmt_num(r['market_price_usd_per_t'])} ({r['market_price_year']})"
+            if r["market_price_usd_per_t"] is not None
+            else "no series"
+        )
+        if why is not None:
+            cells = [f"{NOT_COMPUTABLE} — {why}", *[NOT_COMPUTABLE] * (len(days) + 1)]
+        else:
+            cells = [
+                fmt_num(r["t90"]),
+                *[fmt_usd(r.get(str(d))) for d in days],
+                f"{fmt_num(r['price_usd_per_t'])} (unit value of imports from China, {r['price_year']})",
+            ]
+        row = [labels.get(r[index], r[index]), r["stage"], *cells, market]
+        lines.append("| " + " | ".join(str(md("{v}", v=c)) for c in row) + " |")
     return Markup("\n".join(lines))
 
 
@@ -312,14 +362,134 @@ FLOOR_SOURCE = "mart scenario_price_floor (USGS MCS prices; CEPII BACI; data/ref
 
 
 def floor_table(rows: pl.DataFrame) -> Markup:
+    """The back-test of each floor, by year: floor, market price, gap, covered volume, cost."""
     return table(
         rows,
-        pl.col("floor_product").alias("Floor on"),
+        pl.col("floor_name").alias("Floor"),
         pl.col("year").alias("Year"),
-        Num("floor_usd_per_t", fmt_num, "Floor (USD/t)"),
-        Num("price_usd_per_t", fmt_num, "Market price (USD/t)"),
-        Num("gap_usd_per_t", fmt_num, "Gap (USD/t)"),
+        Num("floor_usd_per_t", fmt_num, "Floor (US$/t)"),
+        Num("price_usd_per_t", fmt_num, "Market price (US$/t)"),
+        Num("gap_usd_per_t", fmt_num, "Gap (US$/t)"),
         Num("covered_t", fmt_num, "Covered (t)"),
-        Num("cost_usd", fmt_usd, "Cost"),
+        Num("cost_usd", fmt_usd, "Cost (US$ of the year)"),
         pl.col("note").fill_null("").alias("Note"),
+    )
+
+
+SENSITIVITY_SOURCE = (
+    "mart scenario_floor_sensitivity (CEPII BACI; data/reference/policy/parameters.yaml)"
+)
+
+
+def sensitivity_table(rows: pl.DataFrame, ctx: PageContext) -> Markup:
+    """Per mineral: the market price, the covered imports and the cost of a floor at each uplift."""
+    year = rows["year"].max() if rows.height else None
+    uplifts = sorted(rows["uplift"].unique().to_list())
+    header = [
+        "Mineral",
+        "Stage",
+        f"Market price (US$/t, {year})",
+        "Imports from outside the alliance and China (t a year)",
+        *[f"Floor +{u:.0%}: cost a year ({usd_of(year)})" for u in uplifts],
+        "Trade codes cover",
+    ]
+    lines = ["| " + " | ".join(header) + " |", "|---|---|" + "---:|" * (len(header) - 3) + "---|"]
+    for mineral, group in rows.group_by("mineral", maintain_order=True):
+        r = group.row(0, named=True)
+        costs = dict(zip(group["uplift"].to_list(), group["cost_usd"].to_list(), strict=True))
+        if r["not_computable_reason"] is not None:
+            cells = [
+                f"{NOT_COMPUTABLE} — {r['not_computable_reason']}",
+                *[NOT_COMPUTABLE] * (len(uplifts) + 1),
+            ]
+        else:
+            cells = [
+                fmt_num(r["price_usd_per_t"]),
+                fmt_num(r["covered_t"]),
+                *[fmt_usd(costs[u]) for u in uplifts],
+            ]
+        row = [ctx.mineral(mineral[0]), r["stage"] or "", *cells, r["trade_coverage"] or ""]
+        lines.append("| " + " | ".join(str(md("{v}", v=c)) for c in row) + " |")
+    return Markup("\n".join(lines))
+
+
+def reserve_table(rows: pl.DataFrame, ctx: PageContext, economy: str) -> Markup:
+    """What the reserve budget buys per mineral, with the price used and its source, the days
+    and months of imports it equals ("not computable — reason" where it cannot be said), the
+    share of world output and what the note's smaller budget buys."""
+    who = ctx.economy(economy)
+    note_aud = rows["note_budget_aud"].drop_nulls()
+    note_title = (
+        f"What A${fmt_num(note_aud[0] / 1e6)}m buys (t)" if note_aud.len() else "Note budget (t)"
+    )
+
+    def days_months(days: str, months: str) -> pl.Expr:
+        return pl.when(pl.col(days).is_not_null()).then(
+            pl.col(days).map_elements(lambda v: f"{v:,.0f}", return_dtype=pl.Utf8)
+            + " days ("
+            + pl.col(months).map_elements(lambda v: f"{v:,.1f}", return_dtype=pl.Utf8)
+            + " months)"
+        )
+
+    reserve = pl.col("in_reserve")
+    return md_table(
+        rows.select(
+            named("mineral", ctx.mineral_names, "Mineral"),
+            pl.when(reserve)
+            .then(pl.col("mineral_budget_usd").map_elements(fmt_usd, return_dtype=pl.Utf8))
+            .otherwise(pl.lit("not in the reserve"))
+            .alias("Budget (US$)"),
+            (
+                pl.col("price_usd_per_t").map_elements(fmt_num, return_dtype=pl.Utf8)
+                + " ("
+                + pl.col("price_year").cast(pl.Utf8)
+                + ")"
+            )
+            .fill_null("no price")
+            .alias("Price used (US$/t)"),
+            pl.col("price_product").fill_null("").alias("Priced good"),
+            pl.col("price_source").fill_null("").alias("Price source"),
+            pl.when(pl.col("price_matches_trade"))
+            .then(pl.lit("yes"))
+            .when(pl.col("price_matches_trade").is_not_null())
+            .then(pl.lit("no"))
+            .otherwise(pl.lit(""))
+            .alias("Price is of the traded good"),
+            pl.col("tonnes")
+            .map_elements(fmt_num, return_dtype=pl.Utf8)
+            .fill_null("")
+            .alias("Tonnes"),
+            pl.when(reserve)
+            .then(
+                pl.coalesce(
+                    days_months(
+                        "days_of_alliance_china_imports", "months_of_alliance_china_imports"
+                    ),
+                    pl.lit(f"{NOT_COMPUTABLE} — ")
+                    + pl.col("note")
+                    .str.replace(r"^days of the alliance's imports not computable: ", "")
+                    .fill_null("above the day cap"),
+                )
+            )
+            .otherwise(pl.lit(""))
+            .alias("Alliance imports from China covered"),
+            pl.when(reserve)
+            .then(
+                pl.coalesce(
+                    days_months("days_of_economy_china_imports", "months_of_economy_china_imports"),
+                    pl.lit(NOT_COMPUTABLE),
+                )
+            )
+            .otherwise(pl.lit(""))
+            .alias(f"{who}'s imports from China covered"),
+            pl.col("share_of_world_production")
+            .map_elements(fmt_pct, return_dtype=pl.Utf8)
+            .fill_null("")
+            .alias("Share of world output"),
+            pl.col("note_budget_tonnes")
+            .map_elements(fmt_num, return_dtype=pl.Utf8)
+            .fill_null("no price")
+            .alias(note_title),
+        ),
+        right=["Budget (US$)", "Price used (US$/t)", "Tonnes", "Share of world output", note_title],
     )

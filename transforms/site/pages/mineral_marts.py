@@ -17,12 +17,14 @@ from transforms.site.render_tables import (
     EVENTS_SOURCE,
     FLOOR_SOURCE,
     RISK_VIEW,
+    SENSITIVITY_SOURCE,
     STOCK_VIEW,
     Num,
     events_table,
     floor_table,
     named,
     nir_section,
+    sensitivity_table,
     table,
     view_section,
 )
@@ -142,7 +144,7 @@ def _ban_lead(rows: pl.DataFrame) -> str:
     )
 
 
-_STOCK_LEAD = "Tonnes and cost, at the latest USGS price, of holding each importer's China-sourced imports for a number of days."
+_STOCK_LEAD = "Tonnes and cost of holding each importer's China-sourced imports for a number of days, each tonne priced at the unit value of those same imports (CEPII BACI); the USGS price is shown as a check."
 
 
 @SECTIONS.mart("supply_risk", page="mineral", title="Supply risk", order=55)
@@ -170,19 +172,45 @@ def stockpile_mineral(df: pl.DataFrame, ctx: PageContext) -> Section | None:
 @page_rows(_of_mineral)
 def reserve_budget_mineral(rows: pl.DataFrame, ctx: PageContext) -> Section | None:
     r = rows.row(0, named=True)
+    if r["price_usd_per_t"] is None:
+        return None
     section = Section(
         title="Australia's strategic reserve", anchor="reserve-budget", source=BUDGET_SOURCE
     )
-    section.paragraphs.append(
-        md(
-            "Australia's share of the A$1.2bn reserve for {name} ({usd}) buys {tonnes} t at the {year} USGS price, {share} of world production.",
-            name=ctx.name.lower(),
-            usd=fmt_usd(r["mineral_budget_usd"]),
-            tonnes=fmt_num(r["tonnes"]),
-            year=r["price_year"],
-            share=fmt_pct(r["share_of_world_production"]),
-        )
+    price = md(
+        "{price} US$/t of {good} ({source}; {year} price)",
+        price=fmt_num(r["price_usd_per_t"]),
+        good=r["price_product"],
+        source=r["price_source"],
+        year=r["price_year"],
     )
+    if r["in_reserve"]:
+        days = (
+            f"{r['days_of_alliance_china_imports']:,.0f} days ({r['months_of_alliance_china_imports']:,.1f} months) of the alliance's imports from China"
+            if r["days_of_alliance_china_imports"] is not None
+            else f"{r['note'] or 'days of the alliance imports above the cap'}"
+        )
+        section.paragraphs.append(
+            md(
+                "Its equal share of the A$1.2bn reserve ({usd}) buys {tonnes} t of {name} at {price}: {share} of world production, {days}.",
+                name=ctx.name.lower(),
+                usd=fmt_usd(r["mineral_budget_usd"]),
+                tonnes=fmt_num(r["tonnes"]),
+                price=price,
+                share=fmt_pct(r["share_of_world_production"]),
+                days=days,
+            )
+        )
+    if r["note_budget_tonnes"] is not None:
+        section.paragraphs.append(
+            md(
+                "A{aud} buys {tonnes} t at {price}.",
+                aud=fmt_usd(r["note_budget_aud"]),
+                tonnes=fmt_num(r["note_budget_tonnes"]),
+                price=price,
+            )
+        )
+    section.notes.append("Scenario, split rule and exchange rate: Scenarios page.")
     return section
 
 
@@ -191,5 +219,22 @@ def reserve_budget_mineral(rows: pl.DataFrame, ctx: PageContext) -> Section | No
 def price_floor_mineral(rows: pl.DataFrame, ctx: PageContext) -> Section | None:
     section = Section(title="Price floor", anchor="price-floor", source=FLOOR_SOURCE)
     section.table = floor_table(rows.sort("floor_id", "year"))
-    section.notes.append("Scenario and assumptions: Scenarios page.")
+    section.notes.append("Scenario, covered volume and assumptions: Scenarios page.")
+    return section
+
+
+@SECTIONS.mart(
+    "scenario_floor_sensitivity", page="mineral", title="Price-floor sensitivity", order=68
+)
+@page_rows(_of_mineral)
+def floor_sensitivity_mineral(rows: pl.DataFrame, ctx: PageContext) -> Section | None:
+    section = Section(
+        title="Cost of a floor above the market",
+        anchor="floor-sensitivity",
+        source=SENSITIVITY_SOURCE,
+    )
+    section.table = sensitivity_table(rows, ctx)
+    section.notes.append(
+        "Cost a year at an unchanged market price of a floor 10, 25 or 50% above it, for a year of the alliance's imports from outside the alliance and China (Scenarios page)."
+    )
     return section
