@@ -148,7 +148,7 @@ _OFFTAKE_COLUMNS = (
 )  # fmt: skip
 _EVENT_COLUMNS = (
     "event_id", "announcement", "issuers", "number", "number_year", "date_announced",
-    "date_effective", "measure", "target", "minerals", "items", "hs_published", "hs92",
+    "date_effective", "date_scheduled", "measure", "target", "minerals", "items", "hs_published", "hs92",
     "hs92_note", "official_url", "source_urls", "verified", "status_note", "note",
 )  # fmt: skip
 
@@ -207,9 +207,21 @@ _EXPORT_CONTROLS = _Published(
         "number_year": pl.Int16,
         "date_announced": pl.Date,
         "date_effective": pl.Date,
+        "date_scheduled": pl.Date,
         "verified": pl.Boolean,
     },
 )
+_CHANGE_COLUMNS = (
+    "event_id", "change_date", "change_status", "until", "scope", "change_announcement",
+    "change_number", "change_number_year", "change_urls", "change_verified", "change_note",
+)  # fmt: skip
+_CHANGE_DTYPES: Mapping[str, pl.DataType | type] = {
+    "change_date": pl.Date,
+    "until": pl.Date,
+    "change_number": pl.Int32,
+    "change_number_year": pl.Int16,
+    "change_verified": pl.Boolean,
+}
 
 
 def stockpiles_frame(directory: Path | str | None = None) -> pl.DataFrame:
@@ -230,3 +242,26 @@ def offtake_agreements_frame(directory: Path | str | None = None) -> pl.DataFram
 def export_controls_frame(directory: Path | str | None = None) -> pl.DataFrame:
     """China's export-control announcements, one row each."""
     return _EXPORT_CONTROLS.frame(directory)
+
+
+def export_control_changes_frame(directory: Path | str | None = None) -> pl.DataFrame:
+    """The later announcements that suspended or lifted a measure: one row per change, with the
+    event it changed (``event_id``), in the file's order."""
+    rows = [
+        {
+            "event_id": event.id,
+            "change_date": change.date,
+            "change_status": change.status,
+            "until": change.until,
+            "scope": change.scope,
+            "change_announcement": change.announcement,
+            "change_number": change.number,
+            "change_number_year": change.number_year,
+            "change_urls": ", ".join(change.source_urls) or None,
+            "change_verified": change.verified,
+            "change_note": change.note,
+        }
+        for event in policy.export_controls(directory)
+        for change in event.changes
+    ]
+    return pl.DataFrame(rows, schema={c: _CHANGE_DTYPES.get(c, pl.Utf8) for c in _CHANGE_COLUMNS})
