@@ -133,9 +133,10 @@ def _table(
 
 
 _PROGRAMME_COLUMNS = (
-    "programme_id", "country", "programme", "agency", "status", "budget", "budget_currency",
-    "budget_what", "budget_note", "target_days", "target_days_note", "minerals",
-    "minerals_note", "source_urls", "verified", "note",
+    "programme_id", "country", "programme", "agency", "status", "budget", "budget_kind",
+    "budget_currency", "budget_year", "budget_what", "budget_note", "target_days",
+    "target_days_note", "minerals", "minerals_note", "primary_urls", "primary_note",
+    "source_urls", "verified", "note",
 )  # fmt: skip
 _FLOOR_COLUMNS = (
     "floor_id", "parties", "country", "mineral", "stage", "product", "floor_usd_per_t",
@@ -171,7 +172,9 @@ def _programme_fields(p: Programme) -> dict[str, Any]:
     return {
         "programme_id": p.id,
         "budget": p.budget.value,
+        "budget_kind": p.budget.kind,
         "budget_currency": p.budget.currency,
+        "budget_year": p.budget.year,
         "budget_what": p.budget.what,
         "budget_note": p.budget.note,
         "target_days": p.target_days.value,
@@ -184,7 +187,12 @@ _STOCKPILES = _Published(
     policy.stockpile_programmes,
     _PROGRAMME_COLUMNS,
     _programme_fields,
-    {"budget": pl.Float64, "target_days": pl.Float64, "verified": pl.Boolean},
+    {
+        "budget": pl.Float64,
+        "budget_year": pl.Int16,
+        "target_days": pl.Float64,
+        "verified": pl.Boolean,
+    },
 )
 _PRICE_FLOORS = _Published(
     policy.price_floors,

@@ -236,13 +236,28 @@ class ParametersFile(Model):
 # --- stockpiles.yaml ----------------------------------------------------------------------------
 
 
+#: What a programme's money figure is: funds allocated, or the value of the stocks it holds.
+BUDGET_KINDS = ("budget", "inventory_value")
+
+
 class Budget(PublishedFigure):
+    """A programme's money figure: what it is (``kind``), in which currency, as of which year."""
+
     figure: ClassVar[tuple[str, str, str]] = ("budget", "value", "note")
 
     value: Number | None
+    kind: Literal["budget", "inventory_value"]
     currency: Literal["USD", "AUD", "EUR", "JPY", "KRW", "GBP", "CAD"]
+    #: The year of the money (current currency of that year); null with a null value.
+    year: StrictInt | None = None
     what: Text | None = None
     note: Text | None = None
+
+    @model_validator(mode="after")
+    def _dated(self) -> Budget:
+        if self.value is not None and self.year is None:
+            raise ValueError("a budget figure needs the year of its currency (year)")
+        return self
 
 
 class TargetDays(PublishedFigure):
@@ -253,7 +268,11 @@ class TargetDays(PublishedFigure):
 
 
 class Programme(Sourced):
-    """A government stockpile programme."""
+    """A government stockpile programme. ``primary_urls`` are the government's or agency's own
+    pages (or an official record of them); ``source_urls`` are secondary reports. Without a
+    primary page, ``primary_note`` says why."""
+
+    url_fields: ClassVar[tuple[str, ...]] = ("primary_urls", "source_urls")
 
     id: Text
     country: Country
@@ -264,12 +283,16 @@ class Programme(Sourced):
     target_days: TargetDays
     minerals: Annotated[list[RegistryMineral], Field(min_length=1)] | None
     minerals_note: Text | None = None
+    primary_urls: list[Url] = Field(default_factory=list)
+    primary_note: Text | None = None
     source_urls: list[Url]
 
     @model_validator(mode="after")
     def _minerals_or_note(self) -> Programme:
         if self.minerals is None and not self.minerals_note:
             raise ValueError("minerals: null needs a minerals_note saying why")
+        if not self.primary_urls and not self.primary_note:
+            raise ValueError("primary_urls: [] needs a primary_note saying why none is cited")
         return self
 
 

@@ -13,11 +13,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, NamedTuple
-from urllib.parse import quote
 
 import polars as pl
 
-from transforms.marts.control_status import long_date, unchecked_after
 from transforms.render import frame_to_markdown
 from transforms.site.model import PageContext, Section
 from transforms.site.sections import latest
@@ -163,7 +161,12 @@ def risk_table(rows: pl.DataFrame, facet: Facet, ctx: PageContext) -> Markup:
         Num("characterisation_factor", fmt_num, "Characterisation factor"),
         Num("crm_supply_risk", fixed(2), "EU-method supply risk"),
         Num("import_reliance", lambda v: fmt_pct(v, 0), "Import reliance"),
-        Num("hhi_production", fixed(3), "Production HHI (0-1)"),
+        # The mart keeps the method's 0-1 index; pages show every HHI on the 0-10,000 scale.
+        Num(
+            "hhi_production",
+            lambda v: fmt_num(None if v is None else v * 10_000),
+            "Production HHI (0–10,000)",
+        ),
     )
 
 
@@ -171,126 +174,9 @@ RISK_NOTE = "GeoPolRisk (Koyamparambath et al. 2024) and the EU CRM supply-risk 
 RISK_SOURCE = "mart supply_risk (World Mining Data; CEPII BACI; WGI)"
 
 
-_MEASURE_LABELS = {
-    "licence": "export licence required",
-    "destination_ban": "ban on exports to named countries",
-    "extraterritorial": "licence for re-exports from abroad",
-}
-
-
-def events_table(rows: pl.DataFrame, ctx: PageContext) -> Markup:
-    """China's export controls with each one's status on the briefing date (mart
-    export_control_events), and the caveat when the sources were searched before that date."""
-    on = rows["briefing_date"][0]
-    lines = [
-        f"| Announced | Measure | Applies to | Minerals | Announcement | Status on {long_date(on)} | Verified |",
-        "|---|---|---|---|---|---|---|",
-    ]
-    for r in rows.iter_rows(named=True):
-        target = (
-            "all destinations"
-            if r["target"] == "all"
-            else ", ".join(ctx.economy(code) for code in r["target"].split(", "))
-        )
-        link = r["official_url"] or (r["source_urls"] or "").split(", ")[0]
-        cells = [
-            md("{v}", v=long_date(r["date_announced"])),
-            md("{v}", v=_MEASURE_LABELS.get(r["measure"], r["measure"])),
-            md("{v}", v=target),
-            md("{v}", v=", ".join(mineral_names(r["minerals"], ctx))),
-            md("[{t}]({u})", t=r["announcement"], u=safe_url(link))
-            if link
-            else md("{v}", v=r["announcement"]),
-            _status_cell(r),
-            md("{v}", v="yes" if r["verified"] else "no"),
-        ]
-        lines.append("| " + " | ".join(str(c) for c in cells) + " |")
-    caveat = unchecked_after(on, rows["status_checked_to"][0])
-    if caveat:
-        lines += ["", str(md("{v}", v=caveat))]
-    return Markup("\n".join(lines))
-
-
-def safe_url(url: str) -> Markup:
-    """A URL as a Markdown link target: every character Markdown could read as syntax is
-    percent-encoded (equivalent for unreserved characters, RFC 3986)."""
-    return Markup(quote(url, safe=":/?#=&%.-"))
-
-
-def _status_cell(r: dict[str, Any]) -> Markup:
-    """The status sentence, with a link to the later announcement that set it."""
-    text = md("{v}", v=r["status_text"])
-    own = r["status_by"] == r["announcement"]
-    if r["status_by_url"] and r["status_by"] and not own:
-        return md("{t} ([source]({u}))", t=r["status_text"], u=safe_url(r["status_by_url"]))
-    return text
-
-
-EVENT_STUDY_SOURCE = (
-    "mart event_study (UN Comtrade monthly, China as reporter; MOFCOM/GACC announcements)"
-)
-
-
-def _span(first: Any, last: Any, months: Any) -> str:
-    if not months:
-        return "none"
-    return f"{first:%b %Y} to {last:%b %Y} ({months} months)"
-
-
-def event_study_section(df: pl.DataFrame) -> Section:
-    """China's monthly exports around each control, by destination group (mart event_study);
-    the controls the data cannot study are listed with the reason."""
-    section = Section(
-        title="China's exports before and after its export controls",
-        anchor="event-study",
-        source=EVENT_STUDY_SOURCE,
-    )
-    section.paragraphs.append(
-        "China's monthly exports of the controlled goods in the 12 months before each control took effect and the 12 months from then on, to the United States, to the other allies and to China's other main partners. The months compared are listed; the change compares monthly averages, so a window cut short by the end of the data is still compared like with like."
-    )
-    rows = df.filter(pl.col("before_usd").is_not_null()).with_columns(
-        pl.struct("control_date", "event")
-        .map_elements(
-            lambda r: f"{r['event']}, in force {long_date(r['control_date'])}",
-            return_dtype=pl.Utf8,
-        )
-        .alias("Control"),
-        pl.struct("before_from", "before_to", "before_months")
-        .map_elements(lambda r: _span(*r.values()), return_dtype=pl.Utf8)
-        .alias("Months before"),
-        pl.struct("after_from", "after_to", "after_months")
-        .map_elements(lambda r: _span(*r.values()), return_dtype=pl.Utf8)
-        .alias("Months after"),
-    )
-    section.table = table(
-        rows.sort("control_date", "hs6", "destination"),
-        pl.col("Control"),
-        pl.format("{} (HS {})", "product", "hs6").alias("Goods"),
-        pl.col("destination").alias("To"),
-        pl.col("Months before"),
-        pl.col("Months after"),
-        Num("before_usd", fmt_usd, "Exports before"),
-        Num("after_usd", fmt_usd, "Exports after"),
-        Num("change_usd_pct", lambda v: fmt_pct(v, 0), "Change in monthly value"),
-        Num("change_t_pct", lambda v: fmt_pct(v, 0), "Change in monthly tonnes"),
-        pl.col("note").fill_null("").alias("Note"),
-    )
-    missing = (
-        df.filter(pl.col("before_usd").is_null())
-        .group_by("event", maintain_order=True)
-        .agg(pl.col("note").first())
-    )
-    for r in missing.sort("event").iter_rows(named=True):
-        section.notes.append(md("{e}: {n}.", e=r["event"], n=r["note"]))
-    return section
-
-
 def mineral_names(listed: str | None, ctx: PageContext) -> list[str]:
     """The names of the minerals in a comma-separated list of slugs."""
     return [ctx.mineral(m.strip()) for m in (listed or "").split(",") if m.strip()]
-
-
-EVENTS_SOURCE = "mart export_control_events (MOFCOM/GACC announcements, curated in data/reference/policy/export_controls.yaml)"
 
 
 BAN_SOURCE = "mart scenario_export_ban (CEPII BACI; USGS MCS)"

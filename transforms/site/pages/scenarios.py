@@ -11,6 +11,7 @@ import polars as pl
 
 from transforms.site.context import SiteFigures
 from transforms.site.model import Page, PageContext, Section
+from transforms.site.policy_tables import PROGRAMMES_SOURCE, event_study_section, programmes_table
 from transforms.site.render_tables import (
     ALLIANCE_MINERALS,
     BAN_SOURCE,
@@ -19,8 +20,6 @@ from transforms.site.render_tables import (
     STOCK_VIEW,
     Num,
     ban_table,
-    event_study_section,
-    fixed,
     floor_table,
     named,
     table,
@@ -124,28 +123,9 @@ def stockpile_scenarios(df: pl.DataFrame, ctx: PageContext) -> Section | None:
 @SECTIONS.mart("stockpile_programmes", page="scenarios", title="Stockpile programmes", order=25)
 def programmes_scenarios(df: pl.DataFrame, ctx: PageContext) -> Section | None:
     section = Section(
-        title="The allies' stockpile programmes",
-        anchor="programmes",
-        source="data/reference/policy/stockpiles.yaml",
+        title="The allies' stockpile programmes", anchor="programmes", source=PROGRAMMES_SOURCE
     )
-    section.table = table(
-        df,
-        named("country", ctx.economy_names, "Economy"),
-        pl.col("programme").alias("Programme"),
-        pl.col("status").alias("Status"),
-        pl.when(pl.col("budget").is_not_null())
-        .then(
-            pl.col("budget").map_elements(fmt_num, return_dtype=pl.Utf8)
-            + " "
-            + pl.col("budget_currency")
-        )
-        .otherwise(pl.lit("not published"))
-        .alias("Budget"),
-        pl.col("target_days")
-        .map_elements(fixed(0), return_dtype=pl.Utf8)
-        .fill_null("not published")
-        .alias("Target (days)"),
-    )
+    section.table = programmes_table(df, ctx)
     return section
 
 
