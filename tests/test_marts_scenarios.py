@@ -374,7 +374,15 @@ def test_assets_materialise_with_checks() -> None:
     from orchestration.scenario_settings import ScenarioSettings
     from orchestration.settings import BriefingSettings
 
-    frames = {"trade": TRADE, "production": PRODUCTION, "us_salient": SALIENT}
+    from transforms.cleaning.china_exports import CHINA_EXPORTS_MONTHLY_SCHEMA
+
+    frames = {
+        "trade": TRADE,
+        "production": PRODUCTION,
+        "us_salient": SALIENT,
+        # The event study reads China's monthly exports; none here: its rows say so.
+        "china_exports_monthly": pl.DataFrame(schema=CHINA_EXPORTS_MONTHLY_SCHEMA),
+    }
     result = dg.materialize(
         [
             *clean_sources(frames),

@@ -86,9 +86,9 @@ def _codes(minerals: str | None, monthly: pl.DataFrame) -> list[str]:
     )
 
 
-def _window_note(codes: list[str], after: list[dt.date], effective: dt.date) -> str | None:
+def _window_note(code: str, after: list[dt.date], effective: dt.date) -> str | None:
     notes = []
-    if "811292" in codes:
+    if code == "811292":
         notes.append(
             "811292 also holds indium, niobium, rhenium and thallium: not gallium and germanium alone"
         )
@@ -167,7 +167,7 @@ def event_study(
                 note = "not computable: no months after the control in the data (it ends December 2024)"
                 rows += [{**window, "destination": d, "note": note} for d in DESTINATIONS]
                 continue
-            note = _window_note(codes, after, effective)
+            note = _window_note(code, after, effective)
             flows = exports.filter(pl.col("hs6") == code)
             for destination in DESTINATIONS:
                 to = flows.filter(pl.col("destination") == destination)

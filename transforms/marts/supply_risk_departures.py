@@ -136,7 +136,7 @@ def supply_risk_departures(
         (
             "Tungsten's HS codes",
             "ore (261100) and tungsten powders (810110), as the method",
-            "ore only (the mart's earlier choice; the method uses both)",
+            "ore only (this site's earlier choice; the method uses both)",
             "geopolrisk_score",
             lambda: run(pooled={}),
         ),

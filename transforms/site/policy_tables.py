@@ -18,7 +18,7 @@ from transforms.site.model import PageContext, Section
 from transforms.site.render_tables import Num, mineral_names, table
 from transforms.site.text import Markup, fmt_pct, fmt_usd, md
 
-EVENTS_SOURCE = "mart export_control_events (MOFCOM/GACC announcements, curated in data/reference/policy/export_controls.yaml)"
+EVENTS_SOURCE = "MOFCOM and GACC announcements and reports of them, curated for this briefing (table: China's export controls, on the Data page)"
 
 
 _MEASURE_LABELS = {
@@ -77,13 +77,15 @@ def _status_cell(r: dict[str, Any]) -> Markup:
 
 
 EVENT_STUDY_SOURCE = (
-    "mart event_study (UN Comtrade monthly, China as reporter; MOFCOM/GACC announcements)"
+    "UN Comtrade, China's monthly exports as China reports them; MOFCOM and GACC announcements"
 )
 
 
 def _span(first: Any, last: Any, months: Any) -> str:
     if not months:
         return "none"
+    if months == 1:
+        return f"{first:%b %Y} (1 month)"
     return f"{first:%b %Y} to {last:%b %Y} ({months} months)"
 
 
@@ -145,7 +147,7 @@ _CURRENCY_SIGNS = {
     "CAD": "C$",
 }
 _MONEY_KINDS = {"budget": "budget", "inventory_value": "value of the stocks held, not a budget"}
-PROGRAMMES_SOURCE = "data/reference/policy/stockpiles.yaml (government or agency pages per programme; reports as secondary sources)"
+PROGRAMMES_SOURCE = "government and agency pages of each programme, with reports as secondary sources (curated for this briefing; table on the Data page)"
 
 
 def programme_money(r: dict[str, Any]) -> str:
