@@ -373,7 +373,6 @@ def test_assets_materialise_with_checks() -> None:
     from orchestration.assets.marts_scenarios import marts_scenario_assets, marts_scenario_checks
     from orchestration.scenario_settings import ScenarioSettings
     from orchestration.settings import BriefingSettings
-
     from transforms.cleaning.china_exports import CHINA_EXPORTS_MONTHLY_SCHEMA
 
     frames = {
