@@ -12,7 +12,8 @@ Stages. Production is the mineral's World Mining Data **mine** stage, or its ref
 WMD reports only that (gallium, germanium, indium, tellurium, arsenic): column
 ``production_stage``. Trade uses the HS codes of the same stage where the registry has any,
 otherwise those of the other stage (cobalt, rare earths, lithium, PGM, ... have refined codes
-only): column ``trade_stage``. A mineral without any HS code in the BACI subset (gallium) has
+only): column ``trade_stage``. Tungsten follows the method's codes, ore (261100) and tungsten
+powders (810110) together (``POOLED_TRADE``). A mineral without any HS code in the BACI subset (gallium) has
 unknown imports: its rows (kept only where the importer produces it) carry null scores. Tonnes
 are BACI gross weights, WMD tonnes are contained metal, oxide or ore as
 ``production_unit_basis`` says; the method adds them as they are.
@@ -36,7 +37,8 @@ importer c, year t::
   ``characterisation_factor = geopolrisk_score × price / 0.409412948`` with ``price_usd_per_kg``
   = import value / import quantity (USD per kg) and 0.409412948 the library's reference CF of
   copper (mean for OECD countries 2017–2021). Unlike the library, the price uses only flows that
-  carry a quantity.
+  carry a quantity. Each departure from the library is measured, computed both ways, by
+  ``transforms.marts.supply_risk_departures``.
 
 (b) EU CRM supply risk (European Commission, Methodology for establishing the EU list of critical
 raw materials – Guidelines, 2017, doi:10.2873/769526; used again for the 2020 and 2023 lists)::
