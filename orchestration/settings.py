@@ -7,6 +7,8 @@ A Dagster resource, so the values show in the UI and a run can override them in 
 config (``resources: {settings: {config: {alliance: [g7, AUS]}}}``) without editing code.
 """
 
+import datetime as dt
+
 import dagster as dg
 from pydantic import Field
 
@@ -27,6 +29,20 @@ class BriefingSettings(dg.ConfigurableResource):
             "them separately and Hong Kong's trade is largely re-exports."
         ),
     )
+
+    briefing_date: str = Field(
+        default="",
+        description=(
+            "Date (YYYY-MM-DD) on which the export controls' status is stated; empty = the "
+            "build date."
+        ),
+    )
+
+    def briefing_day(self) -> dt.date:
+        """The briefing date: ``briefing_date`` if set, else today's date (UTC)."""
+        if self.briefing_date:
+            return dt.date.fromisoformat(self.briefing_date)
+        return dt.datetime.now(dt.UTC).date()
 
     def economies(self) -> blocs.Economies:
         """The alliance, the EU27 and China as ``transforms.blocs`` takes them."""

@@ -413,8 +413,15 @@ def test_assets_materialise_with_checks() -> None:
     from orchestration.assets.marts_scenarios import marts_scenario_assets, marts_scenario_checks
     from orchestration.scenario_settings import ScenarioSettings
     from orchestration.settings import BriefingSettings
+    from transforms.cleaning.china_exports import CHINA_EXPORTS_MONTHLY_SCHEMA
 
-    frames = {"trade": TRADE, "production": PRODUCTION, "us_salient": SALIENT}
+    frames = {
+        "trade": TRADE,
+        "production": PRODUCTION,
+        "us_salient": SALIENT,
+        # The event study reads China's monthly exports; none here: its rows say so.
+        "china_exports_monthly": pl.DataFrame(schema=CHINA_EXPORTS_MONTHLY_SCHEMA),
+    }
     result = dg.materialize(
         [
             *clean_sources(frames),

@@ -13,6 +13,7 @@ from tests._helpers import one
 from tests.test_marts_metrics import CHINA, economies_of, trade_rows
 from transforms import blocs
 from transforms.marts import supply_risk as sr
+from transforms.marts import supply_risk_departures as departures
 
 
 def run_supply_risk(wmd, trade, governance, eol, *, alliance, eu27, china=CHINA):
@@ -133,3 +134,61 @@ def test_trade_falls_back_to_the_other_stage_and_no_trade_gives_no_score():
     gallium = one(out, importer="JPN", mineral="gallium")
     assert gallium["trade_stage"] is None and gallium["geopolrisk_score"] is None
     assert gallium["hhi_production"] == pytest.approx(0.82)
+
+
+def test_departures_from_the_reference_are_measured_both_ways():
+    """Taiwan's own WGI score vs the library's 0.5, Guyana's second WGI row vs its first, the
+    price over flows with a quantity vs all import value, tungsten ore + powders vs ore only."""
+    wmd = pl.concat(
+        [
+            wmd_rows([("CHN", 50.0), ("COD", 50.0)]),  # HHI 0.5
+            wmd_rows([("CHN", 80.0), ("GUY", 20.0)], mineral="tungsten"),  # HHI 0.68
+        ]
+    )
+    trade = pl.concat(
+        [
+            # JPN: 4 t of cobalt from Taiwan (4,000 USD) and 500 USD without a quantity.
+            trade_rows(
+                [("TWN", "JPN", 4000, 4.0), ("CHN", "JPN", 500, None)],
+                mineral="cobalt",
+                stage="mine",
+                year=2022,
+            ),
+            # JPN: tungsten ore 1 t from Guyana; tungsten powders 3 t from China.
+            trade_rows([("GUY", "JPN", 100, 1.0)], mineral="tungsten", stage="mine", year=2022),
+            trade_rows([("CHN", "JPN", 900, 3.0)], mineral="tungsten", stage="refinery", year=2022),
+        ]
+    )
+    gov = governance_rows({"TWN": 0.2, "CHN": 0.6, "COD": 0.9, "GUY": 0.4, "JPN": 0.1})
+    # The WGI table as published: Guyana twice, the first row (line 81) another territory's.
+    published = pl.DataFrame(
+        {
+            "wb_code": ["GUY", "GUY"],
+            "year": [2022, 2022],
+            "normalized": [0.9, 0.4],
+            "line": [81, 83],
+        },
+        schema_overrides={"year": pl.Int16},
+    )
+    eol = pl.DataFrame({"mineral": ["cobalt", "tungsten"], "eol_rir": [0.0, 0.0]})
+    economies = economies_of(["JPN"], [], CHINA)
+    flows = blocs.importer_flows(trade, economies)
+    out = departures.supply_risk_departures(wmd, flows, gov, eol, published, economies=economies)
+    by = {r["departure"]: r for r in out.iter_rows(named=True)}
+    # Cobalt: ours 0.5 × 0.2 = 0.1 against 0.5 × 0.5 = 0.25 -> |0.1 / 0.25 - 1| = 0.6.
+    taiwan = by["Taiwan's political stability"]
+    assert (taiwan["example_ours"], taiwan["example_reference"]) == pytest.approx((0.1, 0.25))
+    assert taiwan["max_change"] == pytest.approx(0.6) and taiwan["example_mineral"] == "cobalt"
+    # Price: 4,000 USD / 4,000 kg = 1 USD/kg against 4,500 / 4,000 = 1.125 -> CF 1 / 1.125 - 1.
+    price = by["Price of imports in the characterisation factor"]
+    assert price["measure"] == "characterisation_factor"
+    assert price["max_change"] == pytest.approx(1 - 1 / 1.125)
+    # Tungsten, ore + powders: (1 × 0.4 + 3 × 0.6) / 4 = 0.55, × 0.68; ore only: 0.4 × 0.68.
+    tungsten = by["Tungsten's HS codes"]
+    assert tungsten["example_ours"] == pytest.approx(0.68 * 0.55)
+    assert tungsten["example_reference"] == pytest.approx(0.68 * 0.4)
+    # Guyana's first row (0.9 instead of 0.4) moves the tungsten score: 1 t of 4.
+    guyana = by["Guyana's duplicated WGI row"]
+    assert guyana["example_reference"] == pytest.approx(0.68 * (0.9 + 1.8) / 4)
+    # Japan's tungsten row and the alliance bloc's (Japan alone) change; cobalt's do not.
+    assert guyana["rows_changed"] == 2 and guyana["example_mineral"] == "tungsten"

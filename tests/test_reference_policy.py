@@ -98,7 +98,41 @@ def _first_verified(rows: list[dict]) -> dict:
     ("name", "change", "message"),
     [
         # Sourced: a verified row cites a URL; an unverified one says why in its note
-        (STOCKPILES, _set("programmes", 0, source_urls=[]), "programmes[0]: has no source URL"),
+        (
+            STOCKPILES,
+            _set("programmes", 0, source_urls=[], primary_urls=[], primary_note="none"),
+            "programmes[0]: has no source URL",
+        ),
+        (
+            STOCKPILES,
+            _set("programmes", 0, primary_urls=[]),
+            "programmes[0]: primary_urls: [] needs a primary_note",
+        ),
+        (
+            STOCKPILES,
+            _set("programmes", 0, "budget", year=None),
+            "programmes[0].budget: a budget figure needs the year",
+        ),
+        (
+            CONTROLS,
+            _set("events", 6, date_effective="2025-10-10"),
+            "events[6]: date_scheduled is for a measure",
+        ),
+        (
+            CONTROLS,
+            _set("events", 3, "changes", 0, verified=True),
+            "events[3].changes[0]: no announcement number",
+        ),
+        (
+            CONTROLS,
+            _set("events", 3, "changes", 0, date="2024-01-01"),
+            "events[3]: changes must be in date order",
+        ),
+        (
+            CONTROLS,
+            _set("events", 6, "changes", 0, until="2025-11-01"),
+            "events[6].changes[0]: 'until' is not after",
+        ),
         (CONTROLS, _set("events", 1, note=None), "events[1]: verified: false needs"),
         # published: a null figure's note says "not published"
         (
@@ -240,7 +274,11 @@ def test_policy_loader_rejects_broken_rows(
 def test_unverified_row_without_url_is_accepted(policy_copy: Path) -> None:
     def change(data: dict) -> None:
         data["programmes"][0].update(
-            source_urls=[], verified=False, note="budget figure from a speech, not found in writing"
+            source_urls=[],
+            primary_urls=[],
+            primary_note="none retrieved",
+            verified=False,
+            note="budget figure from a speech, not found in writing",
         )
 
     _edit(policy_copy, STOCKPILES, change)

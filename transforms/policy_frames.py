@@ -137,9 +137,10 @@ def _table(
 
 
 _PROGRAMME_COLUMNS = (
-    "programme_id", "country", "programme", "agency", "status", "budget", "budget_currency",
-    "budget_what", "budget_note", "target_days", "target_days_note", "minerals",
-    "minerals_note", "source_urls", "verified", "note",
+    "programme_id", "country", "programme", "agency", "status", "budget", "budget_kind",
+    "budget_currency", "budget_year", "budget_what", "budget_note", "target_days",
+    "target_days_note", "minerals", "minerals_note", "primary_urls", "primary_note",
+    "source_urls", "verified", "note",
 )  # fmt: skip
 _FLOOR_COLUMNS = (
     "floor_id", "parties", "country", "mineral", "stage", "product", "floor_usd_per_t",
@@ -152,7 +153,7 @@ _OFFTAKE_COLUMNS = (
 )  # fmt: skip
 _EVENT_COLUMNS = (
     "event_id", "announcement", "issuers", "number", "number_year", "date_announced",
-    "date_effective", "measure", "target", "minerals", "items", "hs_published", "hs92",
+    "date_effective", "date_scheduled", "measure", "target", "minerals", "items", "hs_published", "hs92",
     "hs92_note", "official_url", "source_urls", "verified", "status_note", "note",
 )  # fmt: skip
 
@@ -175,7 +176,9 @@ def _programme_fields(p: Programme) -> dict[str, Any]:
     return {
         "programme_id": p.id,
         "budget": p.budget.value,
+        "budget_kind": p.budget.kind,
         "budget_currency": p.budget.currency,
+        "budget_year": p.budget.year,
         "budget_what": p.budget.what,
         "budget_note": p.budget.note,
         "target_days": p.target_days.value,
@@ -188,7 +191,12 @@ _STOCKPILES = _Published(
     policy.stockpile_programmes,
     _PROGRAMME_COLUMNS,
     _programme_fields,
-    {"budget": pl.Float64, "target_days": pl.Float64, "verified": pl.Boolean},
+    {
+        "budget": pl.Float64,
+        "budget_year": pl.Int16,
+        "target_days": pl.Float64,
+        "verified": pl.Boolean,
+    },
 )
 _PRICE_FLOORS = _Published(
     policy.price_floors,
@@ -211,9 +219,21 @@ _EXPORT_CONTROLS = _Published(
         "number_year": pl.Int16,
         "date_announced": pl.Date,
         "date_effective": pl.Date,
+        "date_scheduled": pl.Date,
         "verified": pl.Boolean,
     },
 )
+_CHANGE_COLUMNS = (
+    "event_id", "change_date", "change_status", "until", "scope", "change_announcement",
+    "change_number", "change_number_year", "change_urls", "change_verified", "change_note",
+)  # fmt: skip
+_CHANGE_DTYPES: Mapping[str, pl.DataType | type] = {
+    "change_date": pl.Date,
+    "until": pl.Date,
+    "change_number": pl.Int32,
+    "change_number_year": pl.Int16,
+    "change_verified": pl.Boolean,
+}
 
 
 def stockpiles_frame(directory: Path | str | None = None) -> pl.DataFrame:
@@ -234,3 +254,26 @@ def offtake_agreements_frame(directory: Path | str | None = None) -> pl.DataFram
 def export_controls_frame(directory: Path | str | None = None) -> pl.DataFrame:
     """China's export-control announcements, one row each."""
     return _EXPORT_CONTROLS.frame(directory)
+
+
+def export_control_changes_frame(directory: Path | str | None = None) -> pl.DataFrame:
+    """The later announcements that suspended or lifted a measure: one row per change, with the
+    event it changed (``event_id``), in the file's order."""
+    rows = [
+        {
+            "event_id": event.id,
+            "change_date": change.date,
+            "change_status": change.status,
+            "until": change.until,
+            "scope": change.scope,
+            "change_announcement": change.announcement,
+            "change_number": change.number,
+            "change_number_year": change.number_year,
+            "change_urls": ", ".join(change.source_urls) or None,
+            "change_verified": change.verified,
+            "change_note": change.note,
+        }
+        for event in policy.export_controls(directory)
+        for change in event.changes
+    ]
+    return pl.DataFrame(rows, schema={c: _CHANGE_DTYPES.get(c, pl.Utf8) for c in _CHANGE_COLUMNS})

@@ -66,7 +66,10 @@ def settings_metadata(inputs: MartInputs, df: pl.DataFrame) -> dict:
     return {
         "alliance": dg.MetadataValue.text(", ".join(economies.alliance)),
         "china": dg.MetadataValue.text(", ".join(economies.china)),
-        "minerals": dg.MetadataValue.int(df["mineral"].n_unique() if df.height else 0),
+        # A mart about the method itself (supply_risk_departures) has no mineral column.
+        "minerals": dg.MetadataValue.int(
+            df["mineral"].n_unique() if df.height and "mineral" in df.columns else 0
+        ),
     }
 
 

@@ -28,6 +28,7 @@ from transforms.marts import concentration as concentration_mart
 from transforms.marts import dependence as dependence_mart
 from transforms.marts import dependence_sources
 from transforms.marts import supply_risk as supply_risk_mart
+from transforms.marts import supply_risk_departures as departures_mart
 from transforms.marts.invariants import hhi_violations, known_with_importers, share_violations
 from transforms.metadata import TABLES as METRICS_TABLES
 from transforms.reference.trade_coverage import trade_coverage_frame
@@ -72,6 +73,18 @@ def _supply_risk(i: MartInputs) -> pl.DataFrame:
     )
 
 
+def _supply_risk_departures(i: MartInputs) -> pl.DataFrame:
+    eol = reference.minerals_frame().select(pl.col("slug").alias("mineral"), "eol_rir")
+    return departures_mart.supply_risk_departures(
+        i["production_wmd"],
+        i["flows"],
+        i["governance"],
+        eol,
+        i["wgi_published"],
+        economies=i.economies,
+    )
+
+
 # table -> (inputs, compute, check kinds)
 MARTS = {
     "concentration": (
@@ -106,6 +119,15 @@ MARTS = {
         {"flows": flows_in(), **{n: clean_in(n) for n in ("production_wmd", "governance")}},
         _supply_risk,
         ("shares", "hhi"),
+    ),
+    "supply_risk_departures": (
+        {
+            "flows": flows_in(),
+            **{n: clean_in(n) for n in ("production_wmd", "governance")},
+            "wgi_published": dg.AssetIn(key=dg.AssetKey(["snapshot", "wgi_political_stability"])),
+        },
+        _supply_risk_departures,
+        (),
     ),
 }
 

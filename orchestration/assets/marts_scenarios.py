@@ -94,12 +94,17 @@ def _floor_sensitivity(i: MartInputs) -> pl.DataFrame:
     )
 
 
-def _export_control_events(_: MartInputs) -> pl.DataFrame:
-    return events.export_control_events(policy_frames.export_controls_frame())
+def _export_control_events(i: MartInputs) -> pl.DataFrame:
+    return events.export_control_events(
+        policy_frames.export_controls_frame(),
+        policy_frames.export_control_changes_frame(),
+        on=i.settings.briefing_day(),
+        checked_to=policy.export_controls_checked_to(),
+    )
 
 
 def _event_study(i: MartInputs) -> pl.DataFrame:
-    return events.event_study(i["export_control_events"], i["trade"], **i.sides())
+    return events.event_study(i["export_control_events"], i["china_exports_monthly"], **i.sides())
 
 
 def _china(i: MartInputs, _: pl.DataFrame) -> dict:
@@ -117,8 +122,11 @@ def _aud_usd(i: MartInputs, _: pl.DataFrame) -> dict:
     }
 
 
-def _events_file(_: MartInputs, __: pl.DataFrame) -> dict:
-    return {"file": dg.MetadataValue.path(str(policy.POLICY_DIR / policy.EXPORT_CONTROLS_FILE))}
+def _events_file(i: MartInputs, __: pl.DataFrame) -> dict:
+    return {
+        "file": dg.MetadataValue.path(str(policy.POLICY_DIR / policy.EXPORT_CONTROLS_FILE)),
+        "briefing_date": dg.MetadataValue.text(i.settings.briefing_day().isoformat()),
+    }
 
 
 # table -> (inputs, compute, extra metadata); the scenarios (tonnes checked) first.
@@ -150,7 +158,7 @@ EVENT_MARTS = {
     "event_study": (
         {
             "export_control_events": dg.AssetIn(key=dg.AssetKey([GROUP, "export_control_events"])),
-            "trade": clean_in("trade"),
+            "china_exports_monthly": clean_in("china_exports_monthly"),
         },
         _event_study,
         None,

@@ -1,19 +1,23 @@
 """China's export controls as events, and what happened to China's exports around them.
 
 ``export_control_events`` is the curated table ``data/reference/policy/export_controls.yaml``
-(see ``transforms.reference.policy``) with the years the event study uses. ``event_study``
-compares China's exports of each event's controlled HS92 codes to the alliance, to the rest
-of the world and (for targeted measures) to the target, before and after the event.
+(see ``transforms.reference.policy``) with each measure's status on the briefing date
+(``transforms.marts.control_status``). ``event_study`` compares China's MONTHLY exports
+(clean ``china_exports_monthly``, UN Comtrade with China as reporter) of the goods each control
+covers in the 12 months before it took effect and the 12 months from then on, by destination
+group: the United States, the other allies, and the rest of the partners in the extract.
 
-BACI is annual, so "before" and "after" are years, not the 12 months around the date:
-
-- before = the year before the effective date's year;
-- after = the year after it when BACI has it; otherwise the effective year itself (then
-  ``days_in_force_in_after_year`` says how much of it the control covered); otherwise none.
-
-An HS code BACI does not report in a year gives null, not zero: germanium's HS92 code has
-no flows after 2016, and gallium has no code in the subset at all. Events without codes get
-one row per destination with null figures and the reason in ``note``.
+- The month the control took effect counts as "after" (the controls of 2023 took effect on the
+  first of a month; the U.S. ban of 3 December 2024 covers all but two days of December).
+- The months compared are listed (first, last, how many): the extract ends in December 2024, so
+  a late control has fewer than 12 months after it, and a 2025 control none. The change is
+  computed on the monthly average, so a short window is still compared like with like, and its
+  note says how many months it has.
+- A monthly series exists for three codes: natural graphite (250410), artificial graphite
+  (380110) and unwrought gallium, germanium and four other metals (811292, not one mineral).
+  A control whose minerals have none of them gets one row per destination with the reason.
+- A partner-month absent from the extract is no exports (zero); a month with no rows at all for
+  a code is not reported and is left out of the months listed.
 
 Pure functions on polars frames; member lists are arguments.
 """
@@ -25,230 +29,197 @@ from collections.abc import Sequence
 
 import polars as pl
 
-ALLIANCE = "ALLIANCE"
-REST_OF_WORLD = "REST_OF_WORLD"
-ALL_CODES = "all"
+from transforms.marts.control_status import control_status
+
+SOURCE = "MOFCOM/GACC announcements (curated); UN Comtrade monthly (China as reporter)"
 NO_CODES = "none"
-SOURCE = "MOFCOM/GACC announcements (curated); CEPII BACI"
+WINDOW_MONTHS = 12
+US = "USA"
+TO_US = "United States"
+TO_ALLIES = "other allies"
+TO_OTHERS = "rest of the partners"
+DESTINATIONS = (TO_US, TO_ALLIES, TO_OTHERS)
+# HS 2017 headings of the monthly extract, as the nomenclature names them.
+PRODUCTS = {
+    "250410": "Natural graphite in powder or flakes",
+    "380110": "Artificial graphite",
+    "811292": "Unwrought gallium, germanium, indium, niobium, rhenium and thallium",
+}
 
-AFTER_NEXT_YEAR = "year after the effective year"
-AFTER_SAME_YEAR = "effective year (BACI has no later year)"
-AFTER_NONE = "none: BACI has no year from the effective year on"
-NEVER_EFFECTIVE = "none: the control never took effect"
 
-
-def export_control_events(events: pl.DataFrame) -> pl.DataFrame:
-    """The curated events (``policy.export_controls_frame()``) with ``effective_year`` and
-    ``has_hs92`` (whether any registry HS92 code carries the controlled goods)."""
+def export_control_events(
+    events: pl.DataFrame, changes: pl.DataFrame, *, on: dt.date, checked_to: dt.date
+) -> pl.DataFrame:
+    """The curated events (``policy_frames.export_controls_frame()``) with ``effective_year``,
+    ``has_hs92`` (whether any registry HS92 code carries the controlled goods) and each
+    measure's status on the briefing date ``on`` (``control_status``), from the later
+    announcements of ``changes`` (``policy_frames.export_control_changes_frame()``)."""
+    status = control_status(events, changes, on=on, checked_to=checked_to)
     return events.with_columns(
         pl.col("date_effective").dt.year().cast(pl.Int16).alias("effective_year"),
         pl.col("hs92").is_not_null().alias("has_hs92"),
         pl.lit(SOURCE.split(";")[0]).alias("source"),
+    ).join(status, on="event_id", how="left", maintain_order="left")
+
+
+def _month(day: dt.date, shift: int = 0) -> dt.date:
+    """The first day of ``day``'s month, ``shift`` months later."""
+    index = day.year * 12 + day.month - 1 + shift
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def _months(first: dt.date, last: dt.date, reported: set[dt.date]) -> list[dt.date]:
+    months, month = [], first
+    while month <= last:
+        if month in reported:
+            months.append(month)
+        month = _month(month, 1)
+    return months
+
+
+def _codes(minerals: str | None, monthly: pl.DataFrame) -> list[str]:
+    """The monthly series' codes that carry one of the event's minerals."""
+    wanted = {m.strip() for m in (minerals or "").split(",") if m.strip()}
+    pairs = monthly.select("hs6", "minerals_in_code").unique("hs6")
+    return sorted(
+        r["hs6"] for r in pairs.iter_rows(named=True) if wanted & set(r["minerals_in_code"])
     )
 
 
-def _years(
-    effective: dt.date | None, last_year: int
-) -> tuple[int | None, int | None, str, int | None]:
-    """(before, after, after_basis, days in force in the after year when it is the effective year)."""
-    if effective is None:
-        return None, None, NEVER_EFFECTIVE, None
-    year = effective.year
-    before = year - 1 if year - 1 <= last_year else None
-    if year + 1 <= last_year:
-        return before, year + 1, AFTER_NEXT_YEAR, None
-    if year <= last_year:
-        days = (dt.date(year, 12, 31) - effective).days + 1
-        return before, year, AFTER_SAME_YEAR, days
-    return before, None, AFTER_NONE, None
-
-
-def _pct(after: str, before: str) -> pl.Expr:
-    """Change as a fraction of the before value; null when that is zero or unknown."""
-    return pl.when(pl.col(before) > 0).then((pl.col(after) - pl.col(before)) / pl.col(before))
+def _window_note(code: str, after: list[dt.date], effective: dt.date) -> str | None:
+    notes = []
+    if code == "811292":
+        notes.append(
+            "811292 also holds indium, niobium, rhenium and thallium: not gallium and germanium alone"
+        )
+    if effective.day != 1:
+        notes.append(f"in force from day {effective.day} of its first month, counted as after")
+    if len(after) < WINDOW_MONTHS:
+        notes.append(
+            f"only {len(after)} month{'s' if len(after) > 1 else ''} after the control in the data (it ends {max(after):%B %Y})"
+        )
+    return "; ".join(notes) or None
 
 
 def event_study(
     events: pl.DataFrame,
-    trade: pl.DataFrame,
+    monthly: pl.DataFrame,
     *,
     alliance: Sequence[str],
     china: Sequence[str],
 ) -> pl.DataFrame:
-    """China's exports of each event's codes, year before vs year after, by destination.
+    """China's monthly exports of each event's goods, 12 months before vs from its effective
+    date, to the United States, the other allies and the rest of the partners (see module).
 
-    Rows: event x hs6 (each code, plus ``all`` for their sum) x destination (``ALLIANCE``,
-    ``REST_OF_WORLD``, and each target economy of a targeted measure; the target is also in
-    its group). Changes in t and US$, and in % of the before value (null when it is zero).
+    Rows: event x code x destination. Totals in t and US$ over the months listed, and the
+    change of the monthly average in % (null when the before average is zero or unknown).
     """
-    if trade.height == 0:
-        raise ValueError("trade table is empty")
-    last_year = int(trade["year"].max())  # type: ignore[arg-type]
-    china = list(china)
-    exports = trade.filter(
-        pl.col("exporter_code").is_in(china), ~pl.col("importer_code").is_in(china)
+    allies = [code for code in alliance if code != US]
+    exports = monthly.filter(~pl.col("partner").is_in(list(china))).with_columns(
+        pl.when(pl.col("partner") == US)
+        .then(pl.lit(TO_US))
+        .when(pl.col("partner").is_in(allies))
+        .then(pl.lit(TO_ALLIES))
+        .otherwise(pl.lit(TO_OTHERS))
+        .alias("destination")
     )
-    reported = trade.group_by("hs6", pl.col("year").cast(pl.Int32)).agg(
-        pl.lit(True).alias("reported")
-    )
-
-    frames = []
+    reported = {
+        code: set(group["month"].to_list())
+        for (code,), group in monthly.select("hs6", "month").unique().group_by("hs6")
+    }
+    rows: list[dict] = []
     for event in events.iter_rows(named=True):
-        before, after, basis, days = _years(event["date_effective"], last_year)
-        codes = event["hs92"].split(", ") if event["hs92"] else []
-        targets = [] if event["target"] in (None, "all") else event["target"].split(", ")
-        destinations = [ALLIANCE, REST_OF_WORLD, *targets]
-        meta = {
+        effective = event["date_effective"]
+        codes = _codes(event["minerals"], monthly)
+        base = {
             "event_id": event["event_id"],
-            "effective_year": event["date_effective"].year if event["date_effective"] else None,
-            "before_year": before,
-            "after_year": after,
-            "after_basis": basis,
-            "days_in_force_in_after_year": days,
+            "event": event["announcement"],
+            "control_date": effective,
         }
-        if not codes:
-            frames.append(
-                pl.DataFrame(
-                    [
-                        {**meta, "hs6": NO_CODES, "destination": d, "note": event["hs92_note"]}
-                        for d in destinations
-                    ]
-                )
-            )
+        if effective is None or not codes:
+            if effective is None:
+                why = "the control never took effect"
+            elif monthly.height == 0:
+                why = "the snapshot has no monthly export data"
+            else:
+                why = "no monthly series of its goods (the extract has graphite and gallium/germanium only)"
+            rows += [
+                {**base, "hs6": NO_CODES, "destination": d, "note": f"not computable: {why}"}
+                for d in DESTINATIONS
+            ]
             continue
-        group = (
-            pl.when(pl.col("importer_code").is_in(list(alliance)))
-            .then(pl.lit(ALLIANCE))
-            .otherwise(pl.lit(REST_OF_WORLD))
-        )
-        rows = exports.filter(
-            pl.col("hs6").is_in(codes),
-            pl.col("year").is_in([y for y in (before, after) if y is not None]),
-        )
-        grouped = [rows.with_columns(group.alias("destination"))]
-        for target in targets:
-            grouped.append(
-                rows.filter(pl.col("importer_code") == target).with_columns(
-                    pl.lit(target).alias("destination")
-                )
-            )
-        flows = (
-            pl.concat(grouped)
-            .group_by("hs6", "destination", pl.col("year").cast(pl.Int32))
-            .agg(
-                pl.col("quantity_t").fill_null(0.0).sum().alias("t"),
-                pl.col("value_usd").sum().alias("usd"),
-            )
-        )
-        grid = pl.DataFrame(
-            [{"hs6": c, "destination": d} for c in codes for d in destinations],
-            schema={"hs6": pl.Utf8, "destination": pl.Utf8},
-        )
-        per_code = grid
-        for label, year in (("before", before), ("after", after)):
-            if year is None:
-                per_code = per_code.with_columns(
-                    pl.lit(None, pl.Float64).alias(f"{label}_t"),
-                    pl.lit(None, pl.Float64).alias(f"{label}_usd"),
-                )
+        start = _month(effective)
+        for code in codes:
+            before = _months(_month(start, -WINDOW_MONTHS), _month(start, -1), reported[code])
+            after = _months(start, _month(start, WINDOW_MONTHS - 1), reported[code])
+            window = {
+                **base,
+                "hs6": code,
+                "product": PRODUCTS.get(code),
+                "before_from": min(before, default=None),
+                "before_to": max(before, default=None),
+                "before_months": len(before),
+                "after_from": min(after, default=None),
+                "after_to": max(after, default=None),
+                "after_months": len(after),
+            }
+            if not after:
+                note = "not computable: no months after the control in the data (it ends December 2024)"
+                rows += [{**window, "destination": d, "note": note} for d in DESTINATIONS]
                 continue
-            values = flows.filter(pl.col("year") == year).drop("year")
-            seen = reported.filter(pl.col("year") == year).drop("year")
-            per_code = (
-                per_code.join(values, on=["hs6", "destination"], how="left")
-                .join(seen, on="hs6", how="left")
-                .with_columns(
-                    # Reported code, no flow to that destination: zero. Code not reported: unknown.
-                    pl.when(pl.col("reported"))
-                    .then(pl.col("t").fill_null(0.0))
-                    .alias(f"{label}_t"),
-                    pl.when(pl.col("reported"))
-                    .then(pl.col("usd").fill_null(0.0))
-                    .alias(f"{label}_usd"),
-                )
-                .drop("t", "usd", "reported")
-            )
-        comparable = before is not None and after is not None
-        missing = (
-            per_code.filter(pl.col("before_t").is_null() | pl.col("after_t").is_null())["hs6"]
-            .unique()
-            .to_list()
-            if comparable
-            else []
-        )
-        complete = per_code.filter(~pl.col("hs6").is_in(missing))
-        total = complete.group_by("destination").agg(
-            pl.lit(ALL_CODES).alias("hs6"),
-            # A sum over unknown values stays unknown (polars would give 0).
-            *[
-                pl.when(pl.col(c).is_not_null().any()).then(pl.col(c).sum()).alias(c)
-                for c in ("before_t", "after_t", "before_usd", "after_usd")
-            ],
-        )
-        if complete.height == 0:
-            total = (
-                grid.select(pl.lit(ALL_CODES).alias("hs6"), "destination")
-                .unique()
-                .with_columns(
-                    *[
-                        pl.lit(None, pl.Float64).alias(c)
-                        for c in ("before_t", "after_t", "before_usd", "after_usd")
-                    ]
-                )
-            )
-        note = None
-        if not comparable:
-            note = f"no before/after comparison: before year {before}, after year {basis}"
-        elif missing:
-            note = f"BACI reports no flows under {', '.join(sorted(missing))} in the compared years; the 'all' row leaves them out"
-        elif len(codes) > 1:
-            note = "the 'all' row adds gross tonnes of different goods"
-        combined = pl.concat(
-            [per_code, total.select(per_code.columns)], how="vertical_relaxed"
-        ).with_columns(
-            pl.when(pl.lit(not comparable))
-            .then(pl.lit(note))
-            .when(pl.col("hs6") == ALL_CODES)
-            .then(pl.lit(note))
-            .when(pl.col("hs6").is_in(missing))
-            .then(pl.lit("code not reported in BACI in the compared years"))
-            .otherwise(pl.lit(event["hs92_note"]))
-            .alias("note"),
-            *[pl.lit(v).alias(k) for k, v in meta.items()],
-        )
-        frames.append(combined)
+            note = _window_note(code, after, effective)
+            flows = exports.filter(pl.col("hs6") == code)
+            for destination in DESTINATIONS:
+                to = flows.filter(pl.col("destination") == destination)
+                sums = {}
+                for label, months in (("before", before), ("after", after)):
+                    part = to.filter(pl.col("month").is_in(months))
+                    sums[f"{label}_usd"] = float(part["value_usd"].sum())
+                    # A tonnage not reported for a month with a value leaves the total unknown.
+                    known = part["quantity_t"].null_count() == 0
+                    sums[f"{label}_t"] = float(part["quantity_t"].sum()) if known else None
+                rows.append({**window, "destination": destination, **sums, "note": note})
+    return _changes(pl.DataFrame(rows, schema_overrides=_SCHEMA, infer_schema_length=None))
 
-    out = pl.concat(frames, how="diagonal_relaxed")
-    for column in ("before_t", "after_t", "before_usd", "after_usd"):
-        if column not in out.columns:
-            out = out.with_columns(pl.lit(None, pl.Float64).alias(column))
+
+_SCHEMA: dict[str, pl.DataType | type] = {
+    "event_id": pl.Utf8,
+    "event": pl.Utf8,
+    "control_date": pl.Date,
+    "hs6": pl.Utf8,
+    "product": pl.Utf8,
+    "destination": pl.Utf8,
+    "before_from": pl.Date,
+    "before_to": pl.Date,
+    "before_months": pl.Int32,
+    "after_from": pl.Date,
+    "after_to": pl.Date,
+    "after_months": pl.Int32,
+    "before_t": pl.Float64,
+    "after_t": pl.Float64,
+    "before_usd": pl.Float64,
+    "after_usd": pl.Float64,
+    "note": pl.Utf8,
+}
+
+
+def _monthly_change(label: str) -> pl.Expr:
+    """Change of the monthly average of ``label`` (t or usd), as a fraction of the before one."""
+    before = pl.col(f"before_{label}") / pl.col("before_months")
+    after = pl.col(f"after_{label}") / pl.col("after_months")
+    return pl.when(before > 0).then(after / before - 1)
+
+
+def _changes(rows: pl.DataFrame) -> pl.DataFrame:
+    for column, dtype in _SCHEMA.items():
+        if column not in rows.columns:
+            rows = rows.with_columns(pl.lit(None, dtype).alias(column))
     return (
-        out.with_columns(
-            (pl.col("after_t") - pl.col("before_t")).alias("change_t"),
-            _pct("after_t", "before_t").alias("change_t_pct"),
-            (pl.col("after_usd") - pl.col("before_usd")).alias("change_usd"),
-            _pct("after_usd", "before_usd").alias("change_usd_pct"),
+        rows.with_columns(
+            _monthly_change("t").alias("change_t_pct"),
+            _monthly_change("usd").alias("change_usd_pct"),
             pl.lit(SOURCE).alias("source"),
         )
-        .select(
-            "event_id",
-            "hs6",
-            "destination",
-            pl.col("effective_year").cast(pl.Int16),
-            pl.col("before_year").cast(pl.Int16),
-            pl.col("after_year").cast(pl.Int16),
-            "after_basis",
-            pl.col("days_in_force_in_after_year").cast(pl.Int32),
-            pl.col("before_t").cast(pl.Float64),
-            pl.col("after_t").cast(pl.Float64),
-            "change_t",
-            "change_t_pct",
-            pl.col("before_usd").cast(pl.Float64),
-            pl.col("after_usd").cast(pl.Float64),
-            "change_usd",
-            "change_usd_pct",
-            pl.col("note").cast(pl.Utf8),
-            "source",
-        )
+        .select(*_SCHEMA, "change_t_pct", "change_usd_pct", "source")
         .sort("event_id", "hs6", "destination")
     )

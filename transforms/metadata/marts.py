@@ -177,4 +177,23 @@ METRICS = (
             "Minerals without HS codes in the BACI subset (gallium) have no trade, hence no score.",
         ),
     ),
+    table(
+        "supply_risk_departures",
+        "marts",
+        "Supply risk: departures from the reference implementation and their measured effect",
+        "Each deliberate departure of the supply_risk mart from geopolrisk-py 2.0.1 (Taiwan's WGI "
+        "score, Guyana's duplicated WGI row, the import price, tungsten's HS codes), with the mart "
+        "computed both ways and compared row by row (importer, mineral, year).",
+        ("departure",),
+        (
+            "departure", "ours", Col("reference", field="departure_reference"),
+            Col("measure", field="departure_measure"), "rows_compared", "rows_changed",
+            "median_change", "max_change", "example_importer", "example_mineral", "example_year",
+            "example_ours", "example_reference", _SOURCE,
+        ),
+        sources=("baci-hs92", "world-mining-data", "wgi"),
+        usage_warnings=(
+            "Changes are relative (|ours / reference - 1|) over the rows where the two differ; a tiny reference value makes the largest change large.",
+        ),
+    ),
 )

@@ -136,12 +136,13 @@ REFERENCE = (
         ("programme_id",),
         (
             "programme_id", Col("country", field="stockpile_country"), "programme", "agency",
-            Col("status", field="programme_status"), "budget", "budget_currency", "budget_what",
-            "budget_note", "target_days", "target_days_note",
+            Col("status", field="programme_status"), "budget", "budget_kind", "budget_currency",
+            "budget_year", "budget_what", "budget_note", "target_days", "target_days_note",
             Col("minerals", "Minerals the programme holds or targets, comma-separated."),
-            "minerals_note", Col("source_urls", "Sources of the row, comma-separated."), "verified",
+            "minerals_note", "primary_urls", "primary_note",
+            Col("source_urls", "Secondary sources of the row (reports, mirrors), comma-separated."), "verified",
             Col("note", "What was and was not confirmed.", nullable=True),
         ),
-        usage_warnings=("Budgets are in each programme's own currency and cover different things (see budget_what).",),
+        usage_warnings=("Money figures are in each programme's own currency of budget_year and are different things: budget_kind says whether funds allocated or the value of stocks held (see budget_what).",),
     ),
 )

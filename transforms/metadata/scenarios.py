@@ -161,44 +161,50 @@ SCENARIOS = (
         "MOFCOM/GACC announcements: number, dates announced and effective, minerals, China's customs "
         "codes as published, the registry's HS92 codes that carry the controlled goods, sources. "
         "Curated in data/reference/policy/export_controls.yaml; rows marked verified false have "
-        "unconfirmed parts, named in note.",
+        "unconfirmed parts, named in note. Each measure's status on the briefing date (in force, "
+        "suspended until a date, lifted, ...) with the announcement that set it.",
         ("event_id",),
         (
             "event_id", "announcement", "issuers", "number", "number_year", "date_announced",
-            "date_effective", Col("measure", field="control_measure"), "target", "minerals", "items",
-            "hs_published", "hs92", "hs92_note", "official_url", "source_urls", "verified",
-            "status_note", Col("note", "What was and was not confirmed."), "effective_year",
-            "has_hs92", _SOURCE,
+            "date_effective", "date_scheduled", Col("measure", field="control_measure"), "target",
+            "minerals", "items", "hs_published", "hs92", "hs92_note", "official_url", "source_urls",
+            "verified", "status_note", Col("note", "What was and was not confirmed."),
+            "effective_year", "has_hs92", _SOURCE, "briefing_date",
+            Col("status", field="control_status"), "status_since",
+            "status_until", "status_scope", "status_by", "status_by_url", "status_checked_to",
+            "status_text",
         ),
         sources=("hs-code-map",),
         usage_warnings=(
             "The HS92 codes usually over-cover the controlled goods (e.g. all rare-earth compounds for seven controlled elements).",
-            "Several 2025 measures were suspended in November 2025: see status_note.",
+            "status is computed for briefing_date from the suspensions and lifts recorded in the curated file; announcements after status_checked_to were not searched for.",
         ),
     ),
     table(
         "event_study",
         "marts",
-        "China's exports of controlled goods before and after each export control",
-        "China's exports of each event's HS92 codes to the alliance, to the rest of the world and to "
-        "a targeted economy, in the year before the effective date's year and the year after (BACI is "
-        "annual; where BACI has no later year the effective year itself is used and "
-        "days_in_force_in_after_year says how much of it was under the control). Changes in t, US$ "
-        "and %.",
+        "China's monthly exports of controlled goods before and after each export control",
+        "China's monthly exports (UN Comtrade, China as reporter) of the goods each control covers, in "
+        "the 12 months before it took effect and the 12 months from then on (the months compared are "
+        "listed), to the United States, the other allies and the rest of the partners in the extract. "
+        "Totals in t and US$; changes of the monthly average in %.",
         ("event_id", "hs6", "destination"),
         (
             Col("event_id", "Event (export_control_events)."),
-            Col("hs6", "HS92 code; 'all' = the event's codes summed; 'none' = the event has no code.", checks=()),
-            "destination", Col("effective_year", "Year the control took effect."), "before_year",
-            "after_year", "after_basis", "days_in_force_in_after_year", "before_t", "after_t",
-            "change_t", "change_t_pct", "before_usd", "after_usd", "change_usd", "change_usd_pct",
-            "note", _SOURCE,
+            Col("event", field="announcement"),
+            "control_date",
+            Col("hs6", "HS code of the monthly series; 'none' = no series for the event's goods.", checks=()),
+            Col("product", "What the HS code covers.", field="description"),
+            "destination", "before_from", "before_to", "before_months", "after_from",
+            "after_to", "after_months", "before_t", "after_t", "before_usd", "after_usd",
+            "note", "change_t_pct", "change_usd_pct", _SOURCE,
         ),
-        sources=("baci-hs92",),
+        sources=("trade-extra-china",),
         usage_warnings=(
-            "Annual data: a change between two years is not caused by the control alone (prices, demand, earlier controls).",
-            "An HS92 code not reported in a year is null, not zero (germanium 811230 has no flows after 2016).",
-            "The ALLIANCE group includes a targeted economy (the United States for No. 46 of 2024).",
+            "A change over the months around a control is not caused by the control alone (prices, demand, stockbuilding ahead of it, earlier controls).",
+            "HS 811292 holds gallium, germanium, indium, niobium, rhenium and thallium: its series is not one mineral's.",
+            "The extract lists China's main partner economies only; 'rest of the partners' is those, not the whole world.",
+            "The extract ends in December 2024: the U.S. ban of 3 December 2024 has one month after it; 2025 controls none.",
         ),
     ),
 )

@@ -10,6 +10,7 @@ are in :mod:`transforms.policy_frames`.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,6 +47,7 @@ __all__ = [
     "PriceSeries",
     "default_price_floors",
     "export_controls",
+    "export_controls_checked_to",
     "load_parameters",
     "offtake_agreements",
     "price_floors",
@@ -183,6 +185,12 @@ def offtake_agreements(directory: Path | str | None = None) -> tuple[Offtake, ..
 def export_controls(directory: Path | str | None = None) -> tuple[ExportControl, ...]:
     """China's export-control announcements of ``export_controls.yaml``, checked."""
     return tuple(_load(_dir(directory)).export_controls.events)
+
+
+def export_controls_checked_to(directory: Path | str | None = None) -> dt.date:
+    """The date up to which ``export_controls.yaml``'s sources were searched for suspensions
+    and lifts: a status stated on a later date carries that caveat."""
+    return _load(_dir(directory)).export_controls.checked_to
 
 
 def default_price_floors(directory: Path | str | None = None) -> tuple[PriceFloor, ...]:

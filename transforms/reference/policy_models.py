@@ -257,13 +257,28 @@ class ParametersFile(Model):
 # --- stockpiles.yaml ----------------------------------------------------------------------------
 
 
+#: What a programme's money figure is: funds allocated, or the value of the stocks it holds.
+BUDGET_KINDS = ("budget", "inventory_value")
+
+
 class Budget(PublishedFigure):
+    """A programme's money figure: what it is (``kind``), in which currency, as of which year."""
+
     figure: ClassVar[tuple[str, str, str]] = ("budget", "value", "note")
 
     value: Number | None
+    kind: Literal["budget", "inventory_value"]
     currency: Literal["USD", "AUD", "EUR", "JPY", "KRW", "GBP", "CAD"]
+    #: The year of the money (current currency of that year); null with a null value.
+    year: StrictInt | None = None
     what: Text | None = None
     note: Text | None = None
+
+    @model_validator(mode="after")
+    def _dated(self) -> Budget:
+        if self.value is not None and self.year is None:
+            raise ValueError("a budget figure needs the year of its currency (year)")
+        return self
 
 
 class TargetDays(PublishedFigure):
@@ -274,7 +289,11 @@ class TargetDays(PublishedFigure):
 
 
 class Programme(Sourced):
-    """A government stockpile programme."""
+    """A government stockpile programme. ``primary_urls`` are the government's or agency's own
+    pages (or an official record of them); ``source_urls`` are secondary reports. Without a
+    primary page, ``primary_note`` says why."""
+
+    url_fields: ClassVar[tuple[str, ...]] = ("primary_urls", "source_urls")
 
     id: Text
     country: Country
@@ -285,12 +304,16 @@ class Programme(Sourced):
     target_days: TargetDays
     minerals: Annotated[list[RegistryMineral], Field(min_length=1)] | None
     minerals_note: Text | None = None
+    primary_urls: list[Url] = Field(default_factory=list)
+    primary_note: Text | None = None
     source_urls: list[Url]
 
     @model_validator(mode="after")
     def _minerals_or_note(self) -> Programme:
         if self.minerals is None and not self.minerals_note:
             raise ValueError("minerals: null needs a minerals_note saying why")
+        if not self.primary_urls and not self.primary_note:
+            raise ValueError("primary_urls: [] needs a primary_note saying why none is cited")
         return self
 
 
@@ -360,8 +383,40 @@ class PriceFloorsFile(Model):
 # --- export_controls.yaml -----------------------------------------------------------------------
 
 
+#: What a later announcement did to a measure (the status logic: transforms.marts.events).
+CHANGE_STATUSES = ("suspended", "lifted")
+
+
+class StatusChange(Sourced):
+    """A later announcement that suspended (until a date, or open-ended) or lifted a measure,
+    or one part of it (``scope``). An unconfirmed announcement number stays null with
+    ``verified: false`` and a note."""
+
+    date: IsoDate
+    status: Literal["suspended", "lifted"]
+    until: IsoDate | None = None
+    scope: Text | None = None
+    announcement: Text
+    number: StrictInt | None = None
+    number_year: StrictInt | None = None
+    source_urls: list[Url]
+
+    @model_validator(mode="after")
+    def _period(self) -> StatusChange:
+        if self.until is not None and self.status != "suspended":
+            raise ValueError("only a suspension has an 'until' date")
+        if self.until is not None and self.until <= self.date:
+            raise ValueError("'until' is not after the change's date")
+        if (self.number is None) != (self.number_year is None):
+            raise ValueError("number and number_year go together")
+        if self.number is None and self.verified:
+            raise ValueError("no announcement number: mark the change verified: false with a note")
+        return self
+
+
 class ExportControl(Sourced):
-    """One announcement of an export control by China."""
+    """One announcement of an export control by China, and the later announcements that
+    changed it (``changes``, in date order)."""
 
     url_fields: ClassVar[tuple[str, ...]] = ("official_url", "source_urls")
 
@@ -372,6 +427,8 @@ class ExportControl(Sourced):
     number_year: StrictInt
     date_announced: IsoDate
     date_effective: IsoDate | None
+    #: When a measure that never took effect was due to (null when it did, or none was set).
+    date_scheduled: IsoDate | None = None
     measure: Literal["licence", "destination_ban", "extraterritorial"]
     target: Annotated[str | list[str], PlainValidator(_target)]
     minerals: Annotated[list[RegistryMineral], Field(min_length=1)]
@@ -382,11 +439,17 @@ class ExportControl(Sourced):
     official_url: Url | None = None
     source_urls: list[Url]
     status_note: Text | None = None
+    changes: list[StatusChange] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _dates_and_codes(self) -> ExportControl:
         if self.date_effective is not None and self.date_effective < self.date_announced:
             raise ValueError("date_effective is before the announcement")
+        if self.date_scheduled is not None and self.date_effective is not None:
+            raise ValueError("date_scheduled is for a measure that never took effect")
+        dates = [change.date for change in self.changes]
+        if dates != sorted(dates) or (dates and dates[0] < self.date_announced):
+            raise ValueError("changes must be in date order, from the announcement on")
         if self.date_effective is None and not self.status_note:
             raise ValueError("date_effective null needs a status_note saying why")
         if not self.hs92 and not self.hs92_note:
@@ -396,4 +459,6 @@ class ExportControl(Sourced):
 
 class ExportControlsFile(Model):
     schema_version: Literal[1]
+    #: The sources were searched for suspensions and lifts up to this date.
+    checked_to: IsoDate
     events: Annotated[list[ExportControl], AfterValidator(_unique_ids)]

@@ -38,7 +38,9 @@ def end_uses(table: pl.DataFrame) -> dict[str, dict]:
     earths and platinum-group metals list each element as T4 does ("Cerium: ..."); minerals T4
     does not cover get no entry rather than an unsourced paraphrase."""
     out: dict[str, dict] = {}
-    for (slug,), rows in table.sort("mineral", "usgs_mineral").group_by("mineral", maintain_order=True):
+    for (slug,), rows in table.sort("mineral", "usgs_mineral").group_by(
+        "mineral", maintain_order=True
+    ):
         items = rows.select("usgs_mineral", "end_uses").rows()
         text = (
             items[0][1]
@@ -108,6 +110,7 @@ def _nav(minerals: list[dict], countries: list[tuple[str, str]]) -> list:
                 "data/index.md",
                 {"Sources and citations": "data/sources.md"},
                 {"Data quality": "data/quality.md"},
+                {"Engineering": "data/engineering.md"},
             ]
         },
         {"Methodology": "methodology.md"},
@@ -138,6 +141,7 @@ def build_site(
     downloads_pages, downloads = data_pages(site, env, docs_dir)
     pages += downloads_pages
     pages.append(methodology.methodology_page(site, env))
+    pages.append(methodology.engineering_page(site, env))
     pages.append(changelog.changelog_page(env, record))
 
     for page in pages:

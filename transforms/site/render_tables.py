@@ -168,7 +168,12 @@ def risk_table(rows: pl.DataFrame, facet: Facet, ctx: PageContext) -> Markup:
         Num("characterisation_factor", fmt_num, "Characterisation factor"),
         Num("crm_supply_risk", fixed(2), "EU-method supply risk"),
         Num("import_reliance", lambda v: fmt_pct(v, 0), "Import reliance"),
-        Num("hhi_production", fixed(3), "Production HHI (0-1)"),
+        # The mart keeps the method's 0-1 index; pages show every HHI on the 0-10,000 scale.
+        Num(
+            "hhi_production",
+            lambda v: fmt_num(None if v is None else v * 10_000),
+            "Production HHI (0–10,000)",
+        ),
     )
 
 
@@ -176,32 +181,9 @@ RISK_NOTE = "GeoPolRisk (Koyamparambath et al. 2024) and the EU CRM supply-risk 
 RISK_SOURCE = "mart supply_risk (World Mining Data; CEPII BACI; WGI)"
 
 
-def events_table(rows: pl.DataFrame, ctx: PageContext) -> Markup:
-    lines = [
-        "| Announced | In force from | Measure | Applies to | Minerals | Announcement | Verified |",
-        "|---|---|---|---|---|---|---|",
-    ]
-    for r in rows.iter_rows(named=True):
-        target = "all destinations" if r["target"] == "all" else ctx.economy(r["target"])
-        cells = [
-            str(r["date_announced"] or ""),
-            str(r["date_effective"]) if r["date_effective"] else "not in force",
-            r["measure"].replace("_", " "),
-            target,
-            ", ".join(mineral_names(r["minerals"], ctx)),
-            r["announcement"] or r["event_id"],
-            "yes" if r["verified"] else "no",
-        ]
-        lines.append("| " + " | ".join(str(md("{v}", v=c)) for c in cells) + " |")
-    return Markup("\n".join(lines))
-
-
 def mineral_names(listed: str | None, ctx: PageContext) -> list[str]:
     """The names of the minerals in a comma-separated list of slugs."""
     return [ctx.mineral(m.strip()) for m in (listed or "").split(",") if m.strip()]
-
-
-EVENTS_SOURCE = "mart export_control_events (MOFCOM/GACC announcements, curated in data/reference/policy/export_controls.yaml)"
 
 
 BAN_SOURCE = "mart scenario_export_ban (CEPII BACI; USGS MCS)"

@@ -13,6 +13,7 @@ from transforms.render import escape_markdown
 from transforms.site import charts, coverage, figures
 from transforms.site.context import SOURCE_USGS, SiteFigures, country_slug
 from transforms.site.model import Page, PageContext, Section
+from transforms.site.policy_tables import programme_money
 from transforms.site.render_tables import (
     BAN_VIEW,
     BY_MINERAL,
@@ -348,9 +349,7 @@ def programme_country(rows: pl.DataFrame, ctx: PageContext) -> Section | None:
     )
     for r in rows.iter_rows(named=True):
         budget = (
-            f"{fmt_num(r['budget'])} {r['budget_currency']}"
-            if r["budget"] is not None
-            else (r["budget_note"] or "not published")
+            programme_money(r) if r["budget"] is not None else (r["budget_note"] or "not published")
         )
         days = (
             f"{r['target_days']:.0f} days"
@@ -359,7 +358,7 @@ def programme_country(rows: pl.DataFrame, ctx: PageContext) -> Section | None:
         )
         section.paragraphs.append(
             md(
-                "**{programme}** ({agency}), {status}. Budget: {budget}. Target: {days}. Minerals named: {minerals}.{unverified}",
+                "**{programme}** ({agency}), {status}. Money figure: {budget}. Target: {days}. Minerals named: {minerals}.{unverified}",
                 programme=r["programme"],
                 agency=r["agency"],
                 status=r["status"],

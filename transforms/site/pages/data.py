@@ -66,6 +66,5 @@ def quality_page(site: SiteFigures, env: jinja2.Environment) -> Page:
         tables=quality.tables(data.clean, site.mineral_names, site.names),
         flags=quality.flag_counts(data.clean),
         quarantine=quality.quarantine(data.clean, data.marts),
-        gauntlet=results_markdown("gauntlet.md"),
     )
     return Page("data/quality.md", "Data quality", markdown)

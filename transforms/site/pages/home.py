@@ -13,7 +13,8 @@ from transforms.render import escape_markdown
 from transforms.site import figures
 from transforms.site.context import SiteFigures
 from transforms.site.model import Headline, Page, PageContext, Section
-from transforms.site.render_tables import EVENTS_SOURCE, events_table, mineral_names
+from transforms.site.policy_tables import EVENTS_SOURCE, events_table
+from transforms.site.render_tables import mineral_names
 from transforms.site.sections import SECTIONS
 from transforms.site.text import Markup, fmt_num, fmt_pct, fmt_usd, md
 

@@ -10,17 +10,16 @@ import polars as pl
 
 from transforms.site import charts
 from transforms.site.model import PageContext, Section
+from transforms.site.policy_tables import EVENTS_SOURCE, events_table
 from transforms.site.render_tables import (
     BAN_VIEW,
     BUDGET_SOURCE,
     BY_IMPORTER,
-    EVENTS_SOURCE,
     FLOOR_SOURCE,
     RISK_VIEW,
     SENSITIVITY_SOURCE,
     STOCK_VIEW,
     Num,
-    events_table,
     floor_table,
     named,
     nir_section,

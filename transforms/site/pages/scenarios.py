@@ -14,6 +14,7 @@ import polars as pl
 from transforms.site import charts
 from transforms.site.context import SiteFigures
 from transforms.site.model import Page, PageContext, Section
+from transforms.site.policy_tables import PROGRAMMES_SOURCE, event_study_section, programmes_table
 from transforms.site.render_tables import (
     ALLIANCE_MINERALS,
     BAN_SOURCE,
@@ -23,7 +24,6 @@ from transforms.site.render_tables import (
     STOCK_VIEW,
     Num,
     ban_table,
-    fixed,
     floor_table,
     named,
     reserve_table,
@@ -32,7 +32,7 @@ from transforms.site.render_tables import (
     usd_of,
     view_section,
 )
-from transforms.site.sections import SECTIONS, latest, page_rows
+from transforms.site.sections import SECTIONS, latest
 from transforms.site.text import fmt_num, fmt_pct, fmt_usd, md
 
 # Marts the scenarios page waits for, with what each will show and the parameters that drive it.
@@ -183,28 +183,9 @@ def stockpile_scenarios(df: pl.DataFrame, ctx: PageContext) -> Section | None:
 @SECTIONS.mart("stockpile_programmes", page="scenarios", title="Stockpile programmes", order=25)
 def programmes_scenarios(df: pl.DataFrame, ctx: PageContext) -> Section | None:
     section = Section(
-        title="The allies' stockpile programmes",
-        anchor="programmes",
-        source="data/reference/policy/stockpiles.yaml",
+        title="The allies' stockpile programmes", anchor="programmes", source=PROGRAMMES_SOURCE
     )
-    section.table = table(
-        df,
-        named("country", ctx.economy_names, "Economy"),
-        pl.col("programme").alias("Programme"),
-        pl.col("status").alias("Status"),
-        pl.when(pl.col("budget").is_not_null())
-        .then(
-            pl.col("budget").map_elements(fmt_num, return_dtype=pl.Utf8)
-            + " "
-            + pl.col("budget_currency")
-        )
-        .otherwise(pl.lit("not published"))
-        .alias("Budget"),
-        pl.col("target_days")
-        .map_elements(fixed(0), return_dtype=pl.Utf8)
-        .fill_null("not published")
-        .alias("Target (days)"),
-    )
+    section.table = programmes_table(df, ctx)
     return section
 
 
@@ -311,28 +292,5 @@ def floor_sensitivity_scenarios(df: pl.DataFrame, ctx: PageContext) -> Section |
 @SECTIONS.mart(
     "event_study", page="scenarios", title="Trade before and after the export controls", order=40
 )
-@page_rows(lambda df, ctx: df.filter(pl.col("before_year").is_not_null()))
-def event_study_scenarios(rows: pl.DataFrame, ctx: PageContext) -> Section | None:
-    section = Section(
-        title="Trade before and after the export controls",
-        anchor="event-study",
-        source="mart event_study (CEPII BACI)",
-    )
-    section.paragraphs.append(
-        "China's exports of the controlled HS codes to the alliance and to the rest of the world in the year before a control took effect and the year after. BACI is annual, so the years around the effective date stand in for the twelve months before and after."
-    )
-    section.table = table(
-        rows.sort("event_id", "hs6", "destination"),
-        pl.col("event_id")
-        .replace_strict(ctx.extra.get("event_labels", {}), default=pl.col("event_id"))
-        .alias("Event"),
-        pl.col("hs6").alias("HS code"),
-        pl.col("destination").str.replace("_", " ").str.to_lowercase().alias("To"),
-        pl.col("before_year").alias("Before"),
-        pl.col("after_year").alias("After"),
-        Num("before_usd", fmt_usd, "Exports before"),
-        Num("after_usd", fmt_usd, "Exports after"),
-        Num("change_usd_pct", lambda v: fmt_pct(v, 0), "Change (value)"),
-        Num("change_t_pct", lambda v: fmt_pct(v, 0), "Change (tonnes)"),
-    )
-    return section
+def event_study_scenarios(df: pl.DataFrame, ctx: PageContext) -> Section | None:
+    return event_study_section(df)
