@@ -27,7 +27,8 @@ METRICS = (
         (
             "mineral", "stage", _HISTORY_YEAR, "measure", Col("unit", field="conc_unit"),
             Col("unit_basis", "Tonnage basis of production/reserves (comma-joined where mixed); null for exports.", field="unit_basis_list"),
-            Col("source", "Source and edition(s) of the figures."), "denominator", "total", "economies",
+            Col("source", "Source and edition(s) of the figures."), "denominator", "total",
+            "total_qualifier", "parts_total", "share_note", "economies",
             "withheld_economies", "not_numeric_economies", "hhi", "top1_code", "top1_share", "top3_share",
             Col("china_share", "Share of China (per the settings: mainland, or with Hong Kong and Macao). Fraction in [0, 1]."),
             Col("alliance_share", "Share of the alliance economies together. Fraction in [0, 1]."),
@@ -35,7 +36,8 @@ METRICS = (
         ),
         sources=(*USGS, "baci-hs92"),
         usage_warnings=(
-            "Shares of production and reserves use the published world total where it exists: 'Other countries' and withheld (W) figures are in `rest_share` and `unattributed_share`, never in China's or the alliance's share.",
+            "Shares of production and reserves are of the publisher's own world total, as printed: where its rounded total is below the sum of the listed figures (`share_note`), China + alliance + rest add up to `parts_total / total`, above 1; where no world total is published and USGS lists no 'Other countries', there is no share (`no_world_total`).",
+            "'Other countries' and withheld (W) figures are in `rest_share` and `unattributed_share`, never in China's or the alliance's share.",
             "HHI sums over named economies only; a large `unattributed_share` makes it a lower bound.",
             "Reserves have no year in the source: `year` = MCS edition - 1, stage = mine.",
             "Exports are by value (USD) of the mineral's HS codes at that stage; mine = ores and concentrates, refinery = refined forms. Re-exports count as exports.",
