@@ -276,9 +276,10 @@ def _shares(stats: pl.DataFrame, listed: pl.Expr) -> pl.DataFrame:
     t_hhi = pl.when(t.is_not_null()).then(pl.max_horizontal(t, pl.col("parts_total")))
     unattributed = pl.col("_aggregate_parts") + (t - pl.col("parts_total")).clip(lower_bound=0)
     out = stats.with_columns(
-        pl.when(pl.col("share_note") == "").then(None).otherwise(pl.col("share_note")).alias(
-            "share_note"
-        ),
+        pl.when(pl.col("share_note") == "")
+        .then(None)
+        .otherwise(pl.col("share_note"))
+        .alias("share_note"),
         (pl.col("_sq") / t_hhi**2 * 10_000).alias("hhi"),
         (pl.col("_top1") / t).alias("top1_share"),
         # The three largest can add up to more than a rounded total: capped, and noted.
@@ -287,9 +288,9 @@ def _shares(stats: pl.DataFrame, listed: pl.Expr) -> pl.DataFrame:
         (pl.col("_alliance") / t).alias("alliance_share"),
         ((pl.col("_rest_econ") + unattributed) / t).alias("rest_share"),
         (unattributed / t).alias("unattributed_share"),
-        (
-            (pl.col("_alliance") ** 2 + pl.col("_sq_outside_alliance")) / t_hhi**2 * 10_000
-        ).alias("alliance_pooled_hhi"),
+        ((pl.col("_alliance") ** 2 + pl.col("_sq_outside_alliance")) / t_hhi**2 * 10_000).alias(
+            "alliance_pooled_hhi"
+        ),
         pl.when(t.is_not_null()).then(pl.col("parts_total")).alias("parts_total"),
     )
     return out.drop(

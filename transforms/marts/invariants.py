@@ -43,7 +43,13 @@ def known_with_importers(known: Mapping[str, frozenset[str]]) -> dict[str, froze
 # shares that partition a whole.
 SHARE_COLUMNS: dict[str, tuple[str, ...]] = {
     table: tuple(c for c, f in TABLES[table].columns.items() if SHARE_CHECK[0] in f.checks)
-    for table in ("concentration", "dependence", "supply_risk")
+    for table in (
+        "concentration",
+        "dependence",
+        "supply_risk",
+        "concentration_history",
+        "concentration_outlook",
+    )
 }
 SHARE_SUMS: dict[str, tuple[tuple[str, ...], ...]] = {
     # china + alliance + rest is the whole: checked below against parts_total / total, which
@@ -52,6 +58,9 @@ SHARE_SUMS: dict[str, tuple[tuple[str, ...], ...]] = {
     # China is never an ally, so the two shares of imports are disjoint parts.
     "dependence": (("china_share", "alliance_share"),),
     "supply_risk": (),
+    # China and the alliance are disjoint parts of a whole.
+    "concentration_history": (("china_share", "alliance_share"),),
+    "concentration_outlook": (),
 }
 
 

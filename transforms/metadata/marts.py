@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from transforms.marts import concentration as conc
+from transforms.marts import concentration_history as conc_history
 from transforms.marts import dependence as dep
 from transforms.metadata.clean import USGS
 from transforms.metadata.fields import GE0, Col
@@ -12,6 +13,7 @@ _YEAR = Col("year", "Calendar year the figures refer to.")
 # Production concentration reaches back to 1971 (BGS World Mineral Statistics).
 _HISTORY_YEAR = Col("year", "Calendar year the figures refer to.", field="history_year")
 _SOURCE = Col("source", "Sources combined.")
+_SHARE_BASIS = "of the source's own world total (IEA, USGS) or of the sum of every listed producer (BGS)"
 _IMPORTS_T = "Imports in metric tons (gross weight); null where no flow has a quantity."
 
 METRICS = (
@@ -97,6 +99,55 @@ METRICS = (
             "Production (WMD, contained/oxide/ore) and trade (BACI gross weight) tonnes are added as the method does; bases differ.",
             "Trade codes may be of the other stage than production (`trade_stage`), e.g. cobalt and rare earths trade only in refined codes.",
             "Minerals without HS codes in the BACI subset (gallium) have no trade, hence no score.",
+        ),
+    ),
+    table(
+        "concentration_history",
+        "marts",
+        "China's and the alliance's share of world production by mineral and stage, 1971-2025",
+        "China's, the alliance's and the top producer's share of world mine and refinery production "
+        "per year: BGS World Mineral Statistics 1971-2023, then USGS MCS (by the declared source "
+        "precedence) for the later years and for minerals and stages BGS does not cover. One "
+        "product basis per year, never summed across bases. Formulas: "
+        "transforms/marts/concentration_history.py.",
+        tuple(conc_history.KEY),
+        (
+            "mineral", "stage", _HISTORY_YEAR, Col("source", "Source (and edition) of the year's figures."),
+            Col("product", "BGS products read for the year (semicolon-separated); null for USGS rows."),
+            Col("unit_basis", "Tonnage basis of the figures.", field="unit_basis_list"),
+            "denominator", "total", "economies",
+            Col("china_share", f"China's share {_SHARE_BASIS}; null where the source does not list China. Fraction in [0, 1]."),
+            Col("alliance_share", f"The alliance economies' share {_SHARE_BASIS}. Fraction in [0, 1]."),
+            Col("top1_code", field="top1_economy_or_historical"), "top1_share", "share_note",
+        ),
+        sources=("bgs-wms", *USGS, "iea-cmde", "world-mining-data"),
+        usage_warnings=(
+            "The series changes source where BGS ends (2023 -> USGS 2024): a step between those years can be a change of source rather than of supply.",
+            "BGS shares are of the sum of the economies it lists (its world total); USGS shares of USGS's rounded world total.",
+            "Where BGS publishes several products, an economy's figure is its largest product on the year's basis (platinum-group metals: the sum of the elements), so distinct products of one economy can be undercounted (`product` lists what was read).",
+        ),
+    ),
+    table(
+        "concentration_outlook",
+        "marts",
+        "China's and the alliance's share of world supply, 2023 and IEA base-case outlook to 2040",
+        "China's, the alliance's and the top producer's share of world mining and refining in 2023 and "
+        "in the IEA's base-case projections for 2030, 2035 and 2040 (IEA Critical Minerals Data "
+        "Explorer), as shares of the IEA's own world total. Formulas: "
+        "transforms/marts/concentration_history.py.",
+        tuple(conc_history.KEY),
+        (
+            "mineral", "stage", Col("year", field="outlook_share_year"), "scenario",
+            Col("source", "IEA release."), Col("product", "The IEA's product (refined cobalt, battery-grade graphite, magnet rare earth elements, ...)."),
+            "unit_basis", "denominator", "total", "parts_total", "economies",
+            Col("china_share", "China's share of the IEA world total. Fraction in [0, 1]."),
+            Col("alliance_share", "The alliance economies' share of the IEA world total. Fraction in [0, 1]."),
+            "top1_code", "top1_share", "share_note",
+        ),
+        sources=("iea-cmde",),
+        usage_warnings=(
+            "Projections, not observations: the IEA base case (stated policies and announced projects).",
+            "The IEA names only the main economies per mineral; the rest is 'Rest of world'. Rare earths are the magnet rare earth elements only.",
         ),
     ),
 )
