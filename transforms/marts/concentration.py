@@ -211,6 +211,10 @@ NOTE_SUM_IS_WORLD = (
 NOTE_LOWER_BOUND = (
     "The world total is published as a lower bound (>): shares of it are upper bounds."
 )
+NOTE_MIXED_BASES = (
+    "The economies report on different tonnage bases (e.g. ore and contained metal), so no "
+    "shares of one total are computed."
+)
 LOWER_BOUND = "more than"
 
 
@@ -364,6 +368,21 @@ def production_concentration(
     )
     stats = stats.with_columns(
         pl.when(unknown).then(None).otherwise(pl.col("china_share")).alias("china_share")
+    )
+    # Economies reporting on different tonnage bases cannot be shares of one total.
+    mixed = (
+        rows.filter(pl.col("country_kind") == "economy")
+        .group_by(key)
+        .agg((pl.col("unit_basis").n_unique() > 1).alias("_mixed"))
+    )
+    stats = stats.join(mixed, on=key, how="left").with_columns(pl.col("_mixed").fill_null(False))
+    share_cols = [c for c in OUTPUT_COLUMNS if c.endswith("_share")]
+    stats = stats.with_columns(
+        *(pl.when(pl.col("_mixed")).then(None).otherwise(pl.col(c)).alias(c) for c in share_cols),
+        pl.when(pl.col("_mixed"))
+        .then(pl.lit(NOTE_MIXED_BASES))
+        .otherwise(pl.col("share_note"))
+        .alias("share_note"),
     )
     return _finish(stats, measure="production", unit="t")
 

@@ -291,3 +291,43 @@ def share_heatmap(
         },
     }
     return render(Chart(chart_id, spec=spec, **words))
+
+
+def share_lines(
+    chart_id: str,
+    rows: pl.DataFrame,
+    *,
+    value_title: str,
+    **words: str,
+) -> Markup:
+    """Shares (0-1) over years on a fixed 0-100 % axis, one line per ``series``; years on a
+    continuous axis, so gaps and uneven steps (2023, 2030, 2035, 2040) keep their distances.
+    ``rows``: year, series, value."""
+    names = sorted(set(rows["series"].to_list()))
+    colours = [palette.SERIES_COLOURS[i % len(palette.SERIES_COLOURS)] for i in range(len(names))]
+    spec = {
+        **_by_year(rows, "series"),
+        "mark": {"type": "line", "point": True},
+        "encoding": {
+            "x": {
+                "field": "year",
+                "type": "quantitative",
+                "title": None,
+                "scale": {"zero": False, "nice": False},
+                "axis": {"format": "d", "labelAngle": 0, "labelOverlap": True},
+            },
+            "y": {
+                **_pct_axis(value_title),
+                "field": "value",
+                "type": "quantitative",
+                "scale": {"domain": [0, 1]},
+            },
+            "color": {
+                "field": "series",
+                "type": "nominal",
+                "title": None,
+                "scale": {"domain": names, "range": colours},
+            },
+        },
+    }
+    return render(Chart(chart_id, spec=spec, **words))
