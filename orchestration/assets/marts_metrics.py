@@ -45,6 +45,12 @@ def _concentration_outlook(i: MartInputs) -> pl.DataFrame:
     return history_mart.concentration_outlook(i["production_iea"], i["outlook"], **i.sides())
 
 
+def _concentration_by_element(i: MartInputs) -> pl.DataFrame:
+    return history_mart.concentration_by_element(
+        i["production_history"], i["production_wmd"], **i.sides()
+    )
+
+
 def _dependence(i: MartInputs) -> pl.DataFrame:
     return dependence_mart.dependence(i["flows"], i["production"], economies=i.economies)
 
@@ -81,6 +87,11 @@ MARTS = {
     "concentration_outlook": (
         {n: clean_in(n) for n in ("production_iea", "outlook")},
         _concentration_outlook,
+        ("shares",),
+    ),
+    "concentration_by_element": (
+        {n: clean_in(n) for n in ("production_history", "production_wmd")},
+        _concentration_by_element,
         ("shares",),
     ),
 }

@@ -51,6 +51,7 @@ HISTORY_COLUMNS = [
     "unit_basis",
     "denominator",
     "total",
+    "parts_total",
     "economies",
     "china_share",
     "alliance_share",
@@ -186,4 +187,79 @@ def concentration_outlook(
         .with_columns(pl.col("year").cast(pl.Int16))
         .select(OUTLOOK_COLUMNS)
         .sort(KEY)
+    )
+
+
+# Platinum-group metals are one registry mineral (USGS prints them as one chapter), but
+# platinum and palladium are different markets: Russia leads palladium, South Africa platinum.
+ELEMENTS = {"pgm": ("platinum", "palladium")}
+ELEMENT_KEY = ["mineral", "element", "stage", "year"]
+ELEMENT_COLUMNS = [
+    "mineral",
+    "element",
+    "stage",
+    "year",
+    "source",
+    "unit_basis",
+    "denominator",
+    "total",
+    "economies",
+    "china_share",
+    "alliance_share",
+    "top1_code",
+    "top1_share",
+]
+
+
+def concentration_by_element(
+    history: pl.DataFrame,
+    wmd: pl.DataFrame,
+    *,
+    china: Sequence[str],
+    alliance: Sequence[str],
+) -> pl.DataFrame:
+    """The ``concentration_by_element`` mart: China's, the alliance's and the top producer's
+    share of world mine production of each element of a group mineral (platinum, palladium of
+    the platinum-group metals), from BGS (products ``platinum``, ``palladium``; 1971-2023),
+    then World Mining Data (``wmd_commodity``) for the later years. Both list every producer,
+    so shares are of the sum of the listed economies."""
+    pairs = [(m, e) for m, elements in ELEMENTS.items() for e in elements]
+    bgs = history.filter(
+        pl.struct(mineral="mineral", element="product").is_in(
+            [{"mineral": m, "element": e} for m, e in pairs]
+        )
+    ).with_columns(pl.col("product").alias("element"))
+    bgs_last = bgs.group_by("mineral", "element").agg(pl.col("year").max().alias("_last"))
+    later = (
+        wmd.with_columns(pl.col("wmd_commodity").str.to_lowercase().alias("element"))
+        .filter(
+            pl.struct("mineral", "element").is_in([{"mineral": m, "element": e} for m, e in pairs])
+        )
+        .join(bgs_last, on=["mineral", "element"], how="left")
+        .filter(pl.col("_last").is_null() | (pl.col("year") > pl.col("_last")))
+        .select(
+            "mineral",
+            "element",
+            "stage",
+            pl.col("country_code").alias("economy"),
+            pl.lit("economy").alias("economy_kind"),
+            "year",
+            pl.col("production_t").alias("quantity_t"),
+            "unit_basis",
+            "source",
+        )
+    )
+    rows = pl.concat([bgs.select(later.columns), later], how="vertical_relaxed").with_columns(
+        pl.col("year").cast(pl.Int16)
+    )
+    stats = share_statistics(_parts(rows, ELEMENT_KEY), ELEMENT_KEY, china=china, alliance=alliance)
+    meta = rows.group_by(ELEMENT_KEY).agg(pl.col("source").first(), pl.col("unit_basis").first())
+    return (
+        stats.join(meta, on=ELEMENT_KEY, how="left")
+        .with_columns(
+            # A source that does not list China cannot say its share is 0 (see bgs_history).
+            pl.when(pl.col("china_listed")).then(pl.col("china_share")).alias("china_share")
+        )
+        .select(ELEMENT_COLUMNS)
+        .sort(ELEMENT_KEY)
     )

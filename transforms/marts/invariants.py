@@ -49,6 +49,7 @@ SHARE_COLUMNS: dict[str, tuple[str, ...]] = {
         "supply_risk",
         "concentration_history",
         "concentration_outlook",
+        "concentration_by_element",
     )
 }
 SHARE_SUMS: dict[str, tuple[tuple[str, ...], ...]] = {
@@ -61,6 +62,7 @@ SHARE_SUMS: dict[str, tuple[tuple[str, ...], ...]] = {
     # Shares of a rounded world total may together exceed 1 (see concentration.py).
     "concentration_history": (),
     "concentration_outlook": (),
+    "concentration_by_element": (("china_share", "alliance_share"),),
 }
 
 

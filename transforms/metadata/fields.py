@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from transforms.marts import concentration as conc
+from transforms.marts import concentration_history as conc_history
 from transforms.marts import dependence as dep
 from transforms.parsers.usitc import USITC_SHEETS
 
@@ -483,6 +484,7 @@ FIELDS: dict[str, Field] = {
     "official_line": _f(I32, LINE, "Line of the figure in MCS2026_Commodities_Data.csv.", null=True),
     "outlook_share_year": _f(I16, YEAR, "Year of the figure: 2023 (IEA's latest) or a projection year (2030, 2035, 2040).", checks=(("between", (2020, 2050)),)),
     "top1_economy_or_historical": _f(S, CODE, "Code of the largest economy (ties broken by code); historical economies (USSR, Zaire, ...) by their BGS code.", null=True, checks=(("known", "economy_or_historical"),)),
+    "element": _f(S, CODE, "Element of a group mineral (platinum, palladium of the platinum-group metals).", checks=(("isin", tuple(sorted({e for es in conc_history.ELEMENTS.values() for e in es}))),)),
     "sanity_case": _f(S, TEXT, "unit statement (header unit vs the notes), edition jump or year jump (over 50-fold)."),
     "compared_with": _f(S, TEXT, "The figure or statement the case's figure is compared with (file:line column, or the notes' unit)."),
     "sanity_detail": _f(S, TEXT, "The two units or the two figures in metric tons."),

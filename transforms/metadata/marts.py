@@ -115,7 +115,7 @@ METRICS = (
             "mineral", "stage", _HISTORY_YEAR, Col("source", "Source (and edition) of the year's figures."),
             Col("product", "BGS products read for the year (semicolon-separated); null for USGS rows."),
             Col("unit_basis", "Tonnage basis of the figures.", field="unit_basis_list"),
-            "denominator", "total", "economies",
+            "denominator", "total", "parts_total", "economies",
             Col("china_share", f"China's share {_SHARE_BASIS}; null where the source does not list China. Fraction in [0, 1]."),
             Col("alliance_share", f"The alliance economies' share {_SHARE_BASIS}. Fraction in [0, 1]."),
             Col("top1_code", field="top1_economy_or_historical"), "top1_share", "share_note",
@@ -148,6 +148,28 @@ METRICS = (
         usage_warnings=(
             "Projections, not observations: the IEA base case (stated policies and announced projects).",
             "The IEA names only the main economies per mineral; the rest is 'Rest of world'. Rare earths are the magnet rare earth elements only.",
+        ),
+    ),
+    table(
+        "concentration_by_element",
+        "marts",
+        "Platinum and palladium separately: China's, the alliance's and the top producer's share of world mine production",
+        "The platinum-group metals are one mineral in the registry (USGS publishes one chapter), but "
+        "platinum and palladium are different markets: this mart gives each element's shares of "
+        "world mine production, from BGS World Mineral Statistics (1971-2023), then World Mining "
+        "Data. Formulas: transforms/marts/concentration_history.py.",
+        tuple(conc_history.ELEMENT_KEY),
+        (
+            "mineral", "element", "stage", _HISTORY_YEAR, Col("source", "Source of the year's figures."),
+            "unit_basis", "denominator", "total", "economies",
+            Col("china_share", "China's share of the sum of the listed producers; null where the source does not list China. Fraction in [0, 1]."),
+            Col("alliance_share", "The alliance economies' share of the sum of the listed producers. Fraction in [0, 1]."),
+            Col("top1_code", field="top1_economy_or_historical"), "top1_share",
+        ),
+        sources=("bgs-wms", "world-mining-data"),
+        usage_warnings=(
+            "The platinum-group metals row of the other concentration marts is the aggregate (platinum + palladium for USGS).",
+            "The series changes source where BGS ends (2023 -> World Mining Data 2024).",
         ),
     ),
 )

@@ -76,6 +76,18 @@ def share_text(share: float | None, listed_share: float | None) -> str:
     return text
 
 
+def summary_share(row: dict, column: str) -> str:
+    """A share of a concentration row (``total`` and ``parts_total``, or a page summary's
+    ``whole``) for display, by :func:`share_text`."""
+    share = row[column]
+    if "whole" in row:
+        whole = row["whole"]
+    else:
+        whole = row["parts_total"] / row["total"] if row.get("total") else None
+    listed = share / whole if share is not None and whole else None
+    return share_text(share, listed)
+
+
 def _with_share_text(df: pl.DataFrame) -> pl.DataFrame:
     return df.with_columns(
         pl.struct("share", "listed_share")

@@ -10,7 +10,6 @@ import polars as pl
 from transforms.site import charts, figures
 from transforms.site.context import SOURCE_USGS, SiteFigures, production_source
 from transforms.site.model import PageContext, Section
-from transforms.site.pages.mineral_supply import summary_share
 from transforms.site.render_tables import Num, md_table, named, table
 from transforms.site.sections import SECTIONS, page_rows
 from transforms.site.text import Markup, fmt_pct, md
@@ -32,9 +31,9 @@ def mine_and_processing(site: SiteFigures, ctx: PageContext) -> Section | None:
         if row and row["china_share"] is not None:
             rows.append(
                 {
-                    "Stage": STAGE_WORDS[stage],
+                    "Stage": STAGE_WORDS[stage].capitalize(),
                     "Year": str(row["year"]),
-                    "China": summary_share(row, "china_share"),
+                    "China": figures.summary_share(row, "china_share"),
                     "Alliance": fmt_pct(row["alliance_share"]),
                     "Largest producer": site.economy(row["top_code"]),
                     "Source": production_source(row["source"], row["edition"]),
@@ -48,11 +47,9 @@ def mine_and_processing(site: SiteFigures, ctx: PageContext) -> Section | None:
                 continue
             rows.append(
                 {
-                    "Stage": f"{STAGE_WORDS[r['stage']]}: {r['product']}",
+                    "Stage": f"{STAGE_WORDS[r['stage']].capitalize()}: {r['product']}",
                     "Year": str(r["year"]),
-                    "China": figures.share_text(
-                        r["china_share"], r["china_share"] * r["total"] / r["parts_total"]
-                    ),
+                    "China": figures.summary_share(r, "china_share"),
                     "Alliance": fmt_pct(r["alliance_share"]),
                     "Largest producer": site.economy(r["top1_code"]),
                     "Source": r["source"],
@@ -65,11 +62,13 @@ def mine_and_processing(site: SiteFigures, ctx: PageContext) -> Section | None:
         anchor="mine-and-processing",
         source=f"{SOURCE_USGS}; {SOURCE_IEA}; see each row",
     )
-    first = {r["Stage"].split(":")[0]: r for r in rows}
+    first: dict[str, dict] = {}
+    for r in rows:
+        first.setdefault(r["Stage"].split(":")[0], r)
     said = [
         md(
             "{stage}: **{china}** ({year}, {source})",
-            stage=stage.capitalize(),
+            stage=stage,
             china=r["China"],
             year=r["Year"],
             source=r["Source"],
@@ -131,7 +130,7 @@ def history(rows: pl.DataFrame, ctx: PageContext) -> Section | None:
     section = Section(
         title=f"China's share of world production, {first}-{last}",
         anchor="history",
-        source=f"BGS World Mineral Statistics, then {SOURCE_USGS} (mart concentration_history)",
+        source=f"BGS World Mineral Statistics, then {SOURCE_USGS}",
     )
     ends = []
     for stage in ("mine", "refinery"):
@@ -142,9 +141,9 @@ def history(rows: pl.DataFrame, ctx: PageContext) -> Section | None:
                 md(
                     "at the {stage} stage from {a} in {ya} to {b} in {yb}",
                     stage=STAGE_WORDS[stage],
-                    a=fmt_pct(a["china_share"]),
+                    a=figures.summary_share(a, "china_share"),
                     ya=a["year"],
-                    b=fmt_pct(b["china_share"]),
+                    b=figures.summary_share(b, "china_share"),
                     yb=b["year"],
                 )
             )
@@ -206,5 +205,50 @@ def outlook(rows: pl.DataFrame, ctx: PageContext) -> Section | None:
     )
     section.notes.append(
         "Projections, not observations: the IEA base case reflects stated policies and announced projects. Shares are of the IEA's world total; where its named producers and 'rest of world' add to more than that total, the shares are as the IEA's total gives them."
+    )
+    return section
+
+
+@SECTIONS.mart(
+    "concentration_by_element", page="mineral", title="Platinum and palladium separately", order=12
+)
+@page_rows(lambda df, ctx: df.filter(pl.col("mineral") == ctx.key))
+def by_element(rows: pl.DataFrame, ctx: PageContext) -> Section | None:
+    latest = rows.filter(pl.col("year") == pl.col("year").max().over("element")).sort("element")
+    sources = "; ".join(sorted(set(rows["source"].to_list())))
+    section = Section(
+        title="Platinum and palladium separately", anchor="by-element", source=sources
+    )
+    said = [
+        md(
+            "{top} led {element} ({share} of world mine production, {year}, {source})",
+            top=ctx.economy(r["top1_code"]),
+            element=r["element"],
+            share=fmt_pct(r["top1_share"]),
+            year=r["year"],
+            source=r["source"],
+        )
+        for r in latest.iter_rows(named=True)
+    ]
+    section.paragraphs.append(
+        md(
+            "The figures above are for the {name} as one group (platinum and palladium added together, as USGS prints the chapter). The elements are separate markets: ",
+            name=ctx.name.lower(),
+        )
+        + Markup("; ".join(said))
+        + "."
+    )
+    section.table = table(
+        latest,
+        pl.col("element").str.to_titlecase().alias("Element"),
+        pl.col("year").cast(pl.Utf8).alias("Year"),
+        named("top1_code", ctx.economy_names, "Largest producer"),
+        Num("top1_share", fmt_pct, "Its share"),
+        Num("china_share", fmt_pct, "China"),
+        Num("alliance_share", fmt_pct, "Alliance"),
+        pl.col("source").alias("Source"),
+    )
+    section.notes.append(
+        "Shares of the sum of every producer the source lists (BGS World Mineral Statistics to 2023, World Mining Data after)."
     )
     return section

@@ -42,14 +42,6 @@ WORLD_SOURCE = {
 }
 
 
-def summary_share(summary: dict, column: str) -> str:
-    """A summary share for display: never "100.0%" beside a non-zero other producer."""
-    share = summary[column]
-    whole = summary.get("whole")
-    listed = share / whole if share is not None and whole else None
-    return figures.share_text(share, listed)
-
-
 def _no_share_text(summary: dict, name: str, stage: str) -> Markup:
     if summary["world_source"] == "no_world_total":
         return md(
@@ -141,13 +133,13 @@ def _production(site: SiteFigures, mineral: dict, stage: str) -> Section | None:
             md(
                 "In {year}, China accounted for **{china}** of world {stage} production of {name}, the alliance for **{alliance}** and the rest of the world for {rest}. The largest producer was {top} ({top_share}). World total: {world} ({basis}; {world_source}).",
                 year=year,
-                china=summary_share(summary, "china_share"),
+                china=figures.summary_share(summary, "china_share"),
                 stage=stage,
                 name=name.lower(),
                 alliance=fmt_pct(summary["alliance_share"]),
                 rest=fmt_pct(summary["rest_share"]),
                 top=site.economy(summary["top_code"]),
-                top_share=summary_share(summary, "top_share"),
+                top_share=figures.summary_share(summary, "top_share"),
                 world=fmt_num(summary["world_t"]),
                 basis=basis,
                 world_source=WORLD_SOURCE.get(summary["world_source"], "as published"),
@@ -261,7 +253,7 @@ def reserves(rows: pl.DataFrame, site: SiteFigures, ctx: PageContext) -> Section
                 world=fmt_num(summary["world_t"]),
                 basis=basis,
                 at_most="at most " if bound else "",
-                china=summary_share(summary, "china_share"),
+                china=figures.summary_share(summary, "china_share"),
                 alliance=fmt_pct(summary["alliance_share"]),
             )
         )
@@ -300,7 +292,7 @@ def china_alliance_rest(site: SiteFigures, ctx: PageContext) -> Section | None:
         rows.append(
             {
                 "Stage": label,
-                CHINA: summary_share(row, "china_share"),
+                CHINA: figures.summary_share(row, "china_share"),
                 ALLIANCE: fmt_pct(row["alliance_share"]),
                 REST: fmt_pct(row["rest_share"]),
             }
