@@ -97,13 +97,12 @@ def _with_share_text(df: pl.DataFrame) -> pl.DataFrame:
 
 
 def _economy_shares(amount: str) -> list[pl.Expr]:
+    """An economy's share of the mart's total and of the listed parts; none where the figure
+    is not published (NA, W) or the mart has no world share."""
+    known = (pl.col("world_t") > 0) & pl.col(amount).is_not_null()
     return [
-        pl.when(pl.col("world_t") > 0)
-        .then(pl.col(amount).fill_null(0) / pl.col("world_t"))
-        .alias("share"),
-        pl.when(pl.col("world_t") > 0)
-        .then(pl.col(amount).fill_null(0) / pl.col("parts_total"))
-        .alias("listed_share"),
+        pl.when(known).then(pl.col(amount) / pl.col("world_t")).alias("share"),
+        pl.when(known).then(pl.col(amount) / pl.col("parts_total")).alias("listed_share"),
     ]
 
 
