@@ -42,13 +42,8 @@ BASIS_ORDER = ("contained", "oxide_equivalent", "gross_weight")
 # name of the group total BGS prints for some economies and years.
 SUMMED_PRODUCTS = {"pgm": "platinum group metals, mine"}
 
-HISTORY_COLUMNS = [
-    "mineral",
-    "stage",
-    "year",
-    "source",
-    "product",
-    "unit_basis",
+# The share columns every row of both marts carries, after its key and provenance.
+SHARE_COLUMNS = [
     "denominator",
     "total",
     "parts_total",
@@ -59,24 +54,8 @@ HISTORY_COLUMNS = [
     "top1_share",
     "share_note",
 ]
-OUTLOOK_COLUMNS = [
-    "mineral",
-    "stage",
-    "year",
-    "scenario",
-    "source",
-    "product",
-    "unit_basis",
-    "denominator",
-    "total",
-    "parts_total",
-    "economies",
-    "china_share",
-    "alliance_share",
-    "top1_code",
-    "top1_share",
-    "share_note",
-]
+HISTORY_COLUMNS = [*KEY, "source", "product", "unit_basis", *SHARE_COLUMNS]
+OUTLOOK_COLUMNS = [*KEY, "scenario", "source", "product", "unit_basis", *SHARE_COLUMNS]
 
 
 def _parts(rows: pl.DataFrame, key: list[str]) -> pl.DataFrame:

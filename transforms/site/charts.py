@@ -225,6 +225,18 @@ def group_stacked_years(
     return render(Chart(chart_id, spec=_stacked_by_group(spec), **words))
 
 
+def _series_colour(rows: pl.DataFrame) -> dict:
+    """Colour by ``series`` (not a country group): the palette's neutral series colours."""
+    names = sorted(set(rows["series"].to_list()))
+    colours = [palette.SERIES_COLOURS[i % len(palette.SERIES_COLOURS)] for i in range(len(names))]
+    return {
+        "field": "series",
+        "type": "nominal",
+        "title": None,
+        "scale": {"domain": names, "range": colours},
+    }
+
+
 def series_lines(
     chart_id: str,
     rows: pl.DataFrame,
@@ -233,20 +245,13 @@ def series_lines(
     **words: str,
 ) -> Markup:
     """Lines over years, one per ``series`` (not a country group: neutral colours). ``rows``: year, series, value."""
-    names = sorted(set(rows["series"].to_list()))
-    colours = [palette.SERIES_COLOURS[i % len(palette.SERIES_COLOURS)] for i in range(len(names))]
     spec = {
         **_by_year(rows, "series"),
         "mark": {"type": "line", "point": True},
         "encoding": {
             "x": {"field": "year", "type": "ordinal", "title": None, "axis": {"labelAngle": 0}},
             "y": _value_axis(value_title, "~s"),
-            "color": {
-                "field": "series",
-                "type": "nominal",
-                "title": None,
-                "scale": {"domain": names, "range": colours},
-            },
+            "color": _series_colour(rows),
         },
     }
     return render(Chart(chart_id, spec=spec, **words))
@@ -303,8 +308,6 @@ def share_lines(
     """Shares (0-1) over years on a fixed 0-100 % axis, one line per ``series``; years on a
     continuous axis, so gaps and uneven steps (2023, 2030, 2035, 2040) keep their distances.
     ``rows``: year, series, value."""
-    names = sorted(set(rows["series"].to_list()))
-    colours = [palette.SERIES_COLOURS[i % len(palette.SERIES_COLOURS)] for i in range(len(names))]
     spec = {
         **_by_year(rows, "series"),
         "mark": {"type": "line", "point": True},
@@ -322,12 +325,7 @@ def share_lines(
                 "type": "quantitative",
                 "scale": {"domain": [0, 1]},
             },
-            "color": {
-                "field": "series",
-                "type": "nominal",
-                "title": None,
-                "scale": {"domain": names, "range": colours},
-            },
+            "color": _series_colour(rows),
         },
     }
     return render(Chart(chart_id, spec=spec, **words))
