@@ -39,11 +39,13 @@ def mine_and_processing(site: SiteFigures, ctx: PageContext) -> Section | None:
                     "Source": production_source(row["source"], row["edition"]),
                 }
             )
+    shown = {r["Stage"] for r in rows if r["Source"].startswith("IEA")}
     iea = site.data.marts.get("concentration_outlook")
     if iea is not None:
         base = iea.filter((pl.col("mineral") == ctx.key) & (pl.col("year") == pl.col("year").min()))
         for r in base.sort("stage").iter_rows(named=True):
-            if r["china_share"] is None:
+            # The summary's IEA row already is the IEA's figure for that stage.
+            if r["china_share"] is None or STAGE_WORDS[r["stage"]].capitalize() in shown:
                 continue
             rows.append(
                 {
@@ -80,6 +82,13 @@ def mine_and_processing(site: SiteFigures, ctx: PageContext) -> Section | None:
         + Markup("; ".join(said))
         + "."
     )
+    if not any(r["Stage"].startswith("Processing") for r in rows):
+        section.paragraphs.append(
+            md(
+                "No source here (USGS, IEA, BGS) publishes {name} processing output by country, so China's processing share is not computable.",
+                name=ctx.name.lower(),
+            )
+        )
     section.table = md_table(pl.DataFrame(rows), right=["China", "Alliance"])
     section.notes.append(
         "Processing means refining (separation and chemicals for rare earths, lithium chemicals, battery-grade graphite). Shares are of each source's own world total; the IEA counts only its main producers by name."
@@ -195,7 +204,9 @@ def outlook(rows: pl.DataFrame, ctx: PageContext) -> Section | None:
     )
     section.table = table(
         rows.sort("stage", "year"),
-        pl.col("stage").replace_strict(STAGE_WORDS).alias("Stage"),
+        pl.col("stage")
+        .replace_strict({k: v.capitalize() for k, v in STAGE_WORDS.items()})
+        .alias("Stage"),
         pl.col("product").alias("Product"),
         pl.col("year").cast(pl.Utf8).alias("Year"),
         Num("china_share", fmt_pct, "China"),
