@@ -308,6 +308,10 @@ def share_lines(
     """Shares (0-1) over years on a fixed 0-100 % axis, one line per ``series``; years on a
     continuous axis, so gaps and uneven steps (2023, 2030, 2035, 2040) keep their distances.
     ``rows``: year, series, value."""
+    years = sorted(set(rows["year"].to_list()))
+    x_axis: dict[str, Any] = {"format": "d", "labelAngle": 0, "labelOverlap": True}
+    if len(years) <= 8:  # a few uneven years (the outlook): label exactly those
+        x_axis["values"] = years
     spec = {
         **_by_year(rows, "series"),
         "mark": {"type": "line", "point": True},
@@ -317,13 +321,14 @@ def share_lines(
                 "type": "quantitative",
                 "title": None,
                 "scale": {"zero": False, "nice": False},
-                "axis": {"format": "d", "labelAngle": 0, "labelOverlap": True},
+                "axis": x_axis,
             },
             "y": {
-                **_pct_axis(value_title),
                 "field": "value",
                 "type": "quantitative",
+                "title": value_title,
                 "scale": {"domain": [0, 1]},
+                "axis": {"format": ".0%", "grid": True},
             },
             "color": _series_colour(rows),
         },
