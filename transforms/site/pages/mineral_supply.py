@@ -74,7 +74,8 @@ def _share_notes(summary: dict, basis: str) -> list[Markup]:
                 parts=fmt_num(parts),
                 basis=basis,
                 total=fmt_num(total),
-                whole=fmt_pct(parts / total),
+                # Two decimals where one would read "100.0%" (copper reserves: 100.02%).
+                whole=fmt_pct(parts / total, 2 if parts / total < 1.0005 else 1),
             )
         )
     if summary["total_qualifier"] is not None:
