@@ -1,7 +1,8 @@
 """Mineral pages, supply: production by economy, reserves, and the China / alliance / rest split.
 
 Figures sections (``transforms.site.sections``) built from the clean production and reserves
-tables through ``SiteFigures``; World Mining Data stands in for minerals USGS does not cover.
+tables and the concentration mart's shares through ``SiteFigures``; World Mining Data stands in
+for minerals USGS does not cover through the clean layer's source precedence.
 """
 
 from __future__ import annotations
@@ -12,9 +13,9 @@ from transforms.site import charts, figures
 from transforms.site.context import SOURCE_USGS, SiteFigures, mineral_slice, production_source
 from transforms.site.model import PageContext, Section
 from transforms.site.palette import ALLIANCE, CHINA, REST
-from transforms.site.render_tables import Num, formatted, md_table, named, table
+from transforms.site.render_tables import Num, md_table, named, table
 from transforms.site.sections import SECTIONS
-from transforms.site.text import Markup, fmt_mass, fmt_num, fmt_pct, md
+from transforms.site.text import Markup, fmt_num, fmt_pct, md
 
 STAGE_LABEL = {"mine": "Mine production", "refinery": "Refinery production"}
 BASIS_LABEL = {
@@ -185,52 +186,6 @@ def _production(site: SiteFigures, mineral: dict, stage: str) -> Section | None:
         latest,
         Num("production_t", fmt_num, "Production (t)"),
         pl.when(pl.col("is_estimate")).then(pl.lit("estimate")).otherwise(pl.lit("")).alias("Note"),
-    )
-    return section
-
-
-@SECTIONS.figures("mineral", order=15)
-def wmd_production(site: SiteFigures, ctx: PageContext) -> Section | None:
-    """Production from World Mining Data, for minerals USGS does not cover (coking coal)."""
-    mineral = site.minerals_by_slug[ctx.key]
-    # Only in place of USGS: when neither production section above has a stage to show.
-    if site.wmd is None or any(site.stage_row(ctx.key, s) for s in ("mine", "refinery")):
-        return None
-    rows = site.wmd.filter(pl.col("mineral") == mineral["slug"])
-    if not rows.height:
-        return None
-    year = int(rows["year"].max())
-    latest = rows.filter(pl.col("year") == year).sort(
-        "production_t", descending=True, nulls_last=True
-    )
-    total = latest["production_t"].sum()
-    china = latest.filter(pl.col("country_code").is_in(site.china))["production_t"].sum()
-    allies = latest.filter(pl.col("country_code").is_in(site.alliance))["production_t"].sum()
-    section = Section(
-        title=f"Production, {year} (World Mining Data)",
-        anchor="production-wmd",
-        source="World Mining Data",
-    )
-    section.paragraphs.append(
-        md(
-            "USGS does not cover {name}. World Mining Data reports world production of {world} in {year}: China **{china}**, the alliance **{alliance}**.",
-            name=mineral["name"].lower(),
-            world=fmt_mass(total),
-            year=year,
-            china=fmt_pct(china / total if total else None),
-            alliance=fmt_pct(allies / total if total else None),
-        )
-    )
-    section.table = md_table(
-        latest.head(15).select(
-            named("country_code", site.names, "Economy"),
-            pl.col("wmd_commodity").alias("Commodity"),
-            formatted("production_t", fmt_num, "Production (t)"),
-            (pl.col("production_t") / total)
-            .map_elements(fmt_pct, return_dtype=pl.Utf8)
-            .alias("Share of listed total"),
-        ),
-        right=["Production (t)", "Share of listed total"],
     )
     return section
 
