@@ -1,4 +1,4 @@
-"""The metric marts: concentration, dependence and supply risk (formulas in transforms/marts/)."""
+"""The metric marts: concentration (by stage, across time, by element), dependence and supply risk (formulas in transforms/marts/)."""
 
 from __future__ import annotations
 
