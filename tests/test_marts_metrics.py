@@ -144,13 +144,40 @@ def test_other_countries_are_unattributed_rest_on_the_world_total():
     assert row["economies"] == 2
 
 
-def test_parts_above_a_rounded_world_total_become_the_denominator():
-    # USGS rounds: world 100 but CHN 60 + AUS 45 = 105, so shares use 105 (60/105, 45/105).
+def test_parts_above_a_rounded_world_total_keep_the_published_total_with_a_note():
+    # USGS rounds: world 100 but CHN 60 + AUS 45 = 105. Shares stay those USGS prints (60/100,
+    # 45/100), the note says the parts exceed the total, and the whole is 105/100.
     prod = production_rows([("CHN", 60.0, None), ("AUS", 45.0, None), ("WORLD", 100.0, None)])
     row = one(conc.production_concentration(prod, china=CHINA, alliance=ALLIANCE))
-    assert row["denominator"] == "sum_of_parts" and row["total"] == 105.0
-    assert row["china_share"] == pytest.approx(60 / 105)
-    assert row["china_share"] + row["alliance_share"] + row["rest_share"] == pytest.approx(1.0)
+    assert row["denominator"] == "world_total" and row["total"] == 100.0
+    assert row["parts_total"] == 105.0 and row["share_note"] == conc.NOTE_PARTS_EXCEED
+    assert (row["china_share"], row["alliance_share"]) == (0.6, 0.45)
+    assert row["top3_share"] == 1.0  # 105/100 capped, and noted
+    assert row["china_share"] + row["alliance_share"] + row["rest_share"] == pytest.approx(1.05)
+    assert row["hhi"] <= 10_000
+
+
+def test_a_part_above_the_published_total_falls_back_to_the_sum_of_parts():
+    prod = production_rows([("CHN", 101.0, None), ("AUS", 4.0, None), ("WORLD", 100.0, None)])
+    row = one(conc.production_concentration(prod, china=CHINA, alliance=ALLIANCE))
+    assert (row["denominator"], row["total"]) == ("sum_of_parts", 105.0)
+    assert row["share_note"] == conc.NOTE_PART_ABOVE_TOTAL
+    assert row["china_share"] == pytest.approx(101 / 105)
+
+
+def test_usgs_lists_without_a_world_total_or_other_countries_have_no_world_share():
+    # Strontium reserves: USGS lists China and Iran only, with no world total.
+    no_world = production_rows([("CHN", 12.0, None), ("IRN", 7.1, None)])
+    row = one(conc.production_concentration(no_world, china=CHINA, alliance=ALLIANCE))
+    assert row["denominator"] == "no_world_total" and row["china_share"] is None
+    assert row["share_note"] == conc.NOTE_NO_WORLD_TOTAL and row["top1_code"] == "CHN"
+    # With an "Other countries" figure the listed parts are the world.
+    with_other = production_rows([("CHN", 12.0, None), ("IRN", 7.0, None), ("OTHER", 1.0, None)])
+    row = one(conc.production_concentration(with_other, china=CHINA, alliance=ALLIANCE))
+    assert (row["denominator"], row["china_share"]) == ("sum_of_parts", 0.6)
+    # BGS lists every producer: its sum is the world.
+    bgs = production_rows([("CHN", 12.0, None), ("IRN", 8.0, None)], source="BGS World Mineral Statistics")
+    assert one(conc.production_concentration(bgs, china=CHINA, alliance=ALLIANCE))["china_share"] == 0.6
 
 
 def test_withheld_figure_is_counted_and_left_in_the_rest():
@@ -325,7 +352,7 @@ def test_share_and_hhi_invariant_checks_catch_violations():
     assert hhi_violations("concentration", df).height == 0
     too_much = df.with_columns(pl.lit(0.9).alias("alliance_share"))
     assert (
-        "china_share + alliance_share + rest_share > 1"
+        "china + alliance + rest != max(1, parts/total)"
         in share_violations("concentration", too_much)["violation"].to_list()
     )
     pooled_low = df.with_columns(pl.lit(100.0).alias("alliance_pooled_hhi"))
@@ -443,7 +470,7 @@ def test_china_share_is_not_computable_where_a_fallback_table_does_not_list_chin
     # BGS lists no Chinese gallium before 2011 and prints no world total: 0 % would be wrong.
     rows = [("RUS", 13.0, None), ("JPN", 5.0, None), ("KAZ", 19.0, None)]
     bgs = production_rows(rows, year=2010, source="BGS World Mineral Statistics", edition=2023)
-    usgs = production_rows(rows, year=2024, source="USGS MCS", edition=2026)
+    usgs = production_rows([*rows, ("WORLD", 37.0, None)], year=2024, source="USGS MCS", edition=2026)
     out = conc.production_concentration(pl.concat([bgs, usgs]), china=CHINA, alliance=ALLIANCE)
     by_year = {r["year"]: r for r in out.iter_rows(named=True)}
     assert by_year[2010]["china_share"] is None and by_year[2010]["source"] == "BGS World Mineral Statistics 2023"

@@ -17,6 +17,7 @@ import polars as pl
 import pytest
 
 from orchestration import publish
+from transforms.marts.concentration import production_concentration
 from transforms.render import escape_html, escape_markdown, frame_to_markdown
 from transforms.site import (
     changes,
@@ -213,9 +214,15 @@ def _production() -> pl.DataFrame:
     )
 
 
+def _summary(production: pl.DataFrame, alliance: list[str]) -> dict:
+    """The page summary of ``production`` as the site computes it: from the concentration mart."""
+    mart = production_concentration(production, china=["CHN"], alliance=alliance)
+    shares = figures.production_shares(production, mart, alliance=alliance, china=["CHN"])
+    return figures.stage_summary(mart, shares).row(0, named=True)
+
+
 def test_shares_use_the_published_world_total_and_name_withheld_figures():
-    shares = figures.production_shares(_production(), alliance=["JPN", "USA"], china=["CHN"])
-    summary = figures.stage_summary(shares).row(0, named=True)
+    summary = _summary(_production(), ["JPN", "USA"])
     # 700/1000, (100 + withheld 0)/1000, rest = 1 - 0.7 - 0.1
     assert summary["china_share"] == pytest.approx(0.7)
     assert summary["alliance_share"] == pytest.approx(0.1)
@@ -230,9 +237,7 @@ def test_mixed_bases_get_no_shares():
         .otherwise(pl.col("unit_basis"))
         .alias("unit_basis")
     )
-    summary = figures.stage_summary(figures.production_shares(df, ["JPN"], ["CHN"])).row(
-        0, named=True
-    )
+    summary = _summary(df, ["JPN"])
     assert summary["mixed_basis"] and summary["china_share"] is None
 
 

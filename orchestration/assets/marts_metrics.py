@@ -25,6 +25,7 @@ from orchestration.assets.mart_factory import (
 from orchestration.settings import BriefingSettings
 from transforms import reference
 from transforms.marts import concentration as concentration_mart
+from transforms.marts import concentration_history as history_mart
 from transforms.marts import dependence as dependence_mart
 from transforms.marts import dependence_sources
 from transforms.marts import supply_risk as supply_risk_mart
@@ -36,6 +37,21 @@ from transforms.reference.trade_coverage import trade_coverage_frame
 
 def _concentration(i: MartInputs) -> pl.DataFrame:
     return concentration_mart.concentration(i["production"], i["reserves"], i["trade"], **i.sides())
+
+
+def _concentration_history(i: MartInputs) -> pl.DataFrame:
+    production = concentration_mart.production_concentration(i["production"], **i.sides())
+    return history_mart.concentration_history(i["production_history"], production, **i.sides())
+
+
+def _concentration_outlook(i: MartInputs) -> pl.DataFrame:
+    return history_mart.concentration_outlook(i["production_iea"], i["outlook"], **i.sides())
+
+
+def _concentration_by_element(i: MartInputs) -> pl.DataFrame:
+    return history_mart.concentration_by_element(
+        i["production_history"], i["production_wmd"], **i.sides()
+    )
 
 
 def _dependence(i: MartInputs) -> pl.DataFrame:
@@ -128,6 +144,21 @@ MARTS = {
         },
         _supply_risk_departures,
         (),
+    ),
+    "concentration_history": (
+        {n: clean_in(n) for n in ("production_history", "production")},
+        _concentration_history,
+        ("shares",),
+    ),
+    "concentration_outlook": (
+        {n: clean_in(n) for n in ("production_iea", "outlook")},
+        _concentration_outlook,
+        ("shares",),
+    ),
+    "concentration_by_element": (
+        {n: clean_in(n) for n in ("production_history", "production_wmd")},
+        _concentration_by_element,
+        ("shares",),
     ),
 }
 

@@ -25,14 +25,22 @@ of ``i`` is ``s_i = x_i / T`` (a fraction in [0, 1]), and
   other economy plus the unattributed rest, so the three sum to 1;
 * ``unattributed_share`` = the part of ``T`` not published for any single economy.
 
-Denominator (column ``denominator``). Production and reserves use the published world total
-(``WORLD``) where USGS gives a number, so "Other countries" and withheld figures count as the
-unknown rest; where the world total excludes the United States (``WORLD_EXCL_USA``) the US
-figure, if published, is added (``world_total_excl_usa_plus_usa``). USGS rounds world totals;
-where the published parts (economies + "Other countries") add up to more than the rounded total,
-their sum is used instead (``sum_of_parts``), so shares never sum above 1. Exports have no
-world total: the sum over all exporters is used (``sum_of_parts``). Groups with no figure at all
-(every value NA) are kept with null shares and ``denominator = 'no_figures'``.
+Denominator (column ``denominator``). Production and reserves use the publisher's own world
+total (``WORLD``) exactly as printed, so shares match the publisher's (USGS's) own shares; where
+the world total excludes the United States (``WORLD_EXCL_USA``) the US figure, if published, is
+added (``world_total_excl_usa_plus_usa``). Publishers round world totals: where the published
+parts (economies + "Other countries", ``parts_total``) add up to more than the rounded total,
+the shares stay those of the published total and ``share_note`` says so (China + alliance +
+rest then equals ``parts_total / total`` > 1; ``top3_share`` is capped at 1 and the HHIs divide
+by the larger of the two, so they stay within bounds). Only where a single economy (or China,
+or the alliance) exceeds the published total is the sum of parts used, with a note. A world
+total published as a lower bound (">") stays the denominator with ``total_qualifier`` "more
+than": shares of it are upper bounds. Where no world total is published, USGS's parts are the
+world only if an "Other countries" figure is published (``sum_of_parts``, noted); otherwise
+the listed economies are not the world and the group has no shares (``no_world_total``, noted:
+USGS's strontium reserves list China and Iran only). Sources that list every producer (BGS,
+World Mining Data) and exports use the sum of parts (``sum_of_parts``). Groups with no figure
+at all (every value NA) are kept with null shares and ``denominator = 'no_figures'``.
 
 Only economies (``country_kind == 'economy'``; ISO3 codes in trade) enter the numerators;
 aggregate rows never do. Withheld figures (flag ``W``) and other non-numeric cells (NA, empty)
@@ -48,7 +56,13 @@ from collections.abc import Sequence
 import polars as pl
 
 MEASURES = ("production", "reserves", "exports")
-DENOMINATORS = ("world_total", "world_total_excl_usa_plus_usa", "sum_of_parts", "no_figures")
+DENOMINATORS = (
+    "world_total",
+    "world_total_excl_usa_plus_usa",
+    "sum_of_parts",
+    "no_world_total",
+    "no_figures",
+)
 UNITS = ("t", "usd")
 WITHHELD_FLAG = "W"
 # Aggregate codes of the reference tables are four or more letters (WORLD, OTHER, SACU, ...).
@@ -65,6 +79,9 @@ OUTPUT_COLUMNS = [
     "source",
     "denominator",
     "total",
+    "total_qualifier",
+    "parts_total",
+    "share_note",
     "economies",
     "withheld_economies",
     "not_numeric_economies",
@@ -95,26 +112,55 @@ def share_statistics(
     china: Sequence[str],
     alliance: Sequence[str],
     world_totals: pl.DataFrame | None = None,
+    listed_only: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """Concentration statistics per ``key`` group from its parts.
 
     ``parts``: the key columns plus ``code`` (economy ISO3 or aggregate code), ``is_economy``
     (bool), ``value`` (Float64, null where not published as a number) and ``flag`` (text flag or
     null). Aggregate parts (e.g. "Other countries") count in the sum of parts, never in a
-    numerator. ``world_totals``: the key columns plus ``world_total`` (Float64) and
-    ``world_label`` (a ``DENOMINATORS`` value); groups without one use the sum of parts.
+    numerator. ``world_totals``: the key columns plus ``world_total`` (Float64), ``world_label``
+    (a ``DENOMINATORS`` value) and optionally ``world_flag`` (">" where the total is a lower
+    bound); groups without one use the sum of parts. ``listed_only``: key rows of tables that
+    list the main producers only (USGS): without a world total and without an "Other countries"
+    figure their parts are not the world, so they get no shares (``no_world_total``).
     """
     _disjoint(china, alliance)
     key = list(key)
-    china_l, alliance_l = list(china), list(alliance)
+    stats = _group_sums(parts, key, list(china), list(alliance))
+    if world_totals is None:
+        world_totals = pl.DataFrame(
+            schema={**{k: stats.schema[k] for k in key}, "world_total": pl.Float64}
+        )
+    if "world_label" not in world_totals.columns:
+        world_totals = world_totals.with_columns(pl.lit("world_total").alias("world_label"))
+    if "world_flag" not in world_totals.columns:
+        world_totals = world_totals.with_columns(pl.lit(None, pl.Utf8).alias("world_flag"))
+    stats = stats.join(
+        world_totals.select([*key, "world_total", "world_label", "world_flag"]), on=key, how="left"
+    )
+    listed = pl.lit(False)
+    if listed_only is not None:
+        stats = stats.join(
+            listed_only.select(key).unique().with_columns(pl.lit(True).alias("_listed")),
+            on=key,
+            how="left",
+        )
+        listed = pl.col("_listed").fill_null(False)
+    return _shares(stats, listed)
+
+
+def _group_sums(
+    parts: pl.DataFrame, key: list[str], china: list[str], alliance: list[str]
+) -> pl.DataFrame:
+    """Per group: counts of economies and the sums the shares divide (columns prefixed ``_``)."""
     value = pl.col("value")
     econ = pl.col("is_economy")
     numeric_econ = econ & value.is_not_null()
-    in_china = pl.col("code").is_in(china_l)
-    in_alliance = pl.col("code").is_in(alliance_l)
+    in_china = pl.col("code").is_in(china)
+    in_alliance = pl.col("code").is_in(alliance)
     ranked = value.filter(numeric_econ & (value > 0))
     ranked_codes = pl.col("code").filter(numeric_econ & (value > 0))
-
     stats = parts.group_by(key).agg(
         (numeric_econ & (value > 0)).sum().cast(pl.Int32).alias("economies"),
         (econ & value.is_null() & (pl.col("flag") == WITHHELD_FLAG))
@@ -141,54 +187,122 @@ def share_statistics(
         ranked.top_k(3).sum().alias("_top3"),
         ranked.max().alias("_top1"),
     )
-    stats = stats.with_columns((pl.col("_econ") + pl.col("_aggregate_parts")).alias("_parts"))
+    return stats.with_columns((pl.col("_econ") + pl.col("_aggregate_parts")).alias("parts_total"))
+
+
+# Why a group's shares read as they do (column ``share_note``); null where nothing needs saying.
+NOTE_PARTS_EXCEED = (
+    "The listed figures add up to more than the publisher's rounded world total (parts_total > "
+    "total): shares are of the published total, as the publisher prints them, so together they "
+    "exceed 100%."
+)
+NOTE_PART_ABOVE_TOTAL = (
+    "A listed figure is larger than the published world total, so shares are of the sum of the "
+    "listed figures instead."
+)
+NOTE_NO_WORLD_TOTAL = (
+    "The publisher prints no world total and no 'Other countries' figure, so the listed "
+    "economies are not the world: no world share."
+)
+NOTE_SUM_IS_WORLD = (
+    "No world total is published; the listed economies and 'Other countries' together are the "
+    "world."
+)
+NOTE_LOWER_BOUND = (
+    "The world total is published as a lower bound (>): shares of it are upper bounds."
+)
+NOTE_MIXED_BASES = (
+    "The economies report on different tonnage bases (e.g. ore and contained metal), so no "
+    "shares of one total are computed."
+)
+LOWER_BOUND = "more than"
+
+
+def _shares(stats: pl.DataFrame, listed: pl.Expr) -> pl.DataFrame:
+    """Denominator, shares and notes from the group sums and world totals (see module doc)."""
     has_parts = (pl.col("_numeric") + pl.col("_numeric_aggregates")) > 0
-    if world_totals is not None:
-        stats = stats.join(
-            world_totals.select([*key, "world_total", "world_label"]), on=key, how="left"
-        )
-        use_world = pl.col("world_total").is_not_null() & (
-            pl.col("world_total") >= pl.col("_parts")
-        )
-        total = (
-            pl.when(use_world).then(pl.col("world_total")).when(has_parts).then(pl.col("_parts"))
-        )
-        label = (
-            pl.when(use_world)
-            .then(pl.col("world_label"))
-            .when(has_parts)
-            .then(pl.lit("sum_of_parts"))
-        )
-    else:
-        total = pl.when(has_parts).then(pl.col("_parts"))
-        label = pl.when(has_parts).then(pl.lit("sum_of_parts"))
-    stats = stats.with_columns(total.alias("total"), label.alias("denominator"))
+    world = pl.col("world_total")
+    # No single part may exceed the denominator: a share above 100% would be an upstream slip.
+    largest = pl.max_horizontal(
+        pl.col("_top1"),
+        pl.col("_china"),
+        pl.col("_alliance"),
+        pl.col("_rest_econ") + pl.col("_aggregate_parts"),
+    )
+    use_world = world.is_not_null() & (world > 0) & (largest <= world * (1 + 1e-9))
+    no_world = listed & has_parts & (pl.col("_numeric_aggregates") == 0) & world.is_null()
+    stats = stats.with_columns(
+        pl.when(use_world)
+        .then(world)
+        .when(has_parts & ~no_world)
+        .then(pl.col("parts_total"))
+        .alias("total"),
+        pl.when(use_world)
+        .then(pl.col("world_label"))
+        .when(has_parts & ~no_world)
+        .then(pl.lit("sum_of_parts"))
+        .when(no_world)
+        .then(pl.lit("no_world_total"))
+        .otherwise(pl.lit("no_figures"))
+        .alias("denominator"),
+    )
     # A zero total (every figure 0) has no shares either.
     valid = pl.col("total").is_not_null() & (pl.col("total") > 0)
+    exceed = valid & (pl.col("parts_total") > pl.col("total") * (1 + 1e-9))
     stats = stats.with_columns(
-        pl.when(valid)
+        pl.when(valid | (pl.col("denominator") == "no_world_total"))
         .then(pl.col("denominator"))
         .otherwise(pl.lit("no_figures"))
         .alias("denominator"),
         pl.when(valid).then(pl.col("total")).alias("total"),
+        pl.when(use_world & (pl.col("world_flag") == ">"))
+        .then(pl.lit(LOWER_BOUND))
+        .alias("total_qualifier"),
+        pl.concat_str(
+            [
+                pl.when(exceed).then(pl.lit(NOTE_PARTS_EXCEED)),
+                pl.when(world.is_not_null() & ~use_world & has_parts).then(
+                    pl.lit(NOTE_PART_ABOVE_TOTAL)
+                ),
+                pl.when(no_world).then(pl.lit(NOTE_NO_WORLD_TOTAL)),
+                pl.when(listed & world.is_null() & ~no_world & has_parts).then(
+                    pl.lit(NOTE_SUM_IS_WORLD)
+                ),
+                pl.when(use_world & (pl.col("world_flag") == ">")).then(pl.lit(NOTE_LOWER_BOUND)),
+            ],
+            separator=" ",
+            ignore_nulls=True,
+        ).alias("share_note"),
     )
     t = pl.col("total")
-    # total >= parts by construction, so the unattributed remainder is never negative.
-    unattributed = pl.col("_aggregate_parts") + (t - pl.col("_parts"))
+    # HHI divides by the larger of total and parts, so it stays within 0-10,000 where the
+    # listed parts exceed a rounded total.
+    t_hhi = pl.when(t.is_not_null()).then(pl.max_horizontal(t, pl.col("parts_total")))
+    unattributed = pl.col("_aggregate_parts") + (t - pl.col("parts_total")).clip(lower_bound=0)
     out = stats.with_columns(
-        (pl.col("_sq") / t**2 * 10_000).alias("hhi"),
+        pl.when(pl.col("share_note") == "")
+        .then(None)
+        .otherwise(pl.col("share_note"))
+        .alias("share_note"),
+        (pl.col("_sq") / t_hhi**2 * 10_000).alias("hhi"),
         (pl.col("_top1") / t).alias("top1_share"),
-        (pl.col("_top3") / t).alias("top3_share"),
+        # The three largest can add up to more than a rounded total: capped, and noted.
+        (pl.col("_top3") / t).clip(upper_bound=1.0).alias("top3_share"),
         (pl.col("_china") / t).alias("china_share"),
         (pl.col("_alliance") / t).alias("alliance_share"),
         ((pl.col("_rest_econ") + unattributed) / t).alias("rest_share"),
         (unattributed / t).alias("unattributed_share"),
-        ((pl.col("_alliance") ** 2 + pl.col("_sq_outside_alliance")) / t**2 * 10_000).alias(
+        ((pl.col("_alliance") ** 2 + pl.col("_sq_outside_alliance")) / t_hhi**2 * 10_000).alias(
             "alliance_pooled_hhi"
         ),
+        pl.when(t.is_not_null()).then(pl.col("parts_total")).alias("parts_total"),
     )
     return out.drop(
-        [c for c in out.columns if c.startswith("_") or c in ("world_total", "world_label")]
+        [
+            c
+            for c in out.columns
+            if c.startswith("_") or c in ("world_total", "world_label", "world_flag")
+        ]
     )
 
 
@@ -209,7 +323,7 @@ def production_concentration(
         "flag",
     )
     world = rows.filter(pl.col("country_code") == "WORLD").select(
-        *key, pl.col("value").alias("world_total")
+        *key, pl.col("value").alias("world_total"), pl.col("flag").alias("world_flag")
     )
     usa = rows.filter(pl.col("country_code") == "USA").select(*key, pl.col("value").alias("_usa"))
     excl_usa = (
@@ -217,7 +331,11 @@ def production_concentration(
         .select(*key, pl.col("value").alias("_excl"))
         .join(usa, on=key, how="left")
         # A withheld US figure stays outside the total, like any withheld figure.
-        .select(*key, (pl.col("_excl") + pl.col("_usa").fill_null(0.0)).alias("world_total"))
+        .select(
+            *key,
+            (pl.col("_excl") + pl.col("_usa").fill_null(0.0)).alias("world_total"),
+            pl.lit(None, pl.Utf8).alias("world_flag"),
+        )
         .join(world.select(key), on=key, how="anti")
     )
     world_totals = pl.concat(
@@ -226,8 +344,17 @@ def production_concentration(
             excl_usa.with_columns(pl.lit("world_total_excl_usa_plus_usa").alias("world_label")),
         ]
     )
+    # USGS tables list the main producers only (other sources list every producer).
+    listed_only = rows.filter(pl.col("source").str.starts_with("USGS")).select(key)
     stats = _with_source_meta(
-        share_statistics(parts, key, china=china, alliance=alliance, world_totals=world_totals),
+        share_statistics(
+            parts,
+            key,
+            china=china,
+            alliance=alliance,
+            world_totals=world_totals,
+            listed_only=listed_only,
+        ),
         rows,
         key,
     )
@@ -241,6 +368,21 @@ def production_concentration(
     )
     stats = stats.with_columns(
         pl.when(unknown).then(None).otherwise(pl.col("china_share")).alias("china_share")
+    )
+    # Economies reporting on different tonnage bases cannot be shares of one total.
+    mixed = (
+        rows.filter(pl.col("country_kind") == "economy")
+        .group_by(key)
+        .agg((pl.col("unit_basis").n_unique() > 1).alias("_mixed"))
+    )
+    stats = stats.join(mixed, on=key, how="left").with_columns(pl.col("_mixed").fill_null(False))
+    share_cols = [c for c in OUTPUT_COLUMNS if c.endswith("_share")]
+    stats = stats.with_columns(
+        *(pl.when(pl.col("_mixed")).then(None).otherwise(pl.col(c)).alias(c) for c in share_cols),
+        pl.when(pl.col("_mixed"))
+        .then(pl.lit(NOTE_MIXED_BASES))
+        .otherwise(pl.col("share_note"))
+        .alias("share_note"),
     )
     return _finish(stats, measure="production", unit="t")
 
@@ -266,7 +408,9 @@ def reserves_concentration(
 ) -> pl.DataFrame:
     """Concentration of USGS reserves per mineral (measure ``reserves``, year = edition - 1).
 
-    A bound such as ">85,000,000" enters as the bound (the clean layer's convention)."""
+    A bound such as ">85,000,000" enters as the bound (the clean layer's convention); a world
+    total published as a lower bound is kept as the denominator with ``total_qualifier`` "more
+    than" (shares of it are upper bounds)."""
     key = ["mineral", "stage", "year"]
     rows = reserves.with_columns(
         pl.lit("mine").alias("stage"),
@@ -282,9 +426,19 @@ def reserves_concentration(
         "flag",
     )
     world_totals = rows.filter(pl.col("country_code") == "WORLD").select(
-        *key, pl.col("value").alias("world_total"), pl.lit("world_total").alias("world_label")
+        *key,
+        pl.col("value").alias("world_total"),
+        pl.lit("world_total").alias("world_label"),
+        pl.col("flag").alias("world_flag"),
     )
-    stats = share_statistics(parts, key, china=china, alliance=alliance, world_totals=world_totals)
+    stats = share_statistics(
+        parts,
+        key,
+        china=china,
+        alliance=alliance,
+        world_totals=world_totals,
+        listed_only=rows.select(key),
+    )
     return _finish(_with_source_meta(stats, rows, key), measure="reserves", unit="t")
 
 

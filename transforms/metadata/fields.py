@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from transforms.marts import concentration as conc
+from transforms.marts import concentration_history as conc_history
 from transforms.marts import dependence as dep
 from transforms.marts import dependence_sources as dep_sources
 from transforms.parsers.usitc import USITC_SHEETS
@@ -170,8 +171,11 @@ FIELDS: dict[str, Field] = {
     "measure": _f(S, CODE, "production, reserves or exports.", checks=(("isin", conc.MEASURES),)),
     "conc_unit": _f(S, CODE, "Unit of `total`: t (metric tons) or usd.", checks=(("isin", conc.UNITS),)),
     "unit_basis_list": _f(S, CODE, "Tonnage basis (comma-joined where mixed).", null=True, checks=(("matches", UNIT_BASIS_LIST_PATTERN),)),
-    "denominator": _f(S, CODE, "What the shares divide by: world_total, world_total_excl_usa_plus_usa, sum_of_parts, or no_figures.", checks=(("isin", conc.DENOMINATORS),)),
+    "denominator": _f(S, CODE, "What the shares divide by: world_total, world_total_excl_usa_plus_usa, sum_of_parts, no_world_total (no shares: the listed economies are not the world) or no_figures.", checks=(("isin", conc.DENOMINATORS),)),
     "total": _f(F64, "t or USD (see `unit`)", "The denominator's value in `unit`; null when there are no figures.", null=True, checks=GE0),
+    "total_qualifier": _f(S, TEXT, "'more than' where the publisher prints the world total as a lower bound (>), so shares of it are upper bounds; else null.", null=True),
+    "parts_total": _f(F64, "t or USD (see `unit`)", "Sum of the published parts (economies + 'Other countries'); above `total` where the publisher's world total is rounded down.", null=True, checks=GE0),
+    "share_note": _f(S, TEXT, "Why the shares read as they do (parts above a rounded total, no world total, lower bound); null where nothing needs saying.", null=True),
     "economies": _f(I32, COUNT, "Economies with a positive figure.", checks=GE0),
     "withheld_economies": _f(I32, COUNT, "Economies whose figure is withheld (W).", checks=GE0),
     "not_numeric_economies": _f(I32, COUNT, "Economies with another non-numeric cell (NA, empty, ...).", checks=GE0),
@@ -183,7 +187,7 @@ FIELDS: dict[str, Field] = {
     "china_share": _f(F64, SHARE, "Share of China. Fraction in [0, 1].", null=True, checks=SHARE_CHECK),
     "china_share_t": _f(F64, SHARE, "China's share of import tonnes (flows with a quantity). Fraction in [0, 1].", null=True, checks=SHARE_CHECK),
     "alliance_share": _f(F64, SHARE, "Share of the alliance economies. Fraction in [0, 1].", null=True, checks=SHARE_CHECK),
-    "rest_share": _f(F64, SHARE, "Share of every other economy plus the unattributed rest; china + alliance + rest = 1. Fraction in [0, 1].", null=True, checks=SHARE_CHECK),
+    "rest_share": _f(F64, SHARE, "Share of every other economy plus the unattributed rest; china + alliance + rest = 1, or parts_total / total where the listed parts exceed a rounded world total. Fraction in [0, 1].", null=True, checks=SHARE_CHECK),
     "unattributed_share": _f(F64, SHARE, "Share not published for any single economy ('Other countries', withheld, aggregates). Fraction in [0, 1].", null=True, checks=SHARE_CHECK),
     "importer": _f(S, CODE, "Importer: an alliance economy (ISO3), EU27 (the EU as a bloc) or ALLIANCE (the alliance as a bloc).", checks=(("known", "importer"),)),
     "importer_kind": _f(S, CODE, "economy or bloc.", checks=(("isin", dep.IMPORTER_KINDS),)),
@@ -540,6 +544,9 @@ FIELDS: dict[str, Field] = {
     "diff_note": _f(S, TEXT, "value differs, text differs, only in transcription or only in release."),
     "transcribed_line": _f(I32, LINE, "Line of the figure in the transcription's file.", null=True),
     "official_line": _f(I32, LINE, "Line of the figure in MCS2026_Commodities_Data.csv.", null=True),
+    "outlook_share_year": _f(I16, YEAR, "Year of the figure: 2023 (IEA's latest) or a projection year (2030, 2035, 2040).", checks=(("between", (2020, 2050)),)),
+    "top1_economy_or_historical": _f(S, CODE, "Code of the largest economy (ties broken by code); historical economies (USSR, Zaire, ...) by their BGS code.", null=True, checks=(("known", "economy_or_historical"),)),
+    "element": _f(S, CODE, "Element of a group mineral (platinum, palladium of the platinum-group metals).", checks=(("isin", tuple(sorted({e for es in conc_history.ELEMENTS.values() for e in es}))),)),
     "sanity_case": _f(S, TEXT, "unit statement (header unit vs the notes), edition jump or year jump (over 50-fold)."),
     "compared_with": _f(S, TEXT, "The figure or statement the case's figure is compared with (file:line column, or the notes' unit)."),
     "sanity_detail": _f(S, TEXT, "The two units or the two figures in metric tons."),

@@ -1,8 +1,9 @@
-"""The metric marts: concentration, dependence and supply risk (formulas in transforms/marts/)."""
+"""The metric marts: concentration (by stage, across time, by element), dependence and supply risk (formulas in transforms/marts/)."""
 
 from __future__ import annotations
 
 from transforms.marts import concentration as conc
+from transforms.marts import concentration_history as conc_history
 from transforms.marts import dependence as dep
 from transforms.marts import dependence_sources as dep_sources
 from transforms.metadata.clean import USGS
@@ -13,6 +14,7 @@ _YEAR = Col("year", "Calendar year the figures refer to.")
 # Production concentration reaches back to 1971 (BGS World Mineral Statistics).
 _HISTORY_YEAR = Col("year", "Calendar year the figures refer to.", field="history_year")
 _SOURCE = Col("source", "Sources combined.")
+_SHARE_BASIS = "of the source's own world total (IEA, USGS) or of the sum of every listed producer (BGS)"
 _IMPORTS_T = "Imports in metric tons (gross weight); null where no flow has a quantity."
 _COVERAGE = ("trade_coverage", "china_mine_share", "china_refinery_share", "finding_ok", "coverage_note")
 _COVERAGE_WARNING = (
@@ -34,7 +36,8 @@ METRICS = (
         (
             "mineral", "stage", _HISTORY_YEAR, "measure", Col("unit", field="conc_unit"),
             Col("unit_basis", "Tonnage basis of production/reserves (comma-joined where mixed); null for exports.", field="unit_basis_list"),
-            Col("source", "Source and edition(s) of the figures."), "denominator", "total", "economies",
+            Col("source", "Source and edition(s) of the figures."), "denominator", "total",
+            "total_qualifier", "parts_total", "share_note", "economies",
             "withheld_economies", "not_numeric_economies", "hhi", "top1_code", "top1_share", "top3_share",
             Col("china_share", "Share of China (per the settings: mainland, or with Hong Kong and Macao). Fraction in [0, 1]."),
             Col("alliance_share", "Share of the alliance economies together. Fraction in [0, 1]."),
@@ -42,7 +45,8 @@ METRICS = (
         ),
         sources=(*USGS, "baci-hs92"),
         usage_warnings=(
-            "Shares of production and reserves use the published world total where it exists: 'Other countries' and withheld (W) figures are in `rest_share` and `unattributed_share`, never in China's or the alliance's share.",
+            "Shares of production and reserves are of the publisher's own world total, as printed: where its rounded total is below the sum of the listed figures (`share_note`), China + alliance + rest add up to `parts_total / total`, above 1; where no world total is published and USGS lists no 'Other countries', there is no share (`no_world_total`).",
+            "'Other countries' and withheld (W) figures are in `rest_share` and `unattributed_share`, never in China's or the alliance's share.",
             "HHI sums over named economies only; a large `unattributed_share` makes it a lower bound.",
             "Reserves have no year in the source: `year` = MCS edition - 1, stage = mine.",
             "Exports are by value (USD) of the mineral's HS codes at that stage; mine = ores and concentrates, refinery = refined forms. Re-exports count as exports.",
@@ -194,6 +198,77 @@ METRICS = (
         sources=("baci-hs92", "world-mining-data", "wgi"),
         usage_warnings=(
             "Changes are relative (|ours / reference - 1|) over the rows where the two differ; a tiny reference value makes the largest change large.",
+        ),
+    ),
+    table(
+        "concentration_history",
+        "marts",
+        "China's and the alliance's share of world production by mineral and stage, 1971-2025",
+        "China's, the alliance's and the top producer's share of world mine and refinery production "
+        "per year: BGS World Mineral Statistics 1971-2023, then USGS MCS (by the declared source "
+        "precedence) for the later years and for minerals and stages BGS does not cover. One "
+        "product basis per year, never summed across bases. Formulas: "
+        "transforms/marts/concentration_history.py.",
+        tuple(conc_history.KEY),
+        (
+            "mineral", "stage", _HISTORY_YEAR, Col("source", "Source (and edition) of the year's figures."),
+            Col("product", "BGS products read for the year (semicolon-separated); null for USGS rows."),
+            Col("unit_basis", "Tonnage basis of the figures.", field="unit_basis_list"),
+            "denominator", "total", "parts_total", "economies",
+            Col("china_share", f"China's share {_SHARE_BASIS}; null where the source does not list China. Fraction in [0, 1]."),
+            Col("alliance_share", f"The alliance economies' share {_SHARE_BASIS}. Fraction in [0, 1]."),
+            Col("top1_code", field="top1_economy_or_historical"), "top1_share", "share_note",
+        ),
+        sources=("bgs-wms", *USGS, "iea-cmde", "world-mining-data"),
+        usage_warnings=(
+            "The series changes source where BGS ends (2023 -> USGS 2024): a step between those years can be a change of source rather than of supply.",
+            "BGS shares are of the sum of the economies it lists (its world total); USGS shares of USGS's rounded world total.",
+            "Where BGS publishes several products, an economy's figure is its largest product on the year's basis (platinum-group metals: the sum of the elements), so distinct products of one economy can be undercounted (`product` lists what was read).",
+        ),
+    ),
+    table(
+        "concentration_outlook",
+        "marts",
+        "China's and the alliance's share of world supply, 2023 and IEA base-case outlook to 2040",
+        "China's, the alliance's and the top producer's share of world mining and refining in 2023 and "
+        "in the IEA's base-case projections for 2030, 2035 and 2040 (IEA Critical Minerals Data "
+        "Explorer), as shares of the IEA's own world total. Formulas: "
+        "transforms/marts/concentration_history.py.",
+        tuple(conc_history.KEY),
+        (
+            "mineral", "stage", Col("year", field="outlook_share_year"), "scenario",
+            Col("source", "IEA release."), Col("product", "The IEA's product (refined cobalt, battery-grade graphite, magnet rare earth elements, ...)."),
+            "unit_basis", "denominator", "total", "parts_total", "economies",
+            Col("china_share", "China's share of the IEA world total. Fraction in [0, 1]."),
+            Col("alliance_share", "The alliance economies' share of the IEA world total. Fraction in [0, 1]."),
+            "top1_code", "top1_share", "share_note",
+        ),
+        sources=("iea-cmde",),
+        usage_warnings=(
+            "Projections, not observations: the IEA base case (stated policies and announced projects).",
+            "The IEA names only the main economies per mineral; the rest is 'Rest of world'. Rare earths are the magnet rare earth elements only.",
+        ),
+    ),
+    table(
+        "concentration_by_element",
+        "marts",
+        "Platinum and palladium separately: China's, the alliance's and the top producer's share of world mine production",
+        "The platinum-group metals are one mineral in the registry (USGS publishes one chapter), but "
+        "platinum and palladium are different markets: this mart gives each element's shares of "
+        "world mine production, from BGS World Mineral Statistics (1971-2023), then World Mining "
+        "Data. Formulas: transforms/marts/concentration_history.py.",
+        tuple(conc_history.ELEMENT_KEY),
+        (
+            "mineral", "element", "stage", _HISTORY_YEAR, Col("source", "Source of the year's figures."),
+            "unit_basis", "denominator", "total", "economies",
+            Col("china_share", "China's share of the sum of the listed producers; null where the source does not list China. Fraction in [0, 1]."),
+            Col("alliance_share", "The alliance economies' share of the sum of the listed producers. Fraction in [0, 1]."),
+            Col("top1_code", field="top1_economy_or_historical"), "top1_share",
+        ),
+        sources=("bgs-wms", "world-mining-data"),
+        usage_warnings=(
+            "The platinum-group metals row of the other concentration marts is the aggregate (platinum + palladium for USGS).",
+            "The series changes source where BGS ends (2023 -> World Mining Data 2024).",
         ),
     ),
 )

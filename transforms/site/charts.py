@@ -225,6 +225,18 @@ def group_stacked_years(
     return render(Chart(chart_id, spec=_stacked_by_group(spec), **words))
 
 
+def _series_colour(rows: pl.DataFrame) -> dict:
+    """Colour by ``series`` (not a country group): the palette's neutral series colours."""
+    names = sorted(set(rows["series"].to_list()))
+    colours = [palette.SERIES_COLOURS[i % len(palette.SERIES_COLOURS)] for i in range(len(names))]
+    return {
+        "field": "series",
+        "type": "nominal",
+        "title": None,
+        "scale": {"domain": names, "range": colours},
+    }
+
+
 def series_lines(
     chart_id: str,
     rows: pl.DataFrame,
@@ -324,6 +336,44 @@ def grouped_bars(
                 "scale": {"domain": names, "range": colours},
                 "legend": {"labelLimit": WIDTH},
             },
+        },
+    }
+    return render(Chart(chart_id, spec=spec, **words))
+
+
+def share_lines(
+    chart_id: str,
+    rows: pl.DataFrame,
+    *,
+    value_title: str,
+    **words: str,
+) -> Markup:
+    """Shares (0-1) over years on a fixed 0-100 % axis, one line per ``series``; years on a
+    continuous axis, so gaps and uneven steps (2023, 2030, 2035, 2040) keep their distances.
+    ``rows``: year, series, value."""
+    years = sorted(set(rows["year"].to_list()))
+    x_axis: dict[str, Any] = {"format": "d", "labelAngle": 0, "labelOverlap": True}
+    if len(years) <= 8:  # a few uneven years (the outlook): label exactly those
+        x_axis["values"] = years
+    spec = {
+        **_by_year(rows, "series"),
+        "mark": {"type": "line", "point": True},
+        "encoding": {
+            "x": {
+                "field": "year",
+                "type": "quantitative",
+                "title": None,
+                "scale": {"zero": False, "nice": False},
+                "axis": x_axis,
+            },
+            "y": {
+                "field": "value",
+                "type": "quantitative",
+                "title": value_title,
+                "scale": {"domain": [0, 1]},
+                "axis": {"format": ".0%", "grid": True},
+            },
+            "color": _series_colour(rows),
         },
     }
     return render(Chart(chart_id, spec=spec, **words))

@@ -1,6 +1,6 @@
 """The figures every page draws on, computed once per build from the clean tables.
 
-``SiteFigures`` holds the production and reserve shares, trade flows and import dependence,
+``SiteFigures`` holds the production and reserve shares (of the concentration mart), trade flows and import dependence,
 prices and net import reliance (``transforms.site.figures``), sliced per mineral once, and the
 names of economies and minerals; page modules and figures sections read them from here.
 """
@@ -56,10 +56,16 @@ class SiteFigures:
         self.mineral_names = {m["slug"]: m["name"] for m in data.minerals}
         self.minerals_by_slug = {m["slug"]: m for m in data.minerals}
         clean = data.clean
-        self.shares = figures.production_shares(clean["production"], self.alliance, self.china)
-        self.summary = figures.stage_summary(self.shares)
-        self.reserve_rows = figures.reserve_shares(clean["reserves"], self.alliance, self.china)
-        self.reserve_summary = figures.reserve_summary(self.reserve_rows)
+        # Shares of world production and reserves are the concentration mart's (one place).
+        conc = data.marts["concentration"]
+        self.shares = figures.production_shares(
+            clean["production"], conc, self.alliance, self.china
+        )
+        self.summary = figures.stage_summary(conc, self.shares)
+        self.reserve_rows = figures.reserve_shares(
+            clean["reserves"], conc, self.alliance, self.china
+        )
+        self.reserve_summary = figures.reserve_summary(conc)
         flows = figures.trade_flows(clean["trade"])
         self.importer_flows = figures.importer_flows(flows, self.alliance, self.eu27)
         self.dependence = figures.import_dependence(self.importer_flows, self.china)

@@ -5,10 +5,10 @@ allies' imports, what prices did — not analysis marts: the marts (concentratio
 supply risk, scenarios) add their own sections through ``transforms.site.marts``.
 
 Conventions, stated on the methodology page:
-- a share of production is the economy's figure over the **published world total** of the same
-  mineral, stage and year, or over the sum of economies and "other countries" where USGS
-  publishes no total; economies whose figure is withheld (W) count as zero, and the page says so;
-- a mineral-stage-year whose economies report on different tonnage bases gets no shares;
+- a share of production or reserves is the economy's figure over the concentration mart's
+  denominator (the publisher's world total as printed; see transforms/marts/concentration.py),
+  and the summaries are the mart's own shares; economies whose figure is withheld (W) count as
+  zero, and the page says so;
 - imports are CEPII BACI flows (USD) of the mineral's HS codes; importers and their imports
   (a bloc's leave out trade between its own members) come from ``transforms.blocs``, as the
   dependence mart's do, so the site's import figures are the mart's.
@@ -24,9 +24,8 @@ import polars as pl
 from transforms import blocs
 from transforms.marts.dependence import MIN_IMPORTS_USD
 from transforms.site.palette import ALLIANCE, CHINA, GROUPS, REST
+from transforms.site.text import fmt_pct
 
-WORLD = "WORLD"
-OTHER = "OTHER"
 # Bloc importers on the site, besides the single economies (transforms.blocs defines them).
 EU_BLOC = blocs.BLOC_EU27
 ALLIANCE_BLOC = blocs.BLOC_ALLIANCE
@@ -48,184 +47,183 @@ def group_expr(code: pl.Expr, alliance: Iterable[str], china: Iterable[str]) -> 
 
 
 # --- production and reserves -------------------------------------------------------------------
+#
+# Shares of world production and reserves are computed in one place, the concentration mart
+# (transforms/marts/concentration.py): its denominator (the publisher's own world total, as
+# printed) divides every economy's figure here, and its China, alliance and top-producer shares
+# are the pages' summaries, so a page never disagrees with the mart's table.
+
+_KEY = ["mineral", "stage", "year"]
 
 
-def _world_total() -> pl.Expr:
-    """The world total: as published where there is one, else the sum of the economies."""
-    return (
-        pl.when(pl.col("world_published_t") > 0)
-        .then(pl.col("world_published_t"))
-        .otherwise(pl.col("sum_t"))
-        .alias("world_t")
+def _mart_totals(concentration: pl.DataFrame, measure: str) -> pl.DataFrame:
+    return concentration.filter(pl.col("measure") == measure).select(
+        *_KEY,
+        pl.col("total").alias("world_t"),
+        "parts_total",
+        pl.col("denominator").alias("world_source"),
+        "total_qualifier",
     )
 
 
-def _share_of_world(amount: str) -> pl.Expr:
-    """An economy's share of the world total; none where bases are mixed or there is no total."""
-    return (
-        pl.when(~pl.col("mixed_basis") & (pl.col("world_t") > 0))
-        .then(pl.col(amount).fill_null(0) / pl.col("world_t"))
-        .alias("share")
+def share_text(share: float | None, listed_share: float | None) -> str:
+    """A share of the published world total for display. Where it would read "100.0%" while
+    other producers are listed (the publisher's rounded total is below the listed parts), the
+    range from its share of the listed parts to 100% is shown instead, never "100.0%"."""
+    text = fmt_pct(share)
+    if text == "100.0%" and listed_share is not None and listed_share < 0.9995:
+        return f"{fmt_pct(listed_share)}–100%"
+    return text
+
+
+def summary_share(row: dict, column: str) -> str:
+    """A share of a concentration row (``total`` and ``parts_total``, or a page summary's
+    ``whole``) for display, by :func:`share_text`."""
+    share = row[column]
+    if "whole" in row:
+        whole = row["whole"]
+    else:
+        whole = row["parts_total"] / row["total"] if row.get("total") else None
+    listed = share / whole if share is not None and whole else None
+    return share_text(share, listed)
+
+
+def _with_share_text(df: pl.DataFrame) -> pl.DataFrame:
+    return df.with_columns(
+        pl.struct("share", "listed_share")
+        .map_elements(lambda r: share_text(r["share"], r["listed_share"]), return_dtype=pl.Utf8)
+        .alias("share_text")
     )
+
+
+def _economy_shares(amount: str) -> list[pl.Expr]:
+    """An economy's share of the mart's total and of the listed parts; none where the figure
+    is not published (NA, W) or the mart has no world share."""
+    known = (pl.col("world_t") > 0) & pl.col(amount).is_not_null()
+    return [
+        pl.when(known).then(pl.col(amount) / pl.col("world_t")).alias("share"),
+        pl.when(known).then(pl.col(amount) / pl.col("parts_total")).alias("listed_share"),
+    ]
 
 
 def production_shares(
-    production: pl.DataFrame, alliance: Iterable[str], china: Iterable[str]
+    production: pl.DataFrame,
+    concentration: pl.DataFrame,
+    alliance: Iterable[str],
+    china: Iterable[str],
 ) -> pl.DataFrame:
     """Every economy's production with its share of the world, per mineral, stage and year.
 
+    The share divides by the concentration mart's denominator (``world_t``: the published world
+    total, ``world_source`` the mart's ``denominator``); null where the mart has no shares.
     Columns: mineral, stage, year, country_code, group, production_t, value_text, value_flag,
-    is_estimate, unit_basis, share (null where shares are not meaningful), world_t,
-    world_source ("published" | "sum of economies"), mixed_basis, source_file, source, edition,
-    chosen_because (why the source precedence chose this source).
+    is_estimate, unit_basis, share, listed_share (of the listed parts), share_text (for
+    display), world_t, parts_total, world_source, source_file, source, edition, chosen_because.
     """
     alliance, china = list(alliance), list(china)
-    key = ["mineral", "stage", "year"]
-    totals = (
-        production.filter(pl.col("country_code") == WORLD)
-        .group_by(key)
-        .agg(pl.col("production_t").max().alias("world_published_t"))
-    )
-    parts = production.filter(
-        (pl.col("country_kind") == "economy") | (pl.col("country_code") == OTHER)
-    )
-    sums = parts.group_by(key).agg(
-        pl.col("production_t").sum().alias("sum_t"),
-        (pl.col("unit_basis").filter(pl.col("country_kind") == "economy").n_unique() > 1).alias(
-            "mixed_basis"
-        ),
-    )
-    economies = production.filter(pl.col("country_kind") == "economy")
     out = (
-        economies.join(sums, on=key, how="left")
-        .join(totals, on=key, how="left")
-        .with_columns(
-            _world_total(),
-            pl.when(pl.col("world_published_t") > 0)
-            .then(pl.lit("published"))
-            .otherwise(pl.lit("sum of economies"))
-            .alias("world_source"),
-            group_expr(pl.col("country_code"), alliance, china).alias("group"),
-        )
-        .with_columns(_share_of_world("production_t"))
+        production.filter(pl.col("country_kind") == "economy")
+        .join(_mart_totals(concentration, "production"), on=_KEY, how="left")
+        .with_columns(group_expr(pl.col("country_code"), alliance, china).alias("group"))
+        .with_columns(_economy_shares("production_t"))
     )
-    return out.select(
-        *key,
-        "country_code",
-        "group",
-        "production_t",
-        "value_text",
-        "value_flag",
-        "is_estimate",
-        "unit_basis",
-        "share",
-        "world_t",
-        "world_source",
-        "mixed_basis",
-        "source_file",
-        "source",
-        "edition",
-        "chosen_because",
-    ).sort([*key, "production_t"], descending=[False, False, False, True], nulls_last=True)
+    return (
+        _with_share_text(out)
+        .select(
+            *_KEY,
+            "country_code",
+            "group",
+            "production_t",
+            "value_text",
+            "value_flag",
+            "is_estimate",
+            "unit_basis",
+            "share",
+            "listed_share",
+            "share_text",
+            "world_t",
+            "parts_total",
+            "world_source",
+            "source_file",
+            "source",
+            "edition",
+            "chosen_because",
+        )
+        .sort([*_KEY, "production_t"], descending=[False, False, False, True], nulls_last=True)
+    )
 
 
-def stage_summary(shares: pl.DataFrame) -> pl.DataFrame:
-    """Per mineral and stage, the latest year with figures: China, alliance and rest-of-world shares.
+def _summary_columns() -> list[pl.Expr]:
+    """The mart's figures under the names the pages read."""
+    return [
+        pl.col("total").alias("world_t"),
+        pl.col("denominator").alias("world_source"),
+        "total_qualifier",
+        "parts_total",
+        "share_note",
+        "china_share",
+        "alliance_share",
+        "rest_share",
+        pl.col("top1_code").alias("top_code"),
+        pl.col("top1_share").alias("top_share"),
+        (pl.col("parts_total") / pl.col("total")).alias("whole"),
+    ]
 
-    Columns: mineral, stage, year, world_t, world_source, unit_basis, china_share, alliance_share,
-    rest_share, top_code, top_share, withheld (names of economies published as W, comma-joined),
-    mixed_basis, source, edition, chosen_because (one source per mineral, stage and year: the
-    clean layer's source precedence).
+
+def stage_summary(concentration: pl.DataFrame, shares: pl.DataFrame) -> pl.DataFrame:
+    """Per mineral and stage, the latest year with figures: the concentration mart's China,
+    alliance, rest-of-world and top-producer shares, with the production rows' source.
+
+    Columns: mineral, stage, year, world_t, world_source (the mart's denominator),
+    total_qualifier, parts_total, share_note, china_share, alliance_share, rest_share, top_code,
+    top_share, whole (parts over total), unit_basis, withheld (codes published as W,
+    comma-joined), mixed_basis, source, edition, chosen_because.
     """
-    with_numbers = shares.filter(pl.col("production_t").is_not_null())
-    latest = with_numbers.group_by("mineral", "stage").agg(pl.col("year").max())
-    rows = shares.join(latest, on=["mineral", "stage", "year"], how="inner")
-    agg = rows.group_by("mineral", "stage", "year").agg(
-        pl.col("world_t").first(),
-        pl.col("world_source").first(),
+    rows = concentration.filter((pl.col("measure") == "production") & (pl.col("economies") > 0))
+    latest = rows.filter(pl.col("year") == pl.col("year").max().over("mineral", "stage"))
+    meta = shares.group_by(_KEY).agg(
         pl.col("unit_basis").mode().first(),
-        pl.col("share").filter(pl.col("group") == CHINA).sum().alias("china_share"),
-        pl.col("share").filter(pl.col("group") == ALLIANCE).sum().alias("alliance_share"),
-        pl.col("country_code")
-        .sort_by(pl.col("production_t").fill_null(-1), descending=True)
-        .first()
-        .alias("top_code"),
-        pl.col("share").max().alias("top_share"),
         pl.col("country_code")
         .filter(pl.col("value_flag") == "W")
         .sort()
         .str.join(", ")
         .alias("withheld"),
-        pl.col("mixed_basis").first(),
         pl.col("source").first(),
         pl.col("edition").max(),
         pl.col("chosen_because").first(),
     )
     return (
-        agg.with_columns(
-            pl.when(pl.col("mixed_basis")).then(None).otherwise(pl.col(c)).alias(c)
-            for c in ("china_share", "alliance_share", "top_share")
-        )
-        .with_columns(
-            (1 - pl.col("china_share") - pl.col("alliance_share"))
-            .clip(lower_bound=0)
-            .alias("rest_share")
-        )
-        .select(
-            "mineral",
-            "stage",
-            "year",
-            "world_t",
-            "world_source",
-            "unit_basis",
-            "china_share",
-            "alliance_share",
-            "rest_share",
-            "top_code",
-            "top_share",
-            "withheld",
-            "mixed_basis",
-            "source",
-            "edition",
-            "chosen_because",
-        )
+        latest.select(*_KEY, *_summary_columns(), pl.col("unit_basis").alias("_bases"))
+        .join(meta, on=_KEY, how="left")
+        .with_columns(pl.col("_bases").fill_null("").str.contains(",").alias("mixed_basis"))
+        .drop("_bases")
         .sort("mineral", "stage")
     )
 
 
 def reserve_shares(
-    reserves: pl.DataFrame, alliance: Iterable[str], china: Iterable[str]
+    reserves: pl.DataFrame,
+    concentration: pl.DataFrame,
+    alliance: Iterable[str],
+    china: Iterable[str],
 ) -> pl.DataFrame:
-    """Reserves by economy with the share of the published world total (sum where none).
+    """Reserves by economy with the share of the concentration mart's reserves denominator.
 
     Columns: mineral, country_code, group, reserves_t, value_text, value_flag, unit_basis,
-    share, world_t, edition, source_file.
+    share, listed_share, share_text, world_t, edition, source_file.
     """
     alliance, china = list(alliance), list(china)
-    totals = (
-        reserves.filter(pl.col("country_code") == WORLD)
-        .group_by("mineral")
-        .agg(pl.col("reserves_t").max().alias("world_published_t"))
+    totals = _mart_totals(concentration, "reserves").with_columns(
+        (pl.col("year") + 1).cast(pl.Int16).alias("edition")
     )
-    sums = (
-        reserves.filter((pl.col("country_kind") == "economy") | (pl.col("country_code") == OTHER))
-        .group_by("mineral")
-        .agg(
-            pl.col("reserves_t").sum().alias("sum_t"),
-            (pl.col("unit_basis").filter(pl.col("country_kind") == "economy").n_unique() > 1).alias(
-                "mixed_basis"
-            ),
-        )
+    out = (
+        reserves.filter(pl.col("country_kind") == "economy")
+        .join(totals.drop("stage", "year"), on=["mineral", "edition"], how="left")
+        .with_columns(group_expr(pl.col("country_code"), alliance, china).alias("group"))
+        .with_columns(_economy_shares("reserves_t"))
     )
     return (
-        reserves.filter(pl.col("country_kind") == "economy")
-        .join(sums, on="mineral", how="left")
-        .join(totals, on="mineral", how="left")
-        .with_columns(
-            _world_total(),
-            group_expr(pl.col("country_code"), alliance, china).alias("group"),
-        )
-        .with_columns(_share_of_world("reserves_t"))
+        _with_share_text(out)
         .select(
             "mineral",
             "country_code",
@@ -235,6 +233,8 @@ def reserve_shares(
             "value_flag",
             "unit_basis",
             "share",
+            "listed_share",
+            "share_text",
             "world_t",
             "edition",
             "source_file",
@@ -243,29 +243,15 @@ def reserve_shares(
     )
 
 
-def reserve_summary(reserve_rows: pl.DataFrame) -> pl.DataFrame:
-    """Per mineral: China, alliance and rest-of-world shares of world reserves."""
-    return (
-        reserve_rows.group_by("mineral")
-        .agg(
-            pl.col("world_t").first(),
-            pl.col("share").filter(pl.col("group") == CHINA).sum().alias("china_share"),
-            pl.col("share").filter(pl.col("group") == ALLIANCE).sum().alias("alliance_share"),
-            pl.col("share").is_null().all().alias("no_shares"),
-            pl.col("edition").max(),
-        )
-        .with_columns(
-            pl.when(pl.col("no_shares")).then(None).otherwise(pl.col(c)).alias(c)
-            for c in ("china_share", "alliance_share")
-        )
-        .with_columns(
-            (1 - pl.col("china_share") - pl.col("alliance_share"))
-            .clip(lower_bound=0)
-            .alias("rest_share")
-        )
-        .drop("no_shares")
-        .sort("mineral")
-    )
+def reserve_summary(concentration: pl.DataFrame) -> pl.DataFrame:
+    """Per mineral, the latest reserves row of the concentration mart: world_t, world_source,
+    total_qualifier, parts_total, share_note, china_share, alliance_share, rest_share, top_code,
+    top_share, whole, edition (MCS edition = year + 1)."""
+    rows = concentration.filter(pl.col("measure") == "reserves")
+    latest = rows.filter(pl.col("year") == pl.col("year").max().over("mineral"))
+    return latest.select(
+        "mineral", *_summary_columns(), (pl.col("year") + 1).cast(pl.Int16).alias("edition")
+    ).sort("mineral")
 
 
 # --- trade -------------------------------------------------------------------------------------

@@ -29,7 +29,7 @@ def _mineral_lead(site: SiteFigures, mineral: dict) -> Markup:
             parts.append(
                 md(
                     "China accounted for **{china}** of world {stage} production in {year} ({source}), the alliance for {alliance}.",
-                    china=fmt_pct(row["china_share"]),
+                    china=figures.summary_share(row, "china_share"),
                     stage=stage,
                     year=row["year"],
                     source=production_source(row["source"], row["edition"]),
@@ -80,8 +80,10 @@ def minerals_index(site: SiteFigures, env: jinja2.Environment) -> Page:
         rows.append(
             {
                 "Mineral": Markup(f"[{escape_markdown(mineral['name'])}]({slug}.md)"),
-                "China, mine": fmt_pct(mine["china_share"]) if mine else "–",
-                "China, refinery": fmt_pct(refinery["china_share"]) if refinery else "–",
+                "China, mine": figures.summary_share(mine, "china_share") if mine else "–",
+                "China, refinery": figures.summary_share(refinery, "china_share")
+                if refinery
+                else "–",
                 "Alliance, mine": fmt_pct(mine["alliance_share"]) if mine else "–",
                 "Alliance, refinery": fmt_pct(refinery["alliance_share"]) if refinery else "–",
                 "China's share of alliance imports (value)": fmt_pct(imports["china_share"])

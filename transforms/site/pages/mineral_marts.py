@@ -8,7 +8,7 @@ from functools import partial
 
 import polars as pl
 
-from transforms.site import charts
+from transforms.site import charts, figures
 from transforms.site.model import PageContext, Section
 from transforms.site.policy_tables import EVENTS_SOURCE, events_table
 from transforms.site.render_tables import (
@@ -101,6 +101,13 @@ def concentration_mineral(rows: pl.DataFrame, ctx: PageContext) -> Section | Non
             description=f"Line chart of the Herfindahl-Hirschman index (0 to 10,000) of {ctx.name.lower()} production and exports by stage, {first} to {last_year}.",
             value_title="HHI (0-10,000)",
         )
+    # Never "100.0%" beside another producer (a rounded world total below its parts).
+    latest = latest.with_columns(
+        pl.struct(pl.all())
+        .map_elements(lambda r, c=c: figures.summary_share(r, c), return_dtype=pl.Utf8)
+        .alias(f"{c}_text")
+        for c in ("top1_share", "china_share")
+    )
     section.table = table(
         latest,
         named("measure", _MEASURE_LABEL, "Measure"),
@@ -109,9 +116,9 @@ def concentration_mineral(rows: pl.DataFrame, ctx: PageContext) -> Section | Non
         Num("hhi", fmt_num, "HHI"),
         Num("alliance_pooled_hhi", fmt_num, "HHI, alliance pooled"),
         named("top1_code", ctx.economy_names, "Leader"),
-        Num("top1_share", fmt_pct, "Leader's share"),
+        Num("top1_share_text", None, "Leader's share"),
         Num("top3_share", fmt_pct, "Top 3"),
-        Num("china_share", fmt_pct, "China"),
+        Num("china_share_text", None, "China"),
         Num("alliance_share", fmt_pct, "Alliance"),
     )
     section.notes.append(

@@ -1,20 +1,21 @@
 """Mineral pages, supply: production by economy, reserves, and the China / alliance / rest split.
 
 Figures sections (``transforms.site.sections``) built from the clean production and reserves
-tables through ``SiteFigures``; World Mining Data stands in for minerals USGS does not cover.
+tables and the concentration mart's shares through ``SiteFigures``; World Mining Data stands in
+for minerals USGS does not cover through the clean layer's source precedence.
 """
 
 from __future__ import annotations
 
 import polars as pl
 
-from transforms.site import charts
+from transforms.site import charts, figures
 from transforms.site.context import SOURCE_USGS, SiteFigures, mineral_slice, production_source
 from transforms.site.model import PageContext, Section
 from transforms.site.palette import ALLIANCE, CHINA, REST
-from transforms.site.render_tables import Num, formatted, md_table, named, table
+from transforms.site.render_tables import Num, md_table, named, table
 from transforms.site.sections import SECTIONS
-from transforms.site.text import Markup, fmt_mass, fmt_num, fmt_pct, md
+from transforms.site.text import Markup, fmt_num, fmt_pct, md
 
 STAGE_LABEL = {"mine": "Mine production", "refinery": "Refinery production"}
 BASIS_LABEL = {
@@ -33,6 +34,56 @@ def _basis_text(basis: str | None, element: str) -> str:
     if basis.startswith("content_of_"):
         return f"metric tons of contained {basis.removeprefix('content_of_')}"
     return BASIS_LABEL.get(basis, basis).format(element=element.lower())
+
+
+WORLD_SOURCE = {
+    "world_total": "the world total as USGS prints it",
+    "world_total_excl_usa_plus_usa": "USGS's world total outside the United States plus the U.S. figure",
+    "sum_of_parts": "the sum of every producer the source lists",
+}
+
+
+def _no_share_text(summary: dict, name: str, stage: str) -> Markup:
+    if summary["world_source"] == "no_world_total":
+        return md(
+            "USGS prints no world total of {name} {stage} production and no 'Other countries' figure, so the economies it lists are not the world: no world shares are given.",
+            name=name.lower(),
+            stage=stage,
+        )
+    if summary["mixed_basis"]:
+        return md(
+            "The source reports {name} {stage} production on different bases from one economy to the next, so shares of a world total are not computed.",
+            name=name.lower(),
+            stage=stage,
+        )
+    return md(
+        "The source does not list China's {stage} production of {name}, so China's share is not computable.",
+        name=name.lower(),
+        stage=stage,
+    )
+
+
+def _share_notes(summary: dict, basis: str) -> list[Markup]:
+    """Why the shares read as they do: the publisher's rounded total below its listed parts,
+    or a world total printed as a lower bound."""
+    notes = []
+    parts, total = summary["parts_total"], summary["world_t"]
+    if parts is not None and total and parts > total * (1 + 1e-9):
+        notes.append(
+            md(
+                "The listed figures add up to {parts} ({basis}), more than the publisher's rounded world total of {total}: shares are of the published total, as the publisher prints them, so together they come to {whole}.",
+                parts=fmt_num(parts),
+                basis=basis,
+                total=fmt_num(total),
+                # Two decimals where one would read "100.0%" (copper reserves: 100.02%).
+                whole=fmt_pct(parts / total, 2 if parts / total < 1.0005 else 1),
+            )
+        )
+    if summary["total_qualifier"] is not None:
+        notes.append(
+            'The world total is published as a lower bound (">"), so shares of it are upper bounds.'
+        )
+    return notes
 
 
 @SECTIONS.figures("mineral", order=10)
@@ -54,7 +105,7 @@ def _economy_table(site: SiteFigures, rows: pl.DataFrame, amount: Num, *rest: pl
         pl.col("group").alias("Group"),
         amount,
         pl.col("value_text").alias("As published (source unit)"),
-        Num("share", fmt_pct, "Share of world"),
+        Num("share_text", None, "Share of world"),
         *rest,
     )
 
@@ -78,32 +129,25 @@ def _production(site: SiteFigures, mineral: dict, stage: str) -> Section | None:
     )
     basis = _basis_text(summary["unit_basis"], name)
     if summary["china_share"] is None:
-        section.paragraphs.append(
-            md(
-                "The source reports {name} {stage} production on different bases from one economy to the next, so shares of a world total are not computed.",
-                name=name,
-                stage=stage,
-            )
-        )
+        section.paragraphs.append(_no_share_text(summary, name, stage))
     else:
         section.paragraphs.append(
             md(
                 "In {year}, China accounted for **{china}** of world {stage} production of {name}, the alliance for **{alliance}** and the rest of the world for {rest}. The largest producer was {top} ({top_share}). World total: {world} ({basis}; {world_source}).",
                 year=year,
-                china=fmt_pct(summary["china_share"]),
+                china=figures.summary_share(summary, "china_share"),
                 stage=stage,
                 name=name.lower(),
                 alliance=fmt_pct(summary["alliance_share"]),
                 rest=fmt_pct(summary["rest_share"]),
                 top=site.economy(summary["top_code"]),
-                top_share=fmt_pct(summary["top_share"]),
+                top_share=figures.summary_share(summary, "top_share"),
                 world=fmt_num(summary["world_t"]),
                 basis=basis,
-                world_source="as published"
-                if summary["world_source"] == "published"
-                else "sum of the economies listed",
+                world_source=WORLD_SOURCE.get(summary["world_source"], "as published"),
             )
         )
+    section.notes += _share_notes(summary, basis)
     if summary["source"] and not summary["source"].startswith("USGS"):
         section.notes.append(
             md(
@@ -146,75 +190,37 @@ def _production(site: SiteFigures, mineral: dict, stage: str) -> Section | None:
     return section
 
 
-@SECTIONS.figures("mineral", order=15)
-def wmd_production(site: SiteFigures, ctx: PageContext) -> Section | None:
-    """Production from World Mining Data, for minerals USGS does not cover (coking coal)."""
-    mineral = site.minerals_by_slug[ctx.key]
-    # Only in place of USGS: when neither production section above has a stage to show.
-    if site.wmd is None or any(site.stage_row(ctx.key, s) for s in ("mine", "refinery")):
-        return None
-    rows = site.wmd.filter(pl.col("mineral") == mineral["slug"])
-    if not rows.height:
-        return None
-    year = int(rows["year"].max())
-    latest = rows.filter(pl.col("year") == year).sort(
-        "production_t", descending=True, nulls_last=True
-    )
-    total = latest["production_t"].sum()
-    china = latest.filter(pl.col("country_code").is_in(site.china))["production_t"].sum()
-    allies = latest.filter(pl.col("country_code").is_in(site.alliance))["production_t"].sum()
-    section = Section(
-        title=f"Production, {year} (World Mining Data)",
-        anchor="production-wmd",
-        source="World Mining Data",
-    )
-    section.paragraphs.append(
-        md(
-            "USGS does not cover {name}. World Mining Data reports world production of {world} in {year}: China **{china}**, the alliance **{alliance}**.",
-            name=mineral["name"].lower(),
-            world=fmt_mass(total),
-            year=year,
-            china=fmt_pct(china / total if total else None),
-            alliance=fmt_pct(allies / total if total else None),
-        )
-    )
-    section.table = md_table(
-        latest.head(15).select(
-            named("country_code", site.names, "Economy"),
-            pl.col("wmd_commodity").alias("Commodity"),
-            formatted("production_t", fmt_num, "Production (t)"),
-            (pl.col("production_t") / total)
-            .map_elements(fmt_pct, return_dtype=pl.Utf8)
-            .alias("Share of listed total"),
-        ),
-        right=["Production (t)", "Share of listed total"],
-    )
-    return section
-
-
 @mineral_slice("reserves_by", order=20)
 def reserves(rows: pl.DataFrame, site: SiteFigures, ctx: PageContext) -> Section | None:
     name = ctx.name
-    summary = site.reserve_summary.filter(pl.col("mineral") == ctx.key).row(0, named=True)
+    found = site.reserve_summary.filter(pl.col("mineral") == ctx.key)
+    if not found.height:
+        return None
+    summary = found.row(0, named=True)
     edition = summary["edition"]
     section = Section(title="Reserves", anchor="reserves", source=f"{SOURCE_USGS} {edition}")
+    basis = _basis_text(rows["unit_basis"].mode().first(), name)
     if summary["china_share"] is not None:
+        bound = summary["total_qualifier"] is not None
         section.paragraphs.append(
             md(
-                "USGS puts world reserves at {world} ({basis}); China holds **{china}**, the alliance **{alliance}**.",
+                "USGS puts world reserves at {qualifier}{world} ({basis}); China holds {at_most}**{china}**, the alliance {at_most}**{alliance}**.",
+                qualifier=f"{summary['total_qualifier']} " if bound else "",
                 world=fmt_num(summary["world_t"]),
-                basis=_basis_text(rows["unit_basis"].mode().first(), name),
-                china=fmt_pct(summary["china_share"]),
+                basis=basis,
+                at_most="at most " if bound else "",
+                china=figures.summary_share(summary, "china_share"),
                 alliance=fmt_pct(summary["alliance_share"]),
             )
         )
     else:
         section.paragraphs.append(
             md(
-                "USGS publishes no world total of {name} reserves that shares could be taken of.",
+                "USGS publishes no world total of {name} reserves, and lists no 'Other countries' figure: the economies it lists are not the world, so no world share is given.",
                 name=name.lower(),
             )
         )
+    section.notes += _share_notes(summary, basis)
     section.table = _economy_table(site, rows, Num("reserves_t", fmt_num, "Reserves (t)"))
     section.notes.append(
         "Reserves are reported under different national codes (JORC, NI 43-101, ...) and revised irregularly."
@@ -224,39 +230,36 @@ def reserves(rows: pl.DataFrame, site: SiteFigures, ctx: PageContext) -> Section
 
 @SECTIONS.figures("mineral", order=25)
 def china_alliance_rest(site: SiteFigures, ctx: PageContext) -> Section | None:
-    bars = []
-    for stage in ("mine", "refinery"):
-        row = site.stage_row(ctx.key, stage)
-        if row and row["china_share"] is not None:
-            label = f"{STAGE_LABEL[stage]} {row['year']}"
-            bars += [
-                (label, CHINA, row["china_share"]),
-                (label, ALLIANCE, row["alliance_share"]),
-                (label, REST, row["rest_share"]),
-            ]
+    bars, rows = [], []
+    summaries = [
+        (f"{STAGE_LABEL[stage]} {row['year']}", row)
+        for stage in ("mine", "refinery")
+        if (row := site.stage_row(ctx.key, stage)) and row["china_share"] is not None
+    ]
     reserve = site.reserve_summary.filter(pl.col("mineral") == ctx.key)
     if reserve.height and reserve["china_share"][0] is not None:
-        r = reserve.row(0, named=True)
+        summaries.append(("Reserves", reserve.row(0, named=True)))
+    for label, row in summaries:
         bars += [
-            ("Reserves", CHINA, r["china_share"]),
-            ("Reserves", ALLIANCE, r["alliance_share"]),
-            ("Reserves", REST, r["rest_share"]),
+            (label, CHINA, row["china_share"]),
+            (label, ALLIANCE, row["alliance_share"]),
+            (label, REST, row["rest_share"]),
         ]
+        rows.append(
+            {
+                "Stage": label,
+                CHINA: figures.summary_share(row, "china_share"),
+                ALLIANCE: fmt_pct(row["alliance_share"]),
+                REST: fmt_pct(row["rest_share"]),
+            }
+        )
     if not bars:
         return None
     frame = pl.DataFrame(
         bars, schema={"label": pl.Utf8, "group": pl.Utf8, "share": pl.Float64}, orient="row"
     )
     described = "; ".join(
-        f"{label}: China {fmt_pct(c)}, alliance {fmt_pct(a)}, rest {fmt_pct(r)}"
-        for label, (c, a, r) in {
-            lbl: tuple(
-                frame.filter(pl.col("label") == lbl).sort(
-                    pl.col("group").replace_strict([CHINA, ALLIANCE, REST], [0, 1, 2])
-                )["share"]
-            )
-            for lbl in dict.fromkeys(frame["label"])
-        }.items()
+        f"{r['Stage']}: China {r[CHINA]}, alliance {r[ALLIANCE]}, rest {r[REST]}" for r in rows
     )
     section = Section(
         title="China, the alliance and the rest of the world", anchor="by-group", source=SOURCE_USGS
@@ -268,9 +271,9 @@ def china_alliance_rest(site: SiteFigures, ctx: PageContext) -> Section | None:
         title=f"{ctx.name}: shares of world supply by stage",
         description=f"Stacked bar chart of world shares. {described}.",
     )
-    section.table = table(
-        frame.pivot(on="group", index="label", values="share"),
-        pl.col("label").alias("Stage"),
-        *[Num(g, fmt_pct, g) for g in (CHINA, ALLIANCE, REST) if g in frame["group"]],
-    )
+    section.table = md_table(pl.DataFrame(rows), right=[CHINA, ALLIANCE, REST])
+    if any(r["whole"] and r["whole"] > 1 + 1e-9 for _, r in summaries):
+        section.notes.append(
+            "Where the publisher's rounded world total is below the sum of its listed figures, the shares are of the published total and add up to slightly more than 100% (see the notes above)."
+        )
     return section
