@@ -276,7 +276,6 @@ FIELDS: dict[str, Field] = {
     "market_price_product": _f(S, TEXT, "What the USGS price is for.", null=True),
     "market_price_matches_trade": _f(B, FLAG, "False where the USGS price is of another product than the traded good.", null=True),
     "cost_usd_at_market_price": _f(F64, USD, "stock_t x market_price_usd_per_t (a check; overstates where the USGS product is worth more than the traded good).", null=True, checks=GE0),
-    "trade_coverage": _f(S, TEXT, "What the mineral's HS codes in the trade data cover (transforms.marts.scenarios.trade_coverage).", null=True, checks=(("isin", ("no trade code", "ore only", "processed forms", "ore and processed forms")),)),
     "not_computable_reason": _f(S, TEXT, "Why the row's scenario figures cannot be computed meaningfully (no trade code, imports from China below the thresholds of parameters.yaml); null where they can.", null=True),
     "lost_months_of_imports": _f(F64, MONTHS, "Months of the importer's imports lost: lost_share_of_imports x 12.", null=True, checks=(("between", (0.0, 12.0 + FLOAT_TOLERANCE)),)),
     "in_reserve": _f(B, FLAG, "True for the minerals the reserve names (the budget is split across them); false for the other focus minerals (only the note's budget is priced)."),
