@@ -35,8 +35,7 @@ from orchestration.settings import BriefingSettings
 # Code references are labelled beta by Dagster; they are metadata only, used on purpose.
 warnings.filterwarnings(
     "ignore",
-    message=".*(with_source_code_references|LocalFileCodeReference|CodeReferencesMetadataValue"
-    "|multi_observable_source_asset)",
+    message=".*(with_source_code_references|LocalFileCodeReference|CodeReferencesMetadataValue)",
     category=dg.BetaWarning,
 )
 

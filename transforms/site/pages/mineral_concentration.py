@@ -21,42 +21,66 @@ STAGE_WORDS = {"mine": "mine", "refinery": PROCESSING}
 SOURCE_IEA = "IEA Critical Minerals Data Explorer"
 
 
-@SECTIONS.figures("mineral", order=9)
-def mine_and_processing(site: SiteFigures, ctx: PageContext) -> Section | None:
-    """China's share at the mine beside its share at the processing stage, each with stage,
-    year and source: the production summary (USGS first), and the IEA's 2023 figures."""
-    rows = []
+def stage_rows(site: SiteFigures, slug: str) -> list[dict]:
+    """China's share of a mineral's world supply at the mine and at the processing stage: the
+    production summary's rows (USGS first, by the source precedence), then the IEA's 2023
+    figure for a stage the summary lacks. Each row: stage, product (or None), year, share (0-1),
+    share_text (as displayed), alliance_share, top_code, source."""
+    rows: list[dict] = []
     for stage in ("mine", "refinery"):
-        row = site.stage_row(ctx.key, stage)
+        row = site.stage_row(slug, stage)
         if row and row["china_share"] is not None:
             rows.append(
                 {
-                    "Stage": STAGE_WORDS[stage].capitalize(),
-                    "Year": str(row["year"]),
-                    "China": figures.summary_share(row, "china_share"),
-                    "Alliance": fmt_pct(row["alliance_share"]),
-                    "Largest producer": site.economy(row["top_code"]),
-                    "Source": production_source(row["source"], row["edition"]),
+                    "stage": stage,
+                    "product": None,
+                    "year": row["year"],
+                    "share": row["china_share"],
+                    "share_text": figures.summary_share(row, "china_share"),
+                    "alliance_share": row["alliance_share"],
+                    "top_code": row["top_code"],
+                    "source": production_source(row["source"], row["edition"]),
                 }
             )
-    shown = {r["Stage"] for r in rows if r["Source"].startswith("IEA")}
+    shown = {r["stage"] for r in rows if r["source"].startswith("IEA")}
     iea = site.data.marts.get("concentration_outlook")
     if iea is not None:
-        base = iea.filter((pl.col("mineral") == ctx.key) & (pl.col("year") == pl.col("year").min()))
+        base = iea.filter((pl.col("mineral") == slug) & (pl.col("year") == pl.col("year").min()))
         for r in base.sort("stage").iter_rows(named=True):
             # The summary's IEA row already is the IEA's figure for that stage.
-            if r["china_share"] is None or STAGE_WORDS[r["stage"]].capitalize() in shown:
+            if r["china_share"] is None or r["stage"] in shown:
                 continue
             rows.append(
                 {
-                    "Stage": f"{STAGE_WORDS[r['stage']].capitalize()}: {r['product']}",
-                    "Year": str(r["year"]),
-                    "China": figures.summary_share(r, "china_share"),
-                    "Alliance": fmt_pct(r["alliance_share"]),
-                    "Largest producer": site.economy(r["top1_code"]),
-                    "Source": r["source"],
+                    "stage": r["stage"],
+                    "product": r["product"],
+                    "year": r["year"],
+                    "share": r["china_share"],
+                    "share_text": figures.summary_share(r, "china_share"),
+                    "alliance_share": r["alliance_share"],
+                    "top_code": r["top1_code"],
+                    "source": r["source"],
                 }
             )
+    return rows
+
+
+@SECTIONS.figures("mineral", order=9)
+def mine_and_processing(site: SiteFigures, ctx: PageContext) -> Section | None:
+    """China's share at the mine beside its share at the processing stage, each with stage,
+    year and source (:func:`stage_rows`)."""
+    rows = [
+        {
+            "Stage": STAGE_WORDS[r["stage"]].capitalize()
+            + (f": {r['product']}" if r["product"] else ""),
+            "Year": str(r["year"]),
+            "China": r["share_text"],
+            "Alliance": fmt_pct(r["alliance_share"]),
+            "Largest producer": site.economy(r["top_code"]),
+            "Source": r["source"],
+        }
+        for r in stage_rows(site, ctx.key)
+    ]
     if not rows:
         return None
     section = Section(

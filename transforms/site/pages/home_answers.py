@@ -1,0 +1,381 @@
+"""The home page's five answers, each a section with one sentence that carries the number, a
+small chart and a link to the detail: how concentrated supply is (mine against processing),
+who is exposed (China's share of each ally's imports), what an export ban would cost, what
+stockpiles cost and what A$1.2bn buys, and what a price floor costs.
+
+Findings are chosen by rules that cannot pick a meaningless number: a share of imports is
+quoted only where its trade codes see the stage China holds and the imports are material
+(``transforms.site.coverage``), a scenario figure only where its mart row is computable
+(``not_computable_reason`` is null), and a processing share only where a source publishes one.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from transforms.reference.policy import load_parameters
+from transforms.site import charts
+from transforms.site.context import SiteFigures
+from transforms.site.coverage import quotable_expr, shares_text
+from transforms.site.figures import ALLIANCE_BLOC, EU_BLOC
+from transforms.site.model import Headline, PageContext, Section
+from transforms.site.pages.mineral_concentration import stage_rows
+from transforms.site.render_tables import (
+    NOT_COMPUTABLE,
+    md_table,
+    reserve_table,
+    sensitivity_table,
+    usd_of,
+)
+from transforms.site.text import fmt_num, fmt_pct, fmt_usd, md
+
+CONCENTRATED_ON_CHART = 12
+STOCK_DAYS = (30, 60, 90)
+STAGE_WORD = {"mine": "Mine", "refinery": "Processing"}
+
+
+def _latest(df: pl.DataFrame) -> pl.DataFrame:
+    return df.filter(pl.col("year") == df["year"].max()) if df.height else df
+
+
+# --- 1. How concentrated --------------------------------------------------------------------
+
+
+def stage_pairs(site: SiteFigures) -> pl.DataFrame:
+    """Per mineral: China's share at the mine and at the processing stage (the mineral pages'
+    :func:`stage_rows`), with year and source; minerals ranked by the larger of the two."""
+    rows = []
+    for m in site.minerals:
+        if m.get("downstream_of"):
+            continue
+        for r in stage_rows(site, m["slug"]):
+            rows.append({"mineral": m["slug"], "name": m["name"], **r})
+    if not rows:
+        return pl.DataFrame()
+    df = pl.DataFrame(rows).unique(["mineral", "stage"], keep="first", maintain_order=True)
+    best = df.group_by("mineral").agg(pl.col("share").max().alias("_best"))
+    return df.join(best, on="mineral").sort(["_best", "name"], descending=[True, False]).drop("_best")
+
+
+def concentration_section(site: SiteFigures, pairs: pl.DataFrame) -> tuple[Section, list[Headline]]:
+    section = Section(
+        title="1. How concentrated is supply?",
+        anchor="how-concentrated",
+        source="USGS Mineral Commodity Summaries; IEA Critical Minerals Data Explorer (processing, 2023); each mineral page names the source of each figure",
+    )
+    found: list[Headline] = []
+    processing = pairs.filter(pl.col("stage") == "refinery")
+    mining = pairs.filter(pl.col("stage") == "mine")
+    over_half = processing.filter(pl.col("share") > 0.5).sort(["share", "name"], descending=[True, False])
+    if processing.height:
+        top = over_half.head(3)
+        examples = "; ".join(
+            f"{r['name'].lower()} {r['share_text']} ({r['year']}, {r['source']})"
+            for r in top.iter_rows(named=True)
+        )
+        text = md(
+            "China processes more than half of the world's supply of **{n} of the {m} minerals** with a published processing figure, and mines more than half of {k} of {j} — the hold is in processing: {examples}.",
+            n=over_half.height,
+            m=processing.height,
+            k=mining.filter(pl.col("share") > 0.5).height,
+            j=mining.height,
+            examples=examples,
+        )
+        section.paragraphs.append(text)
+        found.append(Headline(text, link="minerals/index.md", key="china_processing_majority", value=float(over_half.height)))
+    chart_minerals = pairs.select("mineral").unique(maintain_order=True).head(CONCENTRATED_ON_CHART)
+    chart_rows = pairs.join(chart_minerals, on="mineral").select(
+        pl.col("name").alias("label"),
+        pl.col("stage").replace_strict(STAGE_WORD).alias("series"),
+        pl.col("share").alias("value"),
+    )
+    if chart_rows.height:
+        section.draw(
+            charts.grouped_bars,
+            "home-concentration",
+            chart_rows,
+            value_title="China's share of world supply (%)",
+            value_format=".0%",
+            title="China's share at the mine and at the processing stage",
+            description=f"China's share of world mine and processing output for the {chart_minerals.height} minerals where it is largest, latest year each source publishes.",
+        )
+    section.paragraphs.append(
+        md("Every mineral ranked, with stage, year and source: [Minerals](minerals/index.md).")
+    )
+    return section, found
+
+
+# --- 2. Who is exposed ------------------------------------------------------------------------
+
+
+def exposure_section(site: SiteFigures, ctx: PageContext) -> tuple[Section | None, list[Headline]]:
+    shares = _latest(site.import_shares)
+    if not shares.height:
+        return None, []
+    year = int(shares["year"].max())
+    section = Section(
+        title="2. Who is exposed?",
+        anchor="who-is-exposed",
+        source=f"{site.baci_source}, {year}; trade coverage: data/reference/trade_coverage.yaml",
+    )
+    found: list[Headline] = []
+    summary = site.import_summary.filter(
+        (pl.col("importer") == ALLIANCE_BLOC) & (pl.col("year") == year)
+    )
+    if summary.height:
+        s = summary.row(0, named=True)
+        names = [
+            site.mineral_names.get(m, m).lower()
+            for m in (s["china_majority_minerals"] or "").split(",")
+            if m
+        ]
+        text = md(
+            "China supplies more than half of the alliance's imports of the processed forms of **{n} of {m} minerals** by value in {year} ({names}); {k} more cannot be assessed from trade codes that cover ores only or do not exist.",
+            n=s["china_majority_value"],
+            m=s["minerals_processed"],
+            year=year,
+            names=", ".join(sorted(names)) or "none",
+            k=s["minerals_not_covered"],
+        )
+        section.paragraphs.append(text)
+        found.append(
+            Headline(text, link="countries/index.md", key="alliance_china_majority", value=float(s["china_majority_value"]))
+        )
+    importers = [ALLIANCE_BLOC, EU_BLOC, *sorted(site.alliance, key=site.economy)]
+    quoted = shares.filter(pl.col("importer").is_in(importers) & quotable_expr())
+    minerals = (
+        quoted.filter(pl.col("importer") == ALLIANCE_BLOC)
+        .sort(["china_share", "mineral"], descending=[True, False])["mineral"]
+        .to_list()
+    )
+    cells = quoted.filter(pl.col("mineral").is_in(minerals)).select(
+        pl.col("mineral").replace_strict(site.mineral_names, default=pl.col("mineral")).alias("x"),
+        pl.col("importer").replace_strict(site.names, default=pl.col("importer")).alias("y"),
+        pl.col("china_share").alias("share"),
+    )
+    if cells.height:
+        section.draw(
+            charts.share_heatmap,
+            "home-exposure",
+            cells,
+            x_title=None,
+            x_sort=[site.mineral_names.get(m, m) for m in minerals],
+            y_sort=[site.economy(c) for c in importers],
+            title=f"China's share of each ally's imports, by value, {year}",
+            description="China's share of the value of each ally's imports of the mineral (processed forms where the trade codes have them). Blank: no finding, because the codes cover ores only where China's hold is in processing, or imports are under US$1 million.",
+        )
+    r = site.import_row(ALLIANCE_BLOC, "rare-earths", year)
+    if r is not None and bool(r["finding_ok"]):
+        section.paragraphs.append(
+            md(
+                "For rare earths, China supplied {shares} of the alliance's imports of processed forms in {year}.",
+                shares=shares_text(r),
+                year=year,
+            )
+        )
+    section.paragraphs.append(
+        md("Each ally's figures, with what the trade codes cover: [Countries](countries/index.md).")
+    )
+    return section, found
+
+
+# --- 3-5. Export ban, stockpiles, price floors -----------------------------------------------
+
+
+def _focus(site: SiteFigures) -> list[str]:
+    """The scenario parameters' focus minerals (the seed's), that the site knows."""
+    return [m for m in load_parameters().focus_minerals if m in site.mineral_names]
+
+
+def ban_section(site: SiteFigures, ctx: PageContext) -> tuple[Section | None, list[Headline]]:
+    ban = site.data.marts.get("scenario_export_ban")
+    focus = _focus(site)
+    if ban is None or not ban.height or not focus:
+        return None, []
+    rows = _latest(ban).filter(pl.col("mineral").is_in(focus))
+    year = int(rows["year"].max()) if rows.height else None
+    section = Section(
+        title="3. If China stops exports",
+        anchor="if-china-stops-exports",
+        source=f"mart scenario_export_ban ({site.baci_source}, {year})",
+    )
+    found: list[Headline] = []
+    ok = rows.filter(pl.col("not_computable_reason").is_null())
+    alliance = ok.filter(pl.col("importer") == ALLIANCE_BLOC).sort(
+        ["lost_months_of_imports", "mineral"], descending=[True, False], nulls_last=True
+    )
+    if alliance.height:
+        r = alliance.row(0, named=True)
+        text = md(
+            "If China stopped exporting {mineral}, the alliance would lose **{t} t a year**, {share} of its imports — {months} months of imports ({year}).",
+            mineral=ctx.mineral(r["mineral"]).lower(),
+            t=fmt_num(r["imports_from_china_t"]),
+            share=fmt_pct(r["lost_share_of_imports"]),
+            months=fmt_num(r["lost_months_of_imports"]),
+            year=year,
+        )
+        section.paragraphs.append(text)
+        found.append(Headline(text, link="scenarios.md#export-ban", key=f"ban_{r['mineral']}", value=r["imports_from_china_t"]))
+    not_comp = rows.filter(
+        (pl.col("importer") == ALLIANCE_BLOC) & pl.col("not_computable_reason").is_not_null()
+    )
+    for r in not_comp.sort("mineral").iter_rows(named=True):
+        section.notes.append(
+            md("{mineral}: {nc} — {why}.", mineral=ctx.mineral(r["mineral"]), nc=NOT_COMPUTABLE, why=r["not_computable_reason"])
+        )
+    importers = [ALLIANCE_BLOC, EU_BLOC, *sorted(site.alliance, key=site.economy)]
+    shown = [m for m in focus if m in set(ok["mineral"].to_list())]
+    table_rows = []
+    for code in importers:
+        mine = rows.filter(pl.col("importer") == code)
+        if not mine.height:
+            continue
+        row = {"Ally": site.economy(code)}
+        for m in shown:
+            hit = mine.filter(pl.col("mineral") == m)
+            if not hit.height:
+                row[ctx.mineral(m)] = ""
+                continue
+            h = hit.row(0, named=True)
+            row[ctx.mineral(m)] = (
+                NOT_COMPUTABLE
+                if h["not_computable_reason"] is not None
+                else f"{fmt_num(h['imports_from_china_t'])} t, {fmt_num(h['lost_months_of_imports'])} months"
+            )
+        table_rows.append(row)
+    if table_rows and shown:
+        section.table = md_table(pl.DataFrame(table_rows), right=[ctx.mineral(m) for m in shown])
+        chart_rows = ok.filter(pl.col("importer").is_in(importers) & pl.col("lost_months_of_imports").is_not_null()).select(
+            pl.col("importer").replace_strict(site.names, default=pl.col("importer")).alias("label"),
+            pl.col("mineral").replace_strict(site.mineral_names, default=pl.col("mineral")).alias("series"),
+            pl.col("lost_months_of_imports").alias("value"),
+        ).sort(["label", "series"])
+        order = [site.economy(c) for c in importers]
+        chart_rows = chart_rows.sort(pl.col("label").replace_strict({n: i for i, n in enumerate(order)}, default=99), "series")
+        if chart_rows.height:
+            section.draw(
+                charts.grouped_bars,
+                "home-export-ban",
+                chart_rows,
+                value_title="Months of imports lost",
+                value_format=".1f",
+                title=f"Months of imports lost if China stops exports, {year}",
+                description="Imports from China as months of each ally's imports of the mineral (tonnes), for the minerals the trade data can assess.",
+            )
+        section.notes.append(
+            "Cells read tonnes of imports from China lost a year, and that loss as months of the ally's imports; 'not computable' where the trade codes cannot carry China's exports (see Scenarios)."
+        )
+    section.paragraphs.append(md("Every mineral and ally: [Scenarios](scenarios.md#export-ban)."))
+    return section, found
+
+
+def stockpile_section(site: SiteFigures, ctx: PageContext) -> tuple[Section | None, list[Headline]]:
+    stock = site.data.marts.get("scenario_stockpile")
+    focus = _focus(site)
+    if stock is None or not stock.height or not focus:
+        return None, []
+    rows = _latest(stock).filter(
+        (pl.col("importer") == ALLIANCE_BLOC)
+        & pl.col("mineral").is_in(focus)
+        & pl.col("days").is_in(STOCK_DAYS)
+    )
+    year = int(rows["year"].max()) if rows.height else None
+    section = Section(
+        title="4. Stockpiles: what they cost, what A$1.2bn buys",
+        anchor="stockpiles",
+        source=f"marts scenario_stockpile and scenario_reserve_budget ({site.baci_source}, {year}; prices: unit value of the same imports)",
+    )
+    found: list[Headline] = []
+    ok = rows.filter(pl.col("not_computable_reason").is_null() & pl.col("cost_usd").is_not_null())
+    r90 = ok.filter(pl.col("days") == 90).sort(["cost_usd", "mineral"], descending=[True, False])
+    if r90.height:
+        r = r90.row(0, named=True)
+        text = md(
+            "A 90-day alliance stock of {mineral} — {t} t, 90 days of its imports from China — would cost **{cost}** ({usd}, priced at the alliance's own import unit value, {price} US$/t).",
+            mineral=ctx.mineral(r["mineral"]).lower(),
+            t=fmt_num(r["stock_t"]),
+            cost=fmt_usd(r["cost_usd"]),
+            usd=usd_of(year),
+            price=fmt_num(r["price_usd_per_t"]),
+        )
+        section.paragraphs.append(text)
+        found.append(Headline(text, link="scenarios.md#stockpiles", key=f"stock90_{r['mineral']}", value=r["cost_usd"]))
+    chart_rows = ok.sort(["mineral", "days"]).select(
+        pl.col("mineral").replace_strict(site.mineral_names, default=pl.col("mineral")).alias("label"),
+        (pl.col("days").cast(pl.Utf8) + " days").alias("series"),
+        pl.col("cost_usd").alias("value"),
+    )
+    if chart_rows.height:
+        section.draw(
+            charts.grouped_bars,
+            "home-stockpiles",
+            chart_rows,
+            value_title=f"Cost ({usd_of(year)})",
+            title=f"What 30, 60 and 90 days of the alliance's imports from China cost, {year}",
+            description="Cost of a stock equal to 30, 60 or 90 days of the alliance's imports from China, at the unit value of those imports.",
+        )
+    for m in sorted(set(rows["mineral"].to_list()) - set(ok["mineral"].to_list())):
+        why = rows.filter(pl.col("mineral") == m)["not_computable_reason"].drop_nulls()
+        section.notes.append(
+            md("{mineral}: stock cost {nc} — {why}.", mineral=ctx.mineral(m), nc=NOT_COMPUTABLE, why=why[0] if why.len() else "no price")
+        )
+    reserve = site.data.marts.get("scenario_reserve_budget")
+    if reserve is not None and reserve.height:
+        r = reserve.row(0, named=True)
+        section.paragraphs.append(
+            md(
+                "Australia's A${budget} Critical Minerals Strategic Reserve ({usd} at {rate} US$ per A$), split equally across the minerals it names, buys:",
+                budget=fmt_num(r["budget_aud"] / 1e9) + "bn",
+                usd=fmt_usd(r["budget_usd"]),
+                rate=f"{r['aud_usd']:.4f}",
+            )
+        )
+        section.table = reserve_table(reserve, ctx, r["economy"])
+    section.paragraphs.append(md("Every mineral, ally and length of stock: [Scenarios](scenarios.md#stockpiles)."))
+    return section, found
+
+
+def floor_section(site: SiteFigures, ctx: PageContext) -> tuple[Section | None, list[Headline]]:
+    floors = site.data.marts.get("scenario_price_floor")
+    if floors is None or not floors.height:
+        return None, []
+    section = Section(
+        title="5. Price floors: what they cost a year",
+        anchor="price-floors",
+        source="marts scenario_price_floor and scenario_floor_sensitivity (data/reference/policy/price_floors.yaml; USGS MCS prices; CEPII BACI)",
+    )
+    found: list[Headline] = []
+    costed = floors.filter(pl.col("cost_usd").is_not_null())
+    if costed.height:
+        last = costed.sort("year").row(-1, named=True)
+        text = md(
+            "The {name} ({floor} US$/t) on {t} t a year would have cost **{cost}** in {year}, when the market price was {price} US$/t.",
+            name=last["floor_name"],
+            floor=fmt_num(last["floor_usd_per_t"]),
+            t=fmt_num(last["covered_t"]),
+            cost=fmt_usd(last["cost_usd"]),
+            year=last["year"],
+            price=fmt_num(last["price_usd_per_t"]),
+        )
+        section.paragraphs.append(text)
+        found.append(Headline(text, link="scenarios.md#price-floor", key="floor_cost_latest", value=last["cost_usd"]))
+        section.draw(
+            charts.grouped_bars,
+            "home-price-floor",
+            costed.sort("year").select(
+                pl.col("year").cast(pl.Utf8).alias("label"),
+                pl.col("floor_name").alias("series"),
+                pl.col("cost_usd").alias("value"),
+            ),
+            value_title="Cost a year (US$ of the year)",
+            title="What the price floor would have cost, by year",
+            description="The floor minus the market price, times the volume the floor covers, in each year of the price history (zero where the market was above the floor).",
+        )
+    sens = site.data.marts.get("scenario_floor_sensitivity")
+    if sens is not None and sens.height:
+        section.paragraphs.append(
+            md("A floor above the recent market price, on the alliance's imports from outside China and the alliance, would cost a year:")
+        )
+        section.table = sensitivity_table(sens, ctx)
+    section.paragraphs.append(md("Every floor and its sources: [Scenarios](scenarios.md#price-floor)."))
+    return section, found
