@@ -26,6 +26,7 @@ import yaml
 
 from orchestration.atomic import recover_interrupted_swap, swap_in
 from orchestration.paths import REPO_ROOT
+from transforms.site.pages.data import SITE_META_FILE
 
 MKDOCS_CONFIG = REPO_ROOT / "mkdocs.yml"
 NAV_FILE = ".nav.json"
@@ -62,6 +63,14 @@ def generated_config(docs_dir: Path, site_dir: Path, config_file: Path = MKDOCS_
         "site_dir": str(Path(site_dir).resolve()),
         "theme": theme,
     }
+    meta_file = Path(docs_dir) / SITE_META_FILE
+    if meta_file.exists():  # the footer's date and version (transforms/site/pages/data.py)
+        extra = dict(base.get("extra", {}))
+        extra["briefing"] = {
+            **extra.get("briefing", {}),
+            **json.loads(meta_file.read_text(encoding="utf-8")),
+        }
+        config["extra"] = extra
     nav_file = Path(docs_dir) / NAV_FILE
     if nav_file.exists():
         config["nav"] = json.loads(nav_file.read_text(encoding="utf-8"))

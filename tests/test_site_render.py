@@ -7,6 +7,7 @@ are worked out by hand in each test.
 from __future__ import annotations
 
 import html as html_lib
+import gzip
 import json
 import re
 from datetime import date
@@ -459,12 +460,13 @@ def test_datapackage_describes_every_table(tmp_path):
         "hhi": "index 0-10,000",
         "source": "text",
     }
-    assert (
-        (tmp_path / "concentration.csv")
-        .read_text()
-        .splitlines()[1]
-        .startswith("gallium,9000.0,0.9,CHN;JPN")
+    csv_gz = tmp_path / "concentration.csv.gz"
+    assert gzip.decompress(csv_gz.read_bytes()).decode().splitlines()[1].startswith(
+        "gallium,9000.0,0.9,CHN;JPN"
     )
+    assert res["concentration"]["path"] == "concentration.csv.gz"
+    assert res["concentration"]["compression"] == "gz"
+    assert res["concentration"]["bytes"] == csv_gz.stat().st_size
     assert res["production"]["hash"].startswith("sha256:")
 
 
