@@ -13,6 +13,7 @@ import http.server
 import io
 import os
 from pathlib import Path
+from typing import ClassVar
 from urllib.parse import urlsplit
 
 # Text compresses four to ten times; images, Parquet and .gz downloads are already compressed.
@@ -25,9 +26,9 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
     """A static-file handler with the site's 404 page and gzip for text files."""
 
     # Caching is the host's business; the compressed bodies are kept per (path, mtime, size).
-    _gzipped: dict[tuple[str, float, int], bytes] = {}
+    _gzipped: ClassVar[dict[tuple[str, float, int], bytes]] = {}
 
-    def log_message(self, format, *args):  # noqa: A002 - the signature of the base class
+    def log_message(self, format, *args):
         if os.environ.get("BRIEFING_SERVE_LOG"):
             super().log_message(format, *args)
 

@@ -21,7 +21,7 @@ from playwright.sync_api import sync_playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from orchestration.serve import site_server  # noqa: E402
+from orchestration.serve import site_server
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
