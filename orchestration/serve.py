@@ -16,6 +16,19 @@ from pathlib import Path
 from typing import ClassVar
 from urllib.parse import urlsplit
 
+# Debian's Chromium and its flags for looking at the served site offline (the browser tests and
+# scripts/page_weight.py): no sync, updates or background traffic.
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 # Text compresses four to ten times; images, Parquet and .gz downloads are already compressed.
 COMPRESSIBLE = (".html", ".css", ".js", ".json", ".svg", ".xml", ".txt", ".csv", ".map")
 # Below this a gzip header and the CPU cost more than they save.

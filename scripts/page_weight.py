@@ -13,6 +13,8 @@ Without ``--pages`` it measures the home page, one page of each kind and the lar
 from __future__ import annotations
 
 import argparse
+import functools
+import http.server
 import sys
 import threading
 from pathlib import Path
@@ -21,19 +23,8 @@ from playwright.sync_api import sync_playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from orchestration.serve import site_server
+from orchestration.serve import CHROMIUM, CHROMIUM_ARGS, site_server
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 KINDS = [
     "/",
     "/minerals/",
@@ -57,15 +48,20 @@ def folder_bytes(path: Path) -> int:
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
 
 
-def measure(public: Path, paths: list[str]) -> list[tuple[str, float, int]]:
-    """(path, KB transferred, requests) of a first visit to each page."""
-    server = site_server(public)
+def measure(public: Path, paths: list[str], plain: bool = False) -> list[tuple[str, float, int]]:
+    """(path, KB transferred, requests) of a first visit to each page; ``plain``: served without
+    compression (Python's own file server, as ``briefing serve`` did before it sent gzip)."""
+    if plain:
+        handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(public))
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    else:
+        server = site_server(public)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{server.server_address[1]}"
     rows = []
     try:
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
             for path in paths:
                 context = browser.new_context(viewport={"width": 1366, "height": 900})
                 page = context.new_page()
@@ -91,10 +87,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("public", nargs="?", default="public", help="site folder (default public)")
     parser.add_argument("--pages", nargs="*", help="URL paths to measure")
+    parser.add_argument("--plain", action="store_true", help="serve without gzip")
     args = parser.parse_args(argv)
     public = Path(args.public).resolve()
     paths = args.pages or [*KINDS, largest_page(public)]
-    rows = measure(public, list(dict.fromkeys(paths)))
+    rows = measure(public, list(dict.fromkeys(paths)), plain=args.plain)
     print(f"{'page':40} {'KB':>8} {'requests':>9}")
     for path, kb, requests in rows:
         print(f"{path:40} {kb:8.1f} {requests:9d}")

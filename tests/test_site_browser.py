@@ -31,17 +31,8 @@ try:
 except ImportError:  # playwright is a dev dependency; without it the fixtures skip first
     PlaywrightTimeoutError = TimeoutError
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from orchestration.serve import CHROMIUM, CHROMIUM_ARGS, site_server
+
 LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
 REPO = Path(__file__).resolve().parents[1]
 SCREENS_DIR = REPO / "build" / "screens"
@@ -104,8 +95,6 @@ def built_site(request) -> Path:
 
 @pytest.fixture(scope="module")
 def site_url(built_site: Path):
-    from orchestration.serve import site_server
-
     server = site_server(built_site)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
