@@ -4,7 +4,8 @@
    - While the table is wider than its container the region gets .is-overflowing: CSS then shows
      a "scroll" hint and a fade on the edge that hides columns (the first column is sticky).
    - A long table shows its first rows and a button for all rows, and links the Data page,
-     where every table is downloadable in full. Sorting (tablesort.js) re-applies the cut. */
+     where every table is downloadable in full. Sorting (tablesort.js) re-applies the cut.
+   - A chart wider than the column (kept wide so its text stays legible) gets the same hint. */
 (function () {
   "use strict";
   var SHOWN = 20; // rows shown of a long table
@@ -47,13 +48,13 @@
     cap.textContent = box.getAttribute("aria-label") || heading(box);
   }
 
-  function watchOverflow(table, box) {
+  // ``box`` gets .is-overflowing while ``scroller()`` is wider than it shows, and a hint.
+  function watchOverflow(box, scroller, words) {
     var hint = document.createElement("p");
     hint.className = "briefing-scroll-hint";
     hint.setAttribute("aria-hidden", "true");
-    hint.textContent = "Scroll sideways for more columns \u2192";
+    hint.textContent = "Scroll sideways for " + words + " \u2192";
     box.insertBefore(hint, box.firstChild);
-    function scroller() { return table.closest(".md-typeset__scrollwrap") || table.parentElement; }
     function update() {
       var s = scroller();
       var over = s.scrollWidth > s.clientWidth + 1;
@@ -97,7 +98,14 @@
       var box = region(table);
       caption(table, box);
       pager(table, box);
-      watchOverflow(table, box);
+      watchOverflow(box, function () {
+        return table.closest(".md-typeset__scrollwrap") || table.parentElement;
+      }, "more columns");
+    });
+    // A chart keeps its text legible by a minimum width (transforms/site/charts.py) and scrolls.
+    document.querySelectorAll("figure.briefing-chart:not([data-briefing-watched])").forEach(function (figure) {
+      figure.setAttribute("data-briefing-watched", "");
+      watchOverflow(figure, function () { return figure; }, "the whole chart");
     });
   }
 
