@@ -140,15 +140,13 @@ def cmd_snapshot(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     """Serve the published site on the loopback interface only (nothing else can reach it)."""
-    import functools
-    import http.server
+    from orchestration.serve import site_server
 
     directory = Path(args.dir).resolve()
     if not (directory / "index.html").exists():
         print(f"No site in {directory}: run 'uv run briefing build' first.", file=sys.stderr)
         return 1
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(directory))
-    with http.server.ThreadingHTTPServer(("127.0.0.1", args.port), handler) as server:
+    with site_server(directory, args.port) as server:
         print(f"Serving {directory} at http://127.0.0.1:{server.server_address[1]}/ (Ctrl+C to stop)", flush=True)
         try:
             server.serve_forever()

@@ -26,6 +26,7 @@ import yaml
 
 from orchestration.atomic import recover_interrupted_swap, swap_in
 from orchestration.paths import REPO_ROOT
+from transforms.site.pages.data import SITE_META_FILE
 
 MKDOCS_CONFIG = REPO_ROOT / "mkdocs.yml"
 NAV_FILE = ".nav.json"
@@ -62,6 +63,16 @@ def generated_config(docs_dir: Path, site_dir: Path, config_file: Path = MKDOCS_
         "site_dir": str(Path(site_dir).resolve()),
         "theme": theme,
     }
+    # The footer's date and version (transforms/site/pages/data.py) and, where the site is
+    # deployed from a public repository, its address (BRIEFING_REPOSITORY_URL).
+    footer = dict(base.get("extra", {}).get("briefing", {}))
+    meta_file = Path(docs_dir) / SITE_META_FILE
+    if meta_file.exists():
+        footer |= json.loads(meta_file.read_text(encoding="utf-8"))
+    if os.environ.get("BRIEFING_REPOSITORY_URL"):
+        footer["repository"] = os.environ["BRIEFING_REPOSITORY_URL"]
+    if footer:
+        config["extra"] = {**base.get("extra", {}), "briefing": footer}
     nav_file = Path(docs_dir) / NAV_FILE
     if nav_file.exists():
         config["nav"] = json.loads(nav_file.read_text(encoding="utf-8"))

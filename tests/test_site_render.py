@@ -6,6 +6,7 @@ are worked out by hand in each test.
 
 from __future__ import annotations
 
+import gzip
 import html as html_lib
 import json
 import re
@@ -464,12 +465,13 @@ def test_datapackage_describes_every_table(tmp_path):
         "hhi": "index 0-10,000",
         "source": "text",
     }
-    assert (
-        (tmp_path / "concentration.csv")
-        .read_text()
-        .splitlines()[1]
-        .startswith("gallium,9000.0,0.9,CHN;JPN")
+    csv_gz = tmp_path / "concentration.csv.gz"
+    assert gzip.decompress(csv_gz.read_bytes()).decode().splitlines()[1].startswith(
+        "gallium,9000.0,0.9,CHN;JPN"
     )
+    assert res["concentration"]["path"] == "concentration.csv.gz"
+    assert res["concentration"]["compression"] == "gz"
+    assert res["concentration"]["bytes"] == csv_gz.stat().st_size
     assert res["production"]["hash"].startswith("sha256:")
 
 
@@ -504,3 +506,34 @@ def test_generated_config_points_mkdocs_at_this_build(tmp_path):
     assert config["INHERIT"] == str(publish.MKDOCS_CONFIG.resolve())
     assert config["docs_dir"] == str(docs.resolve()) and config["nav"] == [{"Home": "index.md"}]
     assert Path(config["theme"]["custom_dir"]).is_absolute()
+
+
+def test_source_lines_name_tables_and_link_addresses():
+    """Readers see a table's title, not "mart supply_risk", a plain name for a repository file,
+    and a bare address as a link; Markdown-escaped underscores are read back."""
+    line = templating.cite(
+        "mart supply_risk (WGI; data/reference/policy/price_floors.yaml; https://x.org/a_b)"
+    )
+    title = templating.TABLES["supply_risk"].title
+    assert str(line).startswith(f"the table “{escape_markdown(title)}”")
+    assert "the briefing's price floors list" in line and "<https://x.org/a_b>)" in line
+    assert "supply_risk" not in line and "data/reference" not in line
+    note = templating.links(md("Sources: {u}", u="https://a.org/x/, http://b.org/1."))
+    assert str(note) == "Sources: <https://a.org/x/>, <http://b.org/1>."
+    assert templating.links(Markup("[x](https://c.org)")) == Markup("[x](https://c.org)")
+    named = templating.code_names("the `chosen_because` column and qa_flag; mcs-raree_salient.csv")
+    assert str(named) == (
+        "the <code>chosen_because</code> column and <code>qa_flag</code>; mcs-raree\\_salient.csv"
+    )
+
+
+def test_footer_settings_get_the_builds_date_and_version(tmp_path, monkeypatch):
+    from transforms.site.pages.data import SITE_META_FILE, write_site_meta
+
+    write_site_meta(tmp_path, "2026-11-30")
+    assert (tmp_path / SITE_META_FILE).exists()
+    monkeypatch.setenv("BRIEFING_REPOSITORY_URL", "https://example.org/briefing")
+    footer = publish.generated_config(tmp_path, tmp_path / "site")["extra"]["briefing"]
+    assert footer["as_of"] == "2026-11-30" and footer["version"]
+    assert footer["repository"] == "https://example.org/briefing"
+    assert footer["licence"] == "CC BY 4.0" and footer["engineering_page"]

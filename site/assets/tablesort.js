@@ -39,6 +39,7 @@
           return compare(cellValue(r1.cells[index]), cellValue(r2.cells[index]), dir);
         });
         rows.forEach(function (r) { body.appendChild(r); });
+        if (table.briefingPage) table.briefingPage(); // a long table shows its new first rows (tables.js)
       }
       th.addEventListener("click", sort);
       th.addEventListener("keydown", function (event) {

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import re
 from dataclasses import dataclass
@@ -25,27 +26,39 @@ from transforms.render import escape_html
 from transforms.site import palette
 from transforms.site.text import Markup
 
-WIDTH = 560
+# Drawn at about 440 px so that on a 390 px phone (about 360 px of column) the SVG is scaled by
+# no less than 0.8 and 13 px text stays above 10 px; a chart drawn wider still keeps its text at
+# 10 px or more by a minimum width (``render``), its figure then scrolling sideways.
+WIDTH = 440
+MIN_TEXT_PX = 10
+FONT_PX = 13
 # vl-convert measures text with its own sans-serif; a browser's may be wider, so the charts get a
 # generous padding rather than a font stack the converter cannot measure.
 FONT = "sans-serif"
+# A line chart of more series than this is drawn as small multiples, one panel per series.
+MAX_LINES = 4
+# Every share (0-1 in the data) is drawn on one 0-100 % scale and labelled as the text writes it.
+SHARE_FORMAT = ".0%"
 
 _CONFIG = {
     "font": FONT,
     "background": "white",
     "padding": {"left": 24, "right": 16, "top": 8, "bottom": 8},
     "view": {"stroke": None},
-    "title": {"anchor": "start", "fontSize": 14, "fontWeight": 600, "offset": 10},
+    "title": {"anchor": "start", "fontSize": 15, "fontWeight": 600, "offset": 10, "limit": WIDTH},
     "axis": {
-        "labelFontSize": 11,
-        "titleFontSize": 11,
+        "labelFontSize": FONT_PX,
+        "titleFontSize": FONT_PX,
         "titleFontWeight": 500,
         "gridColor": "#e6e6e6",
     },
-    "legend": {"labelFontSize": 11, "titleFontSize": 11, "orient": "bottom"},
+    "legend": {"labelFontSize": FONT_PX, "titleFontSize": FONT_PX, "orient": "bottom"},
+    "header": {"labelFontSize": FONT_PX, "titleFontSize": FONT_PX},
+    "text": {"fontSize": FONT_PX},
 }
 _VL_CONVERT_VERSION = version("vl-convert-python")
 _SVG_OPEN = re.compile(r"^<svg\b([^>]*)>")
+_FONT_SIZE = re.compile(r'font-size="([0-9.]+)(?:px)?"')
 _ID_SAFE = re.compile(r"[^a-z0-9-]+")
 
 
@@ -108,12 +121,13 @@ def render(chart: Chart) -> Markup:
     attrs = re.sub(r'\s(width|height)="([0-9.]+)"', r' data-\1="\2"', match.group(1))
     width = re.search(r'data-width="([0-9.]+)"', attrs)
     style = (
-        f"width:100%;max-width:{width.group(1)}px;height:auto"
+        f"width:100%;{_min_width(svg, float(width.group(1)))}max-width:{width.group(1)}px;height:auto"
         if width
         else "width:100%;height:auto"
     )
     opening = (
-        f'<svg{attrs} role="img" aria-labelledby="{title_id} {desc_id}" focusable="false" style="{style}">'
+        # The SVG's axis labels and numbers stay out of the search index (the caption is in it).
+        f'<svg{attrs} role="img" aria-labelledby="{title_id} {desc_id}" focusable="false" data-search-exclude style="{style}">'
         f'<title id="{title_id}">{escape_html(chart.title)}</title>'
         f'<desc id="{desc_id}">{escape_html(chart.description)}</desc>'
     )
@@ -122,18 +136,36 @@ def render(chart: Chart) -> Markup:
     return Markup(f'<figure class="briefing-chart" id="{base}">{body}{caption}</figure>')
 
 
+def _min_width(svg: str, width: float) -> str:
+    """The CSS min-width that keeps the SVG's smallest text at MIN_TEXT_PX or more however narrow
+    the column: the browser scales the SVG by (shown width / drawn width)."""
+    sizes = [float(v) for v in _FONT_SIZE.findall(svg)]
+    if not sizes or min(sizes) >= MIN_TEXT_PX * 2:
+        return ""
+    return f"min-width:{math.ceil(width * MIN_TEXT_PX / min(sizes))}px;"
+
+
 def _pct_axis(title: str) -> dict:
-    return {"title": title, "format": ".0%", "grid": True}
+    return {"title": title, "format": SHARE_FORMAT, "grid": True}
 
 
-def _group_colour() -> dict:
-    """Colour by country group (China, alliance, rest) in the palette's colours."""
-    return {"field": "group", "type": "nominal", "scale": palette.group_scale(), "title": None}
+def _group_colour(groups: list[str] | None = None) -> dict:
+    """Colour by country group (China, alliance, rest) in the palette's colours; the legend lists
+    only ``groups`` (the groups the chart draws), in the palette's order."""
+    drawn = [g for g in palette.GROUPS if groups is None or g in groups]
+    scale = {"domain": drawn, "range": [palette.GROUP_COLOURS[g] for g in drawn]}
+    return {"field": "group", "type": "nominal", "scale": scale, "title": None}
 
 
-def _stacked_by_group(spec: dict) -> dict:
-    """``spec`` with its bars coloured by group and stacked in the palette's group order."""
-    spec["encoding"]["color"] = _group_colour()
+def _drawn_groups(rows: pl.DataFrame, value: str) -> list[str]:
+    """The groups with a non-zero value in ``rows``: the ones a chart draws."""
+    drawn = rows.filter(pl.col(value).is_not_null() & (pl.col(value) != 0))
+    return drawn["group"].unique().to_list()
+
+
+def _stacked_by_group(spec: dict, groups: list[str]) -> dict:
+    """``spec`` with its bars coloured by ``groups`` and stacked in the palette's group order."""
+    spec["encoding"]["color"] = _group_colour(groups)
     spec["encoding"]["order"] = {"field": "group_order", "type": "quantitative"}
     spec["transform"] = [
         {"calculate": f"indexof({list(palette.GROUPS)!r}, datum.group)", "as": "group_order"}
@@ -142,18 +174,17 @@ def _stacked_by_group(spec: dict) -> dict:
 
 
 def _value_axis(title: str, value_format: str) -> dict:
-    return {
-        "field": "value",
-        "type": "quantitative",
-        "title": title,
-        "axis": {"format": value_format},
-    }
+    """The value axis; a share (a "%" format) on the one 0-100 % scale."""
+    axis = {"field": "value", "type": "quantitative", "title": title}
+    if value_format.endswith("%"):
+        return {**axis, "axis": {"format": SHARE_FORMAT}, "scale": {"domain": [0, 1]}}
+    return {**axis, "axis": {"format": value_format}}
 
 
 def _by_year(rows: pl.DataFrame, by: str) -> dict:
     """The frame of a chart over years: size and data (year, ``by``, value)."""
     return {
-        "width": WIDTH - 60,
+        "width": WIDTH - 90,
         "height": 220,
         "data": {"values": _records(rows.select(pl.col("year").cast(pl.Int32), by, "value"))},
     }
@@ -176,7 +207,7 @@ def group_share_bars(chart_id: str, rows: pl.DataFrame, **words: str) -> Markup:
     ``rows``: label, group, share (fraction of the world).
     """
     order = list(dict.fromkeys(rows["label"].to_list()))
-    spec = _label_bars(rows, "share", WIDTH - 160, 34, order)
+    spec = _label_bars(rows, "share", WIDTH - 170, 34, order)
     spec["encoding"]["x"] = {
         **_pct_axis("Share of world total"),
         "field": "share",
@@ -184,7 +215,9 @@ def group_share_bars(chart_id: str, rows: pl.DataFrame, **words: str) -> Markup:
         "stack": "zero",
         "scale": {"domain": [0, 1]},
     }
-    return render(Chart(chart_id, spec=_stacked_by_group(spec), **words))
+    return render(
+        Chart(chart_id, spec=_stacked_by_group(spec, _drawn_groups(rows, "share")), **words)
+    )
 
 
 def ranked_bars(
@@ -196,8 +229,11 @@ def ranked_bars(
     **words: str,
 ) -> Markup:
     """Horizontal bars, largest first, coloured by group. ``rows``: label, group, value."""
-    spec = _label_bars(rows, "value", WIDTH - 180, 18, "-x")
-    spec["encoding"] |= {"x": _value_axis(value_title, value_format), "color": _group_colour()}
+    spec = _label_bars(rows, "value", WIDTH - 190, 20, "-x")
+    spec["encoding"] |= {
+        "x": _value_axis(value_title, value_format),
+        "color": _group_colour(_drawn_groups(rows, "value")),
+    }
     return render(Chart(chart_id, spec=spec, **words))
 
 
@@ -213,16 +249,13 @@ def group_stacked_years(
         **_by_year(rows, "group"),
         "mark": {"type": "bar"},
         "encoding": {
-            "x": {
-                "field": "year",
-                "type": "ordinal",
-                "title": None,
-                "axis": {"labelAngle": 0, "labelOverlap": True},
-            },
+            "x": _year_axis(),
             "y": _value_axis(value_title, "~s"),
         },
     }
-    return render(Chart(chart_id, spec=_stacked_by_group(spec), **words))
+    return render(
+        Chart(chart_id, spec=_stacked_by_group(spec, _drawn_groups(rows, "value")), **words)
+    )
 
 
 def _series_colour(rows: pl.DataFrame) -> dict:
@@ -244,24 +277,77 @@ def series_lines(
     value_title: str,
     **words: str,
 ) -> Markup:
-    """Lines over years, one per ``series`` (not a country group: neutral colours). ``rows``: year, series, value."""
+    """Lines over years, one per ``series`` (not a country group: neutral colours). ``rows``: year, series, value.
+
+    Only series with a value are drawn and listed; more than ``MAX_LINES`` series are drawn as
+    small multiples (one panel per series, each on its own value scale, named above the panel)
+    instead of a tangle of lines and a squashed legend.
+    """
+    rows = rows.filter(pl.col("value").is_not_null())
     names = sorted(set(rows["series"].to_list()))
+    if len(names) > MAX_LINES:
+        return render(Chart(chart_id, spec=_series_panels(rows, value_title), **words))
     colours = [palette.SERIES_COLOURS[i % len(palette.SERIES_COLOURS)] for i in range(len(names))]
     spec = {
         **_by_year(rows, "series"),
         "mark": {"type": "line", "point": True},
         "encoding": {
-            "x": {"field": "year", "type": "ordinal", "title": None, "axis": {"labelAngle": 0}},
+            "x": _year_axis(),
             "y": _value_axis(value_title, "~s"),
             "color": {
                 "field": "series",
                 "type": "nominal",
                 "title": None,
                 "scale": {"domain": names, "range": colours},
+                "legend": {"columns": 1, "labelLimit": WIDTH - 40},
             },
         },
     }
     return render(Chart(chart_id, spec=spec, **words))
+
+
+def _year_axis() -> dict:
+    return {
+        "field": "year",
+        "type": "ordinal",
+        "title": "Year",
+        "axis": {"labelAngle": 0, "labelOverlap": True},
+    }
+
+
+def _series_panels(rows: pl.DataFrame, value_title: str) -> dict:
+    """Small multiples: one line panel per series, two panels a row, each with its own y scale."""
+    return {
+        "data": {"values": _records(rows.select(pl.col("year").cast(pl.Int32), "series", "value"))},
+        "facet": {
+            "field": "series",
+            "type": "nominal",
+            "title": None,
+            "header": {"labelLimit": WIDTH // 2 - 10},
+        },
+        "columns": 2,
+        "resolve": {"scale": {"y": "independent"}},
+        "spec": {
+            "width": WIDTH // 2 - 70,
+            "height": 110,
+            "mark": {"type": "line", "point": True, "color": palette.SERIES_COLOURS[0]},
+            "encoding": {
+                "x": {
+                    "field": "year",
+                    "type": "quantitative",
+                    "title": None,
+                    "axis": {"format": "d", "tickCount": 3},
+                    "scale": {"zero": False},
+                },
+                "y": {
+                    "field": "value",
+                    "type": "quantitative",
+                    "title": value_title,
+                    "axis": {"format": "~s", "tickCount": 3, "titleFontWeight": 400},
+                },
+            },
+        },
+    }
 
 
 def share_heatmap(
@@ -276,8 +362,8 @@ def share_heatmap(
     """A heat map of a share (0-1) from white to the China colour. ``rows``: x, y, share."""
     n_x = max(rows["x"].n_unique(), 1)
     spec = {
-        "width": {"step": 16 if n_x > 12 else 24},
-        "height": {"step": 14},
+        "width": {"step": 18 if n_x > 12 else 26},
+        "height": {"step": 18},
         "data": {"values": _records(rows.select(pl.col("x").cast(pl.Utf8), "y", "share"))},
         "mark": {"type": "rect", "stroke": "#ffffff", "strokeWidth": 0.5},
         "encoding": {
@@ -298,7 +384,7 @@ def share_heatmap(
                     "range": list(palette.HEAT_RANGE),
                     "interpolate": "rgb",
                 },
-                "legend": {"format": ".0%", "orient": "right"},
+                "legend": {"format": SHARE_FORMAT, "orient": "right"},
             },
         },
     }

@@ -13,6 +13,7 @@ from typing import Any
 
 import jinja2
 
+from transforms.metadata import TABLES
 from transforms.render import escape_html, escape_markdown
 from transforms.site.text import Markup, fmt_mass, fmt_num, fmt_pct, fmt_pp, fmt_usd, md_value
 
@@ -36,6 +37,72 @@ def safe_url(value: Any) -> Markup:
     (so ``javascript:`` or a target that would break out of ``(...)`` never becomes a link)."""
     text = "" if value is None else str(value)
     return Markup(text) if _SAFE_URL.match(text) else Markup("#")
+
+
+# A bare web address in text (not already the target of a Markdown or HTML link), without the
+# punctuation that ends the sentence or list around it.
+_BARE_URL = re.compile(
+    r"(?<![<(\[\"'=])\bhttps?://(?:(?!&[lg]t;)[^\s<>()\"'\]])*(?<![.,;:!?])(?<!&[lg]t;)"
+)
+
+
+def links(value: Any) -> Markup | None:
+    """Text whose bare web addresses are made links (Markdown autolinks), so a reader can open a
+    source instead of copying it."""
+    if value is None:
+        return None
+    text = value if isinstance(value, Markup) else Markup(_finalize(value))
+    # Inside an autolink Markdown escapes are not undone, and no web address holds a backslash.
+    return Markup(_BARE_URL.sub(lambda m: f"<{m.group(0).replace(chr(92), '')}>", str(text)))
+
+
+# Names as they reach a template: underscores may already be escaped for Markdown ("\\_").
+_NAME = r"[a-z][a-z0-9]*(?:\\?_[a-z0-9]+)+"
+_MART = re.compile(rf"\bmart ({_NAME}|[a-z]+)\b")
+_REFERENCE_FILE = re.compile(rf"\bdata/reference/(?:[a-z\\_]+/)*({_NAME}|[a-z]+)\.(?:yaml|csv)")
+_CODE_NAME = re.compile(rf"(?<![\w./<>`\\-])({_NAME})(?![\w.<`-])")
+
+
+def _unescaped(name: str) -> str:
+    return name.replace("\\_", "_")
+
+
+def cite(value: Any) -> Markup | None:
+    """A source line in words a reader can follow: "mart supply_risk" becomes the table's title
+    (every table is downloadable from the Data page), a repository path such as
+    data/reference/policy/price_floors.yaml "the briefing's price floors list", and web
+    addresses links."""
+    text = links(value)
+    if text is None:
+        return None
+
+    def table_title(m: re.Match) -> str:
+        meta = TABLES.get(_unescaped(m.group(1)))
+        return f"the table “{escape_markdown(meta.title)}”" if meta else m.group(0)
+
+    text = _MART.sub(table_title, str(text))
+    text = _REFERENCE_FILE.sub(
+        lambda m: f"the briefing's {_unescaped(m.group(1)).replace('_', ' ')} list", text
+    )
+    return Markup(text)
+
+
+_BACKTICKED = re.compile(r"`([^`]+)`")
+
+
+def code_names(value: Any) -> Markup | None:
+    """Text whose snake_case names (columns, tables), bare or `backticked`, are set as code, not
+    as words."""
+    if value is None:
+        return None
+    if isinstance(value, Markup):
+        text = str(value)
+    else:  # escape the words, and set each `span` as code
+        parts = _BACKTICKED.split(str(value))
+        text = "".join(
+            f"<code>{escape_html(p)}</code>" if i % 2 else _finalize(p) for i, p in enumerate(parts)
+        )
+    return Markup(_CODE_NAME.sub(lambda m: f"<code>{_unescaped(m.group(1))}</code>", text))
 
 
 def fmt_bytes(size: int) -> str:
@@ -65,6 +132,9 @@ def environment(templates_dir: Path = TEMPLATES_DIR) -> jinja2.Environment:
         mass=fmt_mass,
         md=md_value,
         url=safe_url,
+        links=links,
+        cite=cite,
+        code_names=code_names,
         size=fmt_bytes,
         html=lambda v: Markup(escape_html("" if v is None else v)),
     )

@@ -4,6 +4,8 @@ the sources and citations page, and the data-quality page.
 
 from __future__ import annotations
 
+import json
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import jinja2
@@ -12,6 +14,9 @@ from transforms.site import datapackage, quality
 from transforms.site.context import SiteFigures
 from transforms.site.model import Page
 
+# What the footer of every page states about this build (date, version); the publish step hands
+# it to MkDocs as extra.briefing (orchestration/publish.py).
+SITE_META_FILE = ".site.json"
 BENCHMARK_RESULTS = Path(__file__).resolve().parents[3] / "benchmarks" / "results"
 
 
@@ -41,6 +46,7 @@ def data_pages(
         data.build_date,
         reference=data.reference_tables,
     )
+    write_site_meta(docs_dir, data.build_date.isoformat())
     index = Page(
         "data/index.md",
         "Data",
@@ -57,6 +63,20 @@ def data_pages(
         ),
     )
     return [index, sources, quality_page(site, env)], downloads
+
+
+def briefing_version() -> str:
+    """The version of the briefing's code (the project's package version)."""
+    try:
+        return version("critical-minerals-briefing")
+    except PackageNotFoundError:  # run from a checkout that is not installed
+        return "unreleased"
+
+
+def write_site_meta(docs_dir: Path, as_of: str) -> None:
+    """The build's date and version, for the footer's "as of" and citation."""
+    meta = {"as_of": as_of, "version": briefing_version()}
+    (Path(docs_dir) / SITE_META_FILE).write_text(json.dumps(meta), encoding="utf-8")
 
 
 def quality_page(site: SiteFigures, env: jinja2.Environment) -> Page:
