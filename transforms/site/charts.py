@@ -359,13 +359,31 @@ def share_heatmap(
     y_sort: list[str] | None = None,
     **words: str,
 ) -> Markup:
-    """A heat map of a share (0-1) from white to the China colour. ``rows``: x, y, share."""
+    """A heat map of a share (0-1) from white to the China colour. ``rows``: x, y, share; a
+    null share (a figure that is no finding) is drawn as a hatched grey cell, so it never reads
+    as 0 %."""
     n_x = max(rows["x"].n_unique(), 1)
+    colour = {
+        "field": "share",
+        "type": "quantitative",
+        "title": "China's share",
+        "scale": {"domain": [0, 1], "range": list(palette.HEAT_RANGE), "interpolate": "rgb"},
+        "legend": {"format": SHARE_FORMAT, "orient": "right"},
+    }
+    cell = {"type": "rect", "stroke": "#ffffff", "strokeWidth": 0.5}
+    layers: list[dict[str, Any]] = [{"mark": cell, "encoding": {"color": colour}}]
+    if rows["share"].null_count():
+        layers.insert(
+            0,
+            {
+                "transform": [{"filter": "datum.share === null"}],
+                "mark": {**cell, "color": palette.NO_FINDING},
+            },
+        )
     spec = {
         "width": {"step": 18 if n_x > 12 else 26},
         "height": {"step": 18},
         "data": {"values": _records(rows.select(pl.col("x").cast(pl.Utf8), "y", "share"))},
-        "mark": {"type": "rect", "stroke": "#ffffff", "strokeWidth": 0.5},
         "encoding": {
             "x": {
                 "field": "x",
@@ -375,18 +393,8 @@ def share_heatmap(
                 "axis": {"labelAngle": -90 if n_x > 6 else 0},
             },
             "y": {"field": "y", "type": "nominal", "title": None, "sort": y_sort},
-            "color": {
-                "field": "share",
-                "type": "quantitative",
-                "title": "China's share",
-                "scale": {
-                    "domain": [0, 1],
-                    "range": list(palette.HEAT_RANGE),
-                    "interpolate": "rgb",
-                },
-                "legend": {"format": SHARE_FORMAT, "orient": "right"},
-            },
         },
+        "layer": layers,
     }
     return render(Chart(chart_id, spec=spec, **words))
 

@@ -28,6 +28,9 @@ SERIES_COLOURS = (
 
 # Heat maps of China's share run from white (0) to the China colour (1).
 HEAT_RANGE = ("#FFFFFF", GROUP_COLOURS[CHINA])
+# A cell whose figure is no finding (ore-only codes where China holds processing): neutral grey,
+# distinct from the white of a 0 % share.
+NO_FINDING = "#c8c8c8"
 
 
 def group_scale() -> dict:

@@ -17,7 +17,7 @@ from transforms.site.pages import home_answers
 from transforms.site.policy_tables import EVENTS_SOURCE, events_table
 from transforms.site.render_tables import mineral_names
 from transforms.site.sections import SECTIONS
-from transforms.site.text import md
+from transforms.site.text import Markup, md
 
 _ANSWERS = "_home_answers"
 
@@ -32,8 +32,8 @@ def answers(site: SiteFigures) -> tuple[list[Section], list[Headline]]:
     found: list[Headline] = []
     pairs = home_answers.stage_pairs(site)
     if pairs.height:
-        section, said = home_answers.concentration_section(site, pairs)
-        sections.append(section)
+        built, said = home_answers.concentration_section(site, pairs)
+        sections += built
         found += said
     for build in (
         home_answers.exposure_section,
@@ -41,34 +41,46 @@ def answers(site: SiteFigures) -> tuple[list[Section], list[Headline]]:
         home_answers.stockpile_section,
         home_answers.floor_section,
     ):
-        section, said = build(site, ctx)
-        if section is not None:
-            sections.append(section)
-            found += said
+        built, said = build(site, ctx)
+        sections += built
+        found += said
     setattr(site, _ANSWERS, (sections, found))
     return sections, found
+
+
+def controls_today(events: pl.DataFrame) -> Markup | None:
+    """One sentence: how many of China's export controls are in force on the briefing date, and
+    which are not, by their status and the announcement that set it."""
+    if not events.height or "status" not in events.columns:
+        return None
+    on = events["briefing_date"].drop_nulls()
+    counts = events.group_by("status").len().sort(["len", "status"], descending=[True, False])
+    others = [
+        f"{r['len']} {r['status']}"
+        for r in counts.iter_rows(named=True)
+        if r["status"] != "in force"
+    ]
+    return md(
+        "On {date}, **{n} of China's {m}** export-control announcements since 2023 on these minerals are in force{others}; the table gives each one's status and the announcement that set it.",
+        date=f"{on[0]:%-d %B %Y}" if on.len() else "the briefing date",
+        n=events.filter(pl.col("status") == "in force").height,
+        m=events.height,
+        others=f" ({', '.join(others)})" if others else "",
+    )
 
 
 def headlines(site: SiteFigures) -> list[Headline]:
     """The findings of the five answers, in order, plus the export controls' status today."""
     found = list(answers(site)[1])
     events = site.data.marts.get("export_control_events")
-    if events is not None and events.height and "status" in events.columns:
-        in_force = events.filter(pl.col("status") == "in force").height
-        date = site.data.build_date
-        if "briefing_date" in events.columns and events["briefing_date"].drop_nulls().len():
-            date = events["briefing_date"].drop_nulls()[0]
+    said = controls_today(events) if events is not None else None
+    if said is not None:
         found.append(
             Headline(
-                md(
-                    "On {date}, **{n} of China's {m}** export-control announcements since 2023 on these minerals are in force; the others are suspended, expired or lifted, as the table below says with the announcement that changed each.",
-                    date=f"{date:%-d %B %Y}",
-                    n=in_force,
-                    m=events.height,
-                ),
+                said,
                 link="#export-controls",
                 key="controls_in_force",
-                value=float(in_force),
+                value=float(events.filter(pl.col("status") == "in force").height),
             )
         )
     return found
@@ -99,6 +111,9 @@ def events_home(df: pl.DataFrame, ctx: PageContext) -> Section | None:
         source=EVENTS_SOURCE,
     )
     latest = rows.row(0, named=True)
+    today = controls_today(df)
+    if today is not None:
+        section.paragraphs.append(today)
     section.paragraphs.append(
         md(
             "{n} announcements by China's Ministry of Commerce and General Administration of Customs since 2023; the latest, of {date}, covers {minerals}. Each row gives its status on the briefing date and the announcement that set it.",

@@ -31,7 +31,24 @@ from transforms.site.text import fmt_num, fmt_pct, fmt_usd, md
 
 CONCENTRATED_ON_CHART = 12
 STOCK_DAYS = (30, 60, 90)
+EXPOSURE_MIN_SHARE = 0.1
 STAGE_WORD = {"mine": "Mine", "refinery": "Processing"}
+
+
+def headline_allies(site: SiteFigures) -> list[str]:
+    """The importers the home page names: the alliance and the EU as blocs, then each member
+    outside the EU and the EU's G7 members (the other EU members are on their country pages)."""
+    eco = site.data.economies
+    g7 = set(eco.filter(pl.col("is_g7"))["iso3"].to_list()) if "is_g7" in eco.columns else set()
+    eu = set(site.eu27)
+    members = [c for c in site.alliance if c not in eu or c in g7]
+    return [ALLIANCE_BLOC, EU_BLOC, *sorted(members, key=site.economy)]
+
+
+def us_dollars(value: float | None, year: object) -> str:
+    """'US$103 million (2024 dollars)'."""
+    text = fmt_usd(value)
+    return f"US{text} ({year} dollars)" if text.startswith("$") else text
 
 
 def _latest(df: pl.DataFrame) -> pl.DataFrame:
@@ -57,7 +74,7 @@ def stage_pairs(site: SiteFigures) -> pl.DataFrame:
     return df.join(best, on="mineral").sort(["_best", "name"], descending=[True, False]).drop("_best")
 
 
-def concentration_section(site: SiteFigures, pairs: pl.DataFrame) -> tuple[Section, list[Headline]]:
+def concentration_section(site: SiteFigures, pairs: pl.DataFrame) -> tuple[list[Section], list[Headline]]:
     section = Section(
         title="1. How concentrated is supply?",
         anchor="how-concentrated",
@@ -102,16 +119,16 @@ def concentration_section(site: SiteFigures, pairs: pl.DataFrame) -> tuple[Secti
     section.paragraphs.append(
         md("Every mineral ranked, with stage, year and source: [Minerals](minerals/index.md).")
     )
-    return section, found
+    return [section], found
 
 
 # --- 2. Who is exposed ------------------------------------------------------------------------
 
 
-def exposure_section(site: SiteFigures, ctx: PageContext) -> tuple[Section | None, list[Headline]]:
+def exposure_section(site: SiteFigures, ctx: PageContext) -> tuple[list[Section], list[Headline]]:
     shares = _latest(site.import_shares)
     if not shares.height:
-        return None, []
+        return [], []
     year = int(shares["year"].max())
     section = Section(
         title="2. Who is exposed?",
@@ -126,7 +143,7 @@ def exposure_section(site: SiteFigures, ctx: PageContext) -> tuple[Section | Non
         s = summary.row(0, named=True)
         names = [
             site.mineral_names.get(m, m).lower()
-            for m in (s["china_majority_minerals"] or "").split(",")
+            for m in (m.strip() for m in (s["china_majority_minerals"] or "").split(","))
             if m
         ]
         text = md(
@@ -141,17 +158,23 @@ def exposure_section(site: SiteFigures, ctx: PageContext) -> tuple[Section | Non
         found.append(
             Headline(text, link="countries/index.md", key="alliance_china_majority", value=float(s["china_majority_value"]))
         )
-    importers = [ALLIANCE_BLOC, EU_BLOC, *sorted(site.alliance, key=site.economy)]
-    quoted = shares.filter(pl.col("importer").is_in(importers) & quotable_expr())
+    importers = headline_allies(site)
+    # Minerals where China supplies at least a tenth of the alliance's imports (a finding), in
+    # order of that share; each ally's cell is its share, grey where its figure is no finding.
+    mine = shares.filter(pl.col("importer").is_in(importers))
     minerals = (
-        quoted.filter(pl.col("importer") == ALLIANCE_BLOC)
+        mine.filter(
+            (pl.col("importer") == ALLIANCE_BLOC)
+            & quotable_expr()
+            & (pl.col("china_share") >= EXPOSURE_MIN_SHARE)
+        )
         .sort(["china_share", "mineral"], descending=[True, False])["mineral"]
         .to_list()
     )
-    cells = quoted.filter(pl.col("mineral").is_in(minerals)).select(
+    cells = mine.filter(pl.col("mineral").is_in(minerals)).select(
         pl.col("mineral").replace_strict(site.mineral_names, default=pl.col("mineral")).alias("x"),
         pl.col("importer").replace_strict(site.names, default=pl.col("importer")).alias("y"),
-        pl.col("china_share").alias("share"),
+        pl.when(quotable_expr()).then(pl.col("china_share")).alias("share"),
     )
     if cells.height:
         section.draw(
@@ -162,7 +185,7 @@ def exposure_section(site: SiteFigures, ctx: PageContext) -> tuple[Section | Non
             x_sort=[site.mineral_names.get(m, m) for m in minerals],
             y_sort=[site.economy(c) for c in importers],
             title=f"China's share of each ally's imports, by value, {year}",
-            description="China's share of the value of each ally's imports of the mineral (processed forms where the trade codes have them). Blank: no finding, because the codes cover ores only where China's hold is in processing, or imports are under US$1 million.",
+            description=f"China's share of the value of each ally's imports of the mineral (processed forms where the trade codes have them), for the minerals where China supplies at least {EXPOSURE_MIN_SHARE:.0%} of the alliance's imports. Grey: no finding, because the ally's imports are under US$1 million or its codes cover ores only where China's hold is in processing.",
         )
     r = site.import_row(ALLIANCE_BLOC, "rare-earths", year)
     if r is not None and bool(r["finding_ok"]):
@@ -176,7 +199,7 @@ def exposure_section(site: SiteFigures, ctx: PageContext) -> tuple[Section | Non
     section.paragraphs.append(
         md("Each ally's figures, with what the trade codes cover: [Countries](countries/index.md).")
     )
-    return section, found
+    return [section], found
 
 
 # --- 3-5. Export ban, stockpiles, price floors -----------------------------------------------
@@ -187,11 +210,11 @@ def _focus(site: SiteFigures) -> list[str]:
     return [m for m in load_parameters().focus_minerals if m in site.mineral_names]
 
 
-def ban_section(site: SiteFigures, ctx: PageContext) -> tuple[Section | None, list[Headline]]:
+def ban_section(site: SiteFigures, ctx: PageContext) -> tuple[list[Section], list[Headline]]:
     ban = site.data.marts.get("scenario_export_ban")
     focus = _focus(site)
     if ban is None or not ban.height or not focus:
-        return None, []
+        return [], []
     rows = _latest(ban).filter(pl.col("mineral").is_in(focus))
     year = int(rows["year"].max()) if rows.height else None
     section = Section(
@@ -223,7 +246,7 @@ def ban_section(site: SiteFigures, ctx: PageContext) -> tuple[Section | None, li
         section.notes.append(
             md("{mineral}: {nc} — {why}.", mineral=ctx.mineral(r["mineral"]), nc=NOT_COMPUTABLE, why=r["not_computable_reason"])
         )
-    importers = [ALLIANCE_BLOC, EU_BLOC, *sorted(site.alliance, key=site.economy)]
+    importers = headline_allies(site)
     shown = [m for m in focus if m in set(ok["mineral"].to_list())]
     table_rows = []
     for code in importers:
@@ -266,14 +289,14 @@ def ban_section(site: SiteFigures, ctx: PageContext) -> tuple[Section | None, li
             "Cells read tonnes of imports from China lost a year, and that loss as months of the ally's imports; 'not computable' where the trade codes cannot carry China's exports (see Scenarios)."
         )
     section.paragraphs.append(md("Every mineral and ally: [Scenarios](scenarios.md#export-ban)."))
-    return section, found
+    return [section], found
 
 
-def stockpile_section(site: SiteFigures, ctx: PageContext) -> tuple[Section | None, list[Headline]]:
+def stockpile_section(site: SiteFigures, ctx: PageContext) -> tuple[list[Section], list[Headline]]:
     stock = site.data.marts.get("scenario_stockpile")
     focus = _focus(site)
     if stock is None or not stock.height or not focus:
-        return None, []
+        return [], []
     rows = _latest(stock).filter(
         (pl.col("importer") == ALLIANCE_BLOC)
         & pl.col("mineral").is_in(focus)
@@ -281,7 +304,7 @@ def stockpile_section(site: SiteFigures, ctx: PageContext) -> tuple[Section | No
     )
     year = int(rows["year"].max()) if rows.height else None
     section = Section(
-        title="4. Stockpiles: what they cost, what A$1.2bn buys",
+        title="4. Stockpiles: what 30, 60 and 90 days cost",
         anchor="stockpiles",
         source=f"marts scenario_stockpile and scenario_reserve_budget ({site.baci_source}, {year}; prices: unit value of the same imports)",
     )
@@ -291,12 +314,12 @@ def stockpile_section(site: SiteFigures, ctx: PageContext) -> tuple[Section | No
     if r90.height:
         r = r90.row(0, named=True)
         text = md(
-            "A 90-day alliance stock of {mineral} — {t} t, 90 days of its imports from China — would cost **{cost}** ({usd}, priced at the alliance's own import unit value, {price} US$/t).",
+            "A 90-day alliance stock of {mineral} — {t} t, 90 days of its imports from China — would cost **{cost}**, priced at the unit value of those imports ({price} US$/t, {year}).",
             mineral=ctx.mineral(r["mineral"]).lower(),
             t=fmt_num(r["stock_t"]),
-            cost=fmt_usd(r["cost_usd"]),
-            usd=usd_of(year),
+            cost=us_dollars(r["cost_usd"], year),
             price=fmt_num(r["price_usd_per_t"]),
+            year=year,
         )
         section.paragraphs.append(text)
         found.append(Headline(text, link="scenarios.md#stockpiles", key=f"stock90_{r['mineral']}", value=r["cost_usd"]))
@@ -319,26 +342,51 @@ def stockpile_section(site: SiteFigures, ctx: PageContext) -> tuple[Section | No
         section.notes.append(
             md("{mineral}: stock cost {nc} — {why}.", mineral=ctx.mineral(m), nc=NOT_COMPUTABLE, why=why[0] if why.len() else "no price")
         )
+    section.paragraphs.append(md("Every mineral, ally and length of stock: [Scenarios](scenarios.md#stockpiles)."))
+    sections = [section]
     reserve = site.data.marts.get("scenario_reserve_budget")
     if reserve is not None and reserve.height:
-        r = reserve.row(0, named=True)
-        section.paragraphs.append(
-            md(
-                "Australia's A${budget} Critical Minerals Strategic Reserve ({usd} at {rate} US$ per A$), split equally across the minerals it names, buys:",
-                budget=fmt_num(r["budget_aud"] / 1e9) + "bn",
-                usd=fmt_usd(r["budget_usd"]),
-                rate=f"{r['aud_usd']:.4f}",
-            )
+        sections.append(reserve_section(reserve, ctx))
+    return sections, found
+
+
+def reserve_section(reserve: pl.DataFrame, ctx: PageContext) -> Section:
+    """What Australia's reserve buys per mineral it names: tonnes, share of world output and
+    months of the alliance's imports from China, with the split rule and the exchange rate."""
+    r = reserve.row(0, named=True)
+    section = Section(
+        title="What Australia's A$1.2bn reserve buys",
+        anchor="reserve-budget",
+        source="mart scenario_reserve_budget (data/reference/policy/parameters.yaml; prices as in the table)",
+    )
+    named = reserve.filter(pl.col("in_reserve"))
+    parts = []
+    for row in named.iter_rows(named=True):
+        extra = [f"{fmt_pct(row['share_of_world_production'])} of world output"] if row["share_of_world_production"] is not None else []
+        if row["months_of_alliance_china_imports"] is not None:
+            extra.append(f"{fmt_num(row['months_of_alliance_china_imports'])} months of the alliance's imports from China")
+        parts.append(
+            f"{fmt_num(row['tonnes'])} t of {ctx.mineral(row['mineral']).lower()}"
+            + (f" ({'; '.join(extra)})" if extra else "")
         )
-        section.table = reserve_table(reserve, ctx, r["economy"])
-    section.paragraphs.append(md("Every mineral, ally and length of stock: [Scenarios](scenarios.md#stockpiles)."))
-    return section, found
+    section.paragraphs.append(
+        md(
+            "Australia's A${budget} Critical Minerals Strategic Reserve ({usd} at {rate} US$ per A$), split equally across the {n} minerals it names, buys {parts}.",
+            budget=fmt_num(r["budget_aud"] / 1e9) + "bn",
+            usd=us_dollars(r["budget_usd"], r["year"]),
+            rate=f"{r['aud_usd']:.4f}",
+            n=named.height,
+            parts="; ".join(parts),
+        )
+    )
+    section.table = reserve_table(reserve, ctx, r["economy"])
+    return section
 
 
-def floor_section(site: SiteFigures, ctx: PageContext) -> tuple[Section | None, list[Headline]]:
+def floor_section(site: SiteFigures, ctx: PageContext) -> tuple[list[Section], list[Headline]]:
     floors = site.data.marts.get("scenario_price_floor")
     if floors is None or not floors.height:
-        return None, []
+        return [], []
     section = Section(
         title="5. Price floors: what they cost a year",
         anchor="price-floors",
@@ -349,11 +397,10 @@ def floor_section(site: SiteFigures, ctx: PageContext) -> tuple[Section | None, 
     if costed.height:
         last = costed.sort("year").row(-1, named=True)
         text = md(
-            "The {name} ({floor} US$/t) on {t} t a year would have cost **{cost}** in {year}, when the market price was {price} US$/t.",
+            "The {name}, paid on the {t} t a year it covers, would have cost **{cost}** in {year}, when the market price was {price} US$/t.",
             name=last["floor_name"],
-            floor=fmt_num(last["floor_usd_per_t"]),
             t=fmt_num(last["covered_t"]),
-            cost=fmt_usd(last["cost_usd"]),
+            cost=us_dollars(last["cost_usd"], last["year"]),
             year=last["year"],
             price=fmt_num(last["price_usd_per_t"]),
         )
@@ -371,11 +418,18 @@ def floor_section(site: SiteFigures, ctx: PageContext) -> tuple[Section | None, 
             title="What the price floor would have cost, by year",
             description="The floor minus the market price, times the volume the floor covers, in each year of the price history (zero where the market was above the floor).",
         )
+    section.paragraphs.append(md("Every floor and its sources: [Scenarios](scenarios.md#price-floor)."))
+    sections = [section]
     sens = site.data.marts.get("scenario_floor_sensitivity")
     if sens is not None and sens.height:
-        section.paragraphs.append(
-            md("A floor above the recent market price, on the alliance's imports from outside China and the alliance, would cost a year:")
+        more = Section(
+            title="A floor above today's market price",
+            anchor="floor-sensitivity",
+            source="mart scenario_floor_sensitivity (CEPII BACI; data/reference/policy/parameters.yaml)",
         )
-        section.table = sensitivity_table(sens, ctx)
-    section.paragraphs.append(md("Every floor and its sources: [Scenarios](scenarios.md#price-floor)."))
-    return section, found
+        more.paragraphs.append(
+            md("What a floor 10, 25 or 50% above the recent market price would cost a year, paid on the alliance's imports from outside China and the alliance:")
+        )
+        more.table = sensitivity_table(sens, ctx)
+        sections.append(more)
+    return sections, found

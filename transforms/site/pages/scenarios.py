@@ -22,18 +22,15 @@ from transforms.site.render_tables import (
     FLOOR_SOURCE,
     SENSITIVITY_SOURCE,
     STOCK_VIEW,
-    Num,
     ban_table,
     floor_table,
-    named,
     reserve_table,
     sensitivity_table,
-    table,
     usd_of,
     view_section,
 )
 from transforms.site.sections import SECTIONS, latest
-from transforms.site.text import fmt_num, fmt_pct, fmt_usd, md
+from transforms.site.text import fmt_pct, fmt_usd, md
 
 # Marts the scenarios page waits for, with what each will show and the parameters that drive it.
 SCENARIOS = {
