@@ -6,9 +6,12 @@ needs; corrupted copies live only under the caller's work folder, none is commit
 
 from __future__ import annotations
 
+import atexit
 import html
 import re
 import shutil
+import tempfile
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -65,8 +68,26 @@ def write_case(case: Case, upstream: Path, dest: Path, *, full: bool = False) ->
     broken = case.make(source.read_bytes() if source.exists() else b"")
     target = dest / case.target
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(broken.data)
+    place(broken, target, dest.parent)
     return broken
+
+
+def place(broken: Broken, target: Path, outside: Path) -> None:
+    """Put the broken file (or the folder, link or absence that replaces it) at ``target``;
+    ``outside`` is a folder beyond the upstream one, for a link that leaves it."""
+    if broken.fs == "file":
+        target.write_bytes(broken.data)
+    elif broken.fs == "folder":
+        target.mkdir()
+        (target / "note.txt").write_text("a folder where a data file should be\n")
+    elif broken.fs == "dangling_link":
+        target.symlink_to(outside / "no-such-file.csv")
+    elif broken.fs == "link_out":
+        secret = outside / "passwd"
+        secret.write_bytes(broken.data)
+        target.symlink_to(secret)
+    elif broken.fs != "missing":
+        raise ValueError(f"unknown replacement {broken.fs!r}")
 
 
 def write_clean(upstream: Path, dest: Path) -> None:
@@ -128,14 +149,34 @@ def run_build(case_dir: Path, work: Path) -> tuple[int, str]:
     return proc.returncode, proc.stdout + proc.stderr
 
 
+_BASELINES: dict[Path, Path] = {}
+_BASELINE_LOCK = threading.Lock()
+
+
+def baseline_snapshot(upstream: Path) -> Path:
+    """The snapshot of the unbroken minimal folder, built once per run: what a case's rebuild
+    is compared with (a copy of data/snapshot holds every file, so any minimal folder would
+    be refused as a shrink before its own corruption is looked at)."""
+    with _BASELINE_LOCK:
+        if upstream not in _BASELINES:
+            root = Path(tempfile.mkdtemp(prefix="gauntlet-baseline-"))
+            atexit.register(shutil.rmtree, root, True)
+            write_clean(upstream, root / "upstream")
+            proc = run_briefing(["snapshot", "--from", str(root / "upstream"), "--out", str(root / "snapshot")])
+            assert proc.returncode == 0, proc.stdout + proc.stderr
+            _BASELINES[upstream] = root / "snapshot"
+        return _BASELINES[upstream]
+
+
 def run_case(case: Case, upstream: Path, work: Path) -> Outcome:
-    """Write the case under ``work`` and run the snapshot on a copy of data/snapshot."""
+    """Write the case under ``work`` and run the snapshot on a copy of the minimal folder's
+    snapshot (:func:`baseline_snapshot`)."""
     case_dir = work / "upstream"
     broken = write_case(case, upstream, case_dir)
     out = work / "snapshot"
     if out.exists():
         shutil.rmtree(out)
-    shutil.copytree(SNAPSHOT_DIR, out)
+    shutil.copytree(baseline_snapshot(upstream), out)
     before = tree_hashes(out)
     code, output = run_snapshot(case_dir, out)
     intact = tree_hashes(out) == before

@@ -10,6 +10,7 @@ line 1) and the column:
   file, and decoding it as another encoding would change names silently);
 * a byte-order mark anywhere but at the very start (two files pasted together);
 * an unterminated quote (a file cut off inside a quoted cell);
+* a header without any data row (a table that would silently lose every row);
 * a data row with more or fewer fields than the header (a file cut off inside a row; a shifted
   row) — fully empty rows are padding and are skipped;
 * markup in a cell (``<script>``, ``<b>``, ``javascript:``): upstream cells are plain text, and
@@ -157,6 +158,9 @@ def read_csv_rows(
             line=start,
         ) from None
     assert header is not None
+    if not rows:
+        # A header-only file would parse as a table that silently lost every row.
+        raise UpstreamFormatError(name, "file has a header row but no data rows", line=2)
     return CsvRows(name=name, header=header, rows=rows, lines=lines)
 
 

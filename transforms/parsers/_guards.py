@@ -21,6 +21,7 @@ file must never reach a log line by line.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from transforms.errors import UpstreamFormatError
@@ -140,7 +141,7 @@ def check_line_lengths(name: str, data: bytes, *, first_line: int = 1) -> None:
         end = data.find(b"\n", start)
         end = len(data) if end < 0 else end
         if end - start > MAX_LINE_BYTES:
-            cells = data[start:end].split(b",")
+            cells = [m.group(0) for m in _CELL.finditer(data[start:end])]
             longest = max(range(len(cells)), key=lambda i: len(cells[i]))
             raise UpstreamFormatError(
                 name,
@@ -152,9 +153,14 @@ def check_line_lengths(name: str, data: bytes, *, first_line: int = 1) -> None:
         start, line = end + 1, line + 1
 
 
+# One CSV cell (quoted, with doubled quotes inside, or bare) followed by its comma; in C, so a
+# 10 MB line is split in milliseconds.
+_CELL = re.compile(rb'(?:"(?:[^"]|"")*"|[^,\r\n]*)(?:,|$)')
+
+
 def _header_cell(data: bytes, index: int) -> str:
-    header = data.split(b"\n", 1)[0][:4096].decode("utf-8", errors="replace").lstrip("\ufeff").split(",")
-    cell = header[index].strip().strip('"') if index < len(header) else ""
+    header = [m.group(0) for m in _CELL.finditer(data.split(b"\n", 1)[0][:65536])]
+    cell = header[index].decode("utf-8", errors="replace").lstrip("\ufeff").rstrip(",").strip().strip('"') if index < len(header) else ""
     return cell or f"column {index + 1}"
 
 

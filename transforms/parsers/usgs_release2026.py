@@ -31,7 +31,12 @@ import polars as pl
 from transforms.errors import UpstreamFormatError
 from transforms.parsers._csv import check_exact_header, read_csv_rows
 from transforms.parsers._guards import read_upstream_bytes
-from transforms.parsers._text import MAX_PLAUSIBLE_RESERVES_TONNES, UnknownCellText, parse_cell, squash
+from transforms.parsers._text import (
+    MAX_PLAUSIBLE_RESERVES_TONNES,
+    UnknownCellText,
+    parse_cell,
+    squash,
+)
 from transforms.parsers.usgs import (
     MCS2026_IMPORT_SOURCES_COLUMNS,
     MCS2026_SALIENT_COLUMNS,

@@ -202,6 +202,7 @@ def validate_baci_header(path: Path | str | BaciSource) -> None:
             raise UpstreamFormatError(
                 source.name, "file is empty (0 bytes), expected a t,i,j,k,v,q header", line=1
             )
+        refuse_gzip_bomb(source)
         try:
             with _open_lines(source) as lines:
                 first = next(lines, b"")
@@ -219,7 +220,6 @@ def validate_baci_header(path: Path | str | BaciSource) -> None:
             )
         check_text(source.name, first)  # UTF-16, NUL bytes, CR-only line ends: said as such
         _check_header_line(source.name, first)
-        refuse_gzip_bomb(source)
 
 
 def _count_bytes(chunk: bytes | bytearray | memoryview, size: int) -> tuple[int, int]:
