@@ -104,9 +104,17 @@ def world_totals_agree(world_total_reconciliation: pl.DataFrame) -> dg.AssetChec
         "not_comparable": dg.MetadataValue.int(df.filter(~pl.col("comparable")).height),
         "accepted_by_corrections": dg.MetadataValue.int(outside.height - failing.height),
     }
+    description = None
     if failing.height:
         meta |= failure_metadata(failing, {"outside tolerance": failing.height})
-    return dg.AssetCheckResult(passed=failing.height == 0, metadata=meta)
+        description = "\n".join(
+            f"USGS {r['mineral']} {r['stage']} {r['year']} (MCS {r['edition']}): countries sum to "
+            f"{r['sum_of_countries_t']:,.0f} t"
+            + ("" if r["comparable"] else f" with {r['non_numeric_rows']} figure(s) withheld")
+            + f", world total {r['world_total_t']:,.0f} t"
+            for r in failing.head(10).iter_rows(named=True)
+        )
+    return dg.AssetCheckResult(passed=failing.height == 0, metadata=meta, description=description)
 
 
 @dg.asset(

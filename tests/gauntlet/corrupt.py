@@ -221,6 +221,19 @@ def rename_header(old: str, new: str, *, reported: str | None = None) -> Callabl
     return make
 
 
+def unit_slip_header(line: int, old: str, new: str, column: str) -> Callable[[bytes], Broken]:
+    """A unit in the header changed (``_t_`` -> ``_kt_``): every figure of those columns is
+    read 1,000 times larger. The place reported is a row whose figure the checks compare
+    (``line``, ``column`` as renamed)."""
+
+    def make(data: bytes) -> Broken:
+        lines = _lines(data)
+        lines[0] = lines[0].replace(old.encode(), new.encode())
+        return Broken(b"".join(lines), line, column)
+
+    return make
+
+
 def duplicate_row(line: int, column: str) -> Callable[[bytes], Broken]:
     """Print row ``line`` twice; the second copy (line + 1) is the one reported."""
 
@@ -281,6 +294,7 @@ _KINDS: dict[str, Callable[..., Any]] = {
     "rename_header": rename_header,
     "duplicate_row": duplicate_row,
     "long_cell": long_cell,
+    "unit_slip_header": unit_slip_header,
 }
 # Corruptions that need no argument: the function is the break itself.
 _PLAIN: dict[str, Callable[[bytes], Broken]] = {
