@@ -125,7 +125,10 @@ def cmd_snapshot(args: argparse.Namespace) -> int:
     print(f"Rebuilding the snapshot in {out} from {source}")
     started = time.perf_counter()
     try:
-        manifests = build_snapshot(source, out, progress=lambda m: print("  " + m, flush=True))
+        manifests = build_snapshot(
+            source, out, progress=lambda m: print("  " + m, flush=True),
+            previous_dir=out, accept_shrink=getattr(args, "accept_shrink", None),
+        )
     except (UpstreamFormatError, FileNotFoundError) as exc:
         print(f"Snapshot NOT rebuilt; the previous one is untouched.\n  {exc}", file=sys.stderr)
         return 1
@@ -170,6 +173,12 @@ def main(argv: list[str] | None = None) -> int:
     snap = sub.add_parser("snapshot", help="rebuild data/snapshot from upstream files")
     snap.add_argument("--from", dest="from_dir", metavar="DIR", help=f"upstream folder (default {default_upstream_dir()})")
     snap.add_argument("--out", metavar="DIR", help=f"snapshot folder (default {DEFAULT_SNAPSHOT_DIR})")
+    snap.add_argument(
+        "--accept-shrink",
+        metavar="REASON",
+        help="rebuild even if tables lost rows or sources lost files against the previous snapshot; "
+        "REASON is recorded in the manifests",
+    )
     snap.add_argument(
         "--from-upstream",
         dest="refresh_source",

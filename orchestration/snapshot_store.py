@@ -26,6 +26,7 @@ import polars as pl
 from orchestration.atomic import swap_in
 from orchestration.paths import DEFAULT_SNAPSHOT_DIR
 from transforms.errors import UpstreamFormatError
+from transforms.shrinkage import load_accepted, shrinkage
 from transforms.snapshot import (
     SNAPSHOT_FORMAT_VERSION,
     TABLES,
@@ -64,11 +65,15 @@ def build_snapshot(
     tables: tuple[TableSpec, ...] = TABLES,
     progress: Callable[[str], None] | None = None,
     date_accessed: str | None = None,
+    previous_dir: Path | None = None,
+    accept_shrink: str | None = None,
 ) -> dict[str, dict]:
     """Parse every table from ``upstream_dir`` and swap the result into ``out_dir`` atomically.
 
     Returns the manifests written, keyed by source. Nothing in ``out_dir`` changes unless
-    every table parsed.
+    every table parsed and, when ``previous_dir`` holds a snapshot, nothing shrank against it
+    (:func:`transforms.shrinkage.shrinkage`) beyond what ``data/reference/snapshot_shrinkage.yaml``
+    accepts, or ``accept_shrink`` (a reason, recorded in the manifests) accepts for this run.
     """
     upstream_dir = Path(upstream_dir).resolve()
     out_dir = Path(out_dir).resolve()
@@ -117,15 +122,37 @@ def build_snapshot(
                 }
             )
             say(f"ok    {spec.name}: {df.height:,} rows from {len(files)} file(s)")
-        for source, manifest in manifests.items():
+        for manifest in manifests.values():
             # Tables parsed from one file (the MCS 2026 release, the USITC workbook) list it once.
             manifest["files"] = sorted({r["name"]: r for r in manifest["files"]}.values(), key=lambda r: r["name"])
+        _refuse_shrinkage(previous_dir, manifests, accept_shrink)
+        for source, manifest in manifests.items():
             write_manifest(staging / source / MANIFEST_NAME, manifest)
         swap_in(staging, out_dir)
         return manifests
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+
+
+def _refuse_shrinkage(previous_dir: Path | None, manifests: dict[str, dict], accept_shrink: str | None) -> None:
+    if previous_dir is None:
+        return
+    lost = shrinkage(read_manifests(previous_dir), manifests, load_accepted())
+    if not lost:
+        return
+    if accept_shrink:
+        for manifest in manifests.values():
+            manifest["shrink_accepted"] = {"reason": accept_shrink, "lost": [text for _, text in lost]}
+        return
+    missing = next((where for where, _ in lost if where), None)
+    raise UpstreamFormatError(
+        missing or str(previous_dir),
+        ("upstream file missing; " if missing else "")
+        + "the rebuild holds less than the previous snapshot: " + "; ".join(text for _, text in lost)
+        + ". Restore the missing upstream files, or accept the shrink with its reason in "
+        "data/reference/snapshot_shrinkage.yaml (or --accept-shrink REASON)",
+    )
 
 
 def write_manifest(path: Path, manifest: dict) -> None:

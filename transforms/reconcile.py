@@ -30,8 +30,10 @@ def world_total_reconciliation(candidates: pl.DataFrame) -> pl.DataFrame:
 
     ``candidates`` are production rows of every edition (before the latest-edition pick), with
     ``country_kind``, ``country_code``, ``production_t``, ``value_flag``. Groups where any
-    economy's figure is withheld (W) or not numeric cannot be summed and are marked
-    ``comparable = False`` rather than failed.
+    economy's figure is withheld (W) or not numeric cannot be summed exactly and are marked
+    ``comparable = False``, but they are still checked one way: the known figures alone may not
+    exceed the world total by more than the rounding tolerance (a withheld figure only adds), so
+    a country sum twice the total fails whatever is withheld.
     """
     key = ["mineral", "stage", "year", "edition"]
     parts = candidates.filter(
@@ -53,6 +55,7 @@ def world_total_reconciliation(candidates: pl.DataFrame) -> pl.DataFrame:
         .alias("ratio")
     )
     within = (pl.col("ratio") - 1).abs() <= WORLD_TOTAL_REL_TOLERANCE
+    known_exceed = pl.col("ratio") > 1 + WORLD_TOTAL_REL_TOLERANCE
     out = out.with_columns(
         (pl.col("non_numeric_rows") == 0).alias("comparable"),
     ).with_columns(
@@ -60,6 +63,8 @@ def world_total_reconciliation(candidates: pl.DataFrame) -> pl.DataFrame:
         .then(pl.lit("ok"))
         .when(pl.col("world_total_t").is_null() & (pl.col("sum_of_countries_t").fill_null(0) == 0))
         .then(pl.lit("no figures"))
+        .when(~pl.col("comparable") & known_exceed.fill_null(False))
+        .then(pl.lit("outside tolerance"))
         .when(~pl.col("comparable"))
         .then(pl.lit("not comparable (withheld or non-numeric figures)"))
         .when(pl.col("world_total_t").is_null() | (pl.col("world_total_t") == 0))

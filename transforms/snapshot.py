@@ -244,10 +244,32 @@ TABLES_BY_NAME = {t.name: t for t in TABLES}
 
 
 def find_inputs(upstream_dir: Path, patterns: tuple[str, ...]) -> list[Path]:
-    """Upstream files matching the patterns, sorted by their path relative to the folder."""
+    """Upstream files matching the patterns, sorted by their path relative to the folder.
+
+    Every match must be a readable, non-empty file (see
+    :func:`transforms.parsers._guards.check_upstream_file`), and every folder on a pattern's way
+    listable: a folder, a dangling link or an unreadable folder where files are expected is an
+    error naming it, never a table that silently lost a year or a commodity.
+    """
+    from transforms.parsers._guards import check_folder, check_upstream_file
+
     found: set[Path] = set()
     for pattern in patterns:
-        found.update(p for p in upstream_dir.glob(pattern) if p.is_file())
+        parts = pattern.split("/")
+        folder = upstream_dir
+        for part in parts[:-1]:
+            check_folder(folder, upstream_dir)
+            if any(c in part for c in "*?["):
+                break
+            folder = folder / part
+        check_folder(folder, upstream_dir)
+        matches = list(upstream_dir.glob(pattern))
+        literal = upstream_dir / pattern
+        if not any(c in pattern for c in "*?[") and literal.is_symlink():
+            matches = [literal]  # glob leaves out a dangling link named exactly
+        for path in matches:
+            check_upstream_file(path, upstream_dir)
+            found.add(path)
     return sorted(found, key=lambda p: p.relative_to(upstream_dir).as_posix())
 
 
@@ -261,7 +283,13 @@ def parse_table(spec: TableSpec, upstream_dir: Path) -> tuple[pl.DataFrame, list
                 f"no upstream files for table {spec.name!r} (looked for {', '.join(spec.patterns)})",
             )
         return None
-    return spec.parse(files), files
+    df = spec.parse(files)
+    if df.height == 0:
+        raise UpstreamFormatError(
+            ", ".join(f.name for f in files[:3]) + (", ..." if len(files) > 3 else ""),
+            f"no rows parsed for table {spec.name!r}: the upstream files hold no data",
+        )
+    return df, files
 
 
 def pattern_matches(rel: str, pattern: str) -> bool:

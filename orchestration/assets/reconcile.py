@@ -3,7 +3,8 @@
 * ``country_name_coverage`` — every country name or code of every source and what it maps to;
   a blocking check fails on any unmapped name.
 * ``world_total_reconciliation`` — USGS country sums vs the published world totals, per
-  edition; fails beyond the named tolerance unless the corrections file accepts the row.
+  edition, also where some figures are withheld (the known ones may not exceed the total); a
+  blocking check fails beyond the named tolerance unless the corrections file accepts the row.
 * ``usgs_wmd_comparison`` — USGS vs World Mining Data for the same mineral, stage, economy and
   year, whatever the basis (kept for the data-quality page; no check of its own);
 * ``source_reconciliation`` — USGS / BGS / World Mining Data, and IEA vs USGS, like with like
@@ -93,7 +94,7 @@ def world_total_reconciliation(world: pl.DataFrame, world2026: pl.DataFrame, wor
     return dg.Output(df, metadata={**meta, "tolerance": reconcile.WORLD_TOTAL_REL_TOLERANCE})
 
 
-@dg.asset_check(asset=world_total_reconciliation, description="Country sums within the tolerance of the published world total, or accepted in the corrections file.")
+@dg.asset_check(asset=world_total_reconciliation, blocking=True, description="Country sums within the tolerance of the published world total, or accepted in the corrections file.")
 def world_totals_agree(world_total_reconciliation: pl.DataFrame) -> dg.AssetCheckResult:
     df = world_total_reconciliation
     outside = df.filter(pl.col("status") == "outside tolerance")
@@ -103,9 +104,17 @@ def world_totals_agree(world_total_reconciliation: pl.DataFrame) -> dg.AssetChec
         "not_comparable": dg.MetadataValue.int(df.filter(~pl.col("comparable")).height),
         "accepted_by_corrections": dg.MetadataValue.int(outside.height - failing.height),
     }
+    description = None
     if failing.height:
         meta |= failure_metadata(failing, {"outside tolerance": failing.height})
-    return dg.AssetCheckResult(passed=failing.height == 0, metadata=meta)
+        description = "\n".join(
+            f"USGS {r['mineral']} {r['stage']} {r['year']} (MCS {r['edition']}): countries sum to "
+            f"{r['sum_of_countries_t']:,.0f} t"
+            + ("" if r["comparable"] else f" with {r['non_numeric_rows']} figure(s) withheld")
+            + f", world total {r['world_total_t']:,.0f} t"
+            for r in failing.head(10).iter_rows(named=True)
+        )
+    return dg.AssetCheckResult(passed=failing.height == 0, metadata=meta, description=description)
 
 
 @dg.asset(

@@ -55,8 +55,21 @@ def _upstream_trade(
             f"no upstream files for table {spec.name!r} (looked for {', '.join(spec.patterns)})",
         )
     years = [int(key) for key in context.partition_keys]
+    partitions = {int(key) for key in trade_years.get_partition_keys()}
+    # A run of every partition (the CLI build) reads every year, so that a year the partitions
+    # do not have is refused by name rather than dropped; a run of some years reads only those.
+    every = set(years) == partitions
     with tempfile.TemporaryDirectory(prefix="baci-members-") as work_dir:
-        return read_trade(files, years=years, work_dir=Path(work_dir))
+        df = read_trade(files, years=None if every else years, work_dir=Path(work_dir))
+    extra = sorted(set(df["year"].unique().to_list()) - partitions) if every else []
+    if extra:
+        raise UpstreamFormatError(
+            ", ".join(f.name for f in files),
+            f"trade rows for year(s) {', '.join(map(str, extra))}, which are not trade partitions "
+            f"({min(partitions)}-{max(partitions)}); rebuild the snapshot first ('briefing snapshot "
+            "--from DIR'), so that the partitions include them",
+        )
+    return df
 
 
 def _snapshot_asset(spec: TableSpec) -> dg.AssetsDefinition:

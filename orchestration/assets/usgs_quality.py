@@ -57,12 +57,33 @@ def units_explained(usgs_unit_sanity: pl.DataFrame) -> dg.AssetCheckResult:
         "corrected": dg.MetadataValue.int(df.filter(pl.col("status") == "corrected").height),
         "accepted": dg.MetadataValue.int(df.filter(pl.col("status") == "accepted").height),
     }
+    description = None
     if unexplained.height:
         counts = {c: n for c, n in unexplained.group_by("case").len().sort("case").iter_rows()}
         meta |= failure_metadata(unexplained, counts)
+        description = _case_lines(unexplained)
     return dg.AssetCheckResult(
-        passed=unexplained.height == 0, severity=dg.AssetCheckSeverity.ERROR, metadata=meta
+        passed=unexplained.height == 0,
+        severity=dg.AssetCheckSeverity.ERROR,
+        metadata=meta,
+        description=description,
     )
+
+
+_SHOWN = 10
+
+
+def _case_lines(cases: pl.DataFrame) -> str:
+    """One line per unexplained case, naming its cell (the build prints them under the check)."""
+    lines = [
+        f"file {r['file']}, line {r['line']}, column {r['column']!r}: {r['case']} "
+        f"({r['commodity_code']} {r['measure']}{', ' + r['country'] if r['country'] else ''}): "
+        f"{r['detail']}, {r['ratio']:,.1f} times; compared with {r['compared_with']}"
+        for r in cases.head(_SHOWN).iter_rows(named=True)
+    ]
+    if cases.height > _SHOWN:
+        lines.append(f"... and {cases.height - _SHOWN} more (see the check's failure_sample)")
+    return "\n".join(lines)
 
 
 @dg.asset(

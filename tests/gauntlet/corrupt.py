@@ -24,6 +24,9 @@ class Broken:
     data: bytes
     line: int | None
     column: str | None
+    fs: str = "file"
+    """What takes the file's place: "file" (``data``), "folder", "dangling_link", "link_out"
+    (a link to a file of another name outside the folder, holding ``data``) or "missing"."""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -106,6 +109,67 @@ def empty(data: bytes) -> Broken:
     return Broken(b"", 1, None)
 
 
+def header_only(data: bytes) -> Broken:
+    """The header without any data row (a download that stopped after line 1)."""
+    return Broken(_lines(data)[0], 2, None)
+
+
+def utf16(data: bytes) -> Broken:
+    """The file saved as UTF-16 (Excel's "Unicode text")."""
+    return Broken(data.decode("utf-8-sig").encode("utf-16"), 1, None)
+
+
+def cr_only(data: bytes) -> Broken:
+    """Line ends turned into carriage returns only (classic Mac OS)."""
+    return Broken(data.replace(b"\r\n", b"\n").replace(b"\n", b"\r"), 1, None)
+
+
+def nul_padding(data: bytes) -> Broken:
+    """NUL bytes after the last line (a disk or copy that padded the file)."""
+    return Broken(data + b"\0" * 4096, data.count(b"\n") + 1, None)
+
+
+def long_cell(line: int, column: str, size: int) -> Callable[[bytes], Broken]:
+    """A cell of ``size`` bytes (a runaway export)."""
+
+    def make(data: bytes) -> Broken:
+        return Broken(replace_cell(line, column, "x" * size)(data).data, line, column)
+
+    return make
+
+
+def plain_gz(data: bytes) -> Broken:
+    """A plain CSV saved under the .gz name."""
+    return Broken(gzip.decompress(data), None, None)
+
+
+def gzip_bomb(data: bytes) -> Broken:
+    """About 1 MB of gzip that expands to 500 MB of valid-looking BACI rows."""
+    out = zlib.compressobj(9, zlib.DEFLATED, 31)
+    row = b"2020,4,8,260111,1.0,1.0\n" * 40_000  # 1 MB
+    parts = [out.compress(b"t,i,j,k,v,q\n")]
+    parts += [out.compress(row) for _ in range(500)]
+    return Broken(b"".join(parts) + out.flush(), None, None)
+
+
+def folder(data: bytes) -> Broken:
+    return Broken(b"", None, None, fs="folder")
+
+
+def dangling_link(data: bytes) -> Broken:
+    return Broken(b"", None, None, fs="dangling_link")
+
+
+def link_out(data: bytes) -> Broken:
+    """A link to a system file (its stand-in, written outside the case folder)."""
+    secret = b"root:x:0:0:root:/root:/bin/bash\ndaemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\n"
+    return Broken(secret, None, None, fs="link_out")
+
+
+def missing(data: bytes) -> Broken:
+    return Broken(b"", None, None, fs="missing")
+
+
 def wrong_delimiter(column: str) -> Callable[[bytes], Broken]:
     def make(data: bytes) -> Broken:
         lines = [_row(_cells(x), _eol(x), delimiter=";") for x in _lines(data)]
@@ -157,6 +221,19 @@ def rename_header(old: str, new: str, *, reported: str | None = None) -> Callabl
     return make
 
 
+def unit_slip_header(line: int, old: str, new: str, column: str) -> Callable[[bytes], Broken]:
+    """A unit in the header changed (``_t_`` -> ``_kt_``): every figure of those columns is
+    read 1,000 times larger. The place reported is a row whose figure the checks compare
+    (``line``, ``column`` as renamed)."""
+
+    def make(data: bytes) -> Broken:
+        lines = _lines(data)
+        lines[0] = lines[0].replace(old.encode(), new.encode())
+        return Broken(b"".join(lines), line, column)
+
+    return make
+
+
 def duplicate_row(line: int, column: str) -> Callable[[bytes], Broken]:
     """Print row ``line`` twice; the second copy (line + 1) is the one reported."""
 
@@ -185,7 +262,7 @@ def gz(corruption: Callable[[bytes], Broken]) -> Callable[[bytes], Broken]:
             _GUNZIPPED[key] = gzip.decompress(data)
         broken = corruption(_GUNZIPPED[key])
         return Broken(
-            gzip.compress(broken.data, compresslevel=1, mtime=0), broken.line, broken.column
+            gzip.compress(broken.data, compresslevel=1, mtime=0), broken.line, broken.column, broken.fs
         )
 
     return wrapped
@@ -216,12 +293,24 @@ _KINDS: dict[str, Callable[..., Any]] = {
     "add_column": add_column,
     "rename_header": rename_header,
     "duplicate_row": duplicate_row,
+    "long_cell": long_cell,
+    "unit_slip_header": unit_slip_header,
 }
 # Corruptions that need no argument: the function is the break itself.
 _PLAIN: dict[str, Callable[[bytes], Broken]] = {
     "empty": empty,
     "truncated_gzip": truncated_gzip,
     "not_a_zip": not_a_zip,
+    "header_only": header_only,
+    "utf16": utf16,
+    "cr_only": cr_only,
+    "nul_padding": nul_padding,
+    "plain_gz": plain_gz,
+    "gzip_bomb": gzip_bomb,
+    "folder": folder,
+    "dangling_link": dangling_link,
+    "link_out": link_out,
+    "missing": missing,
 }
 
 

@@ -4,10 +4,13 @@ Every parser of a small upstream CSV (USGS, World Mining Data, WGI, the HS-code 
 file through :func:`read_csv_rows`, which refuses, naming the file, the 1-based line (header =
 line 1) and the column:
 
+* anything :func:`transforms.parsers._guards.check_text` refuses (empty, UTF-16, NUL bytes,
+  carriage-return-only line ends, a line longer than 1 MiB), said as such;
 * bytes that are not UTF-8 (the files are UTF-8; a stray byte means a damaged or re-encoded
   file, and decoding it as another encoding would change names silently);
 * a byte-order mark anywhere but at the very start (two files pasted together);
 * an unterminated quote (a file cut off inside a quoted cell);
+* a header without any data row (a table that would silently lose every row);
 * a data row with more or fewer fields than the header (a file cut off inside a row; a shifted
   row) — fully empty rows are padding and are skipped;
 * markup in a cell (``<script>``, ``<b>``, ``javascript:``): upstream cells are plain text, and
@@ -24,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from transforms.errors import UpstreamFormatError
+from transforms.parsers._guards import check_text, read_upstream_bytes
 
 _MARKUP_RE = re.compile(r"<\s*[/!?]?\s*[A-Za-z][A-Za-z0-9-]*|javascript\s*:", re.IGNORECASE)
 
@@ -107,6 +111,7 @@ def read_csv_rows(
     handle ragged rows themselves. ``check_header`` is called with the header cells before any
     data row is looked at, so a wrong header (a wrong delimiter) is reported as such.
     """
+    check_text(name, data)
     text = decode_utf8(name, data)
     if not text.strip():
         raise UpstreamFormatError(name, "file is empty (no header row)", line=1)
@@ -141,12 +146,21 @@ def read_csv_rows(
             rows.append(row)
             lines.append(line)
     except csv.Error as exc:
+        if "field larger than field limit" in str(exc):
+            raise UpstreamFormatError(
+                name,
+                f"cell longer than {csv.field_size_limit():,} bytes at line {start}: not a publisher's table",
+                line=start,
+            ) from None
         raise UpstreamFormatError(
             name,
             f"malformed CSV ({exc}): an unterminated quote, e.g. a file cut off inside a cell",
             line=start,
         ) from None
     assert header is not None
+    if not rows:
+        # A header-only file would parse as a table that silently lost every row.
+        raise UpstreamFormatError(name, "file has a header row but no data rows", line=2)
     return CsvRows(name=name, header=header, rows=rows, lines=lines)
 
 
@@ -179,10 +193,7 @@ def read_csv_file(
 ) -> CsvRows:
     """:func:`read_csv_rows` of a file on disk, named by its file name in errors."""
     path = Path(path)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise UpstreamFormatError(path.name, f"cannot be opened: {exc}") from exc
+    data = read_upstream_bytes(path)
     return read_csv_rows(path.name, data, check_width=check_width, check_header=check_header)
 
 

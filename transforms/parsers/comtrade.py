@@ -8,12 +8,14 @@ for the snapshot, naming the line and column of any malformed cell.
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
 from transforms.errors import UpstreamFormatError
+from transforms.parsers._guards import read_upstream_bytes
 
 # Output columns of the tidy layout, with the API field each comes from.
 COMTRADE_COLUMNS: dict[str, tuple[str, pl.DataType]] = {
@@ -48,8 +50,9 @@ def tidy_rows(rows: list[dict[str, Any]]) -> pl.DataFrame:
 def parse_comtrade(path: Path | str) -> pl.DataFrame:
     """Read a tidy Comtrade CSV; malformed cells raise UpstreamFormatError with line and column."""
     path = Path(path)
+    data = read_upstream_bytes(path)
     try:
-        text = pl.read_csv(path, infer_schema=False, null_values=[""])
+        text = pl.read_csv(io.BytesIO(data), infer_schema=False, null_values=[""])
     except (pl.exceptions.ComputeError, pl.exceptions.NoDataError) as exc:
         raise UpstreamFormatError(str(path), f"not a readable CSV: {exc}") from exc
     expected = list(COMTRADE_COLUMNS)

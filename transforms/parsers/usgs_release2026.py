@@ -30,7 +30,13 @@ import polars as pl
 
 from transforms.errors import UpstreamFormatError
 from transforms.parsers._csv import check_exact_header, read_csv_rows
-from transforms.parsers._text import UnknownCellText, parse_cell, squash
+from transforms.parsers._guards import read_upstream_bytes
+from transforms.parsers._text import (
+    MAX_PLAUSIBLE_RESERVES_TONNES,
+    UnknownCellText,
+    parse_cell,
+    squash,
+)
 from transforms.parsers.usgs import (
     MCS2026_IMPORT_SOURCES_COLUMNS,
     MCS2026_SALIENT_COLUMNS,
@@ -207,10 +213,7 @@ def parse_release(path: str | Path) -> pl.DataFrame:
     """
     path = Path(path)
     name = path.name
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise UpstreamFormatError(name, f"cannot be opened: {exc}") from exc
+    data = read_upstream_bytes(path)
     rows = read_csv_rows(
         name, _decode(name, data), check_header=check_exact_header(name, RELEASE_HEADER)
     )
@@ -226,6 +229,11 @@ def parse_release(path: str | Path) -> pl.DataFrame:
                 name, "Year is neither a year nor a period", line=line, column="Year", value=year
             )
         value_text, value, flag = _read_value(name, line, row[8], unit, notes)
+        if value is not None and abs(value) > MAX_PLAUSIBLE_RESERVES_TONNES:
+            # Refused here, with its cell, rather than by a later check that names no file.
+            raise UpstreamFormatError(
+                name, f"an absurd number (above {MAX_PLAUSIBLE_RESERVES_TONNES:,.0f} in any unit)", line=line, column="Value", value=row[8]
+            )
         critical = {"Yes": True, "No": False, "": None}.get(crit)
         if critical is None and crit:
             if crit != commodity:

@@ -24,7 +24,8 @@ What the files hold, and the rules kept here:
 
 Refused, with file, line and column: anything :func:`transforms.parsers._csv.read_csv_rows`
 refuses (non-UTF-8 bytes, a stray byte-order mark, markup, rows of the wrong width), a wrong
-header, text that is not a number, and values outside :data:`WGI_RANGES`.
+header, text that is not a number, values outside :data:`WGI_RANGES`, and a normalised score
+that does not follow from its estimate (:data:`NORMALIZED_TOLERANCE`).
 """
 
 from __future__ import annotations
@@ -129,6 +130,24 @@ def _number(cell: str, file: str, line: int, column: str, measure: str) -> float
     return value
 
 
+NORMALIZED_TOLERANCE = 1e-6
+"""The published scores equal ``(2.5 - estimate) / 5`` clipped to [0, 1] to 1e-16 (2024 files);
+a score further off than this belongs to another economy or year, or was rescaled."""
+
+
+def _check_normalized(estimate: float, normalized: float, file: str, line: int, year: int) -> None:
+    expected = min(max((2.5 - estimate) / 5, 0.0), 1.0)
+    if abs(normalized - expected) > NORMALIZED_TOLERANCE:
+        raise UpstreamFormatError(
+            file,
+            f"normalised score {normalized:g} does not follow from the estimate {estimate:g} "
+            f"(expected (2.5 - estimate) / 5 = {expected:.4f})",
+            line=line,
+            column=str(year),
+            value=f"{normalized:g}",
+        )
+
+
 def parse_wgi(directory: Path | str) -> pl.DataFrame:
     """The three WGI political-stability files of ``directory`` as one long table (see module)."""
     directory = Path(directory)
@@ -185,6 +204,8 @@ def parse_wgi(directory: Path | str) -> pl.DataFrame:
                 values["normalized"] = (
                     None  # the file's 0.0 placeholder would read as "most stable"
                 )
+            elif values["normalized"] is not None:
+                _check_normalized(values["estimate"], values["normalized"], paths["normalized"].name, line, year)
             append_row(
                 out,
                 wb_code=ref[1].strip(),

@@ -38,7 +38,7 @@ def _check_number(raw: str, col: str, *, integer: bool) -> str | None:
             return f"{_COLUMN_LABEL[col]} is not an integer"
         low, high = _INT_RANGE[col]
         if not low <= int(raw) <= high:
-            return f"{_COLUMN_LABEL[col]} is out of range"
+            return f"{_COLUMN_LABEL[col]} is out of range ({low} to {high})"
         return None
     if not FLOAT_RE.match(raw):
         return f"{_COLUMN_LABEL[col]} is not a number"
@@ -114,6 +114,9 @@ def _good_row_problem(match: re.Match[str], checks: Checks) -> tuple[str, str, s
     t, i, j, k, v, q = match.groups()
     if checks.hs6_filter is not None and k.zfill(6) not in checks.hs6_filter:
         return None
+    why = _check_number(t, "t", integer=True)
+    if why:
+        return "t", why, t
     why = _check_amount(float(v), "v")
     if why:
         return "v", why, v
@@ -140,6 +143,7 @@ def _bad_rows(checks: Checks) -> pl.Expr:
             pl.col(c).is_null() for c in ("year", "exporter_code", "importer_code", "value_kusd")
         )
         | ~pl.col("hs6").str.contains(_HS6_PATTERN).fill_null(False)
+        | ~pl.col("year").is_between(*_INT_RANGE["t"])
         | ~v.is_finite()
         | (v < 0)
         | (v > MAX_VALUE_KUSD)

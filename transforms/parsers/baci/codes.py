@@ -18,6 +18,7 @@ import polars as pl
 
 from transforms.errors import UpstreamFormatError
 from transforms.parsers._csv import check_exact_header, find_markup
+from transforms.parsers._guards import read_upstream_bytes
 from transforms.parsers.baci.layout import (
     _HS6_RE,
     _INT_RE,
@@ -133,9 +134,9 @@ def repair_mojibake(text: str | None) -> str | None:
 
 def _file_bytes(path: Path | str) -> tuple[str, bytes]:
     path = Path(path)
-    if not path.is_file():
+    if not path.is_file() and not path.is_symlink():
         raise UpstreamFormatError(path.name, "BACI code table not found")
-    return path.name, path.read_bytes()
+    return path.name, read_upstream_bytes(path)
 
 
 def _read_code_table(

@@ -66,7 +66,11 @@ _GOOD_ROW_RE = re.compile(  # ASCII only: \d would take any script's digits
     re.ASCII,
 )
 _YEAR_IN_NAME = re.compile(r"_Y(\d{4})_")
-_INT_RANGE = {"t": (-(2**15), 2**15 - 1), "i": (-(2**31), 2**31 - 1), "j": (-(2**31), 2**31 - 1)}
+FIRST_TRADE_YEAR, LAST_TRADE_YEAR = 1988, 2035
+"""BACI's years: HS codes exist from 1988 (BACI HS92 starts in 1995), and no release reaches a
+decade past its publication; a year outside is a corrupt cell, refused with its line (a year
+2099 would otherwise become a trade partition of its own)."""
+_INT_RANGE = {"t": (FIRST_TRADE_YEAR, LAST_TRADE_YEAR), "i": (-(2**31), 2**31 - 1), "j": (-(2**31), 2**31 - 1)}
 # What the CSV reader parses itself; k stays text (leading zeros, 9999AA) and so does q (NA).
 _READ_SCHEMA = {
     "t": pl.Int16(),

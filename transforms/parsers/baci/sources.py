@@ -22,6 +22,14 @@ from pathlib import Path
 import polars as pl
 
 from transforms.errors import UpstreamFormatError
+from transforms.parsers._guards import (
+    MAX_GZIP_BYTES,
+    MAX_GZIP_RATIO,
+    GzipBudget,
+    check_gzip_magic,
+    check_text,
+    check_upstream_file,
+)
 from transforms.parsers.baci.layout import (
     _TRADE_SUFFIXES,
     BACI_COLUMNS,
@@ -61,22 +69,19 @@ def baci_sources(
         path = Path(raw)
         if path.is_dir():
             children = sorted(
-                p
-                for p in path.iterdir()
-                if p.is_file() and (p.suffix.lower() == ".zip" or _is_trade_table(p.name))
+                p for p in path.iterdir() if p.suffix.lower() == ".zip" or _is_trade_table(p.name)
             )
             found.extend(baci_sources(children, years=years))
             continue
-        if not path.exists():
+        if not path.exists() and not path.is_symlink():
             raise UpstreamFormatError(str(path), "BACI file not found")
+        check_upstream_file(path, path.parent)
         if path.suffix.lower() == ".zip":
             try:
                 with zipfile.ZipFile(path) as zf:
-                    members = sorted(
-                        info.filename
-                        for info in zf.infolist()
-                        if not info.is_dir() and _is_trade_table(info.filename)
-                    )
+                    infos = [i for i in zf.infolist() if not i.is_dir() and _is_trade_table(i.filename)]
+                    members = sorted(info.filename for info in infos)
+                    _refuse_zip_bomb(path.name, infos)
             except (zipfile.BadZipFile, OSError) as exc:
                 raise UpstreamFormatError(
                     path.name, f"not a readable zip archive: {exc}", line=None
@@ -95,16 +100,53 @@ def baci_sources(
 # Raw byte access shared by the header check, the field count and the second pass
 
 
+def _refuse_zip_bomb(name: str, infos: list[zipfile.ZipInfo]) -> None:
+    """A member that would expand beyond the caps of :mod:`transforms.parsers._guards`."""
+    for info in infos:
+        limit = min(MAX_GZIP_BYTES, max(info.compress_size, 1 << 20) * MAX_GZIP_RATIO)
+        if info.file_size > limit:
+            raise UpstreamFormatError(
+                f"{name}/{info.filename}",
+                f"zip member expands to {info.file_size:,} bytes from {info.compress_size:,}: "
+                "refused as a decompression bomb",
+            )
+
+
 @contextmanager
 def _open_lines(source: BaciSource) -> Iterator[Iterator[bytes]]:
     """The lines (bytes, with their line ends) of a trade table, decompressing gzip as it goes."""
     gzipped = (source.member or source.path.name).lower().endswith(".gz")
     if source.member is not None:
         with zipfile.ZipFile(source.path) as zf, zf.open(source.member) as fh:
-            yield _gzip_lines(fh) if gzipped else iter(fh)
+            size = zf.getinfo(source.member).compress_size
+            yield _gzip_lines(fh, GzipBudget(source.name, size)) if gzipped else iter(fh)
     else:
         with open(source.path, "rb") as fh:
-            yield _gzip_lines(fh) if gzipped else iter(fh)
+            if not gzipped:
+                yield iter(fh)
+                return
+            check_gzip_magic(source.name, fh.peek(512)[:512])
+            yield _gzip_lines(fh, GzipBudget(source.name, source.path.stat().st_size))
+
+
+def refuse_gzip_bomb(source: BaciSource) -> None:
+    """Stream a gzip file once, in constant memory, and refuse it if it expands beyond the caps
+    of :class:`GzipBudget`: polars, which reads alongside the streamed field count, would expand
+    a bomb in memory. A truncated stream is left to the line-by-line pass, which says where."""
+    if source.member is not None or not source.path.name.lower().endswith(".gz"):
+        return
+    budget = GzipBudget(source.name, source.path.stat().st_size)
+    decomp = zlib.decompressobj(wbits=31)
+    with open(source.path, "rb") as fh:
+        try:
+            while chunk := fh.read(1 << 20):
+                while chunk:
+                    budget.add(len(decomp.decompress(chunk, 1 << 24)))
+                    chunk = decomp.unconsumed_tail
+                    if decomp.eof and decomp.unused_data:
+                        chunk, decomp = decomp.unused_data, zlib.decompressobj(wbits=31)
+        except zlib.error:
+            return
 
 
 def _check_header_line(name: str, raw: bytes) -> None:
@@ -160,6 +202,7 @@ def validate_baci_header(path: Path | str | BaciSource) -> None:
             raise UpstreamFormatError(
                 source.name, "file is empty (0 bytes), expected a t,i,j,k,v,q header", line=1
             )
+        refuse_gzip_bomb(source)
         try:
             with _open_lines(source) as lines:
                 first = next(lines, b"")
@@ -175,6 +218,7 @@ def validate_baci_header(path: Path | str | BaciSource) -> None:
             raise UpstreamFormatError(
                 source.name, "file is empty, expected a t,i,j,k,v,q header", line=1
             )
+        check_text(source.name, first)  # UTF-16, NUL bytes, CR-only line ends: said as such
         _check_header_line(source.name, first)
 
 
@@ -199,6 +243,8 @@ def _count_fields(path: TableData, gzipped: bool) -> tuple[int, int] | None:
     last = b"\n"
     if gzipped:
         decomp = zlib.decompressobj(wbits=31)
+        size = len(path) if isinstance(path, bytes) else Path(path).stat().st_size
+        budget = GzipBudget(path.name if isinstance(path, Path) else "gzip member", size)
         with _open_binary(path) as fh:
             while chunk := fh.read(1 << 22):
                 data = decomp.decompress(chunk)
@@ -206,6 +252,7 @@ def _count_fields(path: TableData, gzipped: bool) -> tuple[int, int] | None:
                     rest = decomp.unused_data
                     decomp = zlib.decompressobj(wbits=31)
                     data += decomp.decompress(rest)
+                budget.add(len(data))
                 if data:
                     c, n = _count_bytes(data, len(data))
                     commas, lines, last = commas + c, lines + n, data[-1:]
@@ -241,9 +288,9 @@ def _fields_add_up(path: TableData, gzipped: bool) -> bool:
 # Lines of a gzip stream (the second pass reads every line)
 
 
-def _gzip_lines(fh: io.BufferedIOBase) -> Iterator[bytes]:
+def _gzip_lines(fh: io.BufferedIOBase, budget: GzipBudget) -> Iterator[bytes]:
     """Lines of a gzip stream; a truncated stream raises EOFError after its last complete line,
-    with the partial line (if any) in the exception's args[1]."""
+    with the partial line (if any) in the exception's args[1]. Expansion is capped by ``budget``."""
     decomp = zlib.decompressobj(wbits=31)
     pending = b""
     while True:
@@ -256,6 +303,7 @@ def _gzip_lines(fh: io.BufferedIOBase) -> Iterator[bytes]:
             rest = decomp.unused_data
             decomp = zlib.decompressobj(wbits=31)
             data += decomp.decompress(rest)
+        budget.add(len(data))
         pending += data
         *lines, pending = pending.split(b"\n")
         for line in lines:

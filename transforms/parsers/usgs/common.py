@@ -16,6 +16,7 @@ import polars as pl
 
 from transforms.errors import UpstreamFormatError
 from transforms.parsers._csv import read_csv_rows
+from transforms.parsers._guards import check_folder, check_upstream_file, read_upstream_bytes
 from transforms.parsers._provenance import LINE_PROVENANCE
 from transforms.parsers._text import (
     UnknownCellText,
@@ -112,10 +113,7 @@ class _Table:
 
 def _read_table(path: Path) -> _Table:
     name = path.name
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise UpstreamFormatError(name, f"cannot be opened: {exc}") from exc
+    data = read_upstream_bytes(path)
     # Text-level checks first (UTF-8, stray byte-order marks, quotes, markup, empty file), each
     # naming line and column; then every data row must be as wide as the header.
     checked = read_csv_rows(name, data, check_width=False)
@@ -360,10 +358,12 @@ def _csv_files(directory: str | Path, suffix: str) -> list[Path]:
     directory = Path(directory)
     if not directory.is_dir():
         raise UpstreamFormatError(str(directory), "is not a directory")
-    files = sorted(
-        (p for p in directory.iterdir() if p.is_file() and p.name.lower().endswith(suffix)),
-        key=lambda p: p.name,
-    )
+    check_folder(directory, directory.parent)
+    # Every entry with the suffix must be a readable file: a folder, a dangling link or an
+    # unreadable file under a data file's name would otherwise drop that commodity silently.
+    files = sorted((p for p in directory.iterdir() if p.name.lower().endswith(suffix)), key=lambda p: p.name)
+    for path in files:
+        check_upstream_file(path, directory.parent)
     if not files:
         raise UpstreamFormatError(str(directory), f"holds no *{suffix} files")
     return files

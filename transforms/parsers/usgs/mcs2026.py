@@ -11,6 +11,7 @@ from pathlib import Path
 import polars as pl
 
 from transforms.errors import UpstreamFormatError
+from transforms.parsers._text import MAX_PLAUSIBLE_RESERVES_TONNES
 from transforms.parsers.usgs.common import (
     _check_empty_columns,
     _read_table,
@@ -140,6 +141,10 @@ def _typed_column(df: pl.DataFrame, file: str, column: str, dtype: pl.DataType) 
     )
     bad = checked.filter(pl.col("text").is_not_null() & pl.col("typed").is_null())
     _refuse_rows(bad, file, f"not a valid {dtype}", column=column, value="raw")
+    if dtype == pl.Float64():
+        # A run of extra digits or "1e300" is refused here, with its cell, not by a later check.
+        absurd = checked.filter(~pl.col("typed").abs().le(MAX_PLAUSIBLE_RESERVES_TONNES).fill_null(True) & pl.col("typed").is_not_null())
+        _refuse_rows(absurd, file, f"an absurd number (above {MAX_PLAUSIBLE_RESERVES_TONNES:,.0f} in any unit)", column=column, value="raw")
     return checked["typed"].alias(column)
 
 
