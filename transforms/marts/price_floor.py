@@ -19,6 +19,7 @@ from collections.abc import Sequence
 import polars as pl
 
 from transforms import blocs
+from transforms.marts.coverage import finding_ok
 from transforms.marts.scenarios import (
     ALLIANCE,
     DEFAULT_THRESHOLDS,
@@ -258,9 +259,10 @@ def scenario_floor_sensitivity(
         .join(china_totals, on=["mineral", "stage"], how="left")
         .join(others, on=["mineral", "stage"], how="left")
         .with_columns(
+            finding_ok().alias("finding_ok"),
             not_computable("imports_from_china_t", "imports_from_china_usd", thresholds).alias(
                 "not_computable_reason"
-            )
+            ),
         )
         .with_columns(
             pl.when(pl.col("not_computable_reason").is_null())
@@ -291,6 +293,7 @@ def scenario_floor_sensitivity(
         pl.when(ok).then(pl.col("priced_t")).alias("covered_t"),
         (pl.col("uplift") * pl.col("price_usd_per_t") * pl.col("priced_t")).alias("cost_usd"),
         "trade_coverage",
+        "finding_ok",
         "not_computable_reason",
         pl.lit(SCENARIO_SOURCE).alias("source"),
     ).sort(pl.col("mineral").replace_strict(order), "uplift")

@@ -5,8 +5,9 @@ imports (each ally, EU27 and ALLIANCE, as :mod:`transforms.blocs` defines them):
 imports from China x N / 365; cost at the unit value of those same imports (value / quantity),
 so a 90-day stock costs 90/365 of a year's imports from China. The latest USGS price of the
 mineral's series is kept beside it as a market check (``cost_usd_at_market_price``). A row
-whose trade does not carry China's exports (no code, below the thresholds of parameters.yaml)
-is "not computable", with the reason, and shows no stock and no cost.
+whose trade does not carry China's exports (no code, codes that miss the stage China holds as
+the dependence marts judge it, below the thresholds of parameters.yaml) is "not computable",
+with the reason, and shows no stock and no cost.
 
 ``scenario_reserve_budget`` — what a budget (A$1.2bn by default) buys, split equally across
 the reserve's minerals: tonnes at the unit value of the alliance's imports from China where
@@ -22,6 +23,7 @@ from collections.abc import Sequence
 import polars as pl
 
 from transforms import blocs
+from transforms.marts.coverage import finding_ok
 from transforms.marts.scenarios import (
     ALLIANCE,
     DAYS_PER_MONTH,
@@ -98,9 +100,10 @@ def scenario_stockpile(
         )
         .join(coverage, on="mineral", how="left")
         .with_columns(
+            finding_ok().alias("finding_ok"),
             not_computable("imports_from_china_t", "imports_from_china_usd", thresholds).alias(
                 "not_computable_reason"
-            )
+            ),
         )
     )
     labels = benchmarks.group_by("days").agg(
@@ -160,6 +163,7 @@ def scenario_stockpile(
         "market_price_matches_trade",
         "cost_usd_at_market_price",
         "trade_coverage",
+        "finding_ok",
         "not_computable_reason",
         pl.lit(SCENARIO_SOURCE).alias("source"),
     ).sort("importer", "mineral", "stage", "days")
@@ -360,6 +364,7 @@ def scenario_reserve_budget(
         pl.col("world_year").cast(pl.Int16).alias("world_production_year"),
         "share_of_world_production",
         "trade_coverage",
+        finding_ok().alias("finding_ok"),
         "note",
         pl.lit(SCENARIO_SOURCE).alias("source"),
     )
