@@ -134,6 +134,9 @@ def test_antimony_and_gallium_are_not_computable_with_a_reason(real: dict) -> No
     assert stock.filter(pl.col("mineral") == "gallium").height == 0
     coverage = scenarios.trade_coverage()
     assert one(coverage, mineral="gallium")["trade_coverage"] == NO_CODE
+    # Its reserve row is priced at USGS but is no finding on imports, as in china_import_shares.
+    gallium = one(_reserve(real), mineral="gallium")
+    assert gallium["finding_ok"] is False and "no HS code" in gallium["note"]
 
 
 def test_trade_coverage_is_the_declaration_with_the_registry_codes() -> None:

@@ -20,6 +20,7 @@ import polars as pl
 
 from transforms import blocs
 from transforms.marts.concentration import production_concentration
+from transforms.reference.trade_coverage import NO_CODE
 
 
 def mineral_coverage(
@@ -47,12 +48,18 @@ def mineral_coverage(
     return coverage.join(latest, on="mineral", how="left")
 
 
+def no_code_note() -> pl.Expr:
+    """Why a mineral without any trade code has no figure. Needs ``not_covered``."""
+    return "No trade code: " + pl.col("not_covered").fill_null("the mineral has none") + "."
+
+
 def finding_ok() -> pl.Expr:
-    """True where the row's figure sees the stage China holds. Needs ``stage`` and the columns
-    of :func:`mineral_coverage` (trade_coverage, used_as_mined, china_*_share)."""
+    """True where the row's figure sees the stage China holds (never without a trade code).
+    Needs ``stage`` and the columns of :func:`mineral_coverage` (trade_coverage,
+    used_as_mined, china_*_share)."""
     ref, mine = pl.col("china_refinery_share"), pl.col("china_mine_share")
     hold_in_mining = (ref.is_not_null() & mine.is_not_null() & (ref <= mine)).fill_null(False)
-    declared = pl.col("trade_coverage").is_not_null()
+    declared = pl.col("trade_coverage").is_not_null() & (pl.col("trade_coverage") != NO_CODE)
     mine_row = pl.col("stage") == "mine"
     return (declared & (~mine_row | pl.col("used_as_mined") | hold_in_mining)).fill_null(False)
 
@@ -69,6 +76,8 @@ def coverage_note() -> pl.Expr:
     why = (
         pl.when(pl.col("trade_coverage").is_null())
         .then(pl.lit("Trade coverage not declared for this mineral."))
+        .when(pl.col("trade_coverage") == NO_CODE)
+        .then(no_code_note())
         .when(pl.col("covers_processed"))
         .then(pl.lit("Ores only: the processed forms are in the refinery-stage figure."))
         .when(ref.is_not_null())
@@ -79,7 +88,14 @@ def coverage_note() -> pl.Expr:
             )
         )
     )
-    note = pl.when(finding_ok()).then(missing.str.strip_chars()).otherwise(why + missing)
+    no_code = pl.col("trade_coverage") == NO_CODE
+    note = (
+        pl.when(finding_ok())
+        .then(missing.str.strip_chars())
+        .when(no_code.fill_null(False))
+        .then(why)
+        .otherwise(why + missing)
+    )
     return pl.when(note != "").then(note)
 
 

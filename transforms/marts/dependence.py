@@ -72,7 +72,8 @@ from __future__ import annotations
 import polars as pl
 
 from transforms import blocs
-from transforms.marts.coverage import mineral_coverage, with_findings
+from transforms.marts.coverage import mineral_coverage, no_code_note, with_findings
+from transforms.reference.trade_coverage import NO_CODE
 
 BLOC_EU27 = blocs.BLOC_EU27
 BLOC_ALLIANCE = blocs.BLOC_ALLIANCE
@@ -282,12 +283,10 @@ def china_import_shares(dependence_df: pl.DataFrame, coverage: pl.DataFrame) -> 
         .first()
         .with_columns((pl.col("imports_usd") >= MIN_IMPORTS_USD).alias("material_imports"))
     )
-    no_code = coverage.filter(pl.col("trade_coverage") == "no trade code").select(
+    no_code = coverage.filter(pl.col("trade_coverage") == NO_CODE).select(
         "mineral",
         pl.lit(False).alias("finding_ok"),
-        ("No trade code: " + pl.col("not_covered").fill_null("the mineral has none") + ".").alias(
-            "coverage_note"
-        ),
+        no_code_note().alias("coverage_note"),
         "trade_coverage",
     )
     grid = dependence_df.select("importer", "importer_kind", "year", "source").unique()
