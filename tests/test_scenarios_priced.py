@@ -419,3 +419,24 @@ def test_each_mineral_reads_the_same_in_dependence_and_every_scenario(
         assert both.height > 0, name
         for column in ("trade_coverage", "finding_ok"):
             assert (both[column] == both[f"{column}_dependence"]).all(), (name, column)
+
+
+def test_mineral_pages_warn_where_the_codes_miss_chinas_stage(
+    real: dict, scenario_marts: dict[str, pl.DataFrame]
+) -> None:
+    from transforms.site.pages import mineral_marts as page
+
+    ban, stock = scenario_marts["scenario_export_ban"], scenario_marts["scenario_stockpile"]
+    for section in (
+        page.export_ban_mineral(ban, _page("mineral", "graphite")),
+        page.stockpile_mineral(stock, _page("mineral", "graphite")),
+    ):
+        text = _shown(section)
+        assert "graphite (natural) ores and concentrates are **not computable**" in text
+        assert "Not covered: synthetic graphite" in text and "not computable — " in text
+        assert not [word for word in FORBIDDEN if word in text]
+    for section in (
+        page.export_ban_mineral(ban, _page("mineral", "rare-earths")),
+        page.stockpile_mineral(stock, _page("mineral", "rare-earths")),
+    ):
+        assert "**not computable**" not in _shown(section)
