@@ -228,6 +228,20 @@ def test_export_ban_stage_without_production(ban: pl.DataFrame) -> None:
     assert row["exposure_rank"] is None and "below the threshold" in row["not_computable_reason"]
 
 
+def _stock(coverage: pl.DataFrame, thresholds: scenarios.Thresholds = LOW) -> pl.DataFrame:
+    """The stockpile scenario on the hand-made trade, 30 days and the benchmarks' days."""
+    return stockpile.scenario_stockpile(
+        flows_of(TRADE),
+        SALIENT,
+        china=CHINA,
+        days=[30],
+        benchmarks=BENCHMARKS,
+        price_series=SERIES,
+        thresholds=thresholds,
+        coverage=coverage,
+    )
+
+
 def test_ore_figures_are_no_finding_where_china_holds_refining() -> None:
     # China now refines 90% of the graphite (mines two thirds): the ore codes miss its hold,
     # so the loss and the stock are not computable, with the dependence marts' reason.
@@ -245,16 +259,7 @@ def test_ore_figures_are_no_finding_where_china_holds_refining() -> None:
     assert row["finding_ok"] is False and row["exposure_rank"] is None
     assert row["not_computable_reason"].startswith("Ore only: China's hold is in refining")
     assert "synthetic graphite" in row["not_computable_reason"]
-    stock = stockpile.scenario_stockpile(
-        flows_of(TRADE),
-        SALIENT,
-        china=CHINA,
-        days=[30],
-        benchmarks=BENCHMARKS,
-        price_series=SERIES,
-        thresholds=LOW,
-        coverage=coverage,
-    )
+    stock = _stock(coverage)
     held = one(stock, importer="ALLIANCE", mineral="graphite", days=30)
     assert held["stock_t"] is None and held["cost_usd"] is None
     assert held["not_computable_reason"] == row["not_computable_reason"]
@@ -289,16 +294,7 @@ def test_price_history_priority_and_unit_factor() -> None:
 
 
 def test_stockpile_days_and_benchmarks() -> None:
-    df = stockpile.scenario_stockpile(
-        flows_of(TRADE),
-        SALIENT,
-        china=CHINA,
-        days=[30],
-        benchmarks=BENCHMARKS,
-        price_series=SERIES,
-        thresholds=LOW,
-        coverage=COVERAGE,
-    )
+    df = _stock(COVERAGE)
     assert sorted(df["days"].unique().to_list()) == [30, 60, 100]
     sixty = one(df, importer="ALLIANCE", mineral="graphite", days=60)
     # 90 t (US$90) a year from China: 60 days = 90 x 60 / 365 = 14.79 t, at the imports' own
@@ -317,15 +313,7 @@ def test_stockpile_days_and_benchmarks() -> None:
     )
     assert invariants.validate_mart("scenario_stockpile", df, KNOWN).passed
     # At the default thresholds (US$100,000 a year) US$90 of imports is not computable.
-    default = stockpile.scenario_stockpile(
-        flows_of(TRADE),
-        SALIENT,
-        china=CHINA,
-        days=[30],
-        benchmarks=BENCHMARKS,
-        price_series=SERIES,
-        coverage=COVERAGE,
-    )
+    default = _stock(COVERAGE, scenarios.DEFAULT_THRESHOLDS)
     row = one(default, importer="ALLIANCE", mineral="graphite", days=30)
     assert row["stock_t"] is None and row["cost_usd"] is None
     assert "below the threshold" in row["not_computable_reason"]
