@@ -232,8 +232,10 @@ def scenario_floor_sensitivity(
     year), value / quantity of the flows that carry a quantity; the floor is price x (1 +
     uplift); the cost at an unchanged market price is uplift x price x covered tonnes. The stage
     is the mineral's traded stage (that of its price series where it trades two). A mineral is
-    not computable where the trade has no code for it, or where its imports from China are
-    below the thresholds (the codes then miss the good China supplies).
+    not computable where the trade has no code for it, where its codes miss the stage China
+    holds (the dependence marts' rule, ``coverage`` as in :func:`scenarios.scenario_coverage`),
+    or where its imports from China are below the thresholds (the codes then miss the good China
+    supplies).
     """
     year = latest_trade_year(flows) if year is None else year
     coverage = trade_coverage() if coverage is None else coverage

@@ -81,8 +81,9 @@ def scenario_stockpile(
     ``benchmarks`` (economy, programme, days) adds the programmes' targets to the days and
     names them in ``benchmark``. Rows: importer x mineral x stage x days, for imports from
     China > 0 in ``year`` (default the latest trade year); ``flows`` is
-    ``blocs.importer_flows``. ``coverage`` is :func:`scenarios.trade_coverage` (read from the
-    registry when not given).
+    ``blocs.importer_flows``. ``coverage`` is :func:`scenarios.scenario_coverage` (without it, the
+    declaration with China's production shares unknown: ore rows are then no finding unless the
+    mineral is used as mined).
     """
     year = latest_trade_year(flows) if year is None else year
     coverage = trade_coverage() if coverage is None else coverage

@@ -51,7 +51,7 @@ SCENARIOS = (
             "Trade tonnes are gross weight of the traded goods, production is usually metal or oxide content: rows with basis_mismatch add the two.",
             "Minerals without HS codes in the BACI subset (gallium, indium, helium, silicon, strontium, magnesium) have no rows.",
             "Refined stages without a USGS production table (rare earths, cobalt, lithium, ...) have no months_of_cover: use months_of_cover_trade_only, which leaves production out.",
-            "Rows with not_computable_reason are not findings: no trade code, codes that miss the stage China holds (graphite and antimony ores, where China's hold is in refining: finding_ok false, as on the dependence pages), or too little trade from China.",
+            "Rows with not_computable_reason are not findings: no trade code, codes that miss the stage China holds (finding_ok false, as on the dependence pages: graphite ores, where China's hold is in refining; antimony, chromium, manganese ores, where China's share of refining is not in the data), or too little trade from China.",
             "Exports in BACI include re-exports and misclassified goods (Australia's rare-earth concentrate shipped to Malaysia is filed as rare-earth metals, 280530), which can make use small and months of cover large.",
         ),
     ),
@@ -106,7 +106,7 @@ SCENARIOS = (
         usage_warnings=(
             "The reserve mainly buys rights to Australian output; spending the whole budget on material is an upper bound.",
             "Australia imports little of these minerals: days_of_alliance_china_imports is the meaningful column.",
-            "Gallium has no HS code in BACI; antimony's code covers ores only, which China does not export: their days are not computable (see note) and their tonnes are priced at the USGS price of the metal.",
+            "Gallium has no HS code in BACI; antimony's and graphite's codes cover ores only, which miss the stage China holds (finding_ok false): their days are not computable (see note) and their tonnes are priced at the USGS price of the good.",
         ),
     ),
     table(
