@@ -166,6 +166,8 @@ def test_eu27_rule_in_every_scenario_mart(flows: pl.DataFrame) -> None:
         benchmarks=no_benchmarks,
         price_series=series,
         thresholds=scenarios.Thresholds(0.0, 0.0),
+        # The blocs' arithmetic is under test, not the coverage rule: the ore counts here.
+        coverage=scenarios.trade_coverage().with_columns(pl.lit(True).alias("used_as_mined")),
     )
     assert one(stock, importer="EU27", mineral="graphite")["stock_t"] == pytest.approx(10.0)
 

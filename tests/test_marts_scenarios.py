@@ -76,7 +76,9 @@ TRADE = _trade(
 
 def _production(rows: list[tuple]) -> pl.DataFrame:
     """Rows of (mineral, stage, country, kind, year, t, flag, basis) as the clean production table."""
-    return registry_frame("production", PRODUCTION_COLUMNS, rows)
+    return registry_frame("production", PRODUCTION_COLUMNS, rows).with_columns(
+        pl.lit("USGS MCS").alias("source"), pl.lit(2025, pl.Int16).alias("edition")
+    )
 
 
 PRODUCTION = _production(
@@ -97,8 +99,15 @@ PRODUCTION = _production(
         ),  # after the trade year
         ("graphite", "mine", "DEU", "economy", 2023, 90.0, None, "gross_weight"),
         ("rare-earths", "mine", "CHN", "economy", 2024, 270000.0, None, "oxide_equivalent"),
+        # China refines 10% of this graphite and mines two thirds (2025, the latest year): its
+        # hold is in mining, so the ore figures are findings (the dependence marts' rule,
+        # transforms.marts.coverage).
+        ("graphite", "mine", "CHN", "economy", 2025, 1000.0, None, "gross_weight"),
+        ("graphite", "refinery", "CHN", "economy", 2024, 10.0, None, "gross_weight"),
+        ("graphite", "refinery", "WORLD", "aggregate", 2024, 100.0, None, "gross_weight"),
     ]
 )
+COVERAGE = scenarios.scenario_coverage(PRODUCTION, ECONOMIES)
 
 
 def _salient(rows: list[tuple]) -> pl.DataFrame:
@@ -212,11 +221,50 @@ def test_export_ban_stage_without_production(ban: pl.DataFrame) -> None:
     assert re["exposure_rank"] == 1
     assert one(ban, importer="ALLIANCE", mineral="graphite")["exposure_rank"] == 2
     # 12 months of imports lost, and the codes are of processed forms.
-    assert re["lost_months_of_imports"] == 12.0 and re["trade_coverage"] == "processed forms"
+    assert re["lost_months_of_imports"] == 12.0 and re["trade_coverage"] == "processed forms only"
     # At the default thresholds these few dollars of trade are no finding: not ranked.
     default = export_ban.scenario_export_ban(flows_of(TRADE), PRODUCTION, economies=ECONOMIES)
     row = one(default, importer="ALLIANCE", mineral="rare-earths")
     assert row["exposure_rank"] is None and "below the threshold" in row["not_computable_reason"]
+
+
+def _stock(coverage: pl.DataFrame, thresholds: scenarios.Thresholds = LOW) -> pl.DataFrame:
+    """The stockpile scenario on the hand-made trade, 30 days and the benchmarks' days."""
+    return stockpile.scenario_stockpile(
+        flows_of(TRADE),
+        SALIENT,
+        china=CHINA,
+        days=[30],
+        benchmarks=BENCHMARKS,
+        price_series=SERIES,
+        thresholds=thresholds,
+        coverage=coverage,
+    )
+
+
+def test_ore_figures_are_no_finding_where_china_holds_refining() -> None:
+    # China now refines 90% of the graphite (mines two thirds): the ore codes miss its hold,
+    # so the loss and the stock are not computable, with the dependence marts' reason.
+    refining = PRODUCTION.with_columns(
+        pl.when((pl.col("stage") == "refinery") & (pl.col("country_code") == "CHN"))
+        .then(90.0)
+        .otherwise(pl.col("production_t"))
+        .alias("production_t")
+    )
+    coverage = scenarios.scenario_coverage(refining, ECONOMIES)
+    ban = export_ban.scenario_export_ban(
+        flows_of(TRADE), refining, economies=ECONOMIES, thresholds=LOW, coverage=coverage
+    )
+    row = one(ban, importer="ALLIANCE", mineral="graphite")
+    assert row["finding_ok"] is False and row["exposure_rank"] is None
+    assert row["not_computable_reason"].startswith("Ore only: China's hold is in refining")
+    assert "synthetic graphite" in row["not_computable_reason"]
+    stock = _stock(coverage)
+    held = one(stock, importer="ALLIANCE", mineral="graphite", days=30)
+    assert held["stock_t"] is None and held["cost_usd"] is None
+    assert held["not_computable_reason"] == row["not_computable_reason"]
+    # The refinery-stage rare earths stay computed.
+    assert one(ban, importer="ALLIANCE", mineral="rare-earths")["finding_ok"] is True
 
 
 def test_export_ban_validates_and_has_no_negative_tonnes(ban: pl.DataFrame) -> None:
@@ -246,15 +294,7 @@ def test_price_history_priority_and_unit_factor() -> None:
 
 
 def test_stockpile_days_and_benchmarks() -> None:
-    df = stockpile.scenario_stockpile(
-        flows_of(TRADE),
-        SALIENT,
-        china=CHINA,
-        days=[30],
-        benchmarks=BENCHMARKS,
-        price_series=SERIES,
-        thresholds=LOW,
-    )
+    df = _stock(COVERAGE)
     assert sorted(df["days"].unique().to_list()) == [30, 60, 100]
     sixty = one(df, importer="ALLIANCE", mineral="graphite", days=60)
     # 90 t (US$90) a year from China: 60 days = 90 x 60 / 365 = 14.79 t, at the imports' own
@@ -273,9 +313,7 @@ def test_stockpile_days_and_benchmarks() -> None:
     )
     assert invariants.validate_mart("scenario_stockpile", df, KNOWN).passed
     # At the default thresholds (US$100,000 a year) US$90 of imports is not computable.
-    default = stockpile.scenario_stockpile(
-        flows_of(TRADE), SALIENT, china=CHINA, days=[30], benchmarks=BENCHMARKS, price_series=SERIES
-    )
+    default = _stock(COVERAGE, scenarios.DEFAULT_THRESHOLDS)
     row = one(default, importer="ALLIANCE", mineral="graphite", days=30)
     assert row["stock_t"] is None and row["cost_usd"] is None
     assert "below the threshold" in row["not_computable_reason"]
@@ -296,6 +334,7 @@ def test_reserve_budget_split_and_days() -> None:
         note_budget_aud=400,
         extra_minerals=["antimony"],
         thresholds=LOW,
+        coverage=COVERAGE,
     )
     assert df["mineral"].to_list() == ["graphite", "gallium", "antimony"]
     graphite = one(df, mineral="graphite")

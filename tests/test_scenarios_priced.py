@@ -13,10 +13,17 @@ import yaml
 
 from tests._helpers import one
 from transforms import blocs, policy_frames
+from transforms.marts import dependence as dep
 from transforms.marts import export_ban, price_floor, scenarios, stockpile
 from transforms.reference import load_groups, policy
 from transforms.reference.files import REFERENCE_DIR
 from transforms.reference.minerals import minerals_frame
+from transforms.reference.trade_coverage import (
+    COVERAGE_LABELS,
+    NO_CODE,
+    TRADE_COVERAGE_FILE,
+    trade_coverage_frame,
+)
 from transforms.site.model import PageContext
 
 PARAMS = policy.load_parameters()
@@ -35,12 +42,15 @@ def real() -> dict:
         alliance=tuple(groups["alliance"]), eu27=tuple(groups["eu27"]), china=tuple(groups["china"])
     )
     trade = clean_table("trade")
+    production = clean_table("production")
     return {
         "economies": economies,
         "trade": trade,
         "flows": blocs.importer_flows(trade, economies),
         "us_salient": clean_table("us_salient"),
-        "production": clean_table("production"),
+        "production": production,
+        # The coverage the dependence marts judge by, as the Dagster assets pass it.
+        "coverage": scenarios.scenario_coverage(production, economies),
     }
 
 
@@ -77,6 +87,7 @@ def _stockpile(real: dict) -> pl.DataFrame:
         benchmarks=policy_frames.benchmarks_frame(PARAMS.benchmarks),
         price_series=SERIES,
         thresholds=THRESHOLDS,
+        coverage=real["coverage"],
     )
 
 
@@ -110,13 +121,10 @@ def test_antimony_and_gallium_are_not_computable_with_a_reason(real: dict) -> No
     stock = _stockpile(real)
     antimony = one(stock, importer="ALLIANCE", mineral="antimony", days=90)
     assert antimony["stock_t"] is None and antimony["cost_usd"] is None
-    assert "ores only" in antimony["not_computable_reason"]
-    assert "HS 261710" in antimony["not_computable_reason"]
-    # The raw trade: the alliance's antimony imports from China are below both thresholds.
-    imports = _alliance_imports(real, "antimony", from_china=True)
-    assert (
-        imports["t"] < PARAMS.min_china_imports_t or imports["usd"] < PARAMS.min_china_imports_usd
-    )
+    # The ore codes (HS 261710) miss the oxide and metal China refines: the dependence marts'
+    # reason, with what the codes miss.
+    assert antimony["not_computable_reason"].startswith("Ore only")
+    assert "antimony oxide and metal" in antimony["not_computable_reason"]
     ban = export_ban.scenario_export_ban(
         real["flows"], real["production"], economies=real["economies"], thresholds=THRESHOLDS
     )
@@ -125,24 +133,26 @@ def test_antimony_and_gallium_are_not_computable_with_a_reason(real: dict) -> No
     # Gallium has no code in the trade data: no stock row, and the coverage says so.
     assert stock.filter(pl.col("mineral") == "gallium").height == 0
     coverage = scenarios.trade_coverage()
-    assert one(coverage, mineral="gallium")["trade_coverage"] == scenarios.NO_CODE
+    assert one(coverage, mineral="gallium")["trade_coverage"] == NO_CODE
+    # Its reserve row is priced at USGS but is no finding on imports, as in china_import_shares.
+    gallium = one(_reserve(real), mineral="gallium")
+    assert gallium["finding_ok"] is False and "no HS code" in gallium["note"]
 
 
-def test_trade_coverage_follows_the_registry_codes() -> None:
+def test_trade_coverage_is_the_declaration_with_the_registry_codes() -> None:
     registry = yaml.safe_load((REFERENCE_DIR / "minerals.yaml").read_text(encoding="utf-8"))
-    coverage = {r["mineral"]: r["trade_coverage"] for r in scenarios.trade_coverage().to_dicts()}
+    declared = yaml.safe_load((REFERENCE_DIR / TRADE_COVERAGE_FILE).read_text(encoding="utf-8"))
+    forms = {e["mineral"]: tuple(e["forms"]) for e in declared["minerals"]}
+    coverage = {r["mineral"]: r for r in scenarios.trade_coverage().to_dicts()}
+    assert set(coverage) == set(forms)
     for entry in registry["minerals"]:
-        if entry["slug"] not in coverage:
-            continue
+        row = coverage[entry["slug"]]
+        ordered = tuple(f for f in ("ore", "processed", "product") if f in forms[entry["slug"]])
+        assert row["trade_coverage"] == COVERAGE_LABELS[ordered], entry["slug"]
         hs = entry.get("hs") or {}
-        ore, refined = bool(hs.get("ore")), bool(hs.get("refined"))
-        expected = {
-            (False, False): scenarios.NO_CODE,
-            (True, False): scenarios.ORE_ONLY,
-            (False, True): scenarios.PROCESSED,
-            (True, True): scenarios.ORE_AND_PROCESSED,
-        }[(ore, refined)]
-        assert coverage[entry["slug"]] == expected, entry["slug"]
+        codes = sorted(str(c) for stage in ("ore", "refined") for c in hs.get(stage) or ())
+        expected = f"HS {', '.join(codes)}" if codes else None
+        assert row["trade_codes"] == expected, entry["slug"]
 
 
 def test_export_ban_months_of_imports(real: dict) -> None:
@@ -153,7 +163,7 @@ def test_export_ban_months_of_imports(real: dict) -> None:
     assert row["lost_months_of_imports"] == pytest.approx(
         12 * row["imports_from_china_t"] / row["imports_t"]
     )
-    assert row["not_computable_reason"] is None and row["trade_coverage"] == scenarios.PROCESSED
+    assert row["not_computable_reason"] is None and row["trade_coverage"] == "processed forms only"
     assert ban["lost_months_of_imports"].drop_nulls().max() <= 12 + 1e-9
 
 
@@ -172,6 +182,7 @@ def _reserve(real: dict) -> pl.DataFrame:
         note_budget_aud=reserve.note_budget_aud,
         extra_minerals=PARAMS.focus_minerals,
         thresholds=THRESHOLDS,
+        coverage=real["coverage"],
     )
 
 
@@ -236,15 +247,20 @@ def test_dod_mp_floor_covers_mp_output_and_2025(real: dict) -> None:
     assert df.filter(pl.col("year").is_between(2018, 2025))["cost_usd"].is_not_null().all()
 
 
-def test_floor_sensitivity_prices_the_non_china_imports(real: dict) -> None:
-    df = price_floor.scenario_floor_sensitivity(
+def _sensitivity(real: dict) -> pl.DataFrame:
+    return price_floor.scenario_floor_sensitivity(
         real["flows"],
         china=real["economies"].china,
         minerals=PARAMS.focus_minerals,
         uplifts=PARAMS.floor_uplifts,
         price_series=SERIES,
         thresholds=THRESHOLDS,
+        coverage=real["coverage"],
     )
+
+
+def test_floor_sensitivity_prices_the_non_china_imports(real: dict) -> None:
+    df = _sensitivity(real)
     assert df.height == len(PARAMS.focus_minerals) * len(PARAMS.floor_uplifts)
     imports = _alliance_imports(real, "rare-earths", from_china=False)
     # Within 1e-4: member flows without a tonnage count in the bloc's value (see above).
@@ -316,3 +332,111 @@ def test_scenario_tables_show_price_source_and_reasons(real: dict) -> None:
     assert "US Department of Defense–MP Materials NdPr floor" in shown and floor.chart
     for text in (stock, shown):
         assert not [word for word in FORBIDDEN if word in text]
+
+
+# --- one coverage rule for dependence and every scenario -----------------------------------------
+
+
+@pytest.fixture(scope="module")
+def scenario_marts(real: dict) -> dict[str, pl.DataFrame]:
+    ban = export_ban.scenario_export_ban(
+        real["flows"], real["production"], economies=real["economies"], thresholds=THRESHOLDS
+    )
+    return {
+        "scenario_export_ban": ban,
+        "scenario_stockpile": _stockpile(real),
+        "scenario_reserve_budget": _reserve(real),
+        "scenario_floor_sensitivity": _sensitivity(real),
+    }
+
+
+@pytest.fixture(scope="module")
+def dependence(real: dict) -> pl.DataFrame:
+    year = int(real["trade"]["year"].max())
+    flows = real["flows"].filter(pl.col("year") == year)
+    return dep.dependence(
+        flows, real["production"], economies=real["economies"], coverage=trade_coverage_frame()
+    )
+
+
+# Where each scenario mart says why a row is no finding, and a figure that must then be empty.
+REASON = {
+    "scenario_export_ban": ("not_computable_reason", "exposure_rank"),
+    "scenario_stockpile": ("not_computable_reason", "cost_usd"),
+    "scenario_reserve_budget": ("note", "days_of_alliance_china_imports"),
+    "scenario_floor_sensitivity": ("not_computable_reason", "cost_usd"),
+}
+
+
+def test_graphite_and_antimony_ore_figures_are_not_computable_with_the_reason(
+    real: dict, scenario_marts: dict[str, pl.DataFrame], dependence: pl.DataFrame
+) -> None:
+    # Graphite: the codes are natural graphite ore only (HS 250410, 250490) and USGS publishes
+    # no refinery table, so nothing shows China's hold to be in mining: no finding.
+    production = real["production"]
+    graphite = production.filter(pl.col("mineral") == "graphite")
+    assert graphite.height and (graphite["stage"] == "mine").all()
+    for mineral in ("graphite", "antimony"):
+        ore = dependence.filter(pl.col("mineral") == mineral, pl.col("stage") == "mine")
+        assert ore.height and not ore["finding_ok"].any(), mineral
+        (note,) = ore["coverage_note"].unique().to_list()
+        for name, df in scenario_marts.items():
+            rows = df.filter(pl.col("mineral") == mineral)
+            assert rows.height and (rows["stage"] == "mine").all(), (name, mineral)
+            reason, figure = REASON[name]
+            assert not rows["finding_ok"].any(), (name, mineral)
+            assert rows[reason].str.contains(note, literal=True).all(), (name, mineral)
+            assert rows[figure].is_null().all(), (name, mineral)
+
+
+def test_rare_earths_and_cobalt_stay_computed(
+    scenario_marts: dict[str, pl.DataFrame], dependence: pl.DataFrame
+) -> None:
+    for mineral in ("rare-earths", "cobalt"):
+        assert dependence.filter(pl.col("mineral") == mineral)["finding_ok"].all(), mineral
+        for name, df in scenario_marts.items():
+            rows = df.filter(pl.col("mineral") == mineral)
+            if "importer" in df.columns:  # the allies one by one may import too little
+                rows = rows.filter(pl.col("importer") == "ALLIANCE")
+            assert rows.height and rows["finding_ok"].all(), (name, mineral)
+            if name != "scenario_reserve_budget":
+                assert rows["not_computable_reason"].is_null().all(), (name, mineral)
+        ban = scenario_marts["scenario_export_ban"]
+        assert one(ban, importer="ALLIANCE", mineral=mineral)["exposure_rank"] is not None
+
+
+def test_each_mineral_reads_the_same_in_dependence_and_every_scenario(
+    scenario_marts: dict[str, pl.DataFrame], dependence: pl.DataFrame
+) -> None:
+    key = ["mineral", "stage"]
+    judged = dependence.select(*key, "trade_coverage", "finding_ok").unique()
+    assert judged.select(key).is_duplicated().sum() == 0
+    labels = dict(trade_coverage_frame().select("mineral", "trade_coverage").iter_rows())
+    for name, df in scenario_marts.items():
+        rows = df.select(*key, "trade_coverage", "finding_ok").unique()
+        assert all(labels[m] == c for m, c in rows.select("mineral", "trade_coverage").iter_rows())
+        both = rows.join(judged, on=key, how="inner", suffix="_dependence")
+        assert both.height > 0, name
+        for column in ("trade_coverage", "finding_ok"):
+            assert (both[column] == both[f"{column}_dependence"]).all(), (name, column)
+
+
+def test_mineral_pages_warn_where_the_codes_miss_chinas_stage(
+    real: dict, scenario_marts: dict[str, pl.DataFrame]
+) -> None:
+    from transforms.site.pages import mineral_marts as page
+
+    ban, stock = scenario_marts["scenario_export_ban"], scenario_marts["scenario_stockpile"]
+    for section in (
+        page.export_ban_mineral(ban, _page("mineral", "graphite")),
+        page.stockpile_mineral(stock, _page("mineral", "graphite")),
+    ):
+        text = _shown(section)
+        assert "graphite (natural) ores and concentrates are **not computable**" in text
+        assert "Not covered: synthetic graphite" in text and "not computable — " in text
+        assert not [word for word in FORBIDDEN if word in text]
+    for section in (
+        page.export_ban_mineral(ban, _page("mineral", "rare-earths")),
+        page.stockpile_mineral(stock, _page("mineral", "rare-earths")),
+    ):
+        assert "**not computable**" not in _shown(section)

@@ -5,7 +5,8 @@ Every asset comes from ``mart_asset`` and calls one pure function of ``transform
 from the table registry (``transforms.metadata``). The scenarios read the importers' flows
 (``intermediate/importer_flows``, ``transforms.blocs``). Checks, generated per mart: the pandera
 schema of each mart (types, ranges, shares in [0, 1], known minerals and importers, unique key)
-and, for the scenarios, that no tonnage comes out negative. Who the allies are comes from the
+and, for the scenarios, that no tonnage comes out negative. Every scenario is judged by the
+dependence marts' coverage rule (``transforms.marts.coverage``), so it reads production too. Who the allies are comes from the
 ``settings`` resource, the scenario parameters from ``scenario_settings``.
 """
 
@@ -15,9 +16,8 @@ import polars as pl
 from orchestration.assets.clean import known_sets, schema_check
 from orchestration.assets.mart_factory import GROUP, MartInputs, clean_in, flows_in, mart_asset
 from transforms import blocs, policy_frames
-from transforms.marts import events, export_ban, price_floor, stockpile
+from transforms.marts import events, export_ban, price_floor, scenarios, stockpile
 from transforms.marts.invariants import negative_tonnes
-from transforms.marts.scenarios import Thresholds
 from transforms.metadata import TABLES as MART_TABLES
 from transforms.reference import policy
 from transforms.render import frame_to_markdown
@@ -28,14 +28,25 @@ def mart_known_sets() -> dict[str, frozenset[str]]:
     return known | {"importer": known["economy"] | set(blocs.BLOCS)}
 
 
-def _thresholds(i: MartInputs) -> Thresholds:
+def _thresholds(i: MartInputs) -> scenarios.Thresholds:
     params = i.scenario_settings.parameters()
-    return Thresholds(params.min_china_imports_t, params.min_china_imports_usd, params.max_days)
+    return scenarios.Thresholds(
+        params.min_china_imports_t, params.min_china_imports_usd, params.max_days
+    )
+
+
+def _coverage(i: MartInputs) -> pl.DataFrame:
+    """The trade coverage and China's production shares the dependence marts judge by."""
+    return scenarios.scenario_coverage(i["production"], i.economies)
 
 
 def _export_ban(i: MartInputs) -> pl.DataFrame:
     return export_ban.scenario_export_ban(
-        i["flows"], i["production"], economies=i.economies, thresholds=_thresholds(i)
+        i["flows"],
+        i["production"],
+        economies=i.economies,
+        thresholds=_thresholds(i),
+        coverage=_coverage(i),
     )
 
 
@@ -49,6 +60,7 @@ def _stockpile(i: MartInputs) -> pl.DataFrame:
         benchmarks=policy_frames.benchmarks_frame(params.benchmarks),
         price_series=policy_frames.price_series_frame(params.price_series),
         thresholds=_thresholds(i),
+        coverage=_coverage(i),
     )
 
 
@@ -67,6 +79,7 @@ def _reserve_budget(i: MartInputs) -> pl.DataFrame:
         note_budget_aud=s.parameters().australia_reserve.note_budget_aud,
         extra_minerals=s.parameters().focus_minerals,
         thresholds=_thresholds(i),
+        coverage=_coverage(i),
     )
 
 
@@ -91,6 +104,7 @@ def _floor_sensitivity(i: MartInputs) -> pl.DataFrame:
         uplifts=params.floor_uplifts,
         price_series=policy_frames.price_series_frame(params.price_series),
         thresholds=_thresholds(i),
+        coverage=_coverage(i),
     )
 
 
@@ -137,7 +151,7 @@ SCENARIO_MARTS = {
         _china,
     ),
     "scenario_stockpile": (
-        {"flows": flows_in(), "us_salient": clean_in("us_salient")},
+        {"flows": flows_in(), **{n: clean_in(n) for n in ("us_salient", "production")}},
         _stockpile,
         _days,
     ),
@@ -151,7 +165,11 @@ SCENARIO_MARTS = {
         _price_floor,
         None,
     ),
-    "scenario_floor_sensitivity": ({"flows": flows_in()}, _floor_sensitivity, None),
+    "scenario_floor_sensitivity": (
+        {"flows": flows_in(), "production": clean_in("production")},
+        _floor_sensitivity,
+        None,
+    ),
 }
 EVENT_MARTS = {
     "export_control_events": ({}, _export_control_events, _events_file),

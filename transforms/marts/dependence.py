@@ -47,7 +47,8 @@ Net import reliance caveats, all explicit in columns rather than clamped away:
 Trade coverage (every row): the forms the mineral's HS codes cover (``trade_coverage``, declared
 in data/reference/trade_coverage.yaml) and China's latest share of world mine and refinery output
 (``china_mine_share``, ``china_refinery_share``, the concentration mart's production shares).
-``finding_ok`` is True only where the figure sees the stage that matters:
+``finding_ok`` is True only where the figure sees the stage that matters (the rule of
+:mod:`transforms.marts.coverage`, which the scenario marts apply too):
 
 * a refinery-stage row (processed forms) always does;
 * a mine-stage row (ores) does where the mineral is used as mined (industrial minerals, coal), or
@@ -71,7 +72,8 @@ from __future__ import annotations
 import polars as pl
 
 from transforms import blocs
-from transforms.marts.concentration import production_concentration
+from transforms.marts.coverage import mineral_coverage, no_code_note, with_findings
+from transforms.reference.trade_coverage import NO_CODE
 
 BLOC_EU27 = blocs.BLOC_EU27
 BLOC_ALLIANCE = blocs.BLOC_ALLIANCE
@@ -193,65 +195,6 @@ def dependence(
     return with_findings(out, held).select(OUTPUT_COLUMNS).sort(KEY)
 
 
-def mineral_coverage(
-    coverage: pl.DataFrame, production: pl.DataFrame, economies: blocs.Economies
-) -> pl.DataFrame:
-    """Per mineral: the trade coverage and China's share of world mine and refinery output in
-    the latest year with a share (the concentration mart's production shares)."""
-    shares = production_concentration(
-        production, china=list(economies.china), alliance=list(economies.alliance)
-    ).filter(pl.col("china_share").is_not_null())
-    latest = (
-        shares.sort("year")
-        .group_by("mineral", "stage")
-        .agg(pl.col("china_share").last())
-        .pivot(on="stage", index="mineral", values="china_share")
-    )
-    for stage in ("mine", "refinery"):
-        if stage not in latest.columns:
-            latest = latest.with_columns(pl.lit(None, pl.Float64).alias(stage))
-    latest = latest.select(
-        "mineral",
-        pl.col("mine").alias("china_mine_share"),
-        pl.col("refinery").alias("china_refinery_share"),
-    )
-    return coverage.join(latest, on="mineral", how="left")
-
-
-def with_findings(rows: pl.DataFrame, held: pl.DataFrame) -> pl.DataFrame:
-    """``rows`` (with mineral and stage) with the coverage columns: whether the figure sees the
-    stage China holds (``finding_ok``) and, in words, why not and what the codes miss."""
-    joined = rows.join(held, on="mineral", how="left")
-    mine_row = pl.col("stage") == "mine"
-    ref, mine = pl.col("china_refinery_share"), pl.col("china_mine_share")
-    hold_in_mining = (ref.is_not_null() & mine.is_not_null() & (ref <= mine)).fill_null(False)
-    declared = pl.col("trade_coverage").is_not_null()
-    ok = (declared & (~mine_row | pl.col("used_as_mined") | hold_in_mining)).fill_null(False)
-    missing = (
-        pl.when(pl.col("not_covered").is_not_null())
-        .then(pl.lit(" Not covered: ") + pl.col("not_covered") + pl.lit("."))
-        .otherwise(pl.lit(""))
-    )
-    why = (
-        pl.when(~declared)
-        .then(pl.lit("Trade coverage not declared for this mineral."))
-        .when(pl.col("covers_processed"))
-        .then(pl.lit("Ores only: the processed forms are in the refinery-stage figure."))
-        .when(ref.is_not_null())
-        .then(pl.lit("Ore only: China's hold is in refining, which these codes do not cover."))
-        .otherwise(
-            pl.lit(
-                "Ore only: China's share of refining is not in the data and these codes do not cover it."
-            )
-        )
-    )
-    note = pl.when(ok).then(missing.str.strip_chars()).otherwise(why + missing)
-    return joined.with_columns(
-        ok.alias("finding_ok"),
-        pl.when(note != "").then(note).alias("coverage_note"),
-    )
-
-
 def reconcile_trade_totals(
     dependence_df: pl.DataFrame,
     trade: pl.DataFrame,
@@ -340,12 +283,10 @@ def china_import_shares(dependence_df: pl.DataFrame, coverage: pl.DataFrame) -> 
         .first()
         .with_columns((pl.col("imports_usd") >= MIN_IMPORTS_USD).alias("material_imports"))
     )
-    no_code = coverage.filter(pl.col("trade_coverage") == "no trade code").select(
+    no_code = coverage.filter(pl.col("trade_coverage") == NO_CODE).select(
         "mineral",
         pl.lit(False).alias("finding_ok"),
-        ("No trade code: " + pl.col("not_covered").fill_null("the mineral has none") + ".").alias(
-            "coverage_note"
-        ),
+        no_code_note().alias("coverage_note"),
         "trade_coverage",
     )
     grid = dependence_df.select("importer", "importer_kind", "year", "source").unique()

@@ -7,8 +7,9 @@ and stage:
 - imports lost = imports from China (t, US$), as a share of imports and of supply, where
   supply = domestic production + imports, and in months of imports (share of imports x 12);
 - whether the trade codes carry China's exports of the good (``trade_coverage``,
-  ``not_computable_reason``: no code, or imports from China below the thresholds of
-  parameters.yaml, in which case the loss is no finding);
+  ``finding_ok``, ``not_computable_reason``: no code, codes that miss the stage China holds
+  (the dependence marts' rule, :mod:`transforms.marts.coverage`), or imports from China below
+  the thresholds of parameters.yaml, in which case the loss is no finding);
 - remaining supply = domestic production + imports from everyone but China;
 - current use = apparent consumption = production + imports - exports;
 - months of cover = remaining supply / (use / 12). Twelve or more means the remaining annual
@@ -33,16 +34,16 @@ from __future__ import annotations
 import polars as pl
 
 from transforms import blocs
+from transforms.marts.coverage import finding_ok
 from transforms.marts.scenarios import (
     DEFAULT_THRESHOLDS,
-    ORE_ONLY,
     SCENARIO_SOURCE,
     Thresholds,
     importer_key,
     latest_trade_year,
     not_computable,
     safe_div,
-    trade_coverage,
+    scenario_coverage,
     trade_totals,
 )
 
@@ -112,10 +113,11 @@ def scenario_export_ban(
     ``blocs.importer_flows`` for ``economies``. See the module docstring for the
     formulas; ``exposure_rank`` ranks each importer's minerals by the share of supply lost
     (or of imports, where production is unknown), 1 = most exposed. ``coverage`` is
-    :func:`scenarios.trade_coverage` (read from the registry when not given).
+    :func:`scenarios.trade_coverage` (by default :func:`scenarios.scenario_coverage` of
+    ``production``: the dependence marts' finding rule).
     """
     year = latest_trade_year(flows) if year is None else year
-    coverage = trade_coverage() if coverage is None else coverage
+    coverage = scenario_coverage(production, economies) if coverage is None else coverage
     entities = economies.entities()
     totals = trade_totals(flows, economies.china, year).filter(
         (pl.col("imports_usd") > 0) | (pl.col("exports_usd") > 0)
@@ -125,14 +127,15 @@ def scenario_export_ban(
     totals = (
         totals.join(coverage, on="mineral", how="left")
         .with_columns(
+            finding_ok().alias("finding_ok"),
             not_computable("imports_from_china_t", "imports_from_china_usd", thresholds).alias(
                 "not_computable_reason"
-            )
+            ),
         )
-        # Nothing imported from China is a finding (nothing to lose), unless the codes are
-        # ores only and so may miss what China ships.
+        # Nothing imported from China is a finding (nothing to lose), unless the codes miss
+        # the stage China holds and so may miss what China ships.
         .with_columns(
-            pl.when(no_china & (pl.col("trade_coverage") != ORE_ONLY))
+            pl.when(no_china & pl.col("finding_ok"))
             .then(None)
             .otherwise(pl.col("not_computable_reason"))
             .alias("not_computable_reason")
@@ -228,6 +231,7 @@ def scenario_export_ban(
         "exposure_basis",
         "exposure_rank",
         "trade_coverage",
+        "finding_ok",
         "not_computable_reason",
         pl.lit(SCENARIO_SOURCE).alias("source"),
     ).sort("importer", "exposure_rank", "mineral", "stage", nulls_last=True)

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 import polars as pl
 
 from transforms import blocs
+from transforms.marts.coverage import finding_ok
 from transforms.marts.scenarios import (
     ALLIANCE,
     DEFAULT_THRESHOLDS,
@@ -231,8 +232,10 @@ def scenario_floor_sensitivity(
     year), value / quantity of the flows that carry a quantity; the floor is price x (1 +
     uplift); the cost at an unchanged market price is uplift x price x covered tonnes. The stage
     is the mineral's traded stage (that of its price series where it trades two). A mineral is
-    not computable where the trade has no code for it, or where its imports from China are
-    below the thresholds (the codes then miss the good China supplies).
+    not computable where the trade has no code for it, where its codes miss the stage China
+    holds (the dependence marts' rule, ``coverage`` as in :func:`scenarios.scenario_coverage`),
+    or where its imports from China are below the thresholds (the codes then miss the good China
+    supplies).
     """
     year = latest_trade_year(flows) if year is None else year
     coverage = trade_coverage() if coverage is None else coverage
@@ -258,9 +261,10 @@ def scenario_floor_sensitivity(
         .join(china_totals, on=["mineral", "stage"], how="left")
         .join(others, on=["mineral", "stage"], how="left")
         .with_columns(
+            finding_ok().alias("finding_ok"),
             not_computable("imports_from_china_t", "imports_from_china_usd", thresholds).alias(
                 "not_computable_reason"
-            )
+            ),
         )
         .with_columns(
             pl.when(pl.col("not_computable_reason").is_null())
@@ -291,6 +295,7 @@ def scenario_floor_sensitivity(
         pl.when(ok).then(pl.col("priced_t")).alias("covered_t"),
         (pl.col("uplift") * pl.col("price_usd_per_t") * pl.col("priced_t")).alias("cost_usd"),
         "trade_coverage",
+        "finding_ok",
         "not_computable_reason",
         pl.lit(SCENARIO_SOURCE).alias("source"),
     ).sort(pl.col("mineral").replace_strict(order), "uplift")

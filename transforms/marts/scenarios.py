@@ -13,8 +13,10 @@ The scenarios are split by lever, one module each:
 Every scenario reads the importers' trade from :mod:`transforms.blocs` (``importer_flows``:
 each ally, ``EU27`` whatever the alliance, and ``ALLIANCE``, blocs' internal trade flagged and
 left out); this module holds what they share: the USGS price series, the unit values of the
-traded goods they cost their tonnes at, what the trade codes cover (:func:`trade_coverage`) and
-when a scenario is "not computable" (:func:`not_computable`). Pure functions on polars frames;
+traded goods they cost their tonnes at, what the trade codes cover (:func:`trade_coverage`, the
+declaration the dependence marts read) and when a scenario is "not computable"
+(:func:`not_computable`: the dependence marts' finding rule of :mod:`transforms.marts.coverage`,
+then no tonnage or too little trade). Pure functions on polars frames;
 nothing here knows about Dagster or about files.
 """
 
@@ -26,7 +28,9 @@ from dataclasses import dataclass
 import polars as pl
 
 from transforms import blocs
-from transforms.reference.minerals import hs_map_frame, minerals_frame
+from transforms.marts.coverage import coverage_note, finding_ok, mineral_coverage
+from transforms.reference.minerals import hs_map_frame
+from transforms.reference.trade_coverage import NO_CODE, trade_coverage_frame
 
 ALLIANCE = blocs.BLOC_ALLIANCE
 EU27 = blocs.BLOC_EU27
@@ -34,12 +38,6 @@ DAYS_PER_YEAR = 365
 SCENARIO_SOURCE = "CEPII BACI; USGS MCS"
 PRICE_HISTORY_YEARS = (2018, 2025)
 DAYS_PER_MONTH = DAYS_PER_YEAR / 12
-
-# What a mineral's HS codes in the trade data cover (trade_coverage).
-NO_CODE = "no trade code"
-ORE_ONLY = "ore only"
-PROCESSED = "processed forms"
-ORE_AND_PROCESSED = "ore and processed forms"
 
 
 @dataclass(frozen=True)
@@ -62,64 +60,54 @@ class Thresholds:
 DEFAULT_THRESHOLDS = Thresholds()
 
 
-def trade_coverage(hs_map: pl.DataFrame | None = None) -> pl.DataFrame:
-    """What the trade data covers of each registry mineral: mineral, trade_coverage, trade_codes.
+def trade_coverage(
+    held: pl.DataFrame | None = None, hs_map: pl.DataFrame | None = None
+) -> pl.DataFrame:
+    """What the trade data covers of each mineral, and where China holds it: the columns of
+    :func:`transforms.marts.coverage.mineral_coverage` and ``trade_codes`` ('HS 261710').
 
-    The one place that decides it, from the HS codes' stage in the registry (ore or refined):
-    ``no trade code`` (gallium), ``ore only`` (antimony: 261710, not the metal and oxides China
-    refines), ``processed forms`` or ``ore and processed forms``. ``hs_map`` is
-    ``hs_map_frame()`` (slug, stage, hs6), read from the registry when not given. A curated
-    coverage declaration can replace the body without changing its callers.
+    ``held`` is ``mineral_coverage(trade_coverage_frame(), production, economies)``, the same
+    frame the dependence marts judge their findings on; without it the declaration alone
+    (``trade_coverage_frame``) with China's production shares unknown, so an ore-only figure of a
+    mineral not used as mined is no finding. ``hs_map`` is ``hs_map_frame()`` (slug, stage,
+    hs6), read from the registry when not given.
     """
-    hs_map = hs_map_frame() if hs_map is None else hs_map
-    minerals = (
-        minerals_frame()
-        .filter(pl.col("downstream_of").is_null())
-        .select(pl.col("slug").alias("mineral"))
-    )
-    codes = hs_map.group_by(pl.col("slug").alias("mineral")).agg(
-        (pl.col("stage") == "ore").any().alias("_ore"),
-        (pl.col("stage") == "refined").any().alias("_refined"),
-        ("HS " + pl.col("hs6").sort().str.join(", ")).alias("trade_codes"),
-    )
-    return (
-        minerals.join(codes, on="mineral", how="left")
-        .with_columns(
-            pl.when(pl.col("_ore").is_null())
-            .then(pl.lit(NO_CODE))
-            .when(pl.col("_ore") & pl.col("_refined"))
-            .then(pl.lit(ORE_AND_PROCESSED))
-            .when(pl.col("_ore"))
-            .then(pl.lit(ORE_ONLY))
-            .otherwise(pl.lit(PROCESSED))
-            .alias("trade_coverage")
+    if held is None:
+        held = trade_coverage_frame().with_columns(
+            pl.lit(None, pl.Float64).alias("china_mine_share"),
+            pl.lit(None, pl.Float64).alias("china_refinery_share"),
         )
-        .select("mineral", "trade_coverage", "trade_codes")
-        .sort("mineral")
+    hs_map = hs_map_frame() if hs_map is None else hs_map
+    codes = hs_map.group_by(pl.col("slug").alias("mineral")).agg(
+        ("HS " + pl.col("hs6").sort().str.join(", ")).alias("trade_codes")
     )
+    return held.join(codes, on="mineral", how="left").sort("mineral")
+
+
+def scenario_coverage(production: pl.DataFrame, economies: blocs.Economies) -> pl.DataFrame:
+    """:func:`trade_coverage` with China's production shares from the clean ``production``
+    table, as the dependence marts compute them."""
+    return trade_coverage(mineral_coverage(trade_coverage_frame(), production, economies))
 
 
 def not_computable(china_t: str, china_usd: str, thresholds: Thresholds) -> pl.Expr:
-    """Why a scenario row cannot be computed meaningfully (null where it can): no trade code,
-    no tonnage, or imports from China (columns ``china_t``, ``china_usd``) below the
-    thresholds — where the codes cover ores only, the reason says so. Needs trade_coverage and
-    trade_codes (:func:`trade_coverage`)."""
-    below = pl.lit(thresholds.below())
-    ore_only = pl.format(
-        "; the trade codes ({}) cover ores only, not the processed forms", "trade_codes"
-    )
+    """Why a scenario row cannot be computed meaningfully (null where it can): no trade code;
+    codes that miss the stage China holds (the dependence marts' rule,
+    :func:`transforms.marts.coverage.finding_ok`, the reason its ``coverage_note``); no
+    tonnage; or imports from China (columns ``china_t``, ``china_usd``) below the thresholds.
+    Needs ``stage`` and the columns of :func:`trade_coverage`."""
     small = (pl.col(china_t) < thresholds.min_china_imports_t) | (
         pl.col(china_usd).fill_null(0.0) < thresholds.min_china_imports_usd
     )
     return (
         pl.when(pl.col("trade_coverage") == NO_CODE)
         .then(pl.lit("no HS code for this mineral in the trade data (BACI subset)"))
+        .when(~finding_ok())
+        .then(coverage_note())
         .when(pl.col(china_t).is_null() | (pl.col(china_t) <= 0))
         .then(pl.lit("no imports from China with a tonnage in the trade data"))
-        .when(small & (pl.col("trade_coverage") == ORE_ONLY))
-        .then(pl.concat_str(below, ore_only))
         .when(small)
-        .then(below)
+        .then(pl.lit(thresholds.below()))
     )
 
 

@@ -5,8 +5,9 @@ imports (each ally, EU27 and ALLIANCE, as :mod:`transforms.blocs` defines them):
 imports from China x N / 365; cost at the unit value of those same imports (value / quantity),
 so a 90-day stock costs 90/365 of a year's imports from China. The latest USGS price of the
 mineral's series is kept beside it as a market check (``cost_usd_at_market_price``). A row
-whose trade does not carry China's exports (no code, below the thresholds of parameters.yaml)
-is "not computable", with the reason, and shows no stock and no cost.
+whose trade does not carry China's exports (no code, codes that miss the stage China holds as
+the dependence marts judge it, below the thresholds of parameters.yaml) is "not computable",
+with the reason, and shows no stock and no cost.
 
 ``scenario_reserve_budget`` — what a budget (A$1.2bn by default) buys, split equally across
 the reserve's minerals: tonnes at the unit value of the alliance's imports from China where
@@ -22,6 +23,7 @@ from collections.abc import Sequence
 import polars as pl
 
 from transforms import blocs
+from transforms.marts.coverage import finding_ok
 from transforms.marts.scenarios import (
     ALLIANCE,
     DAYS_PER_MONTH,
@@ -79,8 +81,9 @@ def scenario_stockpile(
     ``benchmarks`` (economy, programme, days) adds the programmes' targets to the days and
     names them in ``benchmark``. Rows: importer x mineral x stage x days, for imports from
     China > 0 in ``year`` (default the latest trade year); ``flows`` is
-    ``blocs.importer_flows``. ``coverage`` is :func:`scenarios.trade_coverage` (read from the
-    registry when not given).
+    ``blocs.importer_flows``. ``coverage`` is :func:`scenarios.scenario_coverage` (without it, the
+    declaration with China's production shares unknown: ore rows are then no finding unless the
+    mineral is used as mined).
     """
     year = latest_trade_year(flows) if year is None else year
     coverage = trade_coverage() if coverage is None else coverage
@@ -98,9 +101,10 @@ def scenario_stockpile(
         )
         .join(coverage, on="mineral", how="left")
         .with_columns(
+            finding_ok().alias("finding_ok"),
             not_computable("imports_from_china_t", "imports_from_china_usd", thresholds).alias(
                 "not_computable_reason"
-            )
+            ),
         )
     )
     labels = benchmarks.group_by("days").agg(
@@ -160,6 +164,7 @@ def scenario_stockpile(
         "market_price_matches_trade",
         "cost_usd_at_market_price",
         "trade_coverage",
+        "finding_ok",
         "not_computable_reason",
         pl.lit(SCENARIO_SOURCE).alias("source"),
     ).sort("importer", "mineral", "stage", "days")
@@ -360,6 +365,7 @@ def scenario_reserve_budget(
         pl.col("world_year").cast(pl.Int16).alias("world_production_year"),
         "share_of_world_production",
         "trade_coverage",
+        finding_ok().alias("finding_ok"),
         "note",
         pl.lit(SCENARIO_SOURCE).alias("source"),
     )

@@ -22,6 +22,7 @@ from transforms.marts import concentration_history as conc_history
 from transforms.marts import dependence as dep
 from transforms.marts import dependence_sources as dep_sources
 from transforms.parsers.usitc import USITC_SHEETS
+from transforms.reference.trade_coverage import COVERAGE_LABELS
 
 # Years the sources cover: BACI starts in 1995, WGI in 1996; MCS 2026 estimates 2025.
 MIN_YEAR = 1995
@@ -204,7 +205,7 @@ FIELDS: dict[str, Field] = {
     "net_import_reliance": _f(F64, SHARE, "(imports_t - exports_t) / (production_t + imports_t - exports_t); negative for a net exporter.", null=True, checks=(("le", SHARE_MAX),)),
     "nir_note": _f(S, CODE, "Why NIR is negative or null: net_exporter, apparent_consumption_not_positive, no_tonnage, production_unknown.", null=True, checks=(("isin", dep.NIR_NOTES),)),
     "basis_mismatch": _f(B, FLAG, "True where the production basis is not the gross weight trade measures.", null=True),
-    "trade_coverage": _f(S, TEXT, "Forms of the mineral its HS codes cover: ore only, processed forms only, ore and processed forms, ..., or no trade code (data/reference/trade_coverage.yaml).", null=True),
+    "trade_coverage": _f(S, TEXT, "Forms of the mineral its HS codes cover: ore only, processed forms only, ore and processed forms, ..., or no trade code (data/reference/trade_coverage.yaml).", null=True, checks=(("isin", tuple(COVERAGE_LABELS.values())),)),
     "china_mine_share": _f(F64, SHARE, "China's share of world mine production, latest year with a figure (as in the concentration mart). Fraction in [0, 1].", null=True, checks=SHARE_CHECK),
     "china_refinery_share": _f(F64, SHARE, "China's share of world refinery production, latest year with a figure (as in the concentration mart). Fraction in [0, 1].", null=True, checks=SHARE_CHECK),
     "finding_ok": _f(B, FLAG, "True where the figure covers the stage China holds (see `coverage_note`); false: not to be quoted as dependence on China."),
@@ -276,7 +277,7 @@ FIELDS: dict[str, Field] = {
     "market_price_product": _f(S, TEXT, "What the USGS price is for.", null=True),
     "market_price_matches_trade": _f(B, FLAG, "False where the USGS price is of another product than the traded good.", null=True),
     "cost_usd_at_market_price": _f(F64, USD, "stock_t x market_price_usd_per_t (a check; overstates where the USGS product is worth more than the traded good).", null=True, checks=GE0),
-    "not_computable_reason": _f(S, TEXT, "Why the row's scenario figures cannot be computed meaningfully (no trade code, imports from China below the thresholds of parameters.yaml); null where they can.", null=True),
+    "not_computable_reason": _f(S, TEXT, "Why the row's scenario figures cannot be computed meaningfully (no trade code; codes that miss the stage China holds, as `finding_ok` false in the dependence marts; no tonnage; imports from China below the thresholds of parameters.yaml); null where they can.", null=True),
     "lost_months_of_imports": _f(F64, MONTHS, "Months of the importer's imports lost: lost_share_of_imports x 12.", null=True, checks=(("between", (0.0, 12.0 + FLOAT_TOLERANCE)),)),
     "in_reserve": _f(B, FLAG, "True for the minerals the reserve names (the budget is split across them); false for the other focus minerals (only the note's budget is priced)."),
     "note_budget_aud": _f(F64, AUD, "The smaller budget quoted in the briefing's note (A$400m, parameters.yaml), A$.", null=True, checks=GE0),

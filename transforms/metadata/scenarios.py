@@ -13,7 +13,8 @@ _STAGE = Col("stage", "Supply-chain stage of the traded goods: mine (ores, conce
 _SOURCE = Col("source", "Sources the figures come from.")
 _PRICE = ("price_usd_per_t", "price_year", "price_product", "price_source", "price_matches_trade")
 _MARKET = ("market_price_usd_per_t", "market_price_year", "market_price_product", "market_price_matches_trade")
-_WHY = ("trade_coverage", "not_computable_reason")
+_FINDING = Col("finding_ok", "True where the trade codes see the stage China holds (the rule of the dependence marts); false: the row's China figures are no finding and `not_computable_reason` says why.")
+_WHY = ("trade_coverage", _FINDING, "not_computable_reason")
 _TRADE_PRICES = (*USGS, "baci-hs92")
 
 SCENARIOS = (
@@ -50,7 +51,7 @@ SCENARIOS = (
             "Trade tonnes are gross weight of the traded goods, production is usually metal or oxide content: rows with basis_mismatch add the two.",
             "Minerals without HS codes in the BACI subset (gallium, indium, helium, silicon, strontium, magnesium) have no rows.",
             "Refined stages without a USGS production table (rare earths, cobalt, lithium, ...) have no months_of_cover: use months_of_cover_trade_only, which leaves production out.",
-            "Rows with not_computable_reason (antimony: ores only, 0.03 t from China) are not findings: the trade codes do not carry China's exports of the good.",
+            "Rows with not_computable_reason are not findings: no trade code, codes that miss the stage China holds (finding_ok false, as on the dependence pages: graphite ores, where China's hold is in refining; antimony, chromium, manganese ores, where China's share of refining is not in the data), or too little trade from China.",
             "Exports in BACI include re-exports and misclassified goods (Australia's rare-earth concentrate shipped to Malaysia is filed as rare-earth metals, 280530), which can make use small and months of cover large.",
         ),
     ),
@@ -99,13 +100,13 @@ SCENARIOS = (
             "months_of_economy_china_imports", "alliance_china_imports_t",
             "days_of_alliance_china_imports", "months_of_alliance_china_imports", "world_production_t",
             "world_production_stage", "world_production_year", "share_of_world_production",
-            "trade_coverage", Col("note", "Why a days figure is null, where it is."), _SOURCE,
+            "trade_coverage", _FINDING, Col("note", "Why a days figure is null, where it is."), _SOURCE,
         ),
         sources=_TRADE_PRICES,
         usage_warnings=(
             "The reserve mainly buys rights to Australian output; spending the whole budget on material is an upper bound.",
             "Australia imports little of these minerals: days_of_alliance_china_imports is the meaningful column.",
-            "Gallium has no HS code in BACI; antimony's code covers ores only, which China does not export: their days are not computable (see note) and their tonnes are priced at the USGS price of the metal.",
+            "Gallium has no HS code in BACI; antimony's and graphite's codes cover ores only, which miss the stage China holds (finding_ok false): their days are not computable (see note) and their tonnes are priced at the USGS price of the good.",
         ),
     ),
     table(

@@ -33,6 +33,7 @@ COVERAGE_LABELS = {
     ("product",): "products only",
     ("ore", "product"): "ore and products",
 }
+NO_CODE = COVERAGE_LABELS[()]
 
 
 class Coverage(Model):

@@ -3,7 +3,9 @@
 
 The rows are those of ``china_import_shares`` (``transforms.marts.dependence``): ``finding_ok``
 says whether the figure sees the stage China holds, ``material_imports`` whether the imports
-are large enough to say anything, ``stage`` which codes the figure uses.
+are large enough to say anything, ``stage`` which codes the figure uses. The scenario marts
+carry the same ``finding_ok`` (the rule of ``transforms.marts.coverage``): :func:`scenario_flags`
+warns above a mineral's scenario figures in the same words.
 """
 
 from __future__ import annotations
@@ -12,9 +14,10 @@ from collections.abc import Mapping
 from typing import Any
 
 import polars as pl
+from markupsafe import Markup
 
 from transforms.marts.dependence import MIN_IMPORTS_USD
-from transforms.site.text import fmt_pct, fmt_usd
+from transforms.site.text import fmt_pct, fmt_usd, md
 
 OTHER_SOURCES_ANCHOR = "other-sources"
 STAGE_FORMS = {"refinery": "processed forms", "mine": "ores and concentrates"}
@@ -64,3 +67,24 @@ def share_cells(row: Mapping[str, Any]) -> tuple[str, str]:
         return "–", "–"
     tonnes = fmt_pct(row["china_share_t"]) if row.get("china_share_t") is not None else "n/a"
     return fmt_pct(row["china_share"]), tonnes
+
+
+def scenario_flags(rows: pl.DataFrame, mineral_name: str) -> list[Markup]:
+    """One warning per stage of a mineral's scenario rows whose trade codes miss the stage
+    China holds (``finding_ok`` false): its figures are not computable, with the dependence
+    marts' reason (``not_computable_reason``, their ``coverage_note``)."""
+    if "finding_ok" not in rows.columns or "not_computable_reason" not in rows.columns:
+        return []
+    flagged = (
+        rows.filter(~pl.col("finding_ok"), pl.col("not_computable_reason").is_not_null())
+        .select("stage", "not_computable_reason")
+        .unique(maintain_order=True)
+    )
+    return [
+        md(
+            "Figures for {form} are **not computable** and no finding: {why}",
+            form=form_text(r, mineral_name),
+            why=r["not_computable_reason"],
+        )
+        for r in flagged.iter_rows(named=True)
+    ]

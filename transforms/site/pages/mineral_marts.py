@@ -8,7 +8,7 @@ from functools import partial
 
 import polars as pl
 
-from transforms.site import charts, figures
+from transforms.site import charts, coverage, figures
 from transforms.site.model import PageContext, Section
 from transforms.site.policy_tables import EVENTS_SOURCE, events_table
 from transforms.site.render_tables import (
@@ -161,9 +161,18 @@ def supply_risk_mineral(df: pl.DataFrame, ctx: PageContext) -> Section | None:
 
 @SECTIONS.mart("scenario_export_ban", page="mineral", title="Export ban", order=60)
 def export_ban_mineral(df: pl.DataFrame, ctx: PageContext) -> Section | None:
-    return view_section(
+    section = view_section(
         BAN_VIEW, df, ctx, BY_IMPORTER, "If China stopped exporting", lead=_ban_lead
     )
+    return _flagged(section, df, ctx)
+
+
+def _flagged(section: Section | None, df: pl.DataFrame, ctx: PageContext) -> Section | None:
+    """``section`` with a warning where the mineral's trade codes miss the stage China holds,
+    worded as on the dependence pages (``transforms.site.coverage``)."""
+    if section is not None:
+        section.paragraphs[:0] = coverage.scenario_flags(_of_mineral(df, ctx), ctx.name.lower())
+    return section
 
 
 @SECTIONS.mart("scenario_stockpile", page="mineral", title="Stockpiles", order=65)
@@ -171,7 +180,7 @@ def stockpile_mineral(df: pl.DataFrame, ctx: PageContext) -> Section | None:
     section = view_section(STOCK_VIEW, df, ctx, BY_IMPORTER, "What a stockpile would cost")
     if section is not None:
         section.paragraphs.append(_STOCK_LEAD)
-    return section
+    return _flagged(section, df, ctx)
 
 
 @SECTIONS.mart("scenario_reserve_budget", page="mineral", title="What A$1.2bn buys", order=66)
@@ -239,6 +248,7 @@ def floor_sensitivity_mineral(rows: pl.DataFrame, ctx: PageContext) -> Section |
         anchor="floor-sensitivity",
         source=SENSITIVITY_SOURCE,
     )
+    section.paragraphs.extend(coverage.scenario_flags(rows, ctx.name.lower()))
     section.table = sensitivity_table(rows, ctx)
     section.notes.append(
         "Cost a year at an unchanged market price of a floor 10, 25 or 50% above it, for a year of the alliance's imports from outside the alliance and China (Scenarios page)."
