@@ -13,7 +13,7 @@ import polars as pl
 
 from transforms.site.context import SiteFigures
 from transforms.site.model import Headline, Page, PageContext, Section
-from transforms.site.pages import home_answers
+from transforms.site.pages import home_answers, home_scenarios
 from transforms.site.policy_tables import EVENTS_SOURCE, events_table
 from transforms.site.render_tables import mineral_names
 from transforms.site.sections import SECTIONS
@@ -37,9 +37,9 @@ def answers(site: SiteFigures) -> tuple[list[Section], list[Headline]]:
         found += said
     for build in (
         home_answers.exposure_section,
-        home_answers.ban_section,
-        home_answers.stockpile_section,
-        home_answers.floor_section,
+        home_scenarios.ban_section,
+        home_scenarios.stockpile_section,
+        home_scenarios.floor_section,
     ):
         built, said = build(site, ctx)
         sections += built
