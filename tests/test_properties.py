@@ -55,11 +55,22 @@ SALIENT_HEADER = ["DataSource", "Commodity", "Year", "USprod_t", "Imports_t", "N
 
 
 def _parse_wgi_estimate(path: Path) -> pl.DataFrame:
-    # The three WGI files are parsed together; the other two stay valid.
-    good = ["Chile,CHL,0.2,0.3,152\n", "Peru,PER,0.1,0.0,604\n"]
-    header = "Country/Territory,Code,2022,2023,country_code\n"
-    for measure in ("stderr", "normalized"):
-        (path.parent / f"wgi_political_stability_{measure}.csv").write_text(header + "".join(good))
+    # The three WGI files are parsed together; the other two stay valid: the standard errors
+    # any numbers, the normalised scores the ones the estimates imply ((2.5 - e) / 5 in [0, 1]),
+    # which the parser checks.
+    lines = path.read_bytes().decode("utf-8", "replace").splitlines() or [""]
+    header, rows = lines[0] + "\n", [line.split(",") for line in lines[1:] if line]
+
+    def normalised(cell: str) -> str:
+        try:
+            return repr(min(1.0, max(0.0, (2.5 - float(cell)) / 5)))
+        except ValueError:
+            return cell
+
+    stderr = "".join(",".join([*r[:2], *["0.2"] * (len(r) - 3), r[-1]]) + "\n" for r in rows)
+    norm = "".join(",".join([*r[:2], *map(normalised, r[2:-1]), r[-1]]) + "\n" for r in rows)
+    (path.parent / "wgi_political_stability_stderr.csv").write_text(header + stderr)
+    (path.parent / "wgi_political_stability_normalized.csv").write_text(header + norm)
     return wgi.parse_wgi(path.parent)
 
 

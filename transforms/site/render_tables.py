@@ -81,13 +81,19 @@ NIR_NOTE_LABELS = {
 }
 
 
+def _nir_text(v: float | None) -> str:
+    return "net exporter" if v is not None and v < 0 else fmt_pct(v, 0)
+
+
 def _nir_table(rows: pl.DataFrame, first: pl.Expr) -> Markup:
     return table(
         rows,
         first,
         pl.col("stage").alias("Stage"),
         pl.col("year").alias("Year"),
-        Num("net_import_reliance", lambda v: fmt_pct(v, 0), "Net import reliance"),
+        # A net exporter's reliance is negative without bound (-5,212%); like USGS ("E"), the
+        # page says net exporter instead of a share that is no share.
+        Num("net_import_reliance", _nir_text, "Net import reliance"),
         pl.col("production_status").replace(PRODUCTION_STATUS_LABELS).alias("Production"),
         pl.when(pl.col("basis_mismatch"))
         .then(pl.lit("yes"))
@@ -97,7 +103,7 @@ def _nir_table(rows: pl.DataFrame, first: pl.Expr) -> Markup:
     )
 
 
-NIR_NOTE = "Net import reliance = (imports − exports) / (production + imports − exports), in tonnes: trade of the mineral's HS codes (CEPII BACI, from outside the importer) against USGS production. Trade tonnes are gross weights; where production is counted as metal content ('Basis differs') the figure is indicative only. Negative = net exporter. China's share of imports is in the section on each ally's imports, with its trade coverage."
+NIR_NOTE = "Net import reliance = (imports − exports) / (production + imports − exports), in tonnes: trade of the mineral's HS codes (CEPII BACI, from outside the importer) against USGS production. Trade tonnes are gross weights; where production is counted as metal content ('Basis differs') the figure is indicative only. A net exporter (exports above imports) has no reliance to show. China's share of imports is in the section on each ally's imports, with its trade coverage."
 # Three measures of reliance on imports appear on the pages; they differ by design.
 NIR_MEASURES = (
     "Three different measures, not to be compared with each other: U.S. net import reliance is USGS's own figure for the United States; "
