@@ -20,7 +20,8 @@ from orchestration.snapshot_store import read_manifests
 from orchestration.upstream.versions import list_versions
 from tests import _connectors as tc
 
-WGI_FILE = "wgi/wgi_political_stability_estimate.csv"
+# A revised standard error (the estimate and its normalised score must stay consistent).
+WGI_FILE = "wgi/wgi_political_stability_stderr.csv"
 
 
 def _definitions(snapshot_dir: Path) -> dg.Definitions:

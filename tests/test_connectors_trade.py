@@ -326,13 +326,14 @@ def test_tables_for_file_follows_the_snapshot_patterns():
 def test_ingest_incoming_rebuilds_only_what_the_files_feed(env, tmp_path):
     incoming = tmp_path / "incoming"
     (incoming / "wgi").mkdir(parents=True)
-    estimate = (env.real / "wgi/wgi_political_stability_estimate.csv").read_text()
-    (incoming / "wgi/wgi_political_stability_estimate.csv").write_text(
-        estimate.replace("Aruba,ABW,nan", "Aruba,ABW,0.5", 1)
+    # A revised standard error: the estimate and its normalised score must stay consistent.
+    stderr = (env.real / "wgi/wgi_political_stability_stderr.csv").read_text()
+    (incoming / "wgi/wgi_political_stability_stderr.csv").write_text(
+        stderr.replace("Aruba,ABW,nan", "Aruba,ABW,0.5", 1)
     )
     (incoming / "notes.txt").write_text("not upstream data")
     changed = sorted(scan_incoming(incoming))
-    assert changed == ["notes.txt", "wgi/wgi_political_stability_estimate.csv"]
+    assert changed == ["notes.txt", "wgi/wgi_political_stability_stderr.csv"]
     before = read_manifests(env.snapshot)
     result = ingest_incoming(changed, incoming_dir=incoming, **env.kwargs())
     assert result.status == "updated" and result.changed_tables == ["wgi_political_stability"]
@@ -346,7 +347,7 @@ def test_ingest_incoming_rebuilds_only_what_the_files_feed(env, tmp_path):
         env.raw
         / "incoming"
         / TODAY.isoformat()
-        / "upstream/wgi/wgi_political_stability_estimate.csv"
+        / "upstream/wgi/wgi_political_stability_stderr.csv"
     ).exists()
 
     # The ingested file lives on in the raw area: a later refresh of another source keeps it.
