@@ -7,6 +7,8 @@ for minerals USGS does not cover through the clean layer's source precedence.
 
 from __future__ import annotations
 
+import re
+
 import polars as pl
 
 from transforms.site import charts, figures
@@ -36,8 +38,24 @@ def _basis_text(basis: str | None, element: str) -> str:
     return BASIS_LABEL.get(basis, basis).format(element=element.lower())
 
 
+_PLAIN_NUMBER = re.compile(r"^([<>~]?)(-?\d+)(\.\d+)?$")
+
+
+def published_text(text: str | None) -> str | None:
+    """A figure as its source prints it, readable: thousands separators and no trailing ".0"
+    ("270000.0" -> "270,000", ">85000000" -> ">85,000,000"); flags (W, NA, --) unchanged."""
+    if text is None:
+        return None
+    m = _PLAIN_NUMBER.match(text.strip().replace(",", ""))
+    if m is None:
+        return text
+    prefix, whole, frac = m.groups()
+    frac = (frac or "").rstrip("0").rstrip(".")
+    return f"{prefix}{int(whole):,}{frac}"
+
+
 WORLD_SOURCE = {
-    "world_total": "the world total as USGS prints it",
+    "world_total": "the world total as the source prints it",
     "world_total_excl_usa_plus_usa": "USGS's world total outside the United States plus the U.S. figure",
     "sum_of_parts": "the sum of every producer the source lists",
 }
@@ -104,7 +122,9 @@ def _economy_table(site: SiteFigures, rows: pl.DataFrame, amount: Num, *rest: pl
         named("country_code", site.names, "Economy"),
         pl.col("group").alias("Group"),
         amount,
-        pl.col("value_text").alias("As published (source unit)"),
+        pl.col("value_text")
+        .map_elements(published_text, return_dtype=pl.Utf8)
+        .alias("As published (source unit)"),
         Num("share_text", None, "Share of world"),
         *rest,
     )
