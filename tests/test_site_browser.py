@@ -7,7 +7,8 @@ every page kind at 1366 px and 390 px loads with no console error and no request
 loopback host; no table hides columns without a scroll cue and no table is wider than its column
 at 1366 px; no chart text is drawn below 10 px; no visible slug, internal id, snake_case name,
 ``e+0``, None, nan, True or False; offline accessibility checks (image alt text, heading order,
-link names and unique link texts, table headers and captions, text contrast); the search finds
+link names and unique link texts, table headers and captions, text contrast) and axe-core
+(vendored by axe-playwright-python) with no serious or critical violation; the search finds
 mineral, ally and programme names; a missing page answers 404 with the site's page.
 Screenshots of home, rare earths, Japan and Scenarios at both widths go to ``build/screens/``.
 Chromium comes from Debian (``apt-get install chromium``, done by ``.ci/run``), never from
@@ -240,7 +241,7 @@ def test_missing_page_is_the_sites_404(page, site_url):
 
 
 # What one page shows, measured in the browser: tables, chart text, visible words, headings,
-# links, images and text contrast (the offline accessibility checks; axe-core is not installed).
+# links, images and text contrast (offline checks of our own; axe-core runs beside them).
 PROBE = """() => {
   const visible = (el) => !!(el.offsetWidth || el.offsetHeight || el.getClientRects().length);
   const article = document.querySelector("article") || document.body;
@@ -367,6 +368,24 @@ def _problems(name: str, width: int, found: dict, ids: set[str]) -> list[str]:
     return problems
 
 
+# axe-core's impacts that fail the suite; "moderate" and "minor" ones are reported as warnings.
+AXE_FAILING = {"serious", "critical"}
+
+
+def _axe_problems(name: str, width: int, page) -> list[str]:
+    """axe-core (the copy vendored by axe-playwright-python: offline) on the loaded page."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    problems = []
+    for v in Axe().run(page).response["violations"]:
+        text = f"{name} @{width}px axe {v['impact']}: {v['id']} ({len(v['nodes'])} nodes): {v['help']}"
+        if v["impact"] in AXE_FAILING:
+            problems.append(text)
+        else:
+            warnings.warn(text, stacklevel=1)
+    return problems
+
+
 def test_every_page_kind_at_both_widths(browser, site_url):
     """One browser, every page kind at 1366 and 390 px; all problems reported together."""
     ids = _internal_ids()
@@ -394,6 +413,7 @@ def test_every_page_kind_at_both_widths(browser, site_url):
                 problems.append(f"{name}: HTTP {response and response.status}")
                 continue
             problems += _problems(name, width, page.evaluate(PROBE), ids)
+            problems += _axe_problems(name, width, page)
             if name in SCREENSHOTS:
                 page.screenshot(path=str(SCREENS_DIR / f"{name}-{device}.png"), full_page=True)
         context.close()

@@ -14,6 +14,7 @@ from typing import Any
 
 import polars as pl
 
+from transforms.site.citations import cite_words
 from transforms.site.text import Markup
 
 
@@ -31,8 +32,10 @@ class Section:
 
     def draw(self, builder: Callable[..., Markup], chart_id: str, rows: pl.DataFrame, **words: Any) -> None:
         """Set the chart, drawn by ``builder`` (a ``transforms.site.charts`` function) from
-        ``rows``: its caption cites the section's own source."""
-        self.chart = builder(chart_id, rows, source=self.source, **words)
+        ``rows``: its caption cites the section's own source, in words (table titles, not mart
+        names)."""
+        source = cite_words(self.source) if self.source else self.source
+        self.chart = builder(chart_id, rows, source=source, **words)
 
 
 @dataclass

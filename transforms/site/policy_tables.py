@@ -8,6 +8,7 @@ Every cell is escaped for Markdown (``md``); links go through ``safe_url``.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import polars as pl
@@ -78,7 +79,12 @@ def _status_cell(r: dict[str, Any]) -> Markup:
     text = md("{v}", v=r["status_text"])
     own = r["status_by"] == r["announcement"]
     if r["status_by_url"] and r["status_by"] and not own:
-        return md("{t} ([source]({u}))", t=r["status_text"], u=safe_url(r["status_by_url"]))
+        return md(
+            "{t} ([source]({u}){{ aria-label=\"source: {by}\" }})",
+            t=r["status_text"],
+            u=safe_url(r["status_by_url"]),
+            by=_attr(r["status_by"]),
+        )
     return text
 
 
@@ -167,9 +173,23 @@ def programme_money(r: dict[str, Any]) -> str:
     return f"{sign}{amount} ({r['budget_year']} money), {kind}"
 
 
-def _links(urls: str | None, label: str) -> str:
+def _attr(text: str) -> str:
+    """Text safe inside a double-quoted attribute of an attr_list (no quotes, braces)."""
+    return re.sub(r'["{}]', "", text)
+
+
+def _links(urls: str | None, label: str, about: str) -> str:
+    """Numbered links ("official 1"), each with an accessible name that says what it is for."""
     return ", ".join(
-        str(md("[{t} {n}]({u})", t=label, n=i, u=safe_url(u)))
+        str(
+            md(
+                "[{t} {n}]({u}){{ aria-label=\"{t} source {n}: {a}\" }}",
+                t=label,
+                n=i,
+                u=safe_url(u),
+                a=_attr(about),
+            )
+        )
         for i, u in enumerate((urls or "").split(", "), 1)
         if u
     )
@@ -188,7 +208,7 @@ def programmes_table(df: pl.DataFrame, ctx: PageContext) -> Markup:
             if r["target_days"] is not None
             else "not published"
         )
-        primary = _links(r["primary_urls"], "official") or str(
+        primary = _links(r["primary_urls"], "official", r["programme"]) or str(
             md("{v}", v=r["primary_note"] or "none retrieved")
         )
         cells = [
@@ -198,7 +218,7 @@ def programmes_table(df: pl.DataFrame, ctx: PageContext) -> Markup:
             md("{v}", v=programme_money(r)),
             md("{v}", v=target),
             Markup(primary),
-            Markup(_links(r["source_urls"], "report") or "none"),
+            Markup(_links(r["source_urls"], "report", r["programme"]) or "none"),
         ]
         lines.append("| " + " | ".join(str(c) for c in cells) + " |")
     return Markup("\n".join(lines))

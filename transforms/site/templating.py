@@ -13,8 +13,8 @@ from typing import Any
 
 import jinja2
 
-from transforms.metadata import TABLES
 from transforms.render import escape_html, escape_markdown
+from transforms.site.citations import NAME, cite_words, unescaped
 from transforms.site.text import Markup, fmt_mass, fmt_num, fmt_pct, fmt_pp, fmt_usd, md_value
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -56,35 +56,18 @@ def links(value: Any) -> Markup | None:
     return Markup(_BARE_URL.sub(lambda m: f"<{m.group(0).replace(chr(92), '')}>", str(text)))
 
 
-# Names as they reach a template: underscores may already be escaped for Markdown ("\\_").
-_NAME = r"[a-z][a-z0-9]*(?:\\?_[a-z0-9]+)+"
-_MART = re.compile(rf"\bmart ({_NAME}|[a-z]+)\b")
-_REFERENCE_FILE = re.compile(rf"\bdata/reference/(?:[a-z\\_]+/)*({_NAME}|[a-z]+)\.(?:yaml|csv)")
+_NAME = NAME
 _CODE_NAME = re.compile(rf"(?<![\w./<>`\\-])({_NAME})(?![\w.<`-])")
-
-
-def _unescaped(name: str) -> str:
-    return name.replace("\\_", "_")
+_unescaped = unescaped
 
 
 def cite(value: Any) -> Markup | None:
-    """A source line in words a reader can follow: "mart supply_risk" becomes the table's title
-    (every table is downloadable from the Data page), a repository path such as
-    data/reference/policy/price_floors.yaml "the briefing's price floors list", and web
-    addresses links."""
+    """A source line in words a reader can follow (``transforms.site.citations.cite_words``),
+    with web addresses as links."""
     text = links(value)
     if text is None:
         return None
-
-    def table_title(m: re.Match) -> str:
-        meta = TABLES.get(_unescaped(m.group(1)))
-        return f"the table “{escape_markdown(meta.title)}”" if meta else m.group(0)
-
-    text = _MART.sub(table_title, str(text))
-    text = _REFERENCE_FILE.sub(
-        lambda m: f"the briefing's {_unescaped(m.group(1)).replace('_', ' ')} list", text
-    )
-    return Markup(text)
+    return Markup(cite_words(str(text), escape_markdown))
 
 
 _BACKTICKED = re.compile(r"`([^`]+)`")

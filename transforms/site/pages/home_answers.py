@@ -175,7 +175,7 @@ def outlook_section(site: SiteFigures) -> Section | None:
         md("China's share of world mine output in {y} and now, and of processing in 2023 with the IEA's base-case outlook; each mineral page charts the whole history since 1971: ", y=HISTORY_YEAR)
         + Markup(
             ", ".join(
-                f"[{site.mineral_names[m]}](minerals/{m}.md#history)"
+                f"[{site.mineral_names[m].lower()} since 1971](minerals/{m}.md#history)"
                 for m in OUTLOOK_MINERALS
                 if m in site.mineral_names
             )

@@ -45,7 +45,7 @@ def ban_section(site: SiteFigures, ctx: PageContext) -> tuple[list[Section], lis
     section = Section(
         title="3. If China stops exports",
         anchor="if-china-stops-exports",
-        source=f"mart scenario_export_ban ({site.baci_source}, {year})",
+        source=f"mart scenario_export_ban; {site.baci_source}, {year}",
     )
     found: list[Headline] = []
     ok = rows.filter(pl.col("not_computable_reason").is_null())
@@ -113,7 +113,7 @@ def ban_section(site: SiteFigures, ctx: PageContext) -> tuple[list[Section], lis
         section.notes.append(
             "Cells read tonnes of imports from China lost a year, and that loss as months of the ally's imports; 'not computable' where the trade codes cannot carry China's exports (see Scenarios)."
         )
-    section.paragraphs.append(md("Every mineral and ally: [Scenarios](scenarios.md#export-ban)."))
+    section.paragraphs.append(md("Every mineral and ally: [the export-ban scenario](scenarios.md#export-ban)."))
     return [section], found
 
 
@@ -131,7 +131,7 @@ def stockpile_section(site: SiteFigures, ctx: PageContext) -> tuple[list[Section
     section = Section(
         title="4. Stockpiles: what 30, 60 and 90 days cost",
         anchor="stockpiles",
-        source=f"marts scenario_stockpile and scenario_reserve_budget ({site.baci_source}, {year}; prices: unit value of the same imports)",
+        source=f"mart scenario_stockpile; {site.baci_source}, {year}; prices: unit value of the same imports",
     )
     found: list[Headline] = []
     ok = rows.filter(pl.col("not_computable_reason").is_null() & pl.col("cost_usd").is_not_null())
@@ -167,7 +167,7 @@ def stockpile_section(site: SiteFigures, ctx: PageContext) -> tuple[list[Section
         section.notes.append(
             md("{mineral}: stock cost {nc} — {why}.", mineral=ctx.mineral(m), nc=NOT_COMPUTABLE, why=why[0] if why.len() else "no price")
         )
-    section.paragraphs.append(md("Every mineral, ally and length of stock: [Scenarios](scenarios.md#stockpiles)."))
+    section.paragraphs.append(md("Every mineral, ally and length of stock: [the stockpile scenario](scenarios.md#stockpiles)."))
     sections = [section]
     reserve = site.data.marts.get("scenario_reserve_budget")
     if reserve is not None and reserve.height:
@@ -182,7 +182,7 @@ def reserve_section(reserve: pl.DataFrame, ctx: PageContext) -> Section:
     section = Section(
         title="What Australia's A$1.2bn reserve buys",
         anchor="reserve-budget",
-        source="mart scenario_reserve_budget (data/reference/policy/parameters.yaml; prices as in the table)",
+        source="mart scenario_reserve_budget; data/reference/policy/parameters.yaml; prices as in the table",
     )
     named = reserve.filter(pl.col("in_reserve"))
     parts = []
@@ -215,7 +215,7 @@ def floor_section(site: SiteFigures, ctx: PageContext) -> tuple[list[Section], l
     section = Section(
         title="5. Price floors: what they cost a year",
         anchor="price-floors",
-        source="marts scenario_price_floor and scenario_floor_sensitivity (data/reference/policy/price_floors.yaml; USGS MCS prices; CEPII BACI)",
+        source="mart scenario_price_floor; data/reference/policy/price_floors.yaml; USGS MCS prices",
     )
     found: list[Headline] = []
     costed = floors.filter(pl.col("cost_usd").is_not_null())
@@ -243,14 +243,14 @@ def floor_section(site: SiteFigures, ctx: PageContext) -> tuple[list[Section], l
             title="What the price floor would have cost, by year",
             description="The floor minus the market price, times the volume the floor covers, in each year of the price history (zero where the market was above the floor).",
         )
-    section.paragraphs.append(md("Every floor and its sources: [Scenarios](scenarios.md#price-floor)."))
+    section.paragraphs.append(md("Every floor and its sources: [the price-floor scenario](scenarios.md#price-floor)."))
     sections = [section]
     sens = site.data.marts.get("scenario_floor_sensitivity")
     if sens is not None and sens.height:
         more = Section(
             title="A floor above today's market price",
             anchor="floor-sensitivity",
-            source="mart scenario_floor_sensitivity (CEPII BACI; data/reference/policy/parameters.yaml)",
+            source="mart scenario_floor_sensitivity; CEPII BACI; data/reference/policy/parameters.yaml",
         )
         more.paragraphs.append(
             md("What a floor 10, 25 or 50% above the recent market price would cost a year, paid on the alliance's imports from outside China and the alliance:")
