@@ -18,7 +18,8 @@
      ``briefing snapshot`` run is noticed too.
 
   When tables changed it requests one run of the ``upstream_changed`` job for those snapshot
-  tables and everything downstream of them, nothing else. The cursor holds the sha256 of every
+  tables and everything downstream of them, nothing else: for the one year that changed when
+  only one trade year did (``partition_key``), else without a partition, which takes every year. The cursor holds the sha256 of every
   incoming file and of every snapshot table; the first tick only records them.
 
 Export: :data:`jobs`, :data:`schedules`, :data:`sensors`.
@@ -124,16 +125,6 @@ upstream_changed_job = dg.define_asset_job(
 )
 
 
-def partition_range_tags(keys: list[str]) -> dict[str, str]:
-    """Tags that make one run take the partitions from the first to the last of ``keys``."""
-    order = trade_years.get_partition_keys()
-    ordered = sorted(keys, key=order.index)
-    return {
-        "dagster/asset_partition_range_start": ordered[0],
-        "dagster/asset_partition_range_end": ordered[-1],
-    }
-
-
 @dg.schedule(
     name="weekly_site_build",
     cron_schedule=WEEKLY_BUILD_CRON,
@@ -142,9 +133,8 @@ def partition_range_tags(keys: list[str]) -> dict[str, str]:
     description="Rebuild every asset and the site on the current snapshot, weekly.",
 )
 def weekly_site_build(_context: dg.ScheduleEvaluationContext):
-    # One run over every trade year, as 'briefing build' does: the build job holds the
-    # year-partitioned trade assets.
-    return dg.RunRequest(tags=partition_range_tags(trade_years.get_partition_keys()))
+    # A run without a partition takes every trade year, as 'briefing build' does.
+    return dg.RunRequest()
 
 
 monthly_upstream_refresh = dg.ScheduleDefinition(
@@ -195,11 +185,13 @@ def changed_trade_years(snapshot_dir, previous_sha: str | None) -> list[str] | N
     return sorted(str(y) for y in before.keys() | after.keys() if before.get(y) != after.get(y))
 
 
-def _partition_tags(context, graph, roots, selection, seen_tables, snapshot_dir) -> dict[str, str]:
-    """Partition range tags when the selection holds year-partitioned assets: the changed years
-    when only the trade table changed (and the archive has its previous version), else all."""
+def _partition_key(context, graph, roots, selection, seen_tables, snapshot_dir) -> str | None:
+    """The partition of the run to request: the changed year when only the trade table changed
+    in one year (and the archive has its previous version); else none, and the run takes every
+    year. Several changed years make one run of every year, not one run per year, so the marts
+    and the site are computed once."""
     if not any(graph.get(k).partitions_def is not None for k in selection):
-        return {}
+        return None
     keys = trade_years.get_partition_keys()
     # Only a change of the trade table itself narrows to years; a code table feeds every year.
     feeding = {
@@ -221,7 +213,7 @@ def _partition_tags(context, graph, roots, selection, seen_tables, snapshot_dir)
                 "location to add them"
             )
         years = [y for y in years if y in keys]
-    return partition_range_tags(years or keys)
+    return years[0] if years and len(years) == 1 else None
 
 
 @dg.sensor(
@@ -273,7 +265,7 @@ def upstream_changes_sensor(context: dg.SensorEvaluationContext, snapshot: Snaps
     selection = sorted(
         dg.AssetSelection.assets(*roots).downstream().resolve(graph), key=lambda k: k.path
     )
-    partition_tags = _partition_tags(context, graph, roots, selection, seen_tables, snapshot_dir)
+    year = _partition_key(context, graph, roots, selection, seen_tables, snapshot_dir)
     run_key = hashlib.sha256(
         json.dumps({n: tables.get(n) for n in changed}, sort_keys=True).encode()
     ).hexdigest()[:16]
@@ -285,10 +277,10 @@ def upstream_changes_sensor(context: dg.SensorEvaluationContext, snapshot: Snaps
             dg.RunRequest(
                 run_key=run_key,
                 asset_selection=selection,
+                partition_key=year,
                 tags={
                     "briefing/changed_tables": ",".join(changed)[:200],
                     "briefing/trigger": "incoming" if changed_files else "snapshot",
-                    **partition_tags,
                 },
             )
         ],

@@ -47,7 +47,7 @@ def test_every_asset_has_a_plain_description_group_and_kind():
         node = graph.get(key)
         assert node.description and len(node.description) > 20, key
         assert "**" not in node.description.splitlines()[0], key
-        assert node.group_name in {"snapshot", "clean", "marts", "site"}, key
+        assert node.group_name in {"snapshot", "clean", "quality", "marts", "site"}, key
         assert node.kinds, key
 
 

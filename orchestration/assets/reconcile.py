@@ -93,7 +93,7 @@ def world_total_reconciliation(world: pl.DataFrame, world2026: pl.DataFrame, wor
     return dg.Output(df, metadata={**meta, "tolerance": reconcile.WORLD_TOTAL_REL_TOLERANCE})
 
 
-@dg.asset_check(asset=world_total_reconciliation, description="Country sums within the tolerance of the published world total, or accepted in the corrections file.")
+@dg.asset_check(asset=world_total_reconciliation, blocking=True, description="Country sums within the tolerance of the published world total, or accepted in the corrections file.")
 def world_totals_agree(world_total_reconciliation: pl.DataFrame) -> dg.AssetCheckResult:
     df = world_total_reconciliation
     outside = df.filter(pl.col("status") == "outside tolerance")
@@ -148,6 +148,7 @@ def source_reconciliation(
 
 @dg.asset_check(
     asset=source_reconciliation,
+    blocking=True,
     description="USGS, BGS, World Mining Data and IEA agree within each pair's named tolerance on the same unit basis, or the difference is documented in the corrections file (warning: the sources estimate independently).",
 )
 def sources_reconcile(source_reconciliation: pl.DataFrame) -> dg.AssetCheckResult:
