@@ -262,8 +262,10 @@ def upstream_changes_sensor(context: dg.SensorEvaluationContext, snapshot: Snaps
     if not roots:
         reason = " ".join(notes) or "no new incoming files and no snapshot table changed"
         return dg.SensorResult(skip_reason=dg.SkipReason(reason), cursor=new_cursor)
+    # required_multi_asset_neighbors: trade (snapshot/baci_trade + clean/trade) is one step.
     selection = sorted(
-        dg.AssetSelection.assets(*roots).downstream().resolve(graph), key=lambda k: k.path
+        dg.AssetSelection.assets(*roots).downstream().required_multi_asset_neighbors().resolve(graph),
+        key=lambda k: k.path,
     )
     year = _partition_key(context, graph, roots, selection, seen_tables, snapshot_dir)
     run_key = hashlib.sha256(

@@ -23,6 +23,10 @@ import dagster as dg
 SITE_GROUP = "site"
 
 
+def _in_run(run_id: str) -> str:
+    return f" in run {run_id}" if run_id else " (reported outside a run)"
+
+
 def _run_active(instance: dg.DagsterInstance, run_id: str, current: str) -> bool:
     if run_id == current:
         return False
@@ -72,9 +76,9 @@ def check_blockers(
             else:
                 out.append(f"check {name} was not evaluated in run {record.run_id}")
         elif record.evaluation is None:
-            out.append(f"check {name} did not complete in run {record.run_id}")
+            out.append(f"check {name} did not complete{_in_run(record.run_id)}")
         elif not record.evaluation.passed and record.evaluation.severity == dg.AssetCheckSeverity.ERROR:
-            out.append(f"check {name} failed (ERROR) in run {record.run_id}")
+            out.append(f"check {name} failed (ERROR){_in_run(record.run_id)}")
     return out
 
 

@@ -16,6 +16,7 @@ import dagster as dg
 import polars as pl
 
 from transforms.metadata import TABLES, Table
+from transforms.metadata.fields import FIELDS
 from transforms.render import frame_to_markdown
 
 # Code references are labelled beta by Dagster; they are metadata only, used on purpose.
@@ -79,7 +80,11 @@ def with_registry_metadata(assets: Iterable) -> list:
 
 
 def table_schema(df: pl.DataFrame, descriptions: dict[str, str] | None = None) -> dg.TableSchema:
-    descriptions = descriptions or {}
+    # A frame outside the table registry (the importers' flows) still gets each column's
+    # description from the field registry, by name.
+    descriptions = descriptions or {
+        name: f"{FIELDS[name].description} Unit: {FIELDS[name].unit}." for name in df.columns if name in FIELDS
+    }
     return dg.TableSchema(
         columns=[
             dg.TableColumn(name=name, type=str(dtype), description=descriptions.get(name))

@@ -30,6 +30,7 @@ from pathlib import Path
 
 import dagster as dg
 import polars as pl
+from dagster_shared.check import CheckError
 
 from orchestration import publish
 from orchestration.atomic import swap_in
@@ -107,10 +108,20 @@ def _read_json(path: Path, default):
         return default
 
 
+def full_asset_graph(context: dg.AssetExecutionContext):
+    """Every asset and check of the code location, whatever this run selected."""
+    try:
+        return context.repository_def.asset_graph
+    except CheckError:
+        # An in-process run (the CLI) carries no repository; its job may be a subset.
+        from orchestration.definitions import defs
+
+        return defs.resolve_asset_graph()
+
+
 def recorded_checks(context: dg.AssetExecutionContext) -> list[dict]:
     """The latest recorded result of every asset check Dagster knows, for the data-quality page."""
-    # The job's asset graph (in-process runs have no repository definition on the context).
-    graph = context.job_def.asset_layer.asset_graph
+    graph = full_asset_graph(context)
     # The site's own checks run after it is published, so they cannot be reported on it.
     keys = [k for k in graph.asset_check_keys if k.asset_key.path[0] != GROUP]
     if not keys:
@@ -270,7 +281,7 @@ def site_public(context: dg.AssetExecutionContext, config: SiteConfig) -> dg.Mat
     """The published site in public/: `mkdocs build --strict` (MkDocs Material, no network) into
     a fresh folder, swapped into place only when the whole build succeeded and every asset and
     check upstream, in whichever run, succeeded."""
-    blockers = publishing_blockers(context.instance, context.job_def.asset_layer.asset_graph, context.run_id)
+    blockers = publishing_blockers(context.instance, full_asset_graph(context), context.run_id)
     if blockers:
         raise dg.Failure(
             description=f"site not published, public/ left as it was: {len(blockers)} upstream "
