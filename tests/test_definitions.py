@@ -74,3 +74,16 @@ def test_every_table_has_a_blocking_schema_check():
     for name, meta in tables_in("clean", "quality", "marts").items():
         assert blocking.get((f"{prefix[meta.layer]}/{name}", "schema")) is True, name
     assert set(TABLES) >= {"production", "trade", "country_name_coverage", "scenario_export_ban"}
+
+
+def test_every_asset_has_an_owner_a_code_reference_and_freshness_where_it_matters():
+    graph = defs.resolve_asset_graph()
+    factories = {"mart_factory.py", "clean.py", "snapshot.py"}
+    for key in graph.get_all_asset_keys():
+        node = graph.get(key)
+        assert node.owners == ["team:briefing"], key
+        references = node.metadata["dagster/code_references"].code_references
+        # A factory-built asset points at the function it calls, not at the factory.
+        assert not any(Path(r.file_path).name in factories and r.label is None for r in references), key
+        if key.path[0] in ("marts", "intermediate") or key.to_user_string() == "site/public":
+            assert node.freshness_policy is not None, key

@@ -121,3 +121,18 @@ def test_a_failed_error_check_in_another_run_stops_publishing(built, asset, chec
     message = failure.event_specific_data.error.message
     assert "site not published" in message and f"{asset}:{check}" in message
     assert (built / "public" / "data" / "datapackage.json").read_bytes() == before
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(900)
+def test_a_failed_leaf_asset_stops_publishing(built, tmp_path):
+    """The HS-code map is read by no other asset; when it fails, the site is not published."""
+    before = (built / "public" / "data" / "datapackage.json").read_bytes()
+    upstream = tmp_path / "upstream" / "reference"
+    upstream.mkdir(parents=True)
+    (upstream / "hs_code_map_scrreen.csv").write_text("not,the,header\n", encoding="utf-8")
+    config = {"resources": {"snapshot": {"config": {"upstream_dir": str(upstream.parent)}}}}
+    result = _run(built, [dg.AssetKey(["snapshot", "hs_code_map"]), *SITE], config)
+    assert not result.success
+    assert not {e.asset_key for e in result.get_asset_materialization_events()} & set(SITE)
+    assert (built / "public" / "data" / "datapackage.json").read_bytes() == before

@@ -116,6 +116,7 @@ def mart_asset(
     ins={"trade": clean_in("trade")},
     kinds={"polars"},
     tags={"layer": "marts"},
+    metadata=code_reference(blocs.importer_flows),
 )
 def importer_flows(
     context: dg.AssetExecutionContext, settings: BriefingSettings, trade: pl.DataFrame
