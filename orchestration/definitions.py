@@ -42,7 +42,6 @@ WEEKLY_FRESHNESS = dg.FreshnessPolicy.time_window(
     fail_window=timedelta(days=15), warn_window=timedelta(days=8)
 )
 SITE_PUBLIC = dg.AssetKey(["site", "public"])
-SITE_PAGES = dg.AssetKey(["site", "pages"])
 
 
 def _polish(spec: dg.AssetSpec) -> dg.AssetSpec:
@@ -53,21 +52,6 @@ def _polish(spec: dg.AssetSpec) -> dg.AssetSpec:
     if spec.key.path[0] in ("marts", "intermediate") or spec.key == SITE_PUBLIC or group == "quality":
         fresh = WEEKLY_FRESHNESS
     return spec.replace_attributes(group_name=group, freshness_policy=fresh).merge_attributes(owners=OWNERS)
-
-
-def _with_leaves_before_the_site(assets: list) -> list:
-    """site/pages also waits for every asset nothing else reads (the HS-code map), so a failed
-    leaf stops the site in the same run as surely as a failed input."""
-    specs = [s for a in assets for s in (a.specs if isinstance(a, dg.AssetsDefinition) else [a])]
-    read = {d.asset_key for s in specs for d in s.deps}
-    leaves = sorted(
-        (s.key for s in specs if s.key not in read and s.key.path[0] != "site"), key=lambda k: k.path
-    )
-    return list(
-        dg.map_asset_specs(
-            lambda s: s.merge_attributes(deps=leaves) if s.key == SITE_PAGES else s, assets
-        )
-    )
 
 
 ALL_ASSETS = [
@@ -93,7 +77,7 @@ defs = dg.Definitions(
     # Code references let the UI open each asset's source; the registry adds column schemas.
     assets=with_code_references(
         with_registry_metadata(
-            dg.map_asset_specs(_polish, _with_leaves_before_the_site(ALL_ASSETS))
+            dg.map_asset_specs(_polish, ALL_ASSETS)
         )
     ),
     asset_checks=[*clean_checks, *reconcile_checks, *crosscheck_checks, *usgs_quality_checks, *marts_metrics_checks, *marts_scenario_checks, *site_checks],

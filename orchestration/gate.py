@@ -5,8 +5,8 @@ all" splits a materialisation into several runs, and a schedule or sensor run ma
 of the graph, so ``site/public`` also asks the Dagster instance, before it publishes, about
 every asset and every check outside the site layer:
 
-* every asset has been materialised (every trade year), its latest attempt did not fail, and no
-  other run is still materialising it;
+* every asset has been materialised (every trade year), the last run that planned it did
+  materialise it (a failed or skipped step did not), and no other run is still materialising it;
 * every check has a completed evaluation that is no ERROR failure, and no other run is still
   evaluating it.
 
@@ -48,9 +48,10 @@ def asset_blockers(
         if not materialised:
             out.append(f"{name} has never been materialised")
             continue
-        failed = instance.fetch_failed_materializations(key, limit=1).records
-        if failed and failed[0].storage_id > materialised[0].storage_id:
-            out.append(f"{name} failed in run {failed[0].run_id} after its last materialisation")
+        if planned is not None and planned.storage_id > materialised[0].storage_id:
+            # A run planned it after its last materialisation and did not materialise it: the
+            # step failed or was skipped (this run's upstream steps have all finished by now).
+            out.append(f"{name} was not materialised by run {planned.run_id}, which planned it")
             continue
         partitions_def = graph.get(key).partitions_def
         if partitions_def is not None:

@@ -55,6 +55,9 @@ GROUP = "site"
 # group): a table added there is published on the Data page with no change here.
 CLEAN_TABLES = (*metadata.CLEAN_TABLES, *metadata.QUALITY_TABLES)
 HS_CODES = dg.AssetKey(["snapshot", "baci_product_codes"])
+# Tables no other asset reads: the site waits for them too, so one that fails stops the site in
+# the same run (tests/test_publishing.py checks every asset is upstream of site/public).
+LEAVES = [dg.AssetKey(["snapshot", "hs_code_map"])]
 # Input names: "<layer>__<table>", so a clean table and a mart may share a name.
 _SEP = "__"
 
@@ -182,6 +185,7 @@ def record_settings(docs_dir: Path, fingerprint: dict, run_hash: str, marts: dic
     key=dg.AssetKey([GROUP, "pages"]),
     group_name=GROUP,
     ins=SITE_INS,
+    deps=LEAVES,
     kinds={"jinja", "markdown"},
     tags={"layer": "site"},
 )
