@@ -136,3 +136,21 @@ def test_a_failed_leaf_asset_stops_publishing(built, tmp_path):
     assert not result.success
     assert not {e.asset_key for e in result.get_asset_materialization_events()} & set(SITE)
     assert (built / "public" / "data" / "datapackage.json").read_bytes() == before
+
+
+@pytest.mark.slow
+def test_each_trade_year_reports_its_own_row_count(session_build, upstream_dir):
+    """After a run of every year, each year's materialisation carries that year's rows, as
+    counted in the BACI file itself (not the whole table's 1.26 million)."""
+    import polars as pl
+
+    raw = pl.read_csv(upstream_dir / "baci-hs92" / "BACI_HS92_V202401b_critical_subset.csv.gz", columns=["t"])
+    expected = {str(t): n for t, n in raw.group_by("t").len().iter_rows()}
+    with dg.DagsterInstance.from_config(str(session_build.dagster_home)) as instance:
+        records = instance.fetch_materializations(dg.AssetKey(["snapshot", "baci_trade"]), limit=200).records
+    reported = {}
+    for record in records:
+        event = record.asset_materialization
+        reported.setdefault(event.partition, event.metadata["dagster/row_count"].value)
+    assert reported.pop(None) == raw.height
+    assert reported == expected
