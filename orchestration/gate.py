@@ -3,7 +3,7 @@
 Blocking checks hold back what is downstream of them within one run. The UI's "Materialize
 all" splits a materialisation into several runs, and a schedule or sensor run may take only part
 of the graph, so ``site/public`` also asks the Dagster instance, before it publishes, about
-every asset and every check outside the site layer:
+every asset and every check upstream of it (the rendered pages included):
 
 * every asset has been materialised (every trade year), the last run that planned it did
   materialise it (a failed or skipped step did not), and no other run is still materialising it;
@@ -19,8 +19,8 @@ from collections.abc import Iterable
 
 import dagster as dg
 
-# The site's own checks run after it is published, so they cannot gate it.
-SITE_GROUP = "site"
+# The published site itself: its own checks run after it is published, so they cannot gate it.
+SITE_PUBLIC = dg.AssetKey(["site", "public"])
 
 
 def _in_run(run_id: str) -> str:
@@ -84,10 +84,11 @@ def check_blockers(
 
 
 def publishing_blockers(instance: dg.DagsterInstance, graph, current_run: str) -> list[str]:
-    """Everything outside the site layer that is not in a publishable state, one line each."""
-    keys = [
-        k for k in graph.materializable_asset_keys if graph.get(k).group_name != SITE_GROUP
-    ]
+    """Everything upstream of the published site not in a publishable state, one line each.
+
+    site/pages counts too: a site/public run after a run whose pages failed ``settings_agree``
+    (a what-if) must not publish those pages."""
+    keys = [k for k in graph.materializable_asset_keys if k != SITE_PUBLIC]
     check_keys = [k for k in graph.asset_check_keys if k.asset_key in set(keys)]
     return asset_blockers(instance, graph, keys, current_run) + check_blockers(
         instance, check_keys, current_run

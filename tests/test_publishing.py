@@ -86,6 +86,9 @@ def test_a_what_if_run_never_reaches_the_published_site(built):
     assert list((built / "warehouse" / WHAT_IF_DIR).glob("*/marts/concentration.parquet"))
     assert warehouse_mart.read_bytes() == mart_bytes
     assert (built / "public" / "data" / "datapackage.json").read_bytes() == before
+    # Nor can a later run of site/public alone publish the what-if pages left in the docs folder.
+    assert not _run(built, [dg.AssetKey(["site", "public"])]).success
+    assert (built / "public" / "data" / "datapackage.json").read_bytes() == before
 
     # Then the publishing path (as a sensor run would): the site is whole, under one configuration.
     again = _run(built, [dg.AssetKey(["marts", "concentration"]), *SITE])
