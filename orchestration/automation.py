@@ -37,7 +37,6 @@ from orchestration.assets.observed import (
     snapshot_file_key,
 )
 from orchestration.assets.refresh import refresh_assets
-from orchestration.partitions import trade_years
 
 WEEKLY_BUILD_CRON = "0 5 * * 1"
 AUTOMATION_INTERVAL_SECONDS = 30
@@ -97,15 +96,8 @@ observe_sources_job = dg.define_asset_job(
     description="Rebuild every asset and the site on the current snapshot, weekly.",
 )
 def weekly_site_build(_context: dg.ScheduleEvaluationContext):
-    # One run over every trade year, as 'briefing build' does: the build job holds the
-    # year-partitioned trade assets.
-    keys = trade_years.get_partition_keys()
-    return dg.RunRequest(
-        tags={
-            "dagster/asset_partition_range_start": keys[0],
-            "dagster/asset_partition_range_end": keys[-1],
-        }
-    )
+    # A run without a partition takes every trade year, as 'briefing build' does.
+    return dg.RunRequest()
 
 
 briefing_automation = dg.AutomationConditionSensorDefinition(

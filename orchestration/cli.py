@@ -34,17 +34,6 @@ def ensure_dagster_home() -> Path:
     return home
 
 
-def all_partitions_tags(job) -> dict[str, str]:
-    """Tags that make one run take every partition of the partitioned assets (trade years)."""
-    from orchestration.partitions import trade_years
-
-    keys = trade_years.get_partition_keys()
-    return {
-        "dagster/asset_partition_range_start": keys[0],
-        "dagster/asset_partition_range_end": keys[-1],
-    }
-
-
 def cmd_build(args: argparse.Namespace) -> int:
     ensure_dagster_home()
     recover_interrupted_swap(DEFAULT_SNAPSHOT_DIR)
@@ -63,15 +52,18 @@ def cmd_build(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     instance = dg.DagsterInstance.get()
     job = defs.resolve_job_def("build")
-    result = job.execute_in_process(
-        instance=instance, run_config=run_config, raise_on_error=False, tags=all_partitions_tags(job)
-    )
+    # No partition: the run takes every trade year (orchestration.partitions), as the same job
+    # launched from the UI or by the weekly schedule does.
+    result = job.execute_in_process(instance=instance, run_config=run_config, raise_on_error=False)
     elapsed = time.perf_counter() - started
 
     materialised = result.get_asset_materialization_events()
-    # A partitioned asset reports one event per partition, each with the whole output's rows.
+    # A partitioned asset also reports one event per year (with that year's rows); the
+    # whole table's event, without a partition, is the one counted.
     rows_by_asset: dict = {}
     for event in materialised:
+        if event.materialization.partition is not None:
+            continue
         count = event.materialization.metadata.get("dagster/row_count")
         rows_by_asset[event.asset_key] = count.value if count is not None else 0
     rows = sum(rows_by_asset.values())
@@ -86,12 +78,17 @@ def cmd_build(args: argparse.Namespace) -> int:
     )
     for check in failed_checks:
         print(f"  {check.severity.value:<7} {check.asset_key.to_user_string()}:{check.check_name}")
-    built = {e.asset_key for e in materialised}
+    built = set(rows_by_asset)
     not_built = sorted(k.to_user_string() for k in job.asset_layer.executable_asset_keys - built)
     if not_built:
         print(f"  Not built ({len(not_built)}): {', '.join(not_built)}")
     if not result.success or errors:
-        print("Build FAILED: see the lines above; nothing downstream of a failure was built.", file=sys.stderr)
+        published = "site/public" not in not_built
+        print(
+            "Build FAILED: see the lines above; nothing downstream of a failure was built"
+            + ("." if published else ", and the site was not published (public/ left as it was)."),
+            file=sys.stderr,
+        )
         return 1
     return 0
 

@@ -8,13 +8,23 @@ was actually written and a preview.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import inspect
+import warnings
+from collections.abc import Callable, Iterable
 
 import dagster as dg
 import polars as pl
 
 from transforms.metadata import TABLES, Table
+from transforms.metadata.fields import FIELDS
 from transforms.render import frame_to_markdown
+
+# Code references are labelled beta by Dagster; they are metadata only, used on purpose.
+warnings.filterwarnings(
+    "ignore",
+    message=".*(with_source_code_references|LocalFileCodeReference|CodeReferencesMetadataValue)",
+    category=dg.BetaWarning,
+)
 
 PREVIEW_ROWS = 10
 # Asset key prefix -> the registry layers its tables belong to.
@@ -70,7 +80,11 @@ def with_registry_metadata(assets: Iterable) -> list:
 
 
 def table_schema(df: pl.DataFrame, descriptions: dict[str, str] | None = None) -> dg.TableSchema:
-    descriptions = descriptions or {}
+    # A frame outside the table registry (the importers' flows) still gets each column's
+    # description from the field registry, by name.
+    descriptions = descriptions or {
+        name: f"{FIELDS[name].description} Unit: {FIELDS[name].unit}." for name in df.columns if name in FIELDS
+    }
     return dg.TableSchema(
         columns=[
             dg.TableColumn(name=name, type=str(dtype), description=descriptions.get(name))
@@ -86,3 +100,38 @@ def frame_metadata(df: pl.DataFrame, descriptions: dict[str, str] | None = None)
         "dagster/column_schema": table_schema(df, descriptions),
         "preview": dg.MetadataValue.md(frame_to_markdown(df.head(PREVIEW_ROWS))),
     }
+
+
+CODE_REFERENCES = "dagster/code_references"
+
+
+def code_reference(fn: Callable) -> dict:
+    """Definition metadata that points the UI's "open source" link at ``fn`` (the transform an
+    asset factory calls), not at the factory that built the asset."""
+    fn = inspect.unwrap(fn)
+    if not inspect.isfunction(fn):
+        return {}  # a partial or callable object: Dagster's default reference then applies
+    _, line = inspect.getsourcelines(fn)
+    return {
+        CODE_REFERENCES: dg.CodeReferencesMetadataValue(
+            code_references=[
+                dg.LocalFileCodeReference(
+                    file_path=inspect.getsourcefile(fn), line_number=line, label=f"{fn.__module__}.{fn.__qualname__}"
+                )
+            ]
+        )
+    }
+
+
+def with_code_references(assets: Iterable) -> list:
+    """Source code references on every asset: the function a factory named (``code_reference``)
+    where it named one, else the decorated function itself (Dagster's default)."""
+    assets = list(assets)
+    named = [
+        isinstance(a, dg.AssetsDefinition) and any(CODE_REFERENCES in m for m in a.metadata_by_key.values())
+        for a in assets
+    ]
+    return [
+        *(a for a, n in zip(assets, named, strict=True) if n),
+        *dg.with_source_code_references([a for a, n in zip(assets, named, strict=True) if not n]),
+    ]

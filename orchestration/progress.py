@@ -8,12 +8,6 @@ import sys
 import dagster as dg
 
 
-def _first_partition() -> str:
-    from orchestration.partitions import trade_years
-
-    return trade_years.get_partition_keys()[0]
-
-
 class _ProgressHandler(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         meta = getattr(record, "dagster_meta", None) or {}
@@ -24,8 +18,9 @@ class _ProgressHandler(logging.Handler):
         data = event.event_specific_data
         if kind == "ASSET_MATERIALIZATION":
             mat = data.materialization
-            if mat.partition not in (None, _first_partition()):
-                return  # one line per partitioned asset, not one per year
+            if mat.partition is not None:
+                # The CLI's runs take every year; the whole table's event is printed, not each year's.
+                return
             rows = mat.metadata.get("dagster/row_count")
             count = f"{rows.value:>10,} rows" if rows is not None else ""
             print(f"  built    {mat.asset_key.to_user_string():<40} {count}", file=sys.stdout, flush=True)

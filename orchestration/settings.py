@@ -5,9 +5,15 @@ place that also fixes the EU27 rule: EU27 is always reported as a bloc importer.
 
 A Dagster resource, so the values show in the UI and a run can override them in its run
 config (``resources: {settings: {config: {alliance: [g7, AUS]}}}``) without editing code.
+
+Such a run is a what-if: ``settings_hash`` of its settings differs from ``publishing_hash`` (the
+documented defaults), so the IO manager stores its marts apart (``warehouse/what_if/<hash>/``)
+and the site, which is only published under the publishing configuration, never reads them.
 """
 
 import datetime as dt
+import hashlib
+import json
 
 import dagster as dg
 from pydantic import Field
@@ -58,3 +64,26 @@ class BriefingSettings(dg.ConfigurableResource):
 
     def eu27_members(self) -> list[str]:
         return list(self.economies().eu27)
+
+
+def settings_fingerprint(settings: BriefingSettings, scenario_settings) -> dict:
+    """Every analysis setting a mart depends on, as plain JSON values."""
+    return {
+        "settings": settings.model_dump(mode="json", warnings=False),
+        "scenario_settings": scenario_settings.model_dump(mode="json", warnings=False),
+    }
+
+
+def settings_hash(settings: BriefingSettings, scenario_settings) -> str:
+    """A short, stable hash of the analysis settings (alliance, SARs rule, scenario settings):
+    marts computed under equal settings share it, whatever the order of the YAML keys."""
+    text = json.dumps(settings_fingerprint(settings, scenario_settings), sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def publishing_hash() -> str:
+    """The hash of the publishing configuration: the documented defaults of both resources,
+    the only settings the published site is ever built from."""
+    from orchestration.scenario_settings import ScenarioSettings
+
+    return settings_hash(BriefingSettings(), ScenarioSettings())

@@ -158,6 +158,8 @@ def webserver(tmp_path):
     env = os.environ | {
         "DAGSTER_HOME": str(home),
         "BRIEFING_WAREHOUSE_DIR": str(tmp_path / "warehouse"),
+        "BRIEFING_DOCS_DIR": str(tmp_path / "docs"),
+        "BRIEFING_PUBLIC_DIR": str(tmp_path / "public"),
         "PYTHONPATH": str(REPO),
     }
     # The server keeps its own copy of the log's file descriptor.
@@ -238,31 +240,8 @@ def test_webserver_graphql_lists_and_materialises(webserver):
         {"path": ["snapshot", "wgi_political_stability"]},
         {"path": ["clean", "governance"]},
     ]
-    launched = gql(
-        LAUNCH,
-        {
-            "params": {
-                "selector": {
-                    "repositoryLocationName": repo["location"]["name"],
-                    "repositoryName": repo["name"],
-                    "jobName": "__ASSET_JOB",
-                    "assetSelection": selection,
-                },
-                "mode": "default",
-                "runConfigData": {},
-                "executionMetadata": {"tags": [{"key": "test", "value": "test_ui"}]},
-            }
-        },
-    )["launchRun"]
-    assert launched["__typename"] == "LaunchRunSuccess", launched
-    run_id = launched["run"]["runId"]
-
-    deadline, run = time.monotonic() + RUN_TIMEOUT, {}
-    while time.monotonic() < deadline:
-        run = gql(RUN, {"id": run_id})["runOrError"]
-        if run["status"] in ("SUCCESS", "FAILURE", "CANCELED"):
-            break
-        time.sleep(1)
+    run_id = _launch(gql, repo, "__ASSET_JOB", selection)
+    run = _wait(gql, run_id, RUN_TIMEOUT)
     assert run.get("status") == "SUCCESS", run
     assert sorted("/".join(k["path"]) for k in run["assetSelection"]) == [
         "clean/governance",
@@ -274,3 +253,50 @@ def test_webserver_graphql_lists_and_materialises(webserver):
         assert event["runId"] == run_id
         assert "dagster/row_count" in {m["label"] for m in event["metadataEntries"]}
     assert proc.poll() is None  # still serving after the run
+
+
+def _launch(gql, repo: dict, job: str, selection: list[dict] | None = None) -> str:
+    selector = {
+        "repositoryLocationName": repo["location"]["name"],
+        "repositoryName": repo["name"],
+        "jobName": job,
+    }
+    if selection is not None:
+        selector["assetSelection"] = selection
+    launched = gql(
+        LAUNCH,
+        {"params": {"selector": selector, "mode": "default", "runConfigData": {}, "executionMetadata": {"tags": []}}},
+    )["launchRun"]
+    assert launched["__typename"] == "LaunchRunSuccess", launched
+    return launched["run"]["runId"]
+
+
+def _wait(gql, run_id: str, timeout: float) -> dict:
+    deadline, run = time.monotonic() + timeout, {}
+    while time.monotonic() < deadline:
+        run = gql(RUN, {"id": run_id})["runOrError"]
+        if run["status"] in ("SUCCESS", "FAILURE", "CANCELED"):
+            return run
+        time.sleep(2)
+    return run
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(1500)
+def test_the_build_job_launched_from_the_ui_builds_and_publishes(webserver, tmp_path):
+    """The ``build`` job as the launchpad's "Launch run" sends it: no partition, no tags. It
+    takes every trade year in one run, in one process, and publishes the site."""
+    gql, proc = webserver
+    [repo] = gql(REPOSITORIES)["repositoriesOrError"]["nodes"]
+    assert proc.poll() is None
+    started = time.monotonic()
+    run_id = _launch(gql, repo, "build")
+    run = _wait(gql, run_id, 1200)
+    seconds = time.monotonic() - started
+    assert run.get("status") == "SUCCESS", (run, (tmp_path / "webserver.log").read_text()[-3000:])
+    print(f"UI build run: {seconds:.0f} s")
+    assert (tmp_path / "public" / "index.html").exists()
+    years = sorted(p.stem for p in (tmp_path / "warehouse" / "clean" / "trade").glob("*.parquet"))
+    assert years and years[0] == "1995" and len(years) == int(years[-1]) - 1995 + 1
+    [event] = gql(MATERIALISATIONS, {"key": {"path": ["site", "public"]}})["assetOrError"]["assetMaterializations"]
+    assert event["runId"] == run_id

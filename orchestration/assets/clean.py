@@ -14,8 +14,7 @@ from datetime import timedelta
 import dagster as dg
 import polars as pl
 
-from orchestration.metadata import frame_metadata
-from orchestration.partitions import single_run, trade_years
+from orchestration.metadata import code_reference, frame_metadata
 from transforms import clean, reference
 from transforms.cleaning import china_exports, magnets, oecd, prices
 from transforms.cleaning.bgs import clean_production_history
@@ -41,21 +40,23 @@ def _meta(table: str, df: pl.DataFrame) -> dict:
     return frame_metadata(df, TABLES[table].column_descriptions)
 
 
-def _clean_asset(table: str, ins: dict[str, str], compute, *, partitioned: bool = False):
+def clean_spec(table: str, compute) -> dict:
+    """The asset attributes of a clean table: key, group, description, freshness, kinds, tags."""
+    return {
+        "key": dg.AssetKey([GROUP, table]),
+        "group_name": GROUP,
+        "description": TABLES[table].asset_description(),
+        "freshness_policy": CLEAN_FRESHNESS,
+        "kinds": {"polars"},
+        "tags": {"layer": "clean"},
+        "metadata": code_reference(compute),
+    }
+
+
+def _clean_asset(table: str, ins: dict[str, str], compute):
     """An asset for one clean table; ``ins`` maps the function's argument names to snapshot tables."""
 
-    @dg.asset(
-        partitions_def=trade_years if partitioned else None,
-        backfill_policy=single_run if partitioned else None,
-        freshness_policy=CLEAN_FRESHNESS,
-        name=table,
-        key_prefix=[GROUP],
-        group_name=GROUP,
-        description=TABLES[table].asset_description(),
-        ins={arg: snap(name) for arg, name in ins.items()},
-        kinds={"polars"},
-        tags={"layer": "clean"},
-    )
+    @dg.asset(**clean_spec(table, compute), ins={arg: snap(name) for arg, name in ins.items()})
     def _asset(context: dg.AssetExecutionContext, **frames: pl.DataFrame) -> dg.Output[pl.DataFrame]:
         # Optional snapshot tables arrive as empty frames; the transforms expect None for them.
         args = {k: (None if v.width == 0 else v) for k, v in frames.items()}
@@ -176,5 +177,6 @@ def schema_check(
     return _check
 
 
-clean_assets = [_clean_asset(t, *COMPUTE[t], partitioned=t in PARTITIONED) for t in CLEAN_TABLES]
+# The year-partitioned trade table is built with snapshot/baci_trade (orchestration.assets.trade).
+clean_assets = [_clean_asset(t, *COMPUTE[t]) for t in CLEAN_TABLES if t not in PARTITIONED]
 clean_checks = [schema_check(dg.AssetKey([GROUP, t]), TABLES[t], known_sets) for t in CLEAN_TABLES]

@@ -55,6 +55,7 @@ def to_review(df: pl.DataFrame) -> pl.DataFrame:
 
 @dg.asset_check(
     asset=export_controls_crosscheck,
+    blocking=True,
     description="The OECD inventory's licensing announcements and export_controls.yaml agree (warning only: curated independently, OECD lags a data year).",
 )
 def export_controls_agree(export_controls_crosscheck: pl.DataFrame) -> dg.AssetCheckResult:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import dagster as dg
 import polars as pl
 
-from orchestration.metadata import frame_metadata
+from orchestration.metadata import code_reference, frame_metadata
 from orchestration.scenario_settings import ScenarioSettings
 from orchestration.settings import BriefingSettings
 from transforms import blocs
@@ -89,7 +89,7 @@ def mart_asset(
         ins=dict(ins),
         kinds={"polars"},
         tags={"layer": "marts"},
-        metadata={"primary_key": ", ".join(meta.primary_key)},
+        metadata={"primary_key": ", ".join(meta.primary_key), **code_reference(compute)},
     )
     def _asset(
         context: dg.AssetExecutionContext,
@@ -119,6 +119,7 @@ def mart_asset(
     ins={"trade": clean_in("trade")},
     kinds={"polars"},
     tags={"layer": "marts"},
+    metadata=code_reference(blocs.importer_flows),
 )
 def importer_flows(
     context: dg.AssetExecutionContext, settings: BriefingSettings, trade: pl.DataFrame

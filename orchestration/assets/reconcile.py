@@ -157,6 +157,7 @@ def source_reconciliation(
 
 @dg.asset_check(
     asset=source_reconciliation,
+    blocking=True,
     description="USGS, BGS, World Mining Data and IEA agree within each pair's named tolerance on the same unit basis, or the difference is documented in the corrections file (warning: the sources estimate independently).",
 )
 def sources_reconcile(source_reconciliation: pl.DataFrame) -> dg.AssetCheckResult:

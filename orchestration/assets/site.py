@@ -4,8 +4,13 @@
   marts into a fresh staging folder, then swaps it into the docs folder (``build/docs``), with
   the CSV/Parquet downloads and ``datapackage.json`` under ``data/``. It reads the previous
   build's headline state and changelog from the published site to say what changed.
+  ``datapackage.json`` records the settings hash every mart was computed under, and the blocking
+  check ``settings_agree`` refuses a site whose marts were not all computed under the publishing
+  configuration (a what-if run, or marts left over from other defaults).
 * ``site/public`` runs ``mkdocs build --strict`` into a fresh folder and swaps it into
-  ``public/`` only when the whole build succeeded (``orchestration.publish``).
+  ``public/`` only when the whole build succeeded (``orchestration.publish``), and only when the
+  instance shows every asset and check upstream succeeded (``orchestration.gate``), whichever
+  runs materialised them.
 * ``site_offline`` checks the published HTML loads nothing from another host.
 
 Every table the pages use is an asset input loaded by the IO manager: every clean and data-quality
@@ -25,11 +30,20 @@ from pathlib import Path
 
 import dagster as dg
 import polars as pl
+from dagster_shared.check import CheckError
 
 from orchestration import publish
 from orchestration.atomic import swap_in
+from orchestration.gate import publishing_blockers
+from orchestration.io import SETTINGS_HASH_KEY, STORED_IN_KEY, WAREHOUSE, WHAT_IF_DIR
 from orchestration.paths import DEFAULT_SNAPSHOT_DIR, REPO_ROOT
-from orchestration.settings import BriefingSettings
+from orchestration.scenario_settings import ScenarioSettings
+from orchestration.settings import (
+    BriefingSettings,
+    publishing_hash,
+    settings_fingerprint,
+    settings_hash,
+)
 from orchestration.snapshot_store import read_manifests
 from transforms import metadata, reference
 from transforms import policy_frames as policy
@@ -41,6 +55,9 @@ GROUP = "site"
 # group): a table added there is published on the Data page with no change here.
 CLEAN_TABLES = (*metadata.CLEAN_TABLES, *metadata.QUALITY_TABLES)
 HS_CODES = dg.AssetKey(["snapshot", "baci_product_codes"])
+# Tables no other asset reads: the site waits for them too, so one that fails stops the site in
+# the same run (tests/test_publishing.py checks every asset is upstream of site/public).
+LEAVES = [dg.AssetKey(["snapshot", "hs_code_map"])]
 # Input names: "<layer>__<table>", so a clean table and a mart may share a name.
 _SEP = "__"
 
@@ -94,10 +111,20 @@ def _read_json(path: Path, default):
         return default
 
 
+def full_asset_graph(context: dg.AssetExecutionContext):
+    """Every asset and check of the code location, whatever this run selected."""
+    try:
+        return context.repository_def.asset_graph
+    except CheckError:
+        # An in-process run (the CLI) carries no repository; its job may be a subset.
+        from orchestration.definitions import defs
+
+        return defs.resolve_asset_graph()
+
+
 def recorded_checks(context: dg.AssetExecutionContext) -> list[dict]:
     """The latest recorded result of every asset check Dagster knows, for the data-quality page."""
-    # The job's asset graph (in-process runs have no repository definition on the context).
-    graph = context.job_def.asset_layer.asset_graph
+    graph = full_asset_graph(context)
     # The site's own checks run after it is published, so they cannot be reported on it.
     keys = [k for k in graph.asset_check_keys if k.asset_key.path[0] != GROUP]
     if not keys:
@@ -123,10 +150,42 @@ def recorded_checks(context: dg.AssetExecutionContext) -> list[dict]:
     return out
 
 
+# Where datapackage.json records the analysis settings of the published figures.
+SETTINGS_PROPERTY = "briefing:settings"
+DATAPACKAGE = Path("data") / "datapackage.json"
+
+
+def mart_settings(instance: dg.DagsterInstance, marts: list[str], run_hash: str) -> dict[str, str | None]:
+    """Per mart, the settings hash of its latest materialisation in the folder this run reads
+    (the warehouse, or the run's what-if folder); None when there is none."""
+    folder = WAREHOUSE if run_hash == publishing_hash() else f"{WHAT_IF_DIR}/{run_hash}"
+    out: dict[str, str | None] = {}
+    for mart in marts:
+        records = instance.fetch_materializations(dg.AssetKey(["marts", mart]), limit=100).records
+        metas = (r.asset_materialization.metadata for r in records if r.asset_materialization)
+        meta = next((m for m in metas if getattr(m.get(STORED_IN_KEY), "value", None) == folder), None)
+        out[mart] = None if meta is None else meta[SETTINGS_HASH_KEY].value
+    return out
+
+
+def record_settings(docs_dir: Path, fingerprint: dict, run_hash: str, marts: dict[str, str | None]) -> None:
+    """Write the settings the site was built under into its datapackage.json."""
+    path = docs_dir / DATAPACKAGE
+    package = json.loads(path.read_text(encoding="utf-8"))
+    package[SETTINGS_PROPERTY] = {
+        "hash": run_hash,
+        "publishing_hash": publishing_hash(),
+        "settings": fingerprint,
+        "marts": marts,
+    }
+    path.write_text(json.dumps(package, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
 @dg.asset(
     key=dg.AssetKey([GROUP, "pages"]),
     group_name=GROUP,
     ins=SITE_INS,
+    deps=LEAVES,
     kinds={"jinja", "markdown"},
     tags={"layer": "site"},
 )
@@ -134,6 +193,7 @@ def site_pages(
     context: dg.AssetExecutionContext,
     config: SiteConfig,
     settings: BriefingSettings,
+    scenario_settings: ScenarioSettings,
     hs_codes: pl.DataFrame,
     **tables: pl.DataFrame,
 ) -> dg.MaterializeResult:
@@ -168,6 +228,9 @@ def site_pages(
     if staging.exists():
         shutil.rmtree(staging)
     result = builder.build_site(data, staging)
+    run_hash = settings_hash(settings, scenario_settings)
+    used = mart_settings(context.instance, sorted(marts), run_hash)
+    record_settings(staging, settings_fingerprint(settings, scenario_settings), run_hash, used)
     swap_in(staging, docs_dir)
     seconds = time.perf_counter() - started
     context.log.info(f"site pages: {len(result.pages)} pages in {seconds:.1f} s into {docs_dir}")
@@ -181,7 +244,33 @@ def site_pages(
             "downloads": dg.MetadataValue.int(len(result.downloads)),
             "headlines": dg.MetadataValue.md(headline),
             "changes_since_last_build": dg.MetadataValue.int(len(result.changes)),
+            SETTINGS_HASH_KEY: dg.MetadataValue.text(run_hash),
         }
+    )
+
+
+@dg.asset_check(
+    asset=site_pages,
+    name="settings_agree",
+    blocking=True,
+    description="Every mart on the pages was computed under the publishing configuration "
+    "(alliance, SARs rule, scenario settings), so no what-if figure is published.",
+)
+def settings_agree(config: SiteConfig) -> dg.AssetCheckResult:
+    recorded = json.loads((config.docs_path() / DATAPACKAGE).read_text(encoding="utf-8"))[SETTINGS_PROPERTY]
+    expected = publishing_hash()
+    wrong = {m: h for m, h in recorded["marts"].items() if h != expected}
+    problems = [f"{m}: computed under {h or 'unknown settings'}" for m, h in sorted(wrong.items())]
+    if recorded["hash"] != expected:
+        problems.insert(0, f"pages built under settings {recorded['hash']}, not the publishing configuration")
+    return dg.AssetCheckResult(
+        passed=not problems,
+        metadata={
+            "publishing_hash": dg.MetadataValue.text(expected),
+            "pages_hash": dg.MetadataValue.text(recorded["hash"]),
+            "marts_checked": dg.MetadataValue.int(len(recorded["marts"])),
+        },
+        description="; ".join(problems) if problems else f"all marts computed under {expected}",
     )
 
 
@@ -194,7 +283,15 @@ def site_pages(
 )
 def site_public(context: dg.AssetExecutionContext, config: SiteConfig) -> dg.MaterializeResult:
     """The published site in public/: `mkdocs build --strict` (MkDocs Material, no network) into
-    a fresh folder, swapped into place only when the whole build succeeded."""
+    a fresh folder, swapped into place only when the whole build succeeded and every asset and
+    check upstream, in whichever run, succeeded."""
+    blockers = publishing_blockers(context.instance, full_asset_graph(context), context.run_id)
+    if blockers:
+        raise dg.Failure(
+            description=f"site not published, public/ left as it was: {len(blockers)} upstream "
+            f"problem(s): " + "; ".join(blockers[:10]) + ("; ..." if len(blockers) > 10 else ""),
+            metadata={"blockers": dg.MetadataValue.md("\n".join(f"- {b}" for b in blockers))},
+        )
     result = publish.build_and_publish(config.docs_path(), config.public_path())
     context.log.info(
         f"site published: {result.pages} pages, {result.bytes / 1e6:.1f} MB in {result.seconds:.1f} s to {result.public_dir}"
@@ -226,4 +323,4 @@ def site_offline(config: SiteConfig) -> dg.AssetCheckResult:
 
 
 site_assets = [site_pages, site_public]
-site_checks = [site_offline]
+site_checks = [settings_agree, site_offline]

@@ -12,8 +12,8 @@ from pathlib import Path
 import dagster as dg
 import polars as pl
 
-from orchestration.metadata import frame_metadata
-from orchestration.partitions import single_run, trade_years, year_filter
+from orchestration.metadata import code_reference, frame_metadata
+from orchestration.partitions import run_years, trade_years, year_filter
 from orchestration.resources import SnapshotSource
 from orchestration.snapshot_store import read_table
 from transforms.errors import UpstreamFormatError
@@ -54,7 +54,7 @@ def _upstream_trade(
             str(upstream_dir),
             f"no upstream files for table {spec.name!r} (looked for {', '.join(spec.patterns)})",
         )
-    years = [int(key) for key in context.partition_keys]
+    years = [int(key) for key in run_years(context)]
     partitions = {int(key) for key in trade_years.get_partition_keys()}
     # A run of every partition (the CLI build) reads every year, so that a year the partitions
     # do not have is refused by name rather than dropped; a run of some years reads only those.
@@ -72,41 +72,51 @@ def _upstream_trade(
     return df
 
 
-def _snapshot_asset(spec: TableSpec) -> dg.AssetsDefinition:
+def read_snapshot_table(
+    spec: TableSpec, snapshot: SnapshotSource, context: dg.AssetExecutionContext
+) -> tuple[pl.DataFrame, str]:
+    """One snapshot table (the run's years only, for trade) and where it was read from."""
     partitioned = spec.name in PARTITIONED
+    origin = "embedded snapshot"
+    if snapshot.upstream_path is not None and partitioned:
+        df = _upstream_trade(spec, Path(snapshot.upstream_path), context)
+        origin = f"upstream files in {snapshot.upstream_path}"
+    elif snapshot.upstream_path is not None:
+        parsed = parse_table(spec, snapshot.upstream_path)
+        df = parsed[0] if parsed is not None else None
+        origin = f"upstream files in {snapshot.upstream_path}"
+    else:
+        df = read_table(spec.name, snapshot.snapshot_path)
+    if df is None:
+        df = pl.DataFrame()
+    if partitioned:
+        df = df.filter(year_filter(context))
+    context.log.info(f"{spec.name}: {df.height:,} rows from the {origin}")
+    return df, origin
 
-    @dg.asset(
-        partitions_def=trade_years if partitioned else None,
-        backfill_policy=single_run if partitioned else None,
-        name=spec.name,
-        key_prefix=[GROUP],
-        group_name=GROUP,
-        description=REGISTRY[spec.name].asset_description()
+
+def snapshot_spec(spec: TableSpec) -> dict:
+    """The asset attributes of a snapshot table: key, group, description, metadata, kinds, tags."""
+    return {
+        "key": dg.AssetKey([GROUP, spec.name]),
+        "group_name": GROUP,
+        "description": REGISTRY[spec.name].asset_description()
         + ("\n\nOptional: empty when the snapshot does not hold it." if not spec.required else ""),
-        metadata=_origin_metadata(spec),
-        kinds={"polars", "parquet"},
-        tags={"layer": "snapshot", "source": spec.source},
-    )
+        "metadata": _origin_metadata(spec) | code_reference(spec.parse),
+        "kinds": {"polars", "parquet"},
+        "tags": {"layer": "snapshot", "source": spec.source},
+    }
+
+
+def _snapshot_asset(spec: TableSpec) -> dg.AssetsDefinition:
+    @dg.asset(**snapshot_spec(spec))
     def _asset(context: dg.AssetExecutionContext, snapshot: SnapshotSource) -> dg.Output[pl.DataFrame]:
-        origin = "embedded snapshot"
-        if snapshot.upstream_path is not None and partitioned:
-            df = _upstream_trade(spec, Path(snapshot.upstream_path), context)
-            origin = f"upstream files in {snapshot.upstream_path}"
-        elif snapshot.upstream_path is not None:
-            parsed = parse_table(spec, snapshot.upstream_path)
-            df = parsed[0] if parsed is not None else None
-            origin = f"upstream files in {snapshot.upstream_path}"
-        else:
-            df = read_table(spec.name, snapshot.snapshot_path)
-        if df is None:
-            df = pl.DataFrame()
-        if partitioned:
-            df = df.filter(year_filter(context))
-        context.log.info(f"{spec.name}: {df.height:,} rows from the {origin}")
+        df, origin = read_snapshot_table(spec, snapshot, context)
         meta = frame_metadata(df, REGISTRY[spec.name].column_descriptions)
         return dg.Output(df, metadata={**meta, "read_from": origin})
 
     return _asset
 
 
-snapshot_assets = [_snapshot_asset(spec) for spec in TABLES]
+# The year-partitioned trade table is built with clean/trade (orchestration.assets.trade).
+snapshot_assets = [_snapshot_asset(spec) for spec in TABLES if spec.name not in PARTITIONED]
