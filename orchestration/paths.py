@@ -35,3 +35,8 @@ def default_versions_dir(snapshot_dir: Path = DEFAULT_SNAPSHOT_DIR) -> Path:
     """``BRIEFING_SNAPSHOT_VERSIONS_DIR``, else ``snapshot_versions/`` beside the snapshot."""
     env = os.environ.get("BRIEFING_SNAPSHOT_VERSIONS_DIR")
     return Path(env) if env else Path(snapshot_dir).parent / "snapshot_versions"
+
+
+def default_public_dir() -> Path:
+    """``BRIEFING_PUBLIC_DIR``, else ``public/``: the published site (a link to its folder)."""
+    return Path(os.environ.get("BRIEFING_PUBLIC_DIR") or DEFAULT_PUBLIC_DIR)

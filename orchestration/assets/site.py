@@ -26,8 +26,8 @@ from pathlib import Path
 import dagster as dg
 import polars as pl
 
-from orchestration import publish
-from orchestration.atomic import swap_in
+from orchestration import locks, publish
+from orchestration.atomic import recover_interrupted_swap, swap_in
 from orchestration.paths import DEFAULT_SNAPSHOT_DIR, REPO_ROOT
 from orchestration.settings import BriefingSettings
 from orchestration.snapshot_store import read_manifests
@@ -164,11 +164,18 @@ def site_pages(
         reference_tables={"stockpile_programmes": policy.stockpiles_frame()},
     )
     docs_dir = config.docs_path()
-    staging = docs_dir.with_name(f"{docs_dir.name}.staging-{os.getpid()}")
-    if staging.exists():
-        shutil.rmtree(staging)
-    result = builder.build_site(data, staging)
-    swap_in(staging, docs_dir)
+    # This run's own working folder (runs/<run-id>/ beside the docs), so two runs never share
+    # a staging folder; the folders of runs that died are removed first.
+    runs = docs_dir.parent / "runs"
+    locks.clean_dead_runs(runs)
+    work = locks.run_dir(runs, context.run_id)
+    try:
+        result = builder.build_site(data, work / "docs")
+        with locks.hold(locks.publish_lock_path(config.public_path()), "build"):
+            recover_interrupted_swap(docs_dir)
+            swap_in(work / "docs", docs_dir)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
     seconds = time.perf_counter() - started
     context.log.info(f"site pages: {len(result.pages)} pages in {seconds:.1f} s into {docs_dir}")
     headline = "\n".join(f"- {h['text']}" for h in result.state["headlines"].values())
@@ -195,7 +202,7 @@ def site_pages(
 def site_public(context: dg.AssetExecutionContext, config: SiteConfig) -> dg.MaterializeResult:
     """The published site in public/: `mkdocs build --strict` (MkDocs Material, no network) into
     a fresh folder, swapped into place only when the whole build succeeded."""
-    result = publish.build_and_publish(config.docs_path(), config.public_path())
+    result = publish.build_and_publish(config.docs_path(), config.public_path(), run_id=context.run_id)
     context.log.info(
         f"site published: {result.pages} pages, {result.bytes / 1e6:.1f} MB in {result.seconds:.1f} s to {result.public_dir}"
     )
