@@ -232,4 +232,4 @@ def name_coverage(frames: dict[tuple[str, str], pl.DataFrame]) -> pl.DataFrame:
         )
     if not rows:
         return pl.DataFrame(schema={"source": pl.Utf8, "column": pl.Utf8, "name": pl.Utf8, "code": pl.Utf8, "kind": pl.Utf8})
-    return pl.concat(rows).sort("source", "name")
+    return pl.concat(rows).sort("source", "name", "column")  # ties by column: one order every run

@@ -99,7 +99,11 @@ def recorded_checks(context: dg.AssetExecutionContext) -> list[dict]:
     # The job's asset graph (in-process runs have no repository definition on the context).
     graph = context.job_def.asset_layer.asset_graph
     # The site's own checks run after it is published, so they cannot be reported on it.
-    keys = [k for k in graph.asset_check_keys if k.asset_key.path[0] != GROUP]
+    # Sorted: the graph holds the keys in a set, whose order changes from run to run.
+    keys = sorted(
+        (k for k in graph.asset_check_keys if k.asset_key.path[0] != GROUP),
+        key=lambda k: (k.asset_key.to_user_string(), k.name),
+    )
     if not keys:
         return []
     records = context.instance.event_log_storage.get_latest_asset_check_execution_by_key(keys)
