@@ -111,6 +111,8 @@ def hold(
         yield
     finally:
         _HELD.pop(key, None)
+        # Before the release: once released, the file may already name the next holder.
+        _owner_path(lock_path).unlink(missing_ok=True)
         lock.release()
 
 

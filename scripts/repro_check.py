@@ -39,7 +39,6 @@ def build_env(root: Path) -> dict[str, str]:
         "BRIEFING_WAREHOUSE_DIR": str(root / "warehouse"),
         "BRIEFING_DOCS_DIR": str(root / "docs"),
         "BRIEFING_PUBLIC_DIR": str(root / "public"),
-        "BRIEFING_RUNS_DIR": str(root / "runs"),
         "NO_MKDOCS_2_WARNING": "1",
     }
 
@@ -47,10 +46,13 @@ def build_env(root: Path) -> dict[str, str]:
 def build(root: Path) -> Path:
     """One full build into ``root``; returns its public/ (exits on a failed build)."""
     root.mkdir(parents=True, exist_ok=True)
-    briefing = Path(sys.executable).with_name("briefing")
-    command = [str(briefing)] if briefing.exists() else [sys.executable, "-m", "orchestration.cli"]
+    # "-m" from the repository root: the code of this checkout, wherever the script runs from.
     proc = subprocess.run(
-        [*command, "build"], cwd=REPO_ROOT, env=build_env(root), capture_output=True, text=True
+        [sys.executable, "-m", "orchestration.cli", "build"],
+        cwd=REPO_ROOT,
+        env=build_env(root),
+        capture_output=True,
+        text=True,
     )
     if proc.returncode != 0:
         sys.exit(f"build in {root} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")

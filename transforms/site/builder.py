@@ -138,7 +138,7 @@ def build_site(
     downloads_pages, downloads = data_pages(site, env, docs_dir)
     pages += downloads_pages
     pages.append(methodology.methodology_page(site, env))
-    pages.append(changelog.changelog_page(env, record))
+    pages.append(changelog.changelog_page(site, env, record))
 
     for page in pages:
         target = docs_dir / page.path
