@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import difflib
 import hashlib
-import os
 import re
 import shutil
 import subprocess
@@ -25,6 +24,10 @@ import tempfile
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO_ROOT))  # run as a script: import this checkout's orchestration
+
+from orchestration.paths import isolated_build_env  # noqa: E402
+
 # "2026-11-30", "30 November 2026", "November 30, 2026": the build date in any of its forms.
 _DATE = re.compile(
     rb"\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2} (?:January|February|March|April|May|June|July|August|"
@@ -34,13 +37,7 @@ _DATE = re.compile(
 
 def build_env(root: Path) -> dict[str, str]:
     """Send every output of one build under ``root``."""
-    return os.environ | {
-        "DAGSTER_HOME": str(root / "dagster_home"),
-        "BRIEFING_WAREHOUSE_DIR": str(root / "warehouse"),
-        "BRIEFING_DOCS_DIR": str(root / "docs"),
-        "BRIEFING_PUBLIC_DIR": str(root / "public"),
-        "NO_MKDOCS_2_WARNING": "1",
-    }
+    return isolated_build_env(root) | {"NO_MKDOCS_2_WARNING": "1"}
 
 
 def build(root: Path) -> Path:
