@@ -75,8 +75,17 @@ def _moved(before: float | None, after: float | None) -> bool:
     return abs(after - before) >= SHARE_TOLERANCE
 
 
-def diff_states(previous: dict | None, current: dict, mineral_names: dict[str, str]) -> list[str]:
-    """Sentences saying what changed since ``previous`` (empty for a first build or no change)."""
+def diff_states(
+    previous: dict | None,
+    current: dict,
+    mineral_names: dict[str, str],
+    event_names: dict[str, str] | None = None,
+) -> list[str]:
+    """Sentences saying what changed since ``previous`` (empty for a first build or no change).
+
+    ``event_names`` gives each export-control event id the words readers see (its announcement).
+    """
+    event_names = event_names or {}
     if not previous or previous.get("schema") != STATE_SCHEMA:
         return []
     out: list[str] = []
@@ -130,7 +139,7 @@ def diff_states(previous: dict | None, current: dict, mineral_names: dict[str, s
     for table in sorted(set(before_tables) - set(current["tables"])):
         out.append(f"Table {table_title(table)} is no longer published.")
     for event in sorted(set(current["events"]) - set(previous.get("events", []))):
-        out.append(f"New export-control event: {event}.")
+        out.append(f"New export-control event: {event_names.get(event, event)}.")
     return out
 
 

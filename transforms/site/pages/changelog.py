@@ -35,6 +35,17 @@ def event_ids(marts: dict[str, pl.DataFrame]) -> list[str]:
     return []
 
 
+def event_names(marts: dict[str, pl.DataFrame]) -> dict[str, str]:
+    """Each export-control event id -> its announcement as published (what readers see)."""
+    events = marts.get("export_control_events")
+    if events is None or not {"event_id", "announcement"} <= set(events.columns):
+        return {}
+    return {
+        str(i): str(a)
+        for i, a in events.select("event_id", "announcement").drop_nulls().iter_rows()
+    }
+
+
 def record_build(site: SiteFigures, found: list[Headline]) -> BuildRecord:
     """This build's state, what changed since the previous build, and the updated changelog."""
     data = site.data
@@ -51,7 +62,7 @@ def record_build(site: SiteFigures, found: list[Headline]) -> BuildRecord:
         },
         event_ids(data.marts),
     )
-    diff = changes.diff_states(data.previous_state, state, site.mineral_names)
+    diff = changes.diff_states(data.previous_state, state, site.mineral_names, event_names(data.marts))
     changelog = changes.update_changelog(
         data.changelog, data.build_date, diff, first_build=data.previous_state is None
     )
