@@ -5,6 +5,11 @@ and stage, China's share of alliance imports, table row counts, event ids) and
 ``changelog.json`` (one entry per build that changed something, newest first) into the site.
 The next build reads both from the published site, so the changelog is carried forward across
 builds and a failed build (which publishes nothing) changes neither.
+
+It also says what the sources changed: the production figures USGS revised between Mineral
+Commodity Summaries editions (clean ``usgs_revisions``) and how China's share of the alliance's
+imports moved between the last two BACI years, as sentences; :func:`top_changes` picks the few
+a reader should see first.
 """
 
 from __future__ import annotations
