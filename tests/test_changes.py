@@ -1,6 +1,6 @@
 """What changed: USGS revisions between MCS editions (checked against the raw edition files),
 moves in China's share of imports between BACI years, the home page's top changes, the
-changelog's words, and the stable sums that make two builds give the same bytes."""
+changelog's words, and the exact sums that make two builds give the same bytes."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ import pytest
 from orchestration.snapshot_store import read_table
 from transforms.cleaning.revisions import usgs_revisions
 from transforms.site import changes
-from transforms.stable import stable_sum
+from transforms.stable import exact_sum, exact_sum_of_squares
 
 NAMES = {"antimony": "Antimony", "graphite": "Graphite (natural)", "cobalt": "Cobalt"}
 ECONOMIES = {"CHN": "China", "RUS": "Russia"}
@@ -120,17 +120,23 @@ def test_table_changes_name_tables_by_title_not_id():
     ]
 
 
-def test_stable_sum_is_the_same_in_any_order_and_as_exact_as_fsum():
+def test_exact_sum_is_the_same_in_any_order_and_as_exact_as_fsum():
     rng = random.Random(7)
     values = [rng.uniform(0, 1e9) * rng.choice([1, 1e-6]) for _ in range(20_000)]
     frame = pl.DataFrame({"k": [i % 3 for i in range(len(values))], "v": values})
     totals = {
-        tuple(frame.sample(fraction=1.0, shuffle=True, seed=seed).group_by("k").agg(stable_sum("v")).sort("k")["v"])
+        tuple(frame.sample(fraction=1.0, shuffle=True, seed=seed).group_by("k").agg(exact_sum("v")).sort("k")["v"])
         for seed in range(5)
     }
     assert len(totals) == 1
     expected = [math.fsum(v for i, v in enumerate(values) if i % 3 == k) for k in range(3)]
     assert list(next(iter(totals))) == pytest.approx(expected, rel=1e-12)
-    nan = pl.DataFrame({"v": [1.0, float("nan")]}).select(stable_sum("v")).item()
+    nan = pl.DataFrame({"v": [1.0, float("nan")]}).select(exact_sum("v")).item()
     assert math.isnan(nan)
-    assert pl.DataFrame({"v": [None, None]}, schema={"v": pl.Float64}).select(stable_sum("v")).item() == 0.0
+    assert pl.DataFrame({"v": [None, None]}, schema={"v": pl.Float64}).select(exact_sum("v")).item() == 0.0
+
+
+def test_a_single_tiny_value_squares_exactly():
+    frame = pl.DataFrame({"v": [0.0078125]})
+    assert frame.select(exact_sum_of_squares(pl.col("v"))).item() == 0.0078125**2
+    assert frame.clear().select(exact_sum_of_squares(pl.col("v"))).item() == 0.0

@@ -14,7 +14,7 @@ import polars as pl
 from transforms import reference
 from transforms.corrections import mark_accepted
 from transforms.metadata.precedence import BGS, IEA, USGS, WMD
-from transforms.stable import stable_sum
+from transforms.stable import exact_sum
 
 # USGS rounds world totals to two or three significant figures ("World total (rounded)"), so a
 # country sum within 5% of the total is agreement; MCS 2026's own check found 0.965-1.036.
@@ -39,7 +39,7 @@ def world_total_reconciliation(candidates: pl.DataFrame) -> pl.DataFrame:
         (pl.col("country_kind") == "economy") | (pl.col("country_code") == "OTHER")
     )
     sums = parts.group_by(key).agg(
-        stable_sum(pl.col("production_t")).alias("sum_of_countries_t"),
+        exact_sum(pl.col("production_t")).alias("sum_of_countries_t"),
         pl.len().alias("rows"),
         (pl.col("production_t").is_null() & pl.col("value_text").is_not_null()).sum().alias("non_numeric_rows"),
     )

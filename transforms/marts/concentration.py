@@ -47,7 +47,7 @@ from collections.abc import Sequence
 
 import polars as pl
 
-from transforms.stable import stable_sum
+from transforms.stable import exact_sum, exact_sum_of_squares
 
 MEASURES = ("production", "reserves", "exports")
 DENOMINATORS = ("world_total", "world_total_excl_usa_plus_usa", "sum_of_parts", "no_figures")
@@ -127,16 +127,16 @@ def share_statistics(
         .sum()
         .cast(pl.Int32)
         .alias("not_numeric_economies"),
-        stable_sum(value.filter(numeric_econ)).alias("_econ"),
-        stable_sum(value.filter(~econ & value.is_not_null())).alias("_aggregate_parts"),
+        exact_sum(value.filter(numeric_econ)).alias("_econ"),
+        exact_sum(value.filter(~econ & value.is_not_null())).alias("_aggregate_parts"),
         value.filter(numeric_econ).count().alias("_numeric"),
         value.filter(~econ & value.is_not_null()).count().alias("_numeric_aggregates"),
-        stable_sum(value.filter(numeric_econ & in_china)).alias("_china"),
+        exact_sum(value.filter(numeric_econ & in_china)).alias("_china"),
         in_china.any().alias("china_listed"),
-        stable_sum(value.filter(numeric_econ & in_alliance)).alias("_alliance"),
-        stable_sum(value.filter(numeric_econ & ~in_china & ~in_alliance)).alias("_rest_econ"),
-        stable_sum(value.filter(numeric_econ) ** 2).alias("_sq"),
-        stable_sum(value.filter(numeric_econ & ~in_alliance) ** 2).alias("_sq_outside_alliance"),
+        exact_sum(value.filter(numeric_econ & in_alliance)).alias("_alliance"),
+        exact_sum(value.filter(numeric_econ & ~in_china & ~in_alliance)).alias("_rest_econ"),
+        exact_sum_of_squares(value.filter(numeric_econ)).alias("_sq"),
+        exact_sum_of_squares(value.filter(numeric_econ & ~in_alliance)).alias("_sq_outside_alliance"),
         ranked_codes.sort_by([ranked, ranked_codes], descending=[True, False])
         .first()
         .alias("top1_code"),
@@ -297,7 +297,7 @@ def export_concentration(
     key = ["mineral", "stage", "year"]
     parts = (
         trade.group_by([*key, "exporter_code"])
-        .agg(stable_sum(pl.col("value_usd")).alias("value"))
+        .agg(exact_sum(pl.col("value_usd")).alias("value"))
         .select(
             *key,
             pl.col("exporter_code").alias("code"),

@@ -53,7 +53,7 @@ from __future__ import annotations
 import polars as pl
 
 from transforms import blocs
-from transforms.stable import stable_sum
+from transforms.stable import exact_sum
 
 BLOC_EU27 = blocs.BLOC_EU27
 BLOC_ALLIANCE = blocs.BLOC_ALLIANCE
@@ -186,7 +186,7 @@ def reconcile_trade_totals(
             sums = (
                 trade.filter(pl.col(own).is_in(members) & ~pl.col(other).is_in(members))
                 .group_by(FLOW_KEY)
-                .agg(stable_sum(pl.col("value_usd")).alias("trade_usd"))
+                .agg(exact_sum(pl.col("value_usd")).alias("trade_usd"))
                 .with_columns(pl.lit(name).alias("importer"), pl.lit(direction).alias("direction"))
             )
             expected.append(sums)

@@ -25,7 +25,7 @@ from collections.abc import Sequence
 
 import polars as pl
 
-from transforms.stable import stable_sum
+from transforms.stable import exact_sum
 
 ALLIANCE = "ALLIANCE"
 REST_OF_WORLD = "REST_OF_WORLD"
@@ -138,8 +138,8 @@ def event_study(
             pl.concat(grouped)
             .group_by("hs6", "destination", pl.col("year").cast(pl.Int32))
             .agg(
-                stable_sum(pl.col("quantity_t").fill_null(0.0)).alias("t"),
-                stable_sum(pl.col("value_usd")).alias("usd"),
+                exact_sum(pl.col("quantity_t").fill_null(0.0)).alias("t"),
+                exact_sum(pl.col("value_usd")).alias("usd"),
             )
         )
         grid = pl.DataFrame(
@@ -183,7 +183,7 @@ def event_study(
             pl.lit(ALL_CODES).alias("hs6"),
             # A sum over unknown values stays unknown (polars would give 0).
             *[
-                pl.when(pl.col(c).is_not_null().any()).then(stable_sum(pl.col(c))).alias(c)
+                pl.when(pl.col(c).is_not_null().any()).then(exact_sum(pl.col(c))).alias(c)
                 for c in ("before_t", "after_t", "before_usd", "after_usd")
             ],
         )

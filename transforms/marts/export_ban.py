@@ -37,7 +37,7 @@ from transforms.marts.scenarios import (
     safe_div,
     trade_totals,
 )
-from transforms.stable import stable_sum
+from transforms.stable import exact_sum
 
 _NOTE_NO_PRODUCTION = "production not published for this stage: use and months_of_cover unknown"
 _NOTE_NET_EXPORTER = "use (production + imports - exports) is not positive: net exporter"
@@ -73,7 +73,7 @@ def production_by_entity(
         blocs.by_member(rows, entities, "country_code")
         .group_by("importer", "mineral", "stage")
         .agg(
-            stable_sum(pl.col("production_t")).alias("production_t"),
+            exact_sum(pl.col("production_t")).alias("production_t"),
             pl.col("production_t").is_null().any().alias("production_withheld"),
         )
     )

@@ -19,7 +19,7 @@ from transforms.marts.scenarios import (
     price_history,
     price_stage,
 )
-from transforms.stable import stable_sum
+from transforms.stable import exact_sum
 
 
 def scenario_price_floor(
@@ -68,7 +68,7 @@ def scenario_price_floor(
             basis = "fixed tonnage a year (user setting)"
         else:
             observed = covered_flows.group_by(pl.col("year").cast(pl.Int16)).agg(
-                stable_sum(pl.col("quantity_t").fill_null(0.0)).alias("covered_t")
+                exact_sum(pl.col("quantity_t").fill_null(0.0)).alias("covered_t")
             )
             # A year BACI covers but with no flow of the codes is zero tonnes, not unknown.
             volume = (

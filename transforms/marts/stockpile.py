@@ -28,7 +28,7 @@ from transforms.marts.scenarios import (
     safe_div,
     trade_totals,
 )
-from transforms.stable import stable_sum
+from transforms.stable import exact_sum
 
 
 def scenario_stockpile(
@@ -256,7 +256,7 @@ def _world_production(production: pl.DataFrame, year: int) -> pl.DataFrame:
     return (
         world.join(latest, on=["mineral", "stage", "year"])
         .group_by("mineral", "stage", "year")
-        .agg(stable_sum(pl.col("production_t")))
+        .agg(exact_sum(pl.col("production_t")))
         .select(
             "mineral",
             pl.col("stage").alias("world_stage"),

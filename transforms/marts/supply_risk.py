@@ -72,7 +72,7 @@ from __future__ import annotations
 import polars as pl
 
 from transforms import blocs
-from transforms.stable import stable_sum
+from transforms.stable import exact_sum
 
 # geopolrisk-py's reference characterisation factor of copper (OECD mean 2017-2021), USD/kg.
 CF_COPPER_REFERENCE = 0.409412948
@@ -166,7 +166,7 @@ def global_supply(production_wmd: pl.DataFrame, stages: pl.DataFrame) -> pl.Data
     )
     return rows.group_by(["mineral", "year", "country_code"]).agg(
         pl.when(pl.col("production_t").is_not_null().any())
-        .then(stable_sum(pl.col("production_t")))
+        .then(exact_sum(pl.col("production_t")))
         .alias("production_t"),
         pl.col("unit_basis").unique().sort().str.join(",").alias("unit_basis"),
     )
@@ -188,16 +188,16 @@ def production_concentration(supply: pl.DataFrame, governance: pl.DataFrame) -> 
         .with_columns(pl.col("year").cast(pl.Int16))
         .join(wgi, on=["country_code", "year"], how="left")
     )
-    share = pl.col("production_t") / stable_sum(pl.col("production_t")).over(["mineral", "year"])
+    share = pl.col("production_t") / exact_sum(pl.col("production_t")).over(["mineral", "year"])
     rows = rows.with_columns(share.alias("_s"))
     return (
         rows.group_by(["mineral", "year"])
         .agg(
-            stable_sum(pl.col("_s") ** 2).alias("hhi_production"),
-            stable_sum(pl.col("_s") ** 2 * pl.col("_g").fill_null(WGI_MISSING_SCORE) * EC_WGI_SCALE)
+            exact_sum(pl.col("_s") ** 2).alias("hhi_production"),
+            exact_sum(pl.col("_s") ** 2 * pl.col("_g").fill_null(WGI_MISSING_SCORE) * EC_WGI_SCALE)
             .alias("hhi_wgi_global"),
             (pl.col("production_t") > 0).sum().cast(pl.Int32).alias("producers"),
-            stable_sum(pl.col("production_t")).alias("_world_t"),
+            exact_sum(pl.col("production_t")).alias("_world_t"),
             pl.col("unit_basis").unique().sort().str.join(",").alias("production_unit_basis"),
         )
         .filter(pl.col("_world_t") > 0)
@@ -223,8 +223,8 @@ def _partner_imports(flows: pl.DataFrame, stages: pl.DataFrame) -> pl.DataFrame:
         _trade_stage_flows(flows, stages, "import")
         .group_by(*KEY, "partner")
         .agg(
-            stable_sum(pl.col("quantity_t")).alias("qty_t"),
-            stable_sum(pl.col("value_with_qty_usd")).alias("value_usd"),
+            exact_sum(pl.col("quantity_t")).alias("qty_t"),
+            exact_sum(pl.col("value_with_qty_usd")).alias("value_usd"),
             pl.col("intra").first(),
         )
     )
@@ -232,7 +232,7 @@ def _partner_imports(flows: pl.DataFrame, stages: pl.DataFrame) -> pl.DataFrame:
 
 def _extra_exports(flows: pl.DataFrame, stages: pl.DataFrame) -> pl.DataFrame:
     rows = _trade_stage_flows(blocs.outside(flows, "export"), stages, "export")
-    return rows.group_by(KEY).agg(stable_sum(pl.col("quantity_t")).alias("_exports_extra_t"))
+    return rows.group_by(KEY).agg(exact_sum(pl.col("quantity_t")).alias("_exports_extra_t"))
 
 
 def supply_risk(
@@ -264,18 +264,18 @@ def supply_risk(
     g = pl.when(pl.col("intra")).then(0.0).otherwise(pl.col("_g").fill_null(WGI_MISSING_SCORE))
     extra = ~pl.col("intra")
     imports = partners.group_by(KEY).agg(
-        stable_sum(pl.col("qty_t")).alias("imports_t"),
-        stable_sum(pl.col("value_usd")).alias("_value_usd"),
-        stable_sum(pl.col("qty_t") * g).alias("_weighted_t"),
+        exact_sum(pl.col("qty_t")).alias("imports_t"),
+        exact_sum(pl.col("value_usd")).alias("_value_usd"),
+        exact_sum(pl.col("qty_t") * g).alias("_weighted_t"),
         pl.col("partner").filter(extra).n_unique().cast(pl.Int32).alias("partners"),
         pl.col("partner")
         .filter(extra & pl.col("_g").is_null())
         .n_unique()
         .cast(pl.Int32)
         .alias("partners_wgi_imputed"),
-        stable_sum(pl.col("qty_t").filter(extra)).alias("_extra_t"),
+        exact_sum(pl.col("qty_t").filter(extra)).alias("_extra_t"),
         # Sourcing HHI needs each extra partner's share; partners are unique per group here.
-        stable_sum(
+        exact_sum(
             (pl.col("qty_t").filter(extra) ** 2)
             * pl.col("_g").filter(extra).fill_null(WGI_MISSING_SCORE)
             * EC_WGI_SCALE
@@ -286,7 +286,7 @@ def supply_risk(
             supply.filter(pl.col("production_t").is_not_null()), entities, "country_code"
         )
         .group_by(KEY)
-        .agg(stable_sum(pl.col("production_t")).alias("domestic_production_t"))
+        .agg(exact_sum(pl.col("production_t")).alias("domestic_production_t"))
     )
     exports = _extra_exports(flows, stages).with_columns(pl.col("year").cast(pl.Int16))
     kinds = entities.select("importer", "importer_kind").unique()

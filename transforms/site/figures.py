@@ -23,7 +23,7 @@ import polars as pl
 
 from transforms import blocs
 from transforms.site.palette import ALLIANCE, CHINA, GROUPS, REST
-from transforms.stable import stable_sum
+from transforms.stable import exact_sum
 
 WORLD = "WORLD"
 OTHER = "OTHER"
@@ -91,7 +91,7 @@ def production_shares(
         (pl.col("country_kind") == "economy") | (pl.col("country_code") == OTHER)
     )
     sums = parts.group_by(key).agg(
-        stable_sum(pl.col("production_t")).alias("sum_t"),
+        exact_sum(pl.col("production_t")).alias("sum_t"),
         (pl.col("unit_basis").filter(pl.col("country_kind") == "economy").n_unique() > 1).alias(
             "mixed_basis"
         ),
@@ -212,7 +212,7 @@ def reserve_shares(
         reserves.filter((pl.col("country_kind") == "economy") | (pl.col("country_code") == OTHER))
         .group_by("mineral")
         .agg(
-            stable_sum(pl.col("reserves_t")).alias("sum_t"),
+            exact_sum(pl.col("reserves_t")).alias("sum_t"),
             (pl.col("unit_basis").filter(pl.col("country_kind") == "economy").n_unique() > 1).alias(
                 "mixed_basis"
             ),
@@ -343,7 +343,7 @@ def supplier_groups_by_year(
     grouped = (
         rows.with_columns(group_expr(pl.col("exporter_code"), alliance, china).alias("group"))
         .group_by("year", "group")
-        .agg(stable_sum(pl.col("value_usd")).alias("value"))
+        .agg(exact_sum(pl.col("value_usd")).alias("value"))
     )
     return grouped.sort(
         "year", pl.col("group").replace_strict(list(GROUPS), list(range(len(GROUPS))), default=9)
