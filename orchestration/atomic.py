@@ -63,3 +63,81 @@ def recover_interrupted_swap(target: Path) -> None:
     for pattern in (f".{target.name}.staging-*", f"{target.name}.staging-*"):
         for stale in target.parent.glob(pattern):
             shutil.rmtree(stale, ignore_errors=True)
+
+
+# The published site is a symlink ``public -> public.site-<id>``: a new site is built in its own
+# folder and the link is replaced with one ``os.replace``, so a reader (or ``briefing serve``)
+# always finds a complete site, even if the process is killed at any instant.
+SITE_PREFIX = ".site-"
+
+
+def site_folder(link: Path, run_id: str) -> Path:
+    """Where a run builds the site that ``link`` will point to: ``<link>.site-<run-id>``."""
+    return link.with_name(f"{link.name}{SITE_PREFIX}{run_id}")
+
+
+def switch_link(new_dir: Path, link: Path) -> None:
+    """Point ``link`` at ``new_dir`` (a sibling) atomically and remove the site it pointed to.
+
+    A ``link`` that is still a real folder (a site published before links were used) is first
+    moved to a ``.site-`` folder and linked to, so it is never missing for more than that one
+    rename; :func:`recover_site_link` repairs even that window.
+    """
+    link, new_dir = Path(link), Path(new_dir)
+    if link.is_dir() and not link.is_symlink():
+        legacy = site_folder(link, "legacy")
+        if legacy.exists():
+            shutil.rmtree(legacy)
+        os.rename(link, legacy)
+        _point(link, legacy)
+    old = Path(os.readlink(link)) if link.is_symlink() else None
+    _point(link, new_dir)
+    fsync_dir(link.parent)
+    if old is not None and old.name != new_dir.name:
+        shutil.rmtree(link.parent / old, ignore_errors=True)
+
+
+def _point(link: Path, target: Path) -> None:
+    temporary = link.with_name(f".{link.name}.link-{os.getpid()}")
+    if temporary.is_symlink() or temporary.exists():
+        temporary.unlink()
+    os.symlink(target.name, temporary)  # relative: the pair can be copied or moved together
+    os.replace(temporary, link)
+
+
+def recover_site_link(link: Path) -> None:
+    """Repair the published site after a kill, and drop the sites no link points to.
+
+    Run under the publish lock. A site from before links (``<link>.previous`` after a kill
+    between the old two renames) is put back; a missing or dangling link is pointed at the newest
+    complete site folder; every other ``.site-``, ``.staging-`` or ``.previous`` folder is removed.
+    """
+    link = Path(link)
+    parent = link.parent
+    if not parent.is_dir():
+        return
+    previous = link.with_name(link.name + ".previous")
+    if not link.exists() and not link.is_symlink() and previous.is_dir():
+        os.rename(previous, link)
+    if link.is_symlink() and not link.exists():
+        link.unlink()  # dangling: its site was removed
+    sites = sorted(
+        (p for p in parent.glob(f"{link.name}{SITE_PREFIX}*") if (p / "index.html").is_file()),
+        key=lambda p: p.stat().st_mtime,
+    )
+    if not link.exists() and sites:
+        _point(link, sites[-1])
+    current = Path(os.readlink(link)).name if link.is_symlink() else None
+    for pattern in (
+        f"{link.name}{SITE_PREFIX}*",
+        f"{link.name}.staging-*",
+        f"{link.name}.previous",
+        f".{link.name}.link-*",
+    ):
+        for stale in parent.glob(pattern):
+            if stale.name == current:
+                continue
+            if stale.is_symlink() or stale.is_file():
+                stale.unlink()
+            else:
+                shutil.rmtree(stale, ignore_errors=True)

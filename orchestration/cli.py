@@ -13,13 +13,16 @@ import sys
 import time
 from pathlib import Path
 
+from orchestration import locks
 from orchestration.atomic import recover_interrupted_swap
 from orchestration.paths import (
     DAGSTER_HOME,
     DEFAULT_PUBLIC_DIR,
     DEFAULT_SNAPSHOT_DIR,
+    default_public_dir,
     default_upstream_dir,
 )
+from orchestration.publish import recover_interrupted_publish
 from orchestration.snapshot_store import build_snapshot
 from transforms.errors import UpstreamFormatError
 
@@ -34,9 +37,28 @@ def ensure_dagster_home() -> Path:
     return home
 
 
+def locked_build(args: argparse.Namespace) -> int:
+    """``briefing build`` holding the publish lock throughout, so a concurrent build waits (or,
+    with ``--no-wait``, this one refuses) and the published site is entirely one run's."""
+    try:
+        with locks.hold(locks.publish_lock_path(default_public_dir()), "build", wait=not args.no_wait):
+            return cmd_build(args)
+    except locks.LockBusy as exc:
+        print(f"Build NOT started: {exc}", file=sys.stderr)
+        return 2
+
+
+def recover_snapshot_if_free(snapshot_dir: Path) -> None:
+    """Repair an interrupted snapshot swap, unless a snapshot writer is at work right now
+    (recovering then would remove its live staging folder)."""
+    with locks.hold_if_free(locks.snapshot_lock_path(snapshot_dir), "snapshot rebuild") as free:
+        if free:
+            recover_interrupted_swap(snapshot_dir)
+
+
 def cmd_build(args: argparse.Namespace) -> int:
     ensure_dagster_home()
-    recover_interrupted_swap(DEFAULT_SNAPSHOT_DIR)
+    recover_snapshot_if_free(DEFAULT_SNAPSHOT_DIR)
     import dagster as dg
 
     from orchestration.definitions import defs
@@ -100,12 +122,16 @@ def cmd_refresh(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else DEFAULT_SNAPSHOT_DIR
     print(f"Refreshing {args.refresh_source} from its publisher into {out}")
     try:
-        result = refresh_source(
-            args.refresh_source,
-            upstream_dir=Path(args.from_dir) if args.from_dir else default_upstream_dir(),
-            snapshot_dir=out,
-            progress=lambda m: print("  " + m, flush=True),
-        )
+        with locks.hold(locks.snapshot_lock_path(out), "snapshot rebuild", wait=not args.no_wait):
+            result = refresh_source(
+                args.refresh_source,
+                upstream_dir=Path(args.from_dir) if args.from_dir else default_upstream_dir(),
+                snapshot_dir=out,
+                progress=lambda m: print("  " + m, flush=True),
+            )
+    except locks.LockBusy as exc:
+        print(f"Snapshot NOT refreshed: {exc}", file=sys.stderr)
+        return 2
     except RefreshError as exc:
         print(f"Snapshot NOT refreshed; the current snapshot is untouched.\n  {exc}", file=sys.stderr)
         return 1
@@ -118,14 +144,20 @@ def cmd_snapshot(args: argparse.Namespace) -> int:
         return cmd_refresh(args)
     source = Path(args.from_dir) if args.from_dir else default_upstream_dir()
     out = Path(args.out) if args.out else DEFAULT_SNAPSHOT_DIR
-    recover_interrupted_swap(out)
-    print(f"Rebuilding the snapshot in {out} from {source}")
     started = time.perf_counter()
     try:
-        manifests = build_snapshot(
-            source, out, progress=lambda m: print("  " + m, flush=True),
-            previous_dir=out, accept_shrink=getattr(args, "accept_shrink", None),
-        )
+        # One snapshot writer at a time: recovery and staging clean-up happen under the lock,
+        # so they never remove a concurrent writer's live staging folder.
+        with locks.hold(locks.snapshot_lock_path(out), "snapshot rebuild", wait=not args.no_wait):
+            recover_interrupted_swap(out)
+            print(f"Rebuilding the snapshot in {out} from {source}")
+            manifests = build_snapshot(
+                source, out, progress=lambda m: print("  " + m, flush=True),
+                previous_dir=out, accept_shrink=getattr(args, "accept_shrink", None),
+            )
+    except locks.LockBusy as exc:
+        print(f"Snapshot NOT rebuilt: {exc}", file=sys.stderr)
+        return 2
     except (UpstreamFormatError, FileNotFoundError) as exc:
         print(f"Snapshot NOT rebuilt; the previous one is untouched.\n  {exc}", file=sys.stderr)
         return 1
@@ -142,7 +174,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
     """Serve the published site on the loopback interface only (nothing else can reach it)."""
     from orchestration.serve import site_server
 
-    directory = Path(args.dir).resolve()
+    # Not resolved: public/ is a link that each build switches to its new site, and every
+    # request follows the link as it is then. A link left broken by a kill is repaired first.
+    directory = Path(args.dir).absolute()
+    if not (directory / "index.html").exists():
+        with locks.hold_if_free(locks.publish_lock_path(directory), "build") as free:
+            if free:
+                recover_interrupted_publish(directory)
     if not (directory / "index.html").exists():
         print(f"No site in {directory}: run 'uv run briefing build' first.", file=sys.stderr)
         return 1
@@ -165,7 +203,10 @@ def main(argv: list[str] | None = None) -> int:
         metavar="DIR",
         help="parse the upstream files in DIR instead of reading the embedded snapshot",
     )
-    build.set_defaults(func=cmd_build)
+    build.add_argument(
+        "--no-wait", action="store_true", help="refuse to start while another build runs (default: wait)"
+    )
+    build.set_defaults(func=locked_build)
 
     snap = sub.add_parser("snapshot", help="rebuild data/snapshot from upstream files")
     snap.add_argument("--from", dest="from_dir", metavar="DIR", help=f"upstream folder (default {default_upstream_dir()})")
@@ -182,6 +223,9 @@ def main(argv: list[str] | None = None) -> int:
         metavar="SOURCE",
         help="download SOURCE (usgs-mcs, baci-hs92, comtrade) from its publisher and publish a new "
         "snapshot version; --from is then where the other current upstream files are",
+    )
+    snap.add_argument(
+        "--no-wait", action="store_true", help="refuse to start while another snapshot rebuild runs"
     )
     snap.set_defaults(func=cmd_snapshot)
 

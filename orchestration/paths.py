@@ -35,3 +35,19 @@ def default_versions_dir(snapshot_dir: Path = DEFAULT_SNAPSHOT_DIR) -> Path:
     """``BRIEFING_SNAPSHOT_VERSIONS_DIR``, else ``snapshot_versions/`` beside the snapshot."""
     env = os.environ.get("BRIEFING_SNAPSHOT_VERSIONS_DIR")
     return Path(env) if env else Path(snapshot_dir).parent / "snapshot_versions"
+
+
+def default_public_dir() -> Path:
+    """``BRIEFING_PUBLIC_DIR``, else ``public/``: the published site (a link to its folder)."""
+    return Path(os.environ.get("BRIEFING_PUBLIC_DIR") or DEFAULT_PUBLIC_DIR)
+
+
+def isolated_build_env(root: Path, base: dict[str, str] | None = None) -> dict[str, str]:
+    """Environment that sends every output of a build under ``root`` (Dagster instance,
+    warehouse, docs, public/), so builds in different roots share nothing but code and data."""
+    return dict(os.environ if base is None else base) | {
+        "DAGSTER_HOME": str(root / "dagster_home"),
+        "BRIEFING_WAREHOUSE_DIR": str(root / "warehouse"),
+        "BRIEFING_DOCS_DIR": str(root / "docs"),
+        "BRIEFING_PUBLIC_DIR": str(root / "public"),
+    }

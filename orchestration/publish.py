@@ -2,11 +2,12 @@
 
 The build runs as a subprocess of the project's own Python (``python -m mkdocs``), with a
 generated config that inherits the repository's ``mkdocs.yml`` and sets the docs folder, the
-nav and absolute paths. The new site is built next to the published one
-(``public.staging-<id>``); only when MkDocs succeeds is the published folder renamed to
-``public.previous`` and the new one renamed into place, so a failed or interrupted build leaves
-the previous site intact. ``recover_interrupted_publish`` puts back the previous site if a swap
-was cut between its two renames.
+nav and absolute paths. ``public`` is a symlink to the current site folder: the new site is built
+next to it (``public.site-<run-id>``) and only when MkDocs succeeds is the link switched to it
+with one atomic ``os.replace`` (``orchestration.atomic.switch_link``), so a failed or killed
+build leaves the previous site in place and ``public/`` is never missing. The whole step holds
+the publish lock, so two builds never publish into each other; ``recover_interrupted_publish``
+(run under the lock) repairs the link and removes the folders of dead builds.
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ from pathlib import Path
 
 import yaml
 
-from orchestration.atomic import recover_interrupted_swap, swap_in
+from orchestration import locks
+from orchestration.atomic import recover_site_link, site_folder, switch_link
 from orchestration.paths import REPO_ROOT
 from transforms.site.pages.data import SITE_META_FILE
 
@@ -47,8 +49,8 @@ class PublishResult:
 
 
 def recover_interrupted_publish(public_dir: Path) -> None:
-    """Restore the last complete site if a swap was interrupted; remove stale staging folders."""
-    recover_interrupted_swap(Path(public_dir))
+    """Restore the last complete site if a publish was interrupted; remove dead builds' folders."""
+    recover_site_link(Path(public_dir))
 
 
 def generated_config(docs_dir: Path, site_dir: Path, config_file: Path = MKDOCS_CONFIG) -> dict:
@@ -112,24 +114,36 @@ def folder_size(path: Path) -> int:
 
 
 def build_and_publish(
-    docs_dir: Path, public_dir: Path, config_file: Path = MKDOCS_CONFIG
+    docs_dir: Path,
+    public_dir: Path,
+    config_file: Path = MKDOCS_CONFIG,
+    *,
+    run_id: str | None = None,
+    wait: bool = True,
 ) -> PublishResult:
-    """Build the site from ``docs_dir`` and swap it into ``public_dir`` only if the build succeeded."""
+    """Build the site from ``docs_dir`` and switch ``public_dir`` to it only if the build succeeded.
+
+    Holds the publish lock of ``public_dir`` throughout (waits for another build, or raises
+    :class:`orchestration.locks.LockBusy` with ``wait=False``).
+    """
     started = time.perf_counter()
-    public_dir = Path(public_dir).resolve()
+    # Resolve the parent only: public_dir itself is the link, not the site it points to.
+    public_dir = Path(public_dir).parent.resolve() / Path(public_dir).name
     public_dir.parent.mkdir(parents=True, exist_ok=True)
-    recover_interrupted_publish(public_dir)
-    staging = public_dir.with_name(f"{public_dir.name}.staging-{uuid.uuid4().hex[:12]}")
-    try:
-        log = mkdocs_build(docs_dir, staging, config_file)
-        if not (staging / "index.html").exists():
-            raise SiteBuildError(f"mkdocs reported success but wrote no index.html into {staging}")
-        swap_in(staging, public_dir)
-    finally:
-        if staging.exists():
+    with locks.hold(locks.publish_lock_path(public_dir), "build", wait=wait):
+        recover_interrupted_publish(public_dir)
+        staging = site_folder(public_dir, run_id or uuid.uuid4().hex[:12])
+        try:
+            log = mkdocs_build(docs_dir, staging, config_file)
+            if not (staging / "index.html").exists():
+                raise SiteBuildError(
+                    f"mkdocs reported success but wrote no index.html into {staging}"
+                )
+            switch_link(staging, public_dir)
+        except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
-    # With directory URLs every page is <path>/index.html.
-    pages = sum(1 for _ in public_dir.rglob("index.html"))
-    return PublishResult(
-        public_dir, pages, folder_size(public_dir), time.perf_counter() - started, log
-    )
+            raise
+        # Counted under the lock: the next build removes this folder once it is superseded.
+        pages = sum(1 for _ in staging.rglob("index.html"))  # directory URLs: <path>/index.html
+        size = folder_size(staging)
+    return PublishResult(public_dir, pages, size, time.perf_counter() - started, log)

@@ -11,7 +11,6 @@ running ``briefing`` (:func:`run_briefing`) and hashing a folder's files (:func:
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from collections.abc import Callable, Sequence
@@ -20,6 +19,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from orchestration.paths import isolated_build_env
 from orchestration.snapshot_store import sha256_file
 from transforms.errors import UpstreamFormatError
 from transforms.metadata import dtypes
@@ -145,12 +145,7 @@ def assert_points_at(err: UpstreamFormatError, name: str, line: int, column: str
 
 def build_env(root: Path) -> dict[str, str]:
     """Environment that sends every output of a build under ``root`` (the repository stays as it is)."""
-    return os.environ | {
-        "DAGSTER_HOME": str(root / "dagster_home"),
-        "BRIEFING_WAREHOUSE_DIR": str(root / "warehouse"),
-        "BRIEFING_DOCS_DIR": str(root / "docs"),
-        "BRIEFING_PUBLIC_DIR": str(root / "public"),
-    }
+    return isolated_build_env(root)
 
 
 def briefing_command() -> list[str]:

@@ -400,7 +400,7 @@ def test_changes_between_builds():
     )
     diff = changes.diff_states(before, after, {"gallium": "Gallium"})
     assert any("Gallium, refinery 2025: China 98.0% (was 95.0%, +3.0 pp)" in d for d in diff)
-    assert "Table clean/production: 12 rows (was 10)." in diff
+    assert "Table \u201cProduction by mineral, stage, economy and year\u201d: 12 rows (was 10)." in diff
     assert "New export-control event: cn-1." in diff
     log = changes.update_changelog(
         [{"date": "2026-01-01", "changes": ["First published build of the briefing."]}],

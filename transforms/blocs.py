@@ -32,6 +32,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from transforms import reference
+from transforms.stable import exact_sum
 
 BLOC_EU27 = "EU27"
 BLOC_ALLIANCE = "ALLIANCE"
@@ -94,7 +95,7 @@ def importer_entities(
 
 def null_sum(expr: pl.Expr) -> pl.Expr:
     """Sum that stays null when every value is null (an unknown quantity is not zero)."""
-    return pl.when(expr.is_not_null().any()).then(expr.sum())
+    return pl.when(expr.is_not_null().any()).then(exact_sum(expr))
 
 
 def by_member(frame: pl.DataFrame, entities: pl.DataFrame, code: str) -> pl.DataFrame:
@@ -146,10 +147,10 @@ def entity_flows(trade: pl.DataFrame, entities: pl.DataFrame) -> pl.DataFrame:
         pl.concat(parts)
         .group_by("importer", "direction", *FLOW_KEY, *hs6, "partner")
         .agg(
-            pl.col("value_usd").sum(),
-            qty.sum(),
+            exact_sum(pl.col("value_usd")),
+            exact_sum(qty),
             qty.count().alias("_n_qty"),
-            pl.col("_v_qty").sum().alias("value_with_qty_usd"),
+            exact_sum(pl.col("_v_qty")).alias("value_with_qty_usd"),
         )
         .with_columns(pl.when(pl.col("_n_qty") > 0).then(qty).alias("quantity_t"))
     )
@@ -208,9 +209,9 @@ def by_partner(flows: pl.DataFrame, *, all_stages: bool = False) -> pl.DataFrame
             [flows, flows.with_columns(pl.lit(STAGE_ALL).alias("stage"))], how="vertical"
         )
     return flows.group_by("importer", *FLOW_KEY, "partner").agg(
-        pl.col("value_usd").sum(),
+        exact_sum(pl.col("value_usd")),
         null_sum(pl.col("quantity_t")).alias("quantity_t"),
-        pl.col("value_with_qty_usd").sum(),
+        exact_sum(pl.col("value_with_qty_usd")),
     )
 
 
@@ -229,12 +230,12 @@ def import_summary(
     value, qty, partner = pl.col("value_usd"), pl.col("quantity_t"), pl.col("partner")
     from_china = partner.is_in(list(china))
     summary = partner_flows.group_by("importer", *FLOW_KEY).agg(
-        value.sum().alias("imports_usd"),
+        exact_sum(value).alias("imports_usd"),
         null_sum(qty).alias("imports_t"),
-        pl.col("value_with_qty_usd").sum().alias("_value_with_qty"),
-        value.filter(from_china).sum().alias("china_usd"),
-        qty.filter(from_china).sum().alias("_china_t"),
-        value.filter(partner.is_in(list(alliance))).sum().alias("_alliance_usd"),
+        exact_sum(pl.col("value_with_qty_usd")).alias("_value_with_qty"),
+        exact_sum(value.filter(from_china)).alias("china_usd"),
+        exact_sum(qty.filter(from_china)).alias("_china_t"),
+        exact_sum(value.filter(partner.is_in(list(alliance)))).alias("_alliance_usd"),
         partner.sort_by([value, partner], descending=[True, False]).first().alias("top_supplier"),
         value.max().alias("_top_usd"),
     )
@@ -263,7 +264,7 @@ def import_summary(
 def export_summary(partner_flows: pl.DataFrame) -> pl.DataFrame:
     """Exports per importer, mineral, stage and year: exports_usd, exports_t (null-aware)."""
     return partner_flows.group_by("importer", *FLOW_KEY).agg(
-        pl.col("value_usd").sum().alias("exports_usd"),
+        exact_sum(pl.col("value_usd")).alias("exports_usd"),
         null_sum(pl.col("quantity_t")).alias("exports_t"),
     )
 
@@ -281,11 +282,11 @@ def china_trade(flows: pl.DataFrame, china: Sequence[str]) -> pl.DataFrame:
     t, usd = pl.col("quantity_t"), pl.col("value_usd")
     return extra.group_by("importer", "importer_kind", *FLOW_KEY).agg(
         null_sum(t.filter(is_import)).alias("imports_t"),
-        usd.filter(is_import).sum().alias("imports_usd"),
+        exact_sum(usd.filter(is_import)).alias("imports_usd"),
         null_sum(t.filter(from_china)).alias("imports_from_china_t"),
-        usd.filter(from_china).sum().alias("imports_from_china_usd"),
+        exact_sum(usd.filter(from_china)).alias("imports_from_china_usd"),
         null_sum(t.filter(~is_import)).alias("exports_t"),
-        usd.filter(~is_import).sum().alias("exports_usd"),
+        exact_sum(usd.filter(~is_import)).alias("exports_usd"),
     )
 
 
@@ -311,7 +312,7 @@ def bloc_production(production: pl.DataFrame, entities: pl.DataFrame) -> pl.Data
         by_member(economies, entities, "country_code")
         .group_by("importer", *FLOW_KEY)
         .agg(
-            value.sum().alias("_sum"),
+            exact_sum(value).alias("_sum"),
             (value.is_null() & (pl.col("value_flag") == "W")).sum().alias("_withheld"),
             value.is_null().sum().alias("_null"),
         )

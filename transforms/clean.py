@@ -21,6 +21,7 @@ from transforms.corrections import apply_row_corrections
 from transforms.ingest import baci_country_lookup, trade_flows
 from transforms.metadata.sources import release_expr
 from transforms.parsers.wmd import WMD_UNIT_TONNES
+from transforms.stable import exact_sum
 
 USGS_SOURCE = "USGS MCS"
 WMD_SOURCE = "World Mining Data"
@@ -224,7 +225,7 @@ def combine_products(rows: pl.DataFrame, key: list[str]) -> pl.DataFrame:
         .agg(
             pl.when(pl.col("production_t").is_null().all())
             .then(None)
-            .otherwise(pl.col("production_t").sum())
+            .otherwise(exact_sum(pl.col("production_t")))
             .alias("production_t"),
             pl.when(multi).then(pl.col("value_text").fill_null("").str.join(" + ")).otherwise(pl.col("value_text").first()).alias("value_text"),
             pl.col("value_flag").drop_nulls().first().alias("value_flag"),

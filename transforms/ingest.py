@@ -42,6 +42,7 @@ from transforms.errors import UpstreamFormatError
 from transforms.metadata import dtypes
 from transforms.parsers.baci import BACI_SCHEMA, iter_baci
 from transforms.parsers.baci.layout import BaciPaths, CodeTablesOption
+from transforms.stable import exact_sum
 
 # BACI's v is in thousand USD.
 VALUE_FACTOR_USD = 1000.0
@@ -152,9 +153,9 @@ def aggregate_flows(flows: pl.DataFrame | pl.LazyFrame) -> pl.LazyFrame:
         flows.lazy()
         .group_by(GROUP_KEY)
         .agg(
-            pl.col("value_usd").sum(),
+            exact_sum(pl.col("value_usd")),
             pl.when(pl.col("quantity_t").is_not_null().any())
-            .then(pl.col("quantity_t").sum())
+            .then(exact_sum(pl.col("quantity_t")))
             .alias("quantity_t"),
             pl.len().alias("flows"),
             pl.col("quantity_t").is_null().sum().cast(pl.UInt32).alias("flows_without_quantity"),

@@ -14,6 +14,7 @@ import polars as pl
 from transforms import reference
 from transforms.corrections import mark_accepted
 from transforms.metadata.precedence import BGS, IEA, USGS, WMD
+from transforms.stable import exact_sum
 
 # USGS rounds world totals to two or three significant figures ("World total (rounded)"), so a
 # country sum within 5% of the total is agreement; MCS 2026's own check found 0.965-1.036.
@@ -40,7 +41,7 @@ def world_total_reconciliation(candidates: pl.DataFrame) -> pl.DataFrame:
         (pl.col("country_kind") == "economy") | (pl.col("country_code") == "OTHER")
     )
     sums = parts.group_by(key).agg(
-        pl.col("production_t").sum().alias("sum_of_countries_t"),
+        exact_sum(pl.col("production_t")).alias("sum_of_countries_t"),
         pl.len().alias("rows"),
         (pl.col("production_t").is_null() & pl.col("value_text").is_not_null()).sum().alias("non_numeric_rows"),
     )
@@ -237,4 +238,4 @@ def name_coverage(frames: dict[tuple[str, str], pl.DataFrame]) -> pl.DataFrame:
         )
     if not rows:
         return pl.DataFrame(schema={"source": pl.Utf8, "column": pl.Utf8, "name": pl.Utf8, "code": pl.Utf8, "kind": pl.Utf8})
-    return pl.concat(rows).sort("source", "name")
+    return pl.concat(rows).sort("source", "name", "column")  # ties by column: one order every run

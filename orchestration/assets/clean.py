@@ -21,6 +21,7 @@ from transforms.cleaning.bgs import clean_production_history
 from transforms.cleaning.historical import load_historical_economies
 from transforms.cleaning.iea import clean_iea_outlook, clean_iea_supply
 from transforms.cleaning.optional import when_present
+from transforms.cleaning.revisions import usgs_revisions
 from transforms.cleaning.usgs import clean_mineral_end_uses
 from transforms.metadata import CLEAN_TABLES, TABLES, Table, validate_meta
 from transforms.render import frame_to_markdown
@@ -103,6 +104,7 @@ COMPUTE = {
     "production_iea": ({"parsed": "iea_supply"}, when_present("production_iea", clean_iea_supply)),
     "outlook": ({"parsed": "iea_supply"}, when_present("outlook", clean_iea_outlook)),
     "mineral_end_uses": ({"end_uses": "usgs2025_end_uses"}, clean_mineral_end_uses),
+    "usgs_revisions": ({"world": "usgs_world", "world2026": "usgs2026_world", "world2025": "usgs2025_world"}, usgs_revisions),
 }
 # Clean tables partitioned by trade year (see orchestration/partitions.py).
 PARTITIONED = {"trade"}

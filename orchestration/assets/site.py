@@ -32,8 +32,8 @@ import dagster as dg
 import polars as pl
 from dagster_shared.check import CheckError
 
-from orchestration import publish
-from orchestration.atomic import swap_in
+from orchestration import locks, publish
+from orchestration.atomic import recover_interrupted_swap, swap_in
 from orchestration.gate import publishing_blockers
 from orchestration.io import SETTINGS_HASH_KEY, STORED_IN_KEY, WAREHOUSE, WHAT_IF_DIR
 from orchestration.paths import DEFAULT_SNAPSHOT_DIR, REPO_ROOT
@@ -126,7 +126,11 @@ def recorded_checks(context: dg.AssetExecutionContext) -> list[dict]:
     """The latest recorded result of every asset check Dagster knows, for the data-quality page."""
     graph = full_asset_graph(context)
     # The site's own checks run after it is published, so they cannot be reported on it.
-    keys = [k for k in graph.asset_check_keys if k.asset_key.path[0] != GROUP]
+    # Sorted: the graph holds the keys in a set, whose order changes from run to run.
+    keys = sorted(
+        (k for k in graph.asset_check_keys if k.asset_key.path[0] != GROUP),
+        key=lambda k: (k.asset_key.to_user_string(), k.name),
+    )
     if not keys:
         return []
     records = context.instance.event_log_storage.get_latest_asset_check_execution_by_key(keys)
@@ -224,14 +228,21 @@ def site_pages(
         reference_tables={"stockpile_programmes": policy.stockpiles_frame()},
     )
     docs_dir = config.docs_path()
-    staging = docs_dir.with_name(f"{docs_dir.name}.staging-{os.getpid()}")
-    if staging.exists():
-        shutil.rmtree(staging)
-    result = builder.build_site(data, staging)
-    run_hash = settings_hash(settings, scenario_settings)
-    used = mart_settings(context.instance, sorted(marts), run_hash)
-    record_settings(staging, settings_fingerprint(settings, scenario_settings), run_hash, used)
-    swap_in(staging, docs_dir)
+    # This run's own working folder (runs/<run-id>/ beside the docs), so two runs never share
+    # a staging folder; the folders of runs that died are removed first.
+    runs = docs_dir.parent / "runs"
+    locks.clean_dead_runs(runs)
+    work = locks.run_dir(runs, context.run_id)
+    try:
+        result = builder.build_site(data, work / "docs")
+        run_hash = settings_hash(settings, scenario_settings)
+        used = mart_settings(context.instance, sorted(marts), run_hash)
+        record_settings(work / "docs", settings_fingerprint(settings, scenario_settings), run_hash, used)
+        with locks.hold(locks.publish_lock_path(config.public_path()), "build"):
+            recover_interrupted_swap(docs_dir)
+            swap_in(work / "docs", docs_dir)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
     seconds = time.perf_counter() - started
     context.log.info(f"site pages: {len(result.pages)} pages in {seconds:.1f} s into {docs_dir}")
     headline = "\n".join(f"- {h['text']}" for h in result.state["headlines"].values())
@@ -292,7 +303,7 @@ def site_public(context: dg.AssetExecutionContext, config: SiteConfig) -> dg.Mat
             f"problem(s): " + "; ".join(blockers[:10]) + ("; ..." if len(blockers) > 10 else ""),
             metadata={"blockers": dg.MetadataValue.md("\n".join(f"- {b}" for b in blockers))},
         )
-    result = publish.build_and_publish(config.docs_path(), config.public_path())
+    result = publish.build_and_publish(config.docs_path(), config.public_path(), run_id=context.run_id)
     context.log.info(
         f"site published: {result.pages} pages, {result.bytes / 1e6:.1f} MB in {result.seconds:.1f} s to {result.public_dir}"
     )

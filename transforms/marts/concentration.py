@@ -55,6 +55,8 @@ from collections.abc import Sequence
 
 import polars as pl
 
+from transforms.stable import exact_sum, exact_sum_of_squares
+
 MEASURES = ("production", "reserves", "exports")
 DENOMINATORS = (
     "world_total",
@@ -171,16 +173,16 @@ def _group_sums(
         .sum()
         .cast(pl.Int32)
         .alias("not_numeric_economies"),
-        value.filter(numeric_econ).sum().alias("_econ"),
-        value.filter(~econ & value.is_not_null()).sum().alias("_aggregate_parts"),
+        exact_sum(value.filter(numeric_econ)).alias("_econ"),
+        exact_sum(value.filter(~econ & value.is_not_null())).alias("_aggregate_parts"),
         value.filter(numeric_econ).count().alias("_numeric"),
         value.filter(~econ & value.is_not_null()).count().alias("_numeric_aggregates"),
-        value.filter(numeric_econ & in_china).sum().alias("_china"),
+        exact_sum(value.filter(numeric_econ & in_china)).alias("_china"),
         in_china.any().alias("china_listed"),
-        value.filter(numeric_econ & in_alliance).sum().alias("_alliance"),
-        value.filter(numeric_econ & ~in_china & ~in_alliance).sum().alias("_rest_econ"),
-        (value.filter(numeric_econ) ** 2).sum().alias("_sq"),
-        (value.filter(numeric_econ & ~in_alliance) ** 2).sum().alias("_sq_outside_alliance"),
+        exact_sum(value.filter(numeric_econ & in_alliance)).alias("_alliance"),
+        exact_sum(value.filter(numeric_econ & ~in_china & ~in_alliance)).alias("_rest_econ"),
+        exact_sum_of_squares(value.filter(numeric_econ)).alias("_sq"),
+        exact_sum_of_squares(value.filter(numeric_econ & ~in_alliance)).alias("_sq_outside_alliance"),
         ranked_codes.sort_by([ranked, ranked_codes], descending=[True, False])
         .first()
         .alias("top1_code"),
@@ -449,7 +451,7 @@ def export_concentration(
     key = ["mineral", "stage", "year"]
     parts = (
         trade.group_by([*key, "exporter_code"])
-        .agg(pl.col("value_usd").sum().alias("value"))
+        .agg(exact_sum(pl.col("value_usd")).alias("value"))
         .select(
             *key,
             pl.col("exporter_code").alias("code"),

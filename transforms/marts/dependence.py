@@ -74,6 +74,7 @@ import polars as pl
 from transforms import blocs
 from transforms.marts.coverage import mineral_coverage, no_code_note, with_findings
 from transforms.reference.trade_coverage import NO_CODE
+from transforms.stable import exact_sum
 
 BLOC_EU27 = blocs.BLOC_EU27
 BLOC_ALLIANCE = blocs.BLOC_ALLIANCE
@@ -221,7 +222,7 @@ def reconcile_trade_totals(
             sums = (
                 trade.filter(pl.col(own).is_in(members) & ~pl.col(other).is_in(members))
                 .group_by(FLOW_KEY)
-                .agg(pl.col("value_usd").sum().alias("trade_usd"))
+                .agg(exact_sum(pl.col("value_usd")).alias("trade_usd"))
                 .with_columns(pl.lit(name).alias("importer"), pl.lit(direction).alias("direction"))
             )
             expected.append(sums)

@@ -30,6 +30,7 @@ from collections.abc import Sequence
 import polars as pl
 
 from transforms.marts.control_status import control_status
+from transforms.stable import exact_sum
 
 SOURCE = "MOFCOM/GACC announcements (curated); UN Comtrade monthly (China as reporter)"
 NO_CODES = "none"
@@ -174,7 +175,7 @@ def event_study(
                 sums = {}
                 for label, months in (("before", before), ("after", after)):
                     part = to.filter(pl.col("month").is_in(months))
-                    sums[f"{label}_usd"] = float(part["value_usd"].sum())
+                    sums[f"{label}_usd"] = float(part.select(exact_sum(pl.col("value_usd")))[0, 0] or 0.0)
                     # A tonnage not reported for a month with a value leaves the total unknown.
                     known = part["quantity_t"].null_count() == 0
                     sums[f"{label}_t"] = float(part["quantity_t"].sum()) if known else None

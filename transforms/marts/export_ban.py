@@ -46,6 +46,7 @@ from transforms.marts.scenarios import (
     scenario_coverage,
     trade_totals,
 )
+from transforms.stable import exact_sum
 
 _NOTE_NO_PRODUCTION = "production not published for this stage: use and months_of_cover unknown"
 _NOTE_NET_EXPORTER = "use (production + imports - exports) is not positive: net exporter"
@@ -81,7 +82,7 @@ def production_by_entity(
         blocs.by_member(rows, entities, "country_code")
         .group_by("importer", "mineral", "stage")
         .agg(
-            pl.col("production_t").sum().alias("production_t"),
+            exact_sum(pl.col("production_t")).alias("production_t"),
             pl.col("production_t").is_null().any().alias("production_withheld"),
         )
     )

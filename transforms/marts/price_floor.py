@@ -34,6 +34,7 @@ from transforms.marts.scenarios import (
     trade_totals,
     unit_values,
 )
+from transforms.stable import exact_sum
 
 
 def scenario_price_floor(
@@ -82,7 +83,7 @@ def scenario_price_floor(
             basis = floor["covered_what"] or "fixed tonnage a year (user setting)"
         else:
             observed = covered_flows.group_by(pl.col("year").cast(pl.Int16)).agg(
-                pl.col("quantity_t").fill_null(0.0).sum().alias("covered_t")
+                exact_sum(pl.col("quantity_t").fill_null(0.0)).alias("covered_t")
             )
             # A year BACI covers but with no flow of the codes is zero tonnes, not unknown.
             volume = (

@@ -42,6 +42,7 @@ from transforms.marts.scenarios import (
     trade_totals,
     unit_values,
 )
+from transforms.stable import exact_sum
 
 
 def market_prices(us_salient: pl.DataFrame, price_series: pl.DataFrame) -> pl.DataFrame:
@@ -386,7 +387,7 @@ def _world_production(production: pl.DataFrame, year: int) -> pl.DataFrame:
     return (
         world.join(latest, on=["mineral", "stage", "year"])
         .group_by("mineral", "stage", "year")
-        .agg(pl.col("production_t").sum())
+        .agg(exact_sum(pl.col("production_t")))
         .select(
             "mineral",
             pl.col("stage").alias("world_stage"),

@@ -76,6 +76,7 @@ from collections.abc import Mapping
 import polars as pl
 
 from transforms import blocs
+from transforms.stable import exact_sum
 
 # geopolrisk-py's reference characterisation factor of copper (OECD mean 2017-2021), USD/kg.
 CF_COPPER_REFERENCE = 0.409412948
@@ -172,7 +173,7 @@ def global_supply(production_wmd: pl.DataFrame, stages: pl.DataFrame) -> pl.Data
     )
     return rows.group_by(["mineral", "year", "country_code"]).agg(
         pl.when(pl.col("production_t").is_not_null().any())
-        .then(pl.col("production_t").sum())
+        .then(exact_sum(pl.col("production_t")))
         .alias("production_t"),
         pl.col("unit_basis").unique().sort().str.join(",").alias("unit_basis"),
     )
@@ -194,17 +195,16 @@ def production_concentration(supply: pl.DataFrame, governance: pl.DataFrame) -> 
         .with_columns(pl.col("year").cast(pl.Int16))
         .join(wgi, on=["country_code", "year"], how="left")
     )
-    share = pl.col("production_t") / pl.col("production_t").sum().over(["mineral", "year"])
+    share = pl.col("production_t") / exact_sum(pl.col("production_t")).over(["mineral", "year"])
     rows = rows.with_columns(share.alias("_s"))
     return (
         rows.group_by(["mineral", "year"])
         .agg(
-            (pl.col("_s") ** 2).sum().alias("hhi_production"),
-            (pl.col("_s") ** 2 * pl.col("_g").fill_null(WGI_MISSING_SCORE) * EC_WGI_SCALE)
-            .sum()
+            exact_sum(pl.col("_s") ** 2).alias("hhi_production"),
+            exact_sum(pl.col("_s") ** 2 * pl.col("_g").fill_null(WGI_MISSING_SCORE) * EC_WGI_SCALE)
             .alias("hhi_wgi_global"),
             (pl.col("production_t") > 0).sum().cast(pl.Int32).alias("producers"),
-            pl.col("production_t").sum().alias("_world_t"),
+            exact_sum(pl.col("production_t")).alias("_world_t"),
             pl.col("unit_basis").unique().sort().str.join(",").alias("production_unit_basis"),
         )
         .filter(pl.col("_world_t") > 0)
@@ -248,8 +248,8 @@ def _partner_imports(flows: pl.DataFrame, stages: pl.DataFrame) -> pl.DataFrame:
         _trade_stage_flows(flows, stages, "import")
         .group_by(*KEY, "partner")
         .agg(
-            pl.col("quantity_t").sum().alias("qty_t"),
-            pl.col("value_with_qty_usd").sum().alias("value_usd"),
+            exact_sum(pl.col("quantity_t")).alias("qty_t"),
+            exact_sum(pl.col("value_with_qty_usd")).alias("value_usd"),
             pl.col("intra").first(),
         )
     )
@@ -257,7 +257,7 @@ def _partner_imports(flows: pl.DataFrame, stages: pl.DataFrame) -> pl.DataFrame:
 
 def _extra_exports(flows: pl.DataFrame, stages: pl.DataFrame) -> pl.DataFrame:
     rows = _trade_stage_flows(blocs.outside(flows, "export"), stages, "export")
-    return rows.group_by(KEY).agg(pl.col("quantity_t").sum().alias("_exports_extra_t"))
+    return rows.group_by(KEY).agg(exact_sum(pl.col("quantity_t")).alias("_exports_extra_t"))
 
 
 def supply_risk(
@@ -297,31 +297,29 @@ def supply_risk(
     g = pl.when(pl.col("intra")).then(0.0).otherwise(pl.col("_g").fill_null(WGI_MISSING_SCORE))
     extra = ~pl.col("intra")
     imports = partners.group_by(KEY).agg(
-        pl.col("qty_t").sum().alias("imports_t"),
-        pl.col("value_usd").sum().alias("_value_usd"),
-        (pl.col("qty_t") * g).sum().alias("_weighted_t"),
+        exact_sum(pl.col("qty_t")).alias("imports_t"),
+        exact_sum(pl.col("value_usd")).alias("_value_usd"),
+        exact_sum(pl.col("qty_t") * g).alias("_weighted_t"),
         pl.col("partner").filter(extra).n_unique().cast(pl.Int32).alias("partners"),
         pl.col("partner")
         .filter(extra & pl.col("_g").is_null())
         .n_unique()
         .cast(pl.Int32)
         .alias("partners_wgi_imputed"),
-        pl.col("qty_t").filter(extra).sum().alias("_extra_t"),
+        exact_sum(pl.col("qty_t").filter(extra)).alias("_extra_t"),
         # Sourcing HHI needs each extra partner's share; partners are unique per group here.
-        (
+        exact_sum(
             (pl.col("qty_t").filter(extra) ** 2)
             * pl.col("_g").filter(extra).fill_null(WGI_MISSING_SCORE)
             * EC_WGI_SCALE
-        )
-        .sum()
-        .alias("_sq_wgi_extra"),
+        ).alias("_sq_wgi_extra"),
     )
     domestic = (
         blocs.by_member(
             supply.filter(pl.col("production_t").is_not_null()), entities, "country_code"
         )
         .group_by(KEY)
-        .agg(pl.col("production_t").sum().alias("domestic_production_t"))
+        .agg(exact_sum(pl.col("production_t")).alias("domestic_production_t"))
     )
     exports = _extra_exports(flows, stages).with_columns(pl.col("year").cast(pl.Int16))
     kinds = entities.select("importer", "importer_kind").unique()

@@ -295,4 +295,27 @@ CLEAN = (
         sources=("usgs-mcs-2025",),
         usage_warnings=("U.S. end uses as USGS summarises them, not world shares; no figures.",),
     ),
+    table(
+        "usgs_revisions",
+        "clean",
+        "Production figures USGS revised between MCS editions",
+        "Every production figure (mineral, stage, economy or world total, year) that a Mineral "
+        "Commodity Summaries edition publishes differently from the previous edition that published "
+        "it, on the same tonnage basis: the two figures, the revision in metric tons, as a fraction "
+        "of the earlier figure and as a fraction of the newer edition's world total. Largest "
+        "revision (share of world output) first, ties by mineral and code "
+        "(transforms/cleaning/revisions.py).",
+        ("mineral", "stage", "country_code", "year", "edition"),
+        (
+            "mineral", "stage", Col("country_code", "ISO3 code, or WORLD / OTHER for USGS's aggregate rows."),
+            "country_kind", "year", Col("edition", "The MCS edition that revised the figure."), "previous_edition",
+            Col("production_t", "Production in metric tons as `edition` publishes it.", nullable=False),
+            "previous_production_t", "revision_t", "revision_rel", "revision_world_share", "unit_basis",
+        ),
+        sources=USGS,
+        usage_warnings=(
+            "Figures whose tonnage basis changed between editions are left out: that is a change of measure, not a revision.",
+            "The latest year of each edition is often an estimate (`is_estimate` in `production`): its revision in the next edition is expected.",
+        ),
+    ),
 )

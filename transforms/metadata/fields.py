@@ -553,6 +553,12 @@ FIELDS: dict[str, Field] = {
     "sanity_ratio": _f(F64, INDEX, "Second figure (or stated unit) over the first (or header unit).", null=True),
     "sanity_status": _f(S, TEXT, "corrected (a row fix of corrections.yaml removes it), accepted (corrections.yaml explains it) or unexplained (fails the build).", checks=(("isin", ("corrected", "accepted", "unexplained")),)),
     "sanity_reason": _f(S, TEXT, "The reason corrections.yaml gives for the fix or the acceptance.", null=True),
+    # USGS revisions between MCS editions (clean usgs_revisions).
+    "previous_edition": _f(I16, YEAR, "The earlier MCS edition that published the figure (the last one before `edition`).", checks=(("between", (2020, MAX_YEAR)),)),
+    "previous_production_t": _f(F64, T, "Production in metric tons as `previous_edition` published it.", checks=GE0),
+    "revision_t": _f(F64, T, "Revision in metric tons: the figure of `edition` minus that of `previous_edition` (negative = revised down)."),
+    "revision_rel": _f(F64, SHARE, "Revision as a fraction of the earlier figure (0.5 = revised up by half); null where the earlier figure was 0.", null=True),
+    "revision_world_share": _f(F64, SHARE, "Revision as a fraction of the newer edition's world total for that mineral, stage and year (how much of world output moved); null where USGS gives no world total.", null=True),
 }
 
 

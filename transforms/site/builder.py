@@ -142,7 +142,7 @@ def build_site(
     pages += downloads_pages
     pages.append(methodology.methodology_page(site, env))
     pages.append(methodology.engineering_page(site, env))
-    pages.append(changelog.changelog_page(env, record))
+    pages.append(changelog.changelog_page(site, env, record))
 
     for page in pages:
         target = docs_dir / page.path

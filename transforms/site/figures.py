@@ -25,6 +25,7 @@ from transforms import blocs
 from transforms.marts.dependence import MIN_IMPORTS_USD
 from transforms.site.palette import ALLIANCE, CHINA, GROUPS, REST
 from transforms.site.text import fmt_pct
+from transforms.stable import exact_sum
 
 # Bloc importers on the site, besides the single economies (transforms.blocs defines them).
 EU_BLOC = blocs.BLOC_EU27
@@ -329,7 +330,7 @@ def supplier_groups_by_year(
     grouped = (
         rows.with_columns(group_expr(pl.col("exporter_code"), alliance, china).alias("group"))
         .group_by("year", "group")
-        .agg(pl.col("value_usd").sum().alias("value"))
+        .agg(exact_sum(pl.col("value_usd")).alias("value"))
     )
     return grouped.sort(
         "year", pl.col("group").replace_strict(list(GROUPS), list(range(len(GROUPS))), default=9)

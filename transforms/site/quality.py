@@ -193,7 +193,7 @@ def flag_counts(clean: dict[str, pl.DataFrame]) -> Markup | None:
         )
     if not frames:
         return None
-    counts = pl.concat(frames).sort("table", "rows", descending=[False, True])
+    counts = pl.concat(frames).sort("table", "rows", "value_flag", descending=[False, True, False])
     return table(
         counts,
         pl.col("table").alias("Table"),

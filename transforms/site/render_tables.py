@@ -331,7 +331,8 @@ def view_section(
     if not rows.height:
         return None
     if view.sort is not None:
-        rows = rows.sort(view.sort, descending=True, nulls_last=view.nulls_last)
+        # Stable: equal values keep the mart's row order (by key), the same every build.
+        rows = rows.sort(view.sort, descending=True, nulls_last=view.nulls_last, maintain_order=True)
     section = Section(title=title, anchor=anchor or view.anchor, source=view.source)
     if lead is not None:
         section.paragraphs.append(lead(rows))

@@ -28,6 +28,7 @@ from transforms.site.render_tables import (
 )
 from transforms.site.sections import SECTIONS, page_rows
 from transforms.site.text import Markup, fmt_mass, fmt_num, fmt_pct, fmt_pp, fmt_usd, md
+from transforms.stable import exact_sum
 
 HEATMAP_YEARS = 10
 
@@ -252,7 +253,7 @@ def what_it_produces(site: SiteFigures, ctx: PageContext) -> Section | None:
     rows = (
         latest.filter(pl.col("country_code").is_in(members) & (pl.col("production_t") > 0))
         .group_by("mineral", "stage", "year")
-        .agg(pl.col("production_t").sum(), pl.col("share").sum(), pl.col("unit_basis").first())
+        .agg(exact_sum("production_t"), exact_sum("share"), pl.col("unit_basis").first())
         .sort("share", descending=True, nulls_last=True)
     )
     if not rows.height:

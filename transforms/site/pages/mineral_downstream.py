@@ -17,6 +17,7 @@ from transforms.site.model import PageContext, Section
 from transforms.site.render_tables import Num, named, table
 from transforms.site.sections import SECTIONS
 from transforms.site.text import fmt_num, fmt_pct, fmt_usd, md
+from transforms.stable import exact_sum
 
 #: How the proxy's source reads; the registry names it by id.
 PROXY_SOURCES = {"iea": ("production_iea", "IEA Critical Minerals Data Explorer 2024")}
@@ -115,7 +116,7 @@ def us_product_imports(site: SiteFigures, ctx: PageContext) -> Section | None:
     )
     top = (
         rows.group_by("partner")
-        .agg(pl.col("value_usd").sum())
+        .agg(exact_sum("value_usd"))
         .with_columns((pl.col("value_usd") / total).alias("share"))
         .sort(["value_usd", "partner"], descending=[True, False])
         .head(TOP_PARTNERS)
