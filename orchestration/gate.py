@@ -88,7 +88,13 @@ def publishing_blockers(instance: dg.DagsterInstance, graph, current_run: str) -
 
     site/pages counts too: a site/public run after a run whose pages failed ``settings_agree``
     (a what-if) must not publish those pages."""
-    keys = [k for k in graph.materializable_asset_keys if k != SITE_PUBLIC]
+    # Upstream of the site only: the automation's source assets (incoming ingest, refreshes)
+    # feed the snapshot files, not the site's inputs.
+    upstream = dg.AssetSelection.assets(SITE_PUBLIC).upstream().resolve(graph)
+    keys = sorted(
+        (k for k in graph.materializable_asset_keys if k in upstream and k != SITE_PUBLIC),
+        key=lambda k: k.path,
+    )
     check_keys = [k for k in graph.asset_check_keys if k.asset_key in set(keys)]
     return asset_blockers(instance, graph, keys, current_run) + check_blockers(
         instance, check_keys, current_run

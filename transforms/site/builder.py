@@ -136,7 +136,7 @@ def build_site(
     pages.append(country.countries_index(site, env, codes))
     found = home.headlines(site)
     record = changelog.record_build(site, found)
-    pages.append(home.home_page(site, env, found, record.diff))
+    pages.append(home.home_page(site, env, found, changelog.what_changed(site, record, n=8)))
     pages.append(scenarios.scenarios_page(site, env))
     downloads_pages, downloads = data_pages(site, env, docs_dir)
     pages += downloads_pages
