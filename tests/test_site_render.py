@@ -18,6 +18,7 @@ import polars as pl
 import pytest
 
 from orchestration import publish
+from transforms import metadata
 from transforms.marts.concentration import production_concentration
 from transforms.render import escape_html, escape_markdown, frame_to_markdown
 from transforms.site import (
@@ -254,15 +255,15 @@ def test_bloc_imports_leave_out_trade_between_members():
             "quantity_t": [6.0, 3.0, 1.0, 2.0],
         }
     ).with_columns(pl.col("year").cast(pl.Int16))
-    dep = figures.import_dependence(
-        figures.importer_flows(flows, alliance=["FRA", "DEU", "AUS", "JPN"], eu27=["FRA", "DEU"]),
-        china=["CHN"],
-    )
+    imports = figures.importer_flows(
+        flows, alliance=["FRA", "DEU", "AUS", "JPN"], eu27=["FRA", "DEU"]
+    ).filter(pl.col("stage") == "all")
 
     def get(importer: str) -> dict:
-        return dep.filter((pl.col("importer") == importer) & (pl.col("stage") == "all")).row(
-            0, named=True
-        )
+        rows = imports.filter(pl.col("importer") == importer)
+        total = rows["value_usd"].sum()
+        china = rows.filter(pl.col("exporter_code") == "CHN")["value_usd"].sum()
+        return {"china_share": china / total, "imports_usd": total}
 
     assert get("FRA")["china_share"] == pytest.approx(0.6)  # 6 of 10
     assert get("EU27")["china_share"] == pytest.approx(6 / 7)  # Germany's 3 are intra-EU
@@ -514,7 +515,7 @@ def test_source_lines_name_tables_and_link_addresses():
     line = templating.cite(
         "mart supply_risk (WGI; data/reference/policy/price_floors.yaml; https://x.org/a_b)"
     )
-    title = templating.TABLES["supply_risk"].title
+    title = metadata.TABLES["supply_risk"].title
     assert str(line).startswith(f"the table “{escape_markdown(title)}”")
     assert "the briefing's price floors list" in line and "<https://x.org/a_b>)" in line
     assert "supply_risk" not in line and "data/reference" not in line

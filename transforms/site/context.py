@@ -68,7 +68,6 @@ class SiteFigures:
         self.reserve_summary = figures.reserve_summary(conc)
         flows = figures.trade_flows(clean["trade"])
         self.importer_flows = figures.importer_flows(flows, self.alliance, self.eu27)
-        self.dependence = figures.import_dependence(self.importer_flows, self.china)
         # One figure per importer, mineral and year, with its trade coverage (the dependence
         # marts): what pages quote as China's share of imports.
         self.import_shares = self._mart("china_import_shares")

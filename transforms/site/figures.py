@@ -22,7 +22,7 @@ from collections.abc import Iterable
 import polars as pl
 
 from transforms import blocs
-from transforms.marts.dependence import MIN_IMPORTS_USD
+from transforms.marts.dependence import MIN_IMPORTS_USD as MIN_IMPORTS_USD  # pages quote it
 from transforms.site.palette import ALLIANCE, CHINA, GROUPS, REST
 from transforms.site.text import fmt_pct
 from transforms.stable import exact_sum
@@ -279,38 +279,6 @@ def importer_flows(
     entities = blocs.importer_entities(list(alliance), list(eu27))
     imports = blocs.outside(blocs.entity_flows(flows, entities), "import")
     return blocs.by_partner(imports, all_stages=True).rename({"partner": "exporter_code"})
-
-
-def import_dependence(importer_flows_df: pl.DataFrame, china: Iterable[str]) -> pl.DataFrame:
-    """China's share of each importer's imports, with the top supplier, per mineral, stage and year.
-
-    The figures of ``transforms.blocs.import_summary``, the dependence mart's own (ties for the
-    top supplier broken by code). Columns: importer, mineral, stage, year, imports_usd,
-    imports_t, china_share, top_supplier, top_supplier_share (China's dollars are left out: a
-    sum of them across minerals of different scale is no measure of dependence). The site's display rule:
-    ``china_share`` is left blank where imports are below MIN_IMPORTS_USD (a sample shipment
-    says nothing about dependence; the pages say so).
-    """
-    key = ["importer", "mineral", "stage", "year"]
-    summary = blocs.import_summary(
-        importer_flows_df.rename({"exporter_code": "partner"}), list(china)
-    )
-    return (
-        summary.with_columns(
-            pl.when(pl.col("imports_usd") >= MIN_IMPORTS_USD)
-            .then(pl.col("china_share"))
-            .alias("china_share")
-        )
-        .select(
-            *key,
-            "imports_usd",
-            "imports_t",
-            "china_share",
-            "top_supplier",
-            "top_supplier_share",
-        )
-        .sort(key)
-    )
 
 
 def supplier_groups_by_year(

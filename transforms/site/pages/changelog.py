@@ -14,6 +14,7 @@ import polars as pl
 
 from transforms.site import changes, figures
 from transforms.site.context import SiteFigures
+from transforms.site.coverage import quotable_expr
 from transforms.site.model import Headline, Page
 
 
@@ -53,9 +54,7 @@ def record_build(site: SiteFigures, found: list[Headline]) -> BuildRecord:
         data.build_date,
         {h.key: {"text": str(h.text), "value": h.value} for h in found},
         site.summary,
-        site.dependence.filter(
-            (pl.col("importer") == figures.ALLIANCE_BLOC) & (pl.col("stage") == "all")
-        ),
+        _alliance_imports(site),
         {
             **{f"clean/{k}": v.height for k, v in data.clean.items()},
             **{f"marts/{k}": v.height for k, v in data.marts.items()},
@@ -74,8 +73,11 @@ REVISIONS_SHOWN = 25
 
 
 def _alliance_imports(site: SiteFigures) -> pl.DataFrame:
-    return site.dependence.filter(
-        (pl.col("importer") == figures.ALLIANCE_BLOC) & (pl.col("stage") == "all")
+    """China's share of the alliance's imports, one figure per mineral and year, only where it
+    is a finding (codes that see the stage China holds, material imports): a move in an
+    ores-only share says nothing about dependence on China."""
+    return site.import_shares.filter(
+        (pl.col("importer") == figures.ALLIANCE_BLOC) & quotable_expr()
     )
 
 
