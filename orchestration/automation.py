@@ -82,7 +82,7 @@ refresh_upstream_job = dg.define_asset_job(
 
 observe_sources_job = dg.define_asset_job(
     "observe_sources",
-    selection=dg.AssetSelection.keys(*observed_keys()),
+    selection=dg.AssetSelection.assets(*observed_keys()),
     description="Observe every source asset now (checksums of the incoming folder, the snapshot "
     "files and the reference data); automation does this on its own cron ticks.",
 )

@@ -38,7 +38,7 @@ from transforms.snapshot import TABLES_BY_NAME, find_inputs, parse_table
         (b"a,b\r1,2\r3,4\r", "carriage returns only"),
         (b"a,b\n1,2\n" + b"\0" * 64, "NUL bytes at offset 8"),
         (b"", "file is empty"),
-        (gzip.compress(b"a,b\n1,2\n"), "gzip-compressed"),
+        (gzip.compress(b"a,b\n1,2\n", mtime=0), "gzip-compressed"),
         (b"a,b\n", "header row but no data rows"),
         (b'a,b\n1,"' + b"x" * 200_000 + b'"\n', "cell longer than 131,072 bytes at line 2"),
         (b"a,b\n1," + b"x" * (_guards.MAX_LINE_BYTES + 1) + b"\n", "cell longer than 1,048,576 bytes at line 2"),
@@ -83,7 +83,7 @@ def test_gzip_bomb_is_refused_in_constant_memory(tmp_path: Path) -> None:
 
 def test_baci_year_outside_the_range_is_refused_with_its_line(tmp_path: Path) -> None:
     path = tmp_path / "BACI_HS92_V202401b_x.csv.gz"
-    path.write_bytes(gzip.compress(b"t,i,j,k,v,q\n2020,4,8,260111,1.0,1.0\n2099,4,8,260111,1.0,1.0\n"))
+    path.write_bytes(gzip.compress(b"t,i,j,k,v,q\n2020,4,8,260111,1.0,1.0\n2099,4,8,260111,1.0,1.0\n", mtime=0))
     with pytest.raises(UpstreamFormatError) as err:
         read_baci(path, code_tables=None)
     assert (err.value.line, err.value.column) == (3, "t") and "out of range" in err.value.message

@@ -35,7 +35,11 @@ from transforms.snapshot import TABLES
 
 # Observable source assets are labelled beta by Dagster; they are the documented way to give a
 # file a data version, used on purpose.
-warnings.filterwarnings("ignore", message=".*observable_source_asset", category=dg.BetaWarning)
+warnings.filterwarnings(
+    "ignore",
+    message=".*(observable_source_asset|LocalFileCodeReference|CodeReferencesMetadataValue)",
+    category=dg.BetaWarning,
+)
 
 INCOMING_KEY = dg.AssetKey(["upstream", "incoming"])
 REFERENCE_CURATED = dg.AssetKey(["reference", "curated"])
