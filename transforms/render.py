@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import math
+import re
 
 import polars as pl
 
@@ -45,6 +46,16 @@ def plain_number(value: float, digits: int) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
+# A figure's fact marker (transforms/site/facts.py): the parts of its key are joined by "|",
+# written "&#124;" so the marker cannot split a Markdown table row. A cell that is exactly one
+# marker — an attribute without quotes or tags, text already escaped (no bare Markdown syntax) —
+# is kept as it is; anything else in a cell is escaped.
+FACT_SEPARATOR = "|"
+FACT_CELL = re.compile(
+    r'<span data-fact="[^"<>]*">(?:[^<>\\`*_\[\]|{}#~]|\\[\\`*_\[\]|{}#])*</span>'
+)
+
+
 def format_cell(value: object) -> str:
     """A table cell as readers see it: empty for null, yes/no for booleans, plain numbers."""
     if value is None:
@@ -53,6 +64,8 @@ def format_cell(value: object) -> str:
         return "yes" if value else "no"
     if isinstance(value, float):
         return plain_number(value, 6)
+    if isinstance(value, str) and FACT_CELL.fullmatch(value):
+        return value
     return escape_markdown(str(value))
 
 

@@ -10,13 +10,22 @@ can never break out of its cell.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 import polars as pl
 
 from transforms.render import frame_to_markdown
+from transforms.site import facts
+from transforms.site.facts import (
+    Fact,
+    fact,
+    fact_column,
+    floor_cost_fact,
+    importer_fact,
+    reserve_tonnes_fact,
+)
 from transforms.site.model import PageContext, Section
 from transforms.site.sections import latest
 from transforms.site.text import Markup, fmt_num, fmt_pct, fmt_usd, md
@@ -39,15 +48,20 @@ def named(column: str, names: dict[str, str], title: str) -> pl.Expr:
 
 class Num(NamedTuple):
     """A number column of a table: ``column`` shown as ``fmt`` writes it (as is when None),
-    titled ``title`` and right-aligned."""
+    titled ``title`` and right-aligned; each cell marked with the fact ``fact`` makes of its row
+    when given (transforms/site/facts.py)."""
 
     column: str
     fmt: Callable[[Any], str] | None
     title: str
+    fact: Callable[[Mapping[str, Any]], Fact | None] | None = None
 
     def expr(self) -> pl.Expr:
         if self.fmt is None:
             return pl.col(self.column).alias(self.title)
+        if self.fact is not None:
+            cell = fact_column(self.column, self.fmt, self.fact)
+            return pl.struct(pl.all()).map_elements(cell, return_dtype=pl.Utf8).alias(self.title)
         return formatted(self.column, self.fmt, self.title)
 
 
@@ -87,7 +101,12 @@ def _nir_table(rows: pl.DataFrame, first: pl.Expr) -> Markup:
         first,
         pl.col("stage").alias("Stage"),
         pl.col("year").alias("Year"),
-        Num("net_import_reliance", lambda v: fmt_pct(v, 0), "Net import reliance"),
+        Num(
+            "net_import_reliance",
+            lambda v: fmt_pct(v, 0),
+            "Net import reliance",
+            fact=importer_fact(facts.NET_IMPORT_RELIANCE, "tonnes"),
+        ),
         pl.col("production_status").replace(PRODUCTION_STATUS_LABELS).alias("Production"),
         pl.when(pl.col("basis_mismatch"))
         .then(pl.lit("yes"))
@@ -126,6 +145,11 @@ class Facet:
 
     def label(self, ctx: PageContext) -> pl.Expr:
         return named(self.by, self.labels(ctx), self.heading)
+
+    def keys(self, row: Mapping[str, Any], ctx: PageContext) -> tuple[str, str]:
+        """The (mineral, importer) of a table row: its ``by`` column and the page's key."""
+        both = {self.by: row[self.by], self.key: self.value or ctx.key}
+        return both["mineral"], both["importer"]
 
 
 # A mineral page lists the importers, a country page the minerals, the scenarios page the
@@ -167,7 +191,19 @@ def risk_table(rows: pl.DataFrame, facet: Facet, ctx: PageContext) -> Markup:
         Num("geopolrisk_score", fixed(4), "GeoPolRisk score"),
         Num("characterisation_factor", fmt_num, "Characterisation factor"),
         Num("crm_supply_risk", fixed(2), "EU-method supply risk"),
-        Num("import_reliance", lambda v: fmt_pct(v, 0), "Import reliance"),
+        Num(
+            "import_reliance",
+            lambda v: fmt_pct(v, 0),
+            "Import reliance",
+            fact=lambda r: Fact(
+                r["mineral"],
+                r["importer"],
+                facts.EU_METHOD_IMPORT_RELIANCE,
+                "tonnes",
+                r["production_stage"],
+                r["year"],
+            ),
+        ),
         # The mart keeps the method's 0-1 index; pages show every HHI on the 0-10,000 scale.
         Num(
             "hhi_production",
@@ -205,9 +241,26 @@ def unless_reason(spec: Num, reason: str = "not_computable_reason", why: bool = 
 def ban_table(rows: pl.DataFrame, facet: Facet, ctx: PageContext) -> Markup:
     year = rows["year"].max() if rows.height else None
     cells = (
-        Num("imports_from_china_t", fmt_num, "Imports from China lost (t)"),
-        Num("imports_from_china_usd", fmt_usd, f"Value lost ({usd_of(year)})"),
-        Num("lost_share_of_imports", fmt_pct, "Share of imports"),
+        Num(
+            "imports_from_china_t",
+            fmt_num,
+            "Imports from China lost (t)",
+            fact=importer_fact(facts.BAN_TONNES_LOST, "tonnes"),
+        ),
+        Num(
+            "imports_from_china_usd",
+            fmt_usd,
+            f"Value lost ({usd_of(year)})",
+            fact=importer_fact(facts.BAN_VALUE_LOST, "value"),
+        ),
+        # The share lost is of tonnes; the country pages give China's share by value as well,
+        # so the title says which (one fact, one figure, its basis labelled).
+        Num(
+            "lost_share_of_imports",
+            fmt_pct,
+            "Share of imports (tonnes)",
+            fact=importer_fact(facts.CHINA_IMPORT_SHARE, "tonnes"),
+        ),
         Num("lost_months_of_imports", fixed(1), "Months of imports lost"),
         Num("lost_share_of_supply", fmt_pct, "Share of supply"),
         Num("months_of_cover", fixed(1), "Months of use covered by what is left"),
@@ -275,9 +328,16 @@ def stock_pivot(rows: pl.DataFrame, facet: Facet, ctx: PageContext) -> Markup:
         if why is not None:
             cells = [f"{NOT_COMPUTABLE} — {why}", *[NOT_COMPUTABLE] * (len(days) + 1)]
         else:
+            mineral, importer = facet.keys(r, ctx)
             cells = [
                 fmt_num(r["t90"]),
-                *[fmt_usd(r.get(str(d))) for d in days],
+                *[
+                    fact(
+                        fmt_usd(r.get(str(d))),
+                        Fact(mineral, importer, facts.STOCK_COST, f"{d} days", r["stage"], year),
+                    )
+                    for d in days
+                ],
                 f"{fmt_num(r['price_usd_per_t'])} (unit value of imports from China, {r['price_year']})",
             ]
         row = [labels.get(r[index], r[index]), r["stage"], *cells, market]
@@ -353,7 +413,7 @@ def floor_table(rows: pl.DataFrame) -> Markup:
         Num("price_usd_per_t", fmt_num, "Market price (US$/t)"),
         Num("gap_usd_per_t", fmt_num, "Gap (US$/t)"),
         Num("covered_t", fmt_num, "Covered (t)"),
-        Num("cost_usd", fmt_usd, "Cost (US$ of the year)"),
+        Num("cost_usd", fmt_usd, "Cost (US$ of the year)", fact=floor_cost_fact),
         pl.col("note").fill_null("").alias("Note"),
     )
 
@@ -437,10 +497,7 @@ def reserve_table(rows: pl.DataFrame, ctx: PageContext, economy: str) -> Markup:
             .then(pl.lit("no"))
             .otherwise(pl.lit(""))
             .alias("Price is of the traded good"),
-            pl.col("tonnes")
-            .map_elements(fmt_num, return_dtype=pl.Utf8)
-            .fill_null("")
-            .alias("Tonnes"),
+            Num("tonnes", fmt_num, "Tonnes", fact=reserve_tonnes_fact).expr().fill_null(""),
             pl.when(reserve)
             .then(
                 pl.coalesce(

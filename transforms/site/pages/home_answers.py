@@ -17,6 +17,15 @@ from transforms.reference.policy import load_parameters
 from transforms.site import charts
 from transforms.site.context import SiteFigures
 from transforms.site.coverage import quotable_expr, shares_text
+from transforms.site.facts import (
+    BAN_TONNES_LOST,
+    CHINA_IMPORT_SHARE,
+    STOCK_COST,
+    fact,
+    floor_cost_fact,
+    importer_fact,
+    reserve_tonnes_fact,
+)
 from transforms.site.figures import ALLIANCE_BLOC, EU_BLOC
 from transforms.site.model import Headline, PageContext, Section
 from transforms.site.pages.mineral_concentration import stage_rows
@@ -27,7 +36,7 @@ from transforms.site.render_tables import (
     sensitivity_table,
     usd_of,
 )
-from transforms.site.text import fmt_num, fmt_pct, fmt_usd, md
+from transforms.site.text import Markup, fmt_num, fmt_pct, fmt_usd, md
 
 CONCENTRATED_ON_CHART = 12
 STOCK_DAYS = (30, 60, 90)
@@ -86,8 +95,14 @@ def concentration_section(site: SiteFigures, pairs: pl.DataFrame) -> tuple[list[
     over_half = processing.filter(pl.col("share") > 0.5).sort(["share", "name"], descending=[True, False])
     if processing.height:
         top = over_half.head(3)
-        examples = "; ".join(
-            f"{r['name'].lower()} {r['share_text']} ({r['year']}, {r['source']})"
+        examples = Markup("; ").join(
+            md(
+                "{name} {share} ({year}, {source})",
+                name=r["name"].lower(),
+                share=Markup(r["share_text"]),  # marked by stage_rows (transforms/site/facts.py)
+                year=r["year"],
+                source=r["source"],
+            )
             for r in top.iter_rows(named=True)
         )
         text = md(
@@ -232,8 +247,8 @@ def ban_section(site: SiteFigures, ctx: PageContext) -> tuple[list[Section], lis
         text = md(
             "If China stopped exporting {mineral}, the alliance would lose **{t} t a year**, {share} of its imports — {months} months of imports ({year}).",
             mineral=ctx.mineral(r["mineral"]).lower(),
-            t=fmt_num(r["imports_from_china_t"]),
-            share=fmt_pct(r["lost_share_of_imports"]),
+            t=fact(fmt_num(r["imports_from_china_t"]), importer_fact(BAN_TONNES_LOST, "tonnes")(r)),
+            share=fact(fmt_pct(r["lost_share_of_imports"]), importer_fact(CHINA_IMPORT_SHARE, "tonnes")(r)),
             months=fmt_num(r["lost_months_of_imports"]),
             year=year,
         )
@@ -317,7 +332,7 @@ def stockpile_section(site: SiteFigures, ctx: PageContext) -> tuple[list[Section
             "A 90-day alliance stock of {mineral} — {t} t, 90 days of its imports from China — would cost **{cost}**, priced at the unit value of those imports ({price} US$/t, {year}).",
             mineral=ctx.mineral(r["mineral"]).lower(),
             t=fmt_num(r["stock_t"]),
-            cost=us_dollars(r["cost_usd"], year),
+            cost=fact(us_dollars(r["cost_usd"], year), importer_fact(STOCK_COST, "90 days")(r)),
             price=fmt_num(r["price_usd_per_t"]),
             year=year,
         )
@@ -366,8 +381,12 @@ def reserve_section(reserve: pl.DataFrame, ctx: PageContext) -> Section:
         if row["months_of_alliance_china_imports"] is not None:
             extra.append(f"{fmt_num(row['months_of_alliance_china_imports'])} months of the alliance's imports from China")
         parts.append(
-            f"{fmt_num(row['tonnes'])} t of {ctx.mineral(row['mineral']).lower()}"
-            + (f" ({'; '.join(extra)})" if extra else "")
+            md(
+                "{t} t of {mineral}{extra}",
+                t=fact(fmt_num(row["tonnes"]), reserve_tonnes_fact(row)),
+                mineral=ctx.mineral(row["mineral"]).lower(),
+                extra=f" ({'; '.join(extra)})" if extra else "",
+            )
         )
     section.paragraphs.append(
         md(
@@ -376,7 +395,7 @@ def reserve_section(reserve: pl.DataFrame, ctx: PageContext) -> Section:
             usd=us_dollars(r["budget_usd"], r["year"]),
             rate=f"{r['aud_usd']:.4f}",
             n=named.height,
-            parts="; ".join(parts),
+            parts=Markup("; ").join(parts),
         )
     )
     section.table = reserve_table(reserve, ctx, r["economy"])
@@ -400,7 +419,7 @@ def floor_section(site: SiteFigures, ctx: PageContext) -> tuple[list[Section], l
             "The {name}, paid on the {t} t a year it covers, would have cost **{cost}** in {year}, when the market price was {price} US$/t.",
             name=last["floor_name"],
             t=fmt_num(last["covered_t"]),
-            cost=us_dollars(last["cost_usd"], last["year"]),
+            cost=fact(us_dollars(last["cost_usd"], last["year"]), floor_cost_fact(last)),
             year=last["year"],
             price=fmt_num(last["price_usd_per_t"]),
         )

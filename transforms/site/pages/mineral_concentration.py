@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import polars as pl
 
-from transforms.site import charts, figures
+from transforms.site import charts
 from transforms.site.context import SOURCE_USGS, SiteFigures, production_source
+from transforms.site.facts import world_share
 from transforms.site.model import PageContext, Section
 from transforms.site.render_tables import Num, md_table, named, table
 from transforms.site.sections import SECTIONS, page_rows
@@ -25,7 +26,8 @@ def stage_rows(site: SiteFigures, slug: str) -> list[dict]:
     """China's share of a mineral's world supply at the mine and at the processing stage: the
     production summary's rows (USGS first, by the source precedence), then the IEA's 2023
     figure for a stage the summary lacks. Each row: stage, product (or None), year, share (0-1),
-    share_text (as displayed), alliance_share, top_code, source."""
+    share_text (as displayed, marked as a fact), alliance_share, alliance_text (as displayed,
+    marked), top_code, source."""
     rows: list[dict] = []
     for stage in ("mine", "refinery"):
         row = site.stage_row(slug, stage)
@@ -36,8 +38,9 @@ def stage_rows(site: SiteFigures, slug: str) -> list[dict]:
                     "product": None,
                     "year": row["year"],
                     "share": row["china_share"],
-                    "share_text": figures.summary_share(row, "china_share"),
+                    "share_text": world_share(row, "china_share"),
                     "alliance_share": row["alliance_share"],
+                    "alliance_text": world_share(row, "alliance_share"),
                     "top_code": row["top_code"],
                     "source": production_source(row["source"], row["edition"]),
                 }
@@ -56,8 +59,9 @@ def stage_rows(site: SiteFigures, slug: str) -> list[dict]:
                     "product": r["product"],
                     "year": r["year"],
                     "share": r["china_share"],
-                    "share_text": figures.summary_share(r, "china_share"),
+                    "share_text": world_share(r, "china_share"),
                     "alliance_share": r["alliance_share"],
+                    "alliance_text": world_share(r, "alliance_share"),
                     "top_code": r["top1_code"],
                     "source": r["source"],
                 }
@@ -75,7 +79,7 @@ def mine_and_processing(site: SiteFigures, ctx: PageContext) -> Section | None:
             + (f": {r['product']}" if r["product"] else ""),
             "Year": str(r["year"]),
             "China": r["share_text"],
-            "Alliance": fmt_pct(r["alliance_share"]),
+            "Alliance": r["alliance_text"],
             "Largest producer": site.economy(r["top_code"]),
             "Source": r["source"],
         }
@@ -174,9 +178,9 @@ def history(rows: pl.DataFrame, ctx: PageContext) -> Section | None:
                 md(
                     "at the {stage} stage from {a} in {ya} to {b} in {yb}",
                     stage=STAGE_WORDS[stage],
-                    a=figures.summary_share(a, "china_share"),
+                    a=world_share(a, "china_share"),
                     ya=a["year"],
-                    b=figures.summary_share(b, "china_share"),
+                    b=world_share(b, "china_share"),
                     yb=b["year"],
                 )
             )
