@@ -151,7 +151,7 @@ def test_key_pages_carry_fact_markers(public: Path) -> None:
     assert {facts.WORLD_PRODUCTION_SHARE, facts.CHINA_IMPORT_SHARE, facts.STOCK_COST} <= home
     assert {facts.RESERVE_TONNES, facts.FLOOR_COST} <= home
     gallium = _facts_of(public, "minerals/gallium")
-    assert "gallium|CHN|world-production-share|tonnes|refinery|2025" in gallium
+    assert "gallium|CHN|world-production-share|tonnes, USGS|refinery|2025" in gallium
     antimony = _measures(_facts_of(public, "minerals/antimony"))
     assert {facts.NET_IMPORT_RELIANCE, facts.EU_METHOD_IMPORT_RELIANCE} <= antimony
     japan = _facts_of(public, "countries/jpn")

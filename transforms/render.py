@@ -47,13 +47,12 @@ def plain_number(value: float, digits: int) -> str:
 
 
 # A figure's fact marker (transforms/site/facts.py): the parts of its key are joined by "|",
-# written "&#124;" so the marker cannot split a Markdown table row. A cell that is exactly one
-# marker — an attribute without quotes or tags, text already escaped (no bare Markdown syntax) —
+# written "&#124;" so the marker cannot split a Markdown table row. A cell made of markers — an
+# attribute without quotes or tags — and text already escaped (no tag, no bare Markdown syntax)
 # is kept as it is; anything else in a cell is escaped.
 FACT_SEPARATOR = "|"
-FACT_CELL = re.compile(
-    r'<span data-fact="[^"<>]*">(?:[^<>\\`*_\[\]|{}#~]|\\[\\`*_\[\]|{}#])*</span>'
-)
+_ESCAPED = r"(?:[^<>\\`*_\[\]|{}#~]|\\[\\`*_\[\]|{}#])*"
+FACT_CELL = re.compile(rf'{_ESCAPED}(?:<span data-fact="[^"<>]*">{_ESCAPED}</span>{_ESCAPED})+')
 
 
 def format_cell(value: object) -> str:

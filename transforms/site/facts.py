@@ -42,8 +42,11 @@ US_NET_IMPORT_RELIANCE = "us-net-import-reliance-usgs"  # USGS's own figure for 
 EU_METHOD_IMPORT_RELIANCE = "import-reliance-eu-method"  # supply-risk mart, bounded 0-100%
 BAN_VALUE_LOST = "export-ban-value-lost"
 BAN_TONNES_LOST = "export-ban-tonnes-lost"
+BAN_MONTHS_LOST = "export-ban-months-of-imports-lost"
 STOCK_COST = "stockpile-cost"
 RESERVE_TONNES = "reserve-tonnes"
+RESERVE_MONTHS = "reserve-months-of-china-imports"
+RESERVE_WORLD_SHARE = "reserve-share-of-world-output"
 FLOOR_COST = "price-floor-cost"
 
 
@@ -88,6 +91,16 @@ def reserve_tonnes_fact(row: Mapping[str, Any]) -> Fact:
     return Fact(row["mineral"], row["economy"], RESERVE_TONNES, "tonnes", "", row["year"])
 
 
+def reserve_months_fact(row: Mapping[str, Any], economy: str) -> Fact:
+    """The months of ``economy``'s imports from China a reserve budget's tonnes equal."""
+    return Fact(row["mineral"], economy, RESERVE_MONTHS, "tonnes", "", row["year"])
+
+
+def reserve_share_fact(row: Mapping[str, Any]) -> Fact:
+    """A reserve budget's tonnes as a share of world output of the mineral."""
+    return Fact(row["mineral"], row["economy"], RESERVE_WORLD_SHARE, "tonnes", "", row["year"])
+
+
 def fact_column(
     value: str, fmt: Callable[[Any], str], key: Callable[[Mapping[str, Any]], Fact | None]
 ) -> Callable[[Mapping[str, Any]], str]:
@@ -109,19 +122,30 @@ def fact_column(
 _SHARE_OF = {"china_share": "CHN", "alliance_share": "ALLIANCE", "rest_share": "REST"}
 
 
+def publisher(source: str | None) -> str:
+    """The publisher a source label starts with: "USGS MCS 2026" -> "USGS", "World Mining Data
+    2024" -> "WMD"."""
+    first = (source or "").split(" ", 1)[0]
+    return "WMD" if first == "World" else first
+
+
 def world_share_fact(row: Mapping[str, Any], economy: str) -> Fact:
     """``economy``'s share of world production of a row (mineral, stage, year), or of world
     reserves — a row without a stage or a concentration row of that measure — dated by the USGS
-    edition (the reserves' year + 1), or of world exports (by value) for an export row. IEA
-    rows name their product, which is part of the basis."""
-    basis = "tonnes" + (f", {row['product']}" if row.get("product") else "")
+    edition (the reserves' year + 1), or of world exports (by value) for an export row. The
+    publisher is part of the basis (each divides by its own world total; a page that quotes two
+    publishers for one year names each), and so is the product where the row names one.
+    Reserves have one publisher (USGS), which the pages' reserve summaries do not carry."""
     measure, stage = row.get("measure"), row.get("stage")
-    if measure == "reserves":
-        return Fact(row["mineral"], economy, WORLD_RESERVES_SHARE, basis, "", row["year"] + 1)
+    basis = "tonnes" + (f", {row['product']}" if row.get("product") else "")
+    if measure == "reserves" or stage is None or stage == "reserves":
+        edition = row["year"] + 1 if measure == "reserves" else row["edition"]
+        return Fact(row["mineral"], economy, WORLD_RESERVES_SHARE, basis, "", edition)
+    basis = ", ".join(
+        part for part in ("tonnes", publisher(row.get("source")), row.get("product")) if part
+    )
     if measure == "exports":
         return Fact(row["mineral"], economy, WORLD_EXPORTS_SHARE, "value", stage, row["year"])
-    if stage is None or stage == "reserves":
-        return Fact(row["mineral"], economy, WORLD_RESERVES_SHARE, basis, "", row["edition"])
     return Fact(row["mineral"], economy, WORLD_PRODUCTION_SHARE, basis, stage, row["year"])
 
 

@@ -16,11 +16,13 @@ from typing import Any, NamedTuple
 
 import polars as pl
 
+from transforms import blocs
 from transforms.render import frame_to_markdown
 from transforms.site import facts
 from transforms.site.facts import (
     Fact,
     fact,
+    fact_cell,
     fact_column,
     floor_cost_fact,
     importer_fact,
@@ -261,7 +263,12 @@ def ban_table(rows: pl.DataFrame, facet: Facet, ctx: PageContext) -> Markup:
             "Share of imports (tonnes)",
             fact=importer_fact(facts.CHINA_IMPORT_SHARE, "tonnes"),
         ),
-        Num("lost_months_of_imports", fixed(1), "Months of imports lost"),
+        Num(
+            "lost_months_of_imports",
+            fixed(1),
+            "Months of imports lost",
+            fact=importer_fact(facts.BAN_MONTHS_LOST, "tonnes"),
+        ),
         Num("lost_share_of_supply", fmt_pct, "Share of supply"),
         Num("months_of_cover", fixed(1), "Months of use covered by what is left"),
     )
@@ -455,6 +462,11 @@ def sensitivity_table(rows: pl.DataFrame, ctx: PageContext) -> Markup:
     return Markup("\n".join(lines))
 
 
+def fmt_months(months: float) -> str:
+    """Months of imports, as the reserve's table and the home page both write them: "7.5"."""
+    return f"{months:,.1f}"
+
+
 def reserve_table(rows: pl.DataFrame, ctx: PageContext, economy: str) -> Markup:
     """What the reserve budget buys per mineral, with the price used and its source, the days
     and months of imports it equals ("not computable — reason" where it cannot be said), the
@@ -465,13 +477,14 @@ def reserve_table(rows: pl.DataFrame, ctx: PageContext, economy: str) -> Markup:
         f"What A${fmt_num(note_aud[0] / 1e6)}m buys (t)" if note_aud.len() else "Note budget (t)"
     )
 
-    def days_months(days: str, months: str) -> pl.Expr:
-        return pl.when(pl.col(days).is_not_null()).then(
-            pl.col(days).map_elements(lambda v: f"{v:,.0f}", return_dtype=pl.Utf8)
-            + " days ("
-            + pl.col(months).map_elements(lambda v: f"{v:,.1f}", return_dtype=pl.Utf8)
-            + " months)"
-        )
+    def days_months(days: str, months: str, importer: str | None) -> pl.Expr:
+        def cell(r: Mapping[str, Any]) -> str | None:
+            if r[days] is None:
+                return None
+            which = facts.reserve_months_fact(r, importer or r["economy"])
+            return f"{r[days]:,.0f} days ({fact_cell(fmt_months(r[months]), which)} months)"
+
+        return pl.struct(pl.all()).map_elements(cell, return_dtype=pl.Utf8)
 
     reserve = pl.col("in_reserve")
     return md_table(
@@ -502,7 +515,9 @@ def reserve_table(rows: pl.DataFrame, ctx: PageContext, economy: str) -> Markup:
             .then(
                 pl.coalesce(
                     days_months(
-                        "days_of_alliance_china_imports", "months_of_alliance_china_imports"
+                        "days_of_alliance_china_imports",
+                        "months_of_alliance_china_imports",
+                        blocs.BLOC_ALLIANCE,
                     ),
                     pl.lit(f"{NOT_COMPUTABLE} — ")
                     + pl.col("note")
@@ -515,16 +530,22 @@ def reserve_table(rows: pl.DataFrame, ctx: PageContext, economy: str) -> Markup:
             pl.when(reserve)
             .then(
                 pl.coalesce(
-                    days_months("days_of_economy_china_imports", "months_of_economy_china_imports"),
+                    days_months(
+                        "days_of_economy_china_imports", "months_of_economy_china_imports", None
+                    ),
                     pl.lit(NOT_COMPUTABLE),
                 )
             )
             .otherwise(pl.lit(""))
             .alias(f"{who}'s imports from China covered"),
-            pl.col("share_of_world_production")
-            .map_elements(fmt_pct, return_dtype=pl.Utf8)
-            .fill_null("")
-            .alias("Share of world output"),
+            Num(
+                "share_of_world_production",
+                fmt_pct,
+                "Share of world output",
+                fact=facts.reserve_share_fact,
+            )
+            .expr()
+            .fill_null(""),
             pl.col("note_budget_tonnes")
             .map_elements(fmt_num, return_dtype=pl.Utf8)
             .fill_null("no price")

@@ -18,12 +18,16 @@ from transforms.site import charts
 from transforms.site.context import SiteFigures
 from transforms.site.coverage import quotable_expr, shares_text
 from transforms.site.facts import (
+    BAN_MONTHS_LOST,
     BAN_TONNES_LOST,
     CHINA_IMPORT_SHARE,
     STOCK_COST,
     fact,
+    fact_cell,
     floor_cost_fact,
     importer_fact,
+    reserve_months_fact,
+    reserve_share_fact,
     reserve_tonnes_fact,
 )
 from transforms.site.figures import ALLIANCE_BLOC, EU_BLOC
@@ -31,6 +35,7 @@ from transforms.site.model import Headline, PageContext, Section
 from transforms.site.pages.mineral_concentration import stage_rows
 from transforms.site.render_tables import (
     NOT_COMPUTABLE,
+    fmt_months,
     md_table,
     reserve_table,
     sensitivity_table,
@@ -249,7 +254,7 @@ def ban_section(site: SiteFigures, ctx: PageContext) -> tuple[list[Section], lis
             mineral=ctx.mineral(r["mineral"]).lower(),
             t=fact(fmt_num(r["imports_from_china_t"]), importer_fact(BAN_TONNES_LOST, "tonnes")(r)),
             share=fact(fmt_pct(r["lost_share_of_imports"]), importer_fact(CHINA_IMPORT_SHARE, "tonnes")(r)),
-            months=fmt_num(r["lost_months_of_imports"]),
+            months=fact(fmt_num(r["lost_months_of_imports"]), importer_fact(BAN_MONTHS_LOST, "tonnes")(r)),
             year=year,
         )
         section.paragraphs.append(text)
@@ -278,7 +283,10 @@ def ban_section(site: SiteFigures, ctx: PageContext) -> tuple[list[Section], lis
             row[ctx.mineral(m)] = (
                 NOT_COMPUTABLE
                 if h["not_computable_reason"] is not None
-                else f"{fmt_num(h['imports_from_china_t'])} t, {fmt_num(h['lost_months_of_imports'])} months"
+                else "{} t, {} months".format(
+                    fact_cell(fmt_num(h["imports_from_china_t"]), importer_fact(BAN_TONNES_LOST, "tonnes")(h)),
+                    fact_cell(fmt_num(h["lost_months_of_imports"]), importer_fact(BAN_MONTHS_LOST, "tonnes")(h)),
+                )
             )
         table_rows.append(row)
     if table_rows and shown:
@@ -377,15 +385,23 @@ def reserve_section(reserve: pl.DataFrame, ctx: PageContext) -> Section:
     named = reserve.filter(pl.col("in_reserve"))
     parts = []
     for row in named.iter_rows(named=True):
-        extra = [f"{fmt_pct(row['share_of_world_production'])} of world output"] if row["share_of_world_production"] is not None else []
+        # The same figures, in the same format, as the reserve's table below (one figure per fact).
+        extra = []
+        if row["share_of_world_production"] is not None:
+            share = fact(fmt_pct(row["share_of_world_production"]), reserve_share_fact(row))
+            extra.append(md("{share} of world output", share=share))
         if row["months_of_alliance_china_imports"] is not None:
-            extra.append(f"{fmt_num(row['months_of_alliance_china_imports'])} months of the alliance's imports from China")
+            months = fact(
+                fmt_months(row["months_of_alliance_china_imports"]),
+                reserve_months_fact(row, ALLIANCE_BLOC),
+            )
+            extra.append(md("{months} months of the alliance's imports from China", months=months))
         parts.append(
             md(
                 "{t} t of {mineral}{extra}",
                 t=fact(fmt_num(row["tonnes"]), reserve_tonnes_fact(row)),
                 mineral=ctx.mineral(row["mineral"]).lower(),
-                extra=f" ({'; '.join(extra)})" if extra else "",
+                extra=Markup(" (") + Markup("; ").join(extra) + ")" if extra else "",
             )
         )
     section.paragraphs.append(

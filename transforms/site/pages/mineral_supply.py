@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import polars as pl
 
-from transforms.site import charts
+from transforms.site import charts, figures
 from transforms.site.context import SOURCE_USGS, SiteFigures, mineral_slice, production_source
-from transforms.site.facts import unmarked, world_share, world_share_fact
+from transforms.site.facts import world_share, world_share_fact
 from transforms.site.model import PageContext, Section
 from transforms.site.palette import ALLIANCE, CHINA, REST
 from transforms.site.render_tables import Num, md_table, named, table
@@ -264,11 +264,10 @@ def china_alliance_rest(site: SiteFigures, ctx: PageContext) -> Section | None:
     frame = pl.DataFrame(
         bars, schema={"label": pl.Utf8, "group": pl.Utf8, "share": pl.Float64}, orient="row"
     )
-    # A chart's description is plain text: the figures without their markers.
-    described = unmarked(
-        "; ".join(
-            f"{r['Stage']}: China {r[CHINA]}, alliance {r[ALLIANCE]}, rest {r[REST]}" for r in rows
-        )
+    # A chart's description is plain text: the same figures, without their markers.
+    described = "; ".join(
+        f"{label}: China {figures.summary_share(row, 'china_share')}, alliance {fmt_pct(row['alliance_share'])}, rest {fmt_pct(row['rest_share'])}"
+        for label, row in summaries
     )
     section = Section(
         title="China, the alliance and the rest of the world", anchor="by-group", source=SOURCE_USGS

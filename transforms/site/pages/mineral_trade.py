@@ -192,7 +192,19 @@ def allies_dependence(part: pl.DataFrame, ctx: PageContext) -> Section | None:
         Num("value_cell", None, "China's share by value"),
         Num("tonnes_cell", None, "China's share by tonnes"),
         named("top_supplier", ctx.economy_names, "Top supplier (value)"),
-        Num("top_supplier_share", fmt_pct, "Top supplier's share (value)"),
+        Num(
+            "top_supplier_share",
+            fmt_pct,
+            "Top supplier's share (value)",
+            fact=lambda r: Fact(
+                r["mineral"],
+                r["importer"],
+                import_share(r["top_supplier"]),
+                "value",
+                r["stage"],
+                r["year"],
+            ),
+        ),
         pl.col("why").alias("Not quoted because"),
     )
     section.notes.append(
