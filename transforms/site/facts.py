@@ -81,6 +81,22 @@ def importer_fact(measure: str, basis: str) -> Callable[[Mapping[str, Any]], Fac
     return lambda r: Fact(r["mineral"], r["importer"], measure, basis, r["stage"], r["year"])
 
 
+# The facts of the scenario and dependence marts' (mineral, importer, stage, year) rows.
+nir_fact = importer_fact(NET_IMPORT_RELIANCE, "tonnes")
+ban_tonnes_fact = importer_fact(BAN_TONNES_LOST, "tonnes")
+ban_usd_fact = importer_fact(BAN_VALUE_LOST, "value")
+ban_share_fact = importer_fact(CHINA_IMPORT_SHARE, "tonnes")  # the ban's share lost: tonnes
+ban_months_fact = importer_fact(BAN_MONTHS_LOST, "tonnes")
+
+
+def eu_reliance_fact(row: Mapping[str, Any]) -> Fact:
+    """The supply-risk mart's import reliance (EU method) of a row, at its production stage."""
+    stage = row["production_stage"]
+    return Fact(
+        row["mineral"], row["importer"], EU_METHOD_IMPORT_RELIANCE, "tonnes", stage, row["year"]
+    )
+
+
 def floor_cost_fact(row: Mapping[str, Any]) -> Fact:
     """A price floor's yearly cost (mart scenario_price_floor row), the floor named in the basis."""
     return Fact(row["mineral"], "", FLOOR_COST, f"floor {row['floor_id']}", "", row["year"])
@@ -94,6 +110,13 @@ def reserve_tonnes_fact(row: Mapping[str, Any]) -> Fact:
 def reserve_months_fact(row: Mapping[str, Any], economy: str) -> Fact:
     """The months of ``economy``'s imports from China a reserve budget's tonnes equal."""
     return Fact(row["mineral"], economy, RESERVE_MONTHS, "tonnes", "", row["year"])
+
+
+def stock_cost(text: str, who: Mapping[str, str], days: int, stage: str, year: Any) -> Markup:
+    """The cost of a stock of ``days`` of ``who``'s (mineral, importer) imports from China
+    (mart scenario_stockpile), marked."""
+    key = Fact(who["mineral"], who["importer"], STOCK_COST, f"{days} days", stage, year)
+    return fact(text, key)
 
 
 def reserve_share_fact(row: Mapping[str, Any]) -> Fact:
@@ -147,6 +170,16 @@ def world_share_fact(row: Mapping[str, Any], economy: str) -> Fact:
     if measure == "exports":
         return Fact(row["mineral"], economy, WORLD_EXPORTS_SHARE, "value", stage, row["year"])
     return Fact(row["mineral"], economy, WORLD_PRODUCTION_SHARE, basis, stage, row["year"])
+
+
+def share_fact_for(economy: str) -> Callable[[Mapping[str, Any]], Fact]:
+    """A table column's facts: ``economy``'s world share on each row (:func:`world_share_fact`)."""
+    return lambda row: world_share_fact(row, economy)
+
+
+def share_fact_in(column: str) -> Callable[[Mapping[str, Any]], Fact]:
+    """A table column's facts: the world share of the economy each row names in ``column``."""
+    return lambda row: world_share_fact(row, row[column])
 
 
 def world_share(row: Mapping[str, Any], column: str) -> Markup:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, NamedTuple
 
 import polars as pl
@@ -19,15 +20,6 @@ import polars as pl
 from transforms import blocs
 from transforms.render import frame_to_markdown
 from transforms.site import facts
-from transforms.site.facts import (
-    Fact,
-    fact,
-    fact_cell,
-    fact_column,
-    floor_cost_fact,
-    importer_fact,
-    reserve_tonnes_fact,
-)
 from transforms.site.model import PageContext, Section
 from transforms.site.sections import latest
 from transforms.site.text import Markup, fmt_num, fmt_pct, fmt_usd, md
@@ -56,13 +48,13 @@ class Num(NamedTuple):
     column: str
     fmt: Callable[[Any], str] | None
     title: str
-    fact: Callable[[Mapping[str, Any]], Fact | None] | None = None
+    fact: Callable[[Mapping[str, Any]], facts.Fact | None] | None = None
 
     def expr(self) -> pl.Expr:
         if self.fmt is None:
             return pl.col(self.column).alias(self.title)
         if self.fact is not None:
-            cell = fact_column(self.column, self.fmt, self.fact)
+            cell = facts.fact_column(self.column, self.fmt, self.fact)
             return pl.struct(pl.all()).map_elements(cell, return_dtype=pl.Utf8).alias(self.title)
         return formatted(self.column, self.fmt, self.title)
 
@@ -97,18 +89,16 @@ NIR_NOTE_LABELS = {
 }
 
 
+_whole_pct = partial(fmt_pct, digits=0)  # shares of imports relied on: "100%", "37%"
+
+
 def _nir_table(rows: pl.DataFrame, first: pl.Expr) -> Markup:
     return table(
         rows,
         first,
         pl.col("stage").alias("Stage"),
         pl.col("year").alias("Year"),
-        Num(
-            "net_import_reliance",
-            lambda v: fmt_pct(v, 0),
-            "Net import reliance",
-            fact=importer_fact(facts.NET_IMPORT_RELIANCE, "tonnes"),
-        ),
+        Num("net_import_reliance", _whole_pct, "Net import reliance", fact=facts.nir_fact),
         pl.col("production_status").replace(PRODUCTION_STATUS_LABELS).alias("Production"),
         pl.when(pl.col("basis_mismatch"))
         .then(pl.lit("yes"))
@@ -147,11 +137,6 @@ class Facet:
 
     def label(self, ctx: PageContext) -> pl.Expr:
         return named(self.by, self.labels(ctx), self.heading)
-
-    def keys(self, row: Mapping[str, Any], ctx: PageContext) -> tuple[str, str]:
-        """The (mineral, importer) of a table row: its ``by`` column and the page's key."""
-        both = {self.by: row[self.by], self.key: self.value or ctx.key}
-        return both["mineral"], both["importer"]
 
 
 # A mineral page lists the importers, a country page the minerals, the scenarios page the
@@ -193,19 +178,7 @@ def risk_table(rows: pl.DataFrame, facet: Facet, ctx: PageContext) -> Markup:
         Num("geopolrisk_score", fixed(4), "GeoPolRisk score"),
         Num("characterisation_factor", fmt_num, "Characterisation factor"),
         Num("crm_supply_risk", fixed(2), "EU-method supply risk"),
-        Num(
-            "import_reliance",
-            lambda v: fmt_pct(v, 0),
-            "Import reliance",
-            fact=lambda r: Fact(
-                r["mineral"],
-                r["importer"],
-                facts.EU_METHOD_IMPORT_RELIANCE,
-                "tonnes",
-                r["production_stage"],
-                r["year"],
-            ),
-        ),
+        Num("import_reliance", _whole_pct, "Import reliance", fact=facts.eu_reliance_fact),
         # The mart keeps the method's 0-1 index; pages show every HHI on the 0-10,000 scale.
         Num(
             "hhi_production",
@@ -243,32 +216,11 @@ def unless_reason(spec: Num, reason: str = "not_computable_reason", why: bool = 
 def ban_table(rows: pl.DataFrame, facet: Facet, ctx: PageContext) -> Markup:
     year = rows["year"].max() if rows.height else None
     cells = (
-        Num(
-            "imports_from_china_t",
-            fmt_num,
-            "Imports from China lost (t)",
-            fact=importer_fact(facts.BAN_TONNES_LOST, "tonnes"),
-        ),
-        Num(
-            "imports_from_china_usd",
-            fmt_usd,
-            f"Value lost ({usd_of(year)})",
-            fact=importer_fact(facts.BAN_VALUE_LOST, "value"),
-        ),
-        # The share lost is of tonnes; the country pages give China's share by value as well,
-        # so the title says which (one fact, one figure, its basis labelled).
-        Num(
-            "lost_share_of_imports",
-            fmt_pct,
-            "Share of imports (tonnes)",
-            fact=importer_fact(facts.CHINA_IMPORT_SHARE, "tonnes"),
-        ),
-        Num(
-            "lost_months_of_imports",
-            fixed(1),
-            "Months of imports lost",
-            fact=importer_fact(facts.BAN_MONTHS_LOST, "tonnes"),
-        ),
+        Num("imports_from_china_t", fmt_num, "Imports from China lost (t)", facts.ban_tonnes_fact),
+        Num("imports_from_china_usd", fmt_usd, f"Value lost ({usd_of(year)})", facts.ban_usd_fact),
+        # Of tonnes: the country pages give China's share by value too, so the title says which.
+        Num("lost_share_of_imports", fmt_pct, "Share of imports (tonnes)", facts.ban_share_fact),
+        Num("lost_months_of_imports", fixed(1), "Months of imports lost", facts.ban_months_fact),
         Num("lost_share_of_supply", fmt_pct, "Share of supply"),
         Num("months_of_cover", fixed(1), "Months of use covered by what is left"),
     )
@@ -335,14 +287,11 @@ def stock_pivot(rows: pl.DataFrame, facet: Facet, ctx: PageContext) -> Markup:
         if why is not None:
             cells = [f"{NOT_COMPUTABLE} — {why}", *[NOT_COMPUTABLE] * (len(days) + 1)]
         else:
-            mineral, importer = facet.keys(r, ctx)
+            both = {index: r[index], facet.key: facet.value or ctx.key}  # mineral and importer
             cells = [
                 fmt_num(r["t90"]),
                 *[
-                    fact(
-                        fmt_usd(r.get(str(d))),
-                        Fact(mineral, importer, facts.STOCK_COST, f"{d} days", r["stage"], year),
-                    )
+                    facts.stock_cost(fmt_usd(r.get(str(d))), both, d, r["stage"], year)
                     for d in days
                 ],
                 f"{fmt_num(r['price_usd_per_t'])} (unit value of imports from China, {r['price_year']})",
@@ -420,7 +369,7 @@ def floor_table(rows: pl.DataFrame) -> Markup:
         Num("price_usd_per_t", fmt_num, "Market price (US$/t)"),
         Num("gap_usd_per_t", fmt_num, "Gap (US$/t)"),
         Num("covered_t", fmt_num, "Covered (t)"),
-        Num("cost_usd", fmt_usd, "Cost (US$ of the year)", fact=floor_cost_fact),
+        Num("cost_usd", fmt_usd, "Cost (US$ of the year)", fact=facts.floor_cost_fact),
         pl.col("note").fill_null("").alias("Note"),
     )
 
@@ -482,11 +431,12 @@ def reserve_table(rows: pl.DataFrame, ctx: PageContext, economy: str) -> Markup:
             if r[days] is None:
                 return None
             which = facts.reserve_months_fact(r, importer or r["economy"])
-            return f"{r[days]:,.0f} days ({fact_cell(fmt_months(r[months]), which)} months)"
+            return f"{r[days]:,.0f} days ({facts.fact_cell(fmt_months(r[months]), which)} months)"
 
         return pl.struct(pl.all()).map_elements(cell, return_dtype=pl.Utf8)
 
     reserve = pl.col("in_reserve")
+    world_share = facts.reserve_share_fact  # the home page states the same shares
     return md_table(
         rows.select(
             named("mineral", ctx.mineral_names, "Mineral"),
@@ -510,7 +460,7 @@ def reserve_table(rows: pl.DataFrame, ctx: PageContext, economy: str) -> Markup:
             .then(pl.lit("no"))
             .otherwise(pl.lit(""))
             .alias("Price is of the traded good"),
-            Num("tonnes", fmt_num, "Tonnes", fact=reserve_tonnes_fact).expr().fill_null(""),
+            Num("tonnes", fmt_num, "Tonnes", fact=facts.reserve_tonnes_fact).expr().fill_null(""),
             pl.when(reserve)
             .then(
                 pl.coalesce(
@@ -538,12 +488,7 @@ def reserve_table(rows: pl.DataFrame, ctx: PageContext, economy: str) -> Markup:
             )
             .otherwise(pl.lit(""))
             .alias(f"{who}'s imports from China covered"),
-            Num(
-                "share_of_world_production",
-                fmt_pct,
-                "Share of world output",
-                fact=facts.reserve_share_fact,
-            )
+            Num("share_of_world_production", fmt_pct, "Share of world output", world_share)
             .expr()
             .fill_null(""),
             pl.col("note_budget_tonnes")

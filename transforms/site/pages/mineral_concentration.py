@@ -11,7 +11,7 @@ import polars as pl
 
 from transforms.site import charts
 from transforms.site.context import SOURCE_USGS, SiteFigures, production_source
-from transforms.site.facts import publisher, world_share, world_share_fact
+from transforms.site.facts import publisher, share_fact_for, share_fact_in, world_share
 from transforms.site.model import PageContext, Section
 from transforms.site.render_tables import Num, md_table, named, table
 from transforms.site.sections import SECTIONS, page_rows
@@ -249,15 +249,10 @@ def outlook(rows: pl.DataFrame, ctx: PageContext) -> Section | None:
         .alias("Stage"),
         pl.col("product").alias("Product"),
         pl.col("year").cast(pl.Utf8).alias("Year"),
-        Num("china_share", fmt_pct, "China", fact=lambda r: world_share_fact(r, "CHN")),
-        Num(
-            "alliance_share",
-            fmt_pct,
-            "Alliance",
-            fact=lambda r: world_share_fact(r, "ALLIANCE"),
-        ),
+        Num("china_share", fmt_pct, "China", fact=share_fact_for("CHN")),
+        Num("alliance_share", fmt_pct, "Alliance", fact=share_fact_for("ALLIANCE")),
         named("top1_code", ctx.economy_names, "Largest producer"),
-        Num("top1_share", fmt_pct, "Its share", fact=lambda r: world_share_fact(r, r["top1_code"])),
+        Num("top1_share", fmt_pct, "Its share", fact=share_fact_in("top1_code")),
     )
     section.notes.append(
         "Projections, not observations: the IEA base case reflects stated policies and announced projects. Shares are of the IEA's world total; where its named producers and 'rest of world' add to more than that total, the shares are as the IEA's total gives them."

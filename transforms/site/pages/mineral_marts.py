@@ -9,7 +9,7 @@ from functools import partial
 import polars as pl
 
 from transforms.site import charts, coverage, figures
-from transforms.site.facts import world_share_fact
+from transforms.site.facts import share_fact_for, share_fact_in
 from transforms.site.model import PageContext, Section
 from transforms.site.policy_tables import EVENTS_SOURCE, events_table
 from transforms.site.render_tables import (
@@ -121,20 +121,10 @@ def concentration_mineral(rows: pl.DataFrame, ctx: PageContext) -> Section | Non
         Num("hhi", fmt_num, "HHI"),
         Num("alliance_pooled_hhi", fmt_num, "HHI, alliance pooled"),
         named("top1_code", ctx.economy_names, "Leader"),
-        Num(
-            "top1_share_text",
-            _text,
-            "Leader's share",
-            fact=lambda r: world_share_fact(r, r["top1_code"]),
-        ),
+        Num("top1_share_text", _text, "Leader's share", fact=share_fact_in("top1_code")),
         Num("top3_share", fmt_pct, "Top 3"),
-        Num("china_share_text", _text, "China", fact=lambda r: world_share_fact(r, "CHN")),
-        Num(
-            "alliance_share",
-            fmt_pct,
-            "Alliance",
-            fact=lambda r: world_share_fact(r, "ALLIANCE"),
-        ),
+        Num("china_share_text", _text, "China", fact=share_fact_for("CHN")),
+        Num("alliance_share", fmt_pct, "Alliance", fact=share_fact_for("ALLIANCE")),
     )
     section.notes.append(
         "Exports are valued in current USD (CEPII BACI); production and reserves in tonnes (USGS)."

@@ -11,7 +11,7 @@ import polars as pl
 
 from transforms.site import charts, figures
 from transforms.site.context import SOURCE_USGS, SiteFigures, mineral_slice, production_source
-from transforms.site.facts import world_share, world_share_fact
+from transforms.site.facts import share_fact_in, world_share
 from transforms.site.model import PageContext, Section
 from transforms.site.palette import ALLIANCE, CHINA, REST
 from transforms.site.render_tables import Num, md_table, named, table
@@ -110,7 +110,7 @@ def _economy_table(site: SiteFigures, rows: pl.DataFrame, amount: Num, *rest: pl
             "share_text",
             lambda v: v or "",
             "Share of world",
-            fact=lambda r: world_share_fact(r, r["country_code"]),
+            fact=share_fact_in("country_code"),
         ),
         *rest,
     )
