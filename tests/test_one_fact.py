@@ -24,6 +24,8 @@ from transforms.site.facts import Fact, conflicts, fact, page_facts, unmarked
 from transforms.site.render_tables import Num, table
 from transforms.site.text import fmt_pct, md
 
+from .test_concentration_sources import MCS2026, SAMPLE
+
 GALLIUM_CHINA = Fact("gallium", "CHN", facts.WORLD_PRODUCTION_SHARE, "tonnes", "refinery", 2025)
 
 
@@ -185,3 +187,26 @@ def test_marked_import_shares_are_the_published_marts(public: Path) -> None:
     for basis, column in (("value", "china_share"), ("tonnes", "china_share_t")):
         key = Fact("rare-earths", "JPN", facts.CHINA_IMPORT_SHARE, basis, r["stage"], r["year"])
         assert japan[key.key()] == [fmt_pct(r[column])] * len(japan[key.key()])
+
+
+@pytest.mark.slow
+@pytest.mark.upstream
+def test_marked_china_shares_are_usgs_printed_figures(public: Path, upstream_dir: Path) -> None:
+    """China's 2025 share of world production as each mineral page marks it (sentence, tables)
+    is China's figure over the world total printed in the raw USGS MCS 2026 file; where the
+    listed figures add up to more than that rounded total, the page reads a range up to 100%."""
+    raw = pl.read_csv(upstream_dir / MCS2026, infer_schema=False, encoding="utf8-lossy").filter(
+        (pl.col("Statistics") == "Production") & (pl.col("Year") == "2025")
+    )
+    for slug, (commodity, stage) in SAMPLE.items():
+        part = raw.filter(pl.col("Commodity") == commodity)
+        china, world = (
+            float(part.filter(pl.col("Country") == who)["Value"][0].replace(",", "").lstrip(">"))
+            for who in ("China", "World total")
+        )
+        key = Fact(slug, "CHN", facts.WORLD_PRODUCTION_SHARE, "tonnes, USGS", stage, 2025)
+        texts = set(_facts_of(public, f"minerals/{slug}")[key.key()])
+        assert len(texts) == 1, (slug, texts)
+        text = texts.pop()
+        expected = fmt_pct(china / world)
+        assert text == expected or (expected == "100.0%" and text.endswith("–100%")), slug
