@@ -109,7 +109,7 @@ def _nir_table(rows: pl.DataFrame, first: pl.Expr) -> Markup:
 
 
 NIR_NOTE = "Net import reliance = (imports − exports) / (production + imports − exports), in tonnes: trade of the mineral's HS codes (CEPII BACI, from outside the importer) against USGS production. Trade tonnes are gross weights; where production is counted as metal content ('Basis differs') the figure is indicative only. Negative = net exporter. China's share of imports is in the section on each ally's imports, with its trade coverage."
-# Three measures of reliance on imports appear on the pages; they differ by design.
+# Three measures of reliance on imports, different by design: each named apart (titles, facts).
 NIR_MEASURES = (
     "Three different measures, not to be compared with each other: U.S. net import reliance is USGS's own figure for the United States; "
     "net import reliance (section of that name) is the same formula computed here for each ally from BACI trade tonnes (gross weight) and USGS production; "
@@ -178,7 +178,7 @@ def risk_table(rows: pl.DataFrame, facet: Facet, ctx: PageContext) -> Markup:
         Num("geopolrisk_score", fixed(4), "GeoPolRisk score"),
         Num("characterisation_factor", fmt_num, "Characterisation factor"),
         Num("crm_supply_risk", fixed(2), "EU-method supply risk"),
-        Num("import_reliance", _whole_pct, "Import reliance", fact=facts.eu_reliance_fact),
+        Num("import_reliance", _whole_pct, "Import reliance (EU method)", facts.eu_reliance_fact),
         # The mart keeps the method's 0-1 index; pages show every HHI on the 0-10,000 scale.
         Num(
             "hhi_production",
