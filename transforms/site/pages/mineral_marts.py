@@ -9,7 +9,14 @@ from functools import partial
 import polars as pl
 
 from transforms.site import charts, coverage, figures
-from transforms.site.facts import share_fact_for, share_fact_in
+from transforms.site.facts import (
+    fact,
+    reserve_months_fact,
+    reserve_share_fact,
+    reserve_tonnes_fact,
+    share_fact_for,
+    share_fact_in,
+)
 from transforms.site.model import PageContext, Section
 from transforms.site.policy_tables import EVENTS_SOURCE, events_table
 from transforms.site.render_tables import (
@@ -22,6 +29,7 @@ from transforms.site.render_tables import (
     STOCK_VIEW,
     Num,
     floor_table,
+    fmt_months,
     named,
     nir_section,
     sensitivity_table,
@@ -206,7 +214,14 @@ def reserve_budget_mineral(rows: pl.DataFrame, ctx: PageContext) -> Section | No
     )
     if r["in_reserve"]:
         days = (
-            f"{r['days_of_alliance_china_imports']:,.0f} days ({r['months_of_alliance_china_imports']:,.1f} months) of the alliance's imports from China"
+            md(
+                "{days} days ({months} months) of the alliance's imports from China",
+                days=f"{r['days_of_alliance_china_imports']:,.0f}",
+                months=fact(
+                    fmt_months(r["months_of_alliance_china_imports"]),
+                    reserve_months_fact(r, figures.ALLIANCE_BLOC),
+                ),
+            )
             if r["days_of_alliance_china_imports"] is not None
             else f"{r['note'] or 'days of the alliance imports above the cap'}"
         )
@@ -215,9 +230,9 @@ def reserve_budget_mineral(rows: pl.DataFrame, ctx: PageContext) -> Section | No
                 "Its equal share of the A$1.2bn reserve ({usd}) buys {tonnes} t of {name} at {price}: {share} of world production, {days}.",
                 name=ctx.name.lower(),
                 usd=fmt_usd(r["mineral_budget_usd"]),
-                tonnes=fmt_num(r["tonnes"]),
+                tonnes=fact(fmt_num(r["tonnes"]), reserve_tonnes_fact(r)),
                 price=price,
-                share=fmt_pct(r["share_of_world_production"]),
+                share=fact(fmt_pct(r["share_of_world_production"]), reserve_share_fact(r)),
                 days=days,
             )
         )
