@@ -301,7 +301,11 @@ FORBIDDEN = (
 
 
 def _shown(section) -> str:
-    return "\n".join([*map(str, section.paragraphs), str(section.table), *map(str, section.notes)])
+    """A section's text as readers see it: fact markers (transforms/site/facts.py) are attributes."""
+    from transforms.site.facts import unmarked
+
+    parts = [*map(str, section.paragraphs), str(section.table), *map(str, section.notes)]
+    return unmarked("\n".join(parts))
 
 
 def test_reserve_on_australias_page_is_a_table_for_readers(real: dict) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import math
+import re
 
 import polars as pl
 
@@ -45,6 +46,15 @@ def plain_number(value: float, digits: int) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
+# A figure's fact marker (transforms/site/facts.py): the parts of its key are joined by "|",
+# written "&#124;" so the marker cannot split a Markdown table row. A cell made of markers — an
+# attribute without quotes or tags — and text already escaped (no tag, no bare Markdown syntax)
+# is kept as it is; anything else in a cell is escaped.
+FACT_SEPARATOR = "|"
+_ESCAPED = r"(?:[^<>\\`*_\[\]|{}#~]|\\[\\`*_\[\]|{}#])*"
+FACT_CELL = re.compile(rf'{_ESCAPED}(?:<span data-fact="[^"<>]*">{_ESCAPED}</span>{_ESCAPED})+')
+
+
 def format_cell(value: object) -> str:
     """A table cell as readers see it: empty for null, yes/no for booleans, plain numbers."""
     if value is None:
@@ -53,6 +63,8 @@ def format_cell(value: object) -> str:
         return "yes" if value else "no"
     if isinstance(value, float):
         return plain_number(value, 6)
+    if isinstance(value, str) and FACT_CELL.fullmatch(value):
+        return value
     return escape_markdown(str(value))
 
 

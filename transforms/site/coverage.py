@@ -17,6 +17,7 @@ import polars as pl
 from markupsafe import Markup
 
 from transforms.marts.dependence import MIN_IMPORTS_USD
+from transforms.site.facts import CHINA_IMPORT_SHARE, Fact, fact, fact_cell
 from transforms.site.text import fmt_pct, fmt_usd, md
 
 OTHER_SOURCES_ANCHOR = "other-sources"
@@ -45,12 +46,18 @@ def why_not(row: Mapping[str, Any]) -> str:
     return ""
 
 
-def shares_text(row: Mapping[str, Any]) -> str:
-    """'37.8% by value, 66.1% by tonnes' (tonnes left out where unknown)."""
-    parts = [f"{fmt_pct(row['china_share'])} by value"]
+def share_fact(row: Mapping[str, Any], basis: str) -> Fact:
+    """The fact of a row's China share by ``basis`` ("value" or "tonnes")."""
+    return Fact(row["mineral"], row["importer"], CHINA_IMPORT_SHARE, basis, row["stage"], row["year"])
+
+
+def shares_text(row: Mapping[str, Any]) -> Markup:
+    """'37.8% by value, 66.1% by tonnes' (tonnes left out where unknown), each figure marked."""
+    parts = [md("{share} by value", share=fact(fmt_pct(row["china_share"]), share_fact(row, "value")))]
     if row.get("china_share_t") is not None:
-        parts.append(f"{fmt_pct(row['china_share_t'])} by tonnes")
-    return ", ".join(parts)
+        tonnes = fact(fmt_pct(row["china_share_t"]), share_fact(row, "tonnes"))
+        parts.append(md("{share} by tonnes", share=tonnes))
+    return Markup(", ").join(parts)
 
 
 def form_text(row: Mapping[str, Any], mineral_name: str) -> str:
@@ -62,11 +69,15 @@ def form_text(row: Mapping[str, Any], mineral_name: str) -> str:
 
 
 def share_cells(row: Mapping[str, Any]) -> tuple[str, str]:
-    """The value and tonnes cells of a table: the shares where quotable, else '–'."""
+    """The value and tonnes cells of a table: the shares where quotable (marked), else '–'."""
     if not quotable(row):
         return "–", "–"
-    tonnes = fmt_pct(row["china_share_t"]) if row.get("china_share_t") is not None else "n/a"
-    return fmt_pct(row["china_share"]), tonnes
+    tonnes = (
+        fact_cell(fmt_pct(row["china_share_t"]), share_fact(row, "tonnes"))
+        if row.get("china_share_t") is not None
+        else "n/a"
+    )
+    return fact_cell(fmt_pct(row["china_share"]), share_fact(row, "value")), tonnes
 
 
 def scenario_flags(rows: pl.DataFrame, mineral_name: str) -> list[Markup]:

@@ -10,13 +10,16 @@ can never break out of its cell.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, NamedTuple
 
 import polars as pl
 
+from transforms import blocs
 from transforms.render import frame_to_markdown
+from transforms.site import facts
 from transforms.site.model import PageContext, Section
 from transforms.site.sections import latest
 from transforms.site.text import Markup, fmt_num, fmt_pct, fmt_usd, md
@@ -39,15 +42,20 @@ def named(column: str, names: dict[str, str], title: str) -> pl.Expr:
 
 class Num(NamedTuple):
     """A number column of a table: ``column`` shown as ``fmt`` writes it (as is when None),
-    titled ``title`` and right-aligned."""
+    titled ``title`` and right-aligned; each cell marked with the fact ``fact`` makes of its row
+    when given (transforms/site/facts.py)."""
 
     column: str
     fmt: Callable[[Any], str] | None
     title: str
+    fact: Callable[[Mapping[str, Any]], facts.Fact | None] | None = None
 
     def expr(self) -> pl.Expr:
         if self.fmt is None:
             return pl.col(self.column).alias(self.title)
+        if self.fact is not None:
+            cell = facts.fact_column(self.column, self.fmt, self.fact)
+            return pl.struct(pl.all()).map_elements(cell, return_dtype=pl.Utf8).alias(self.title)
         return formatted(self.column, self.fmt, self.title)
 
 
@@ -81,8 +89,13 @@ NIR_NOTE_LABELS = {
 }
 
 
+_whole_pct = partial(fmt_pct, digits=0)  # shares of imports relied on: "100%", "37%"
+
+
 def _nir_text(v: float | None) -> str:
-    return "net exporter" if v is not None and v < 0 else fmt_pct(v, 0)
+    # A net exporter's reliance is negative without bound (-5,212%); like USGS ("E"), the page
+    # says net exporter instead of a share that is no share.
+    return "net exporter" if v is not None and v < 0 else _whole_pct(v)
 
 
 def _nir_table(rows: pl.DataFrame, first: pl.Expr) -> Markup:
@@ -91,9 +104,7 @@ def _nir_table(rows: pl.DataFrame, first: pl.Expr) -> Markup:
         first,
         pl.col("stage").alias("Stage"),
         pl.col("year").alias("Year"),
-        # A net exporter's reliance is negative without bound (-5,212%); like USGS ("E"), the
-        # page says net exporter instead of a share that is no share.
-        Num("net_import_reliance", _nir_text, "Net import reliance"),
+        Num("net_import_reliance", _nir_text, "Net import reliance", fact=facts.nir_fact),
         pl.col("production_status").replace(PRODUCTION_STATUS_LABELS).alias("Production"),
         pl.when(pl.col("basis_mismatch"))
         .then(pl.lit("yes"))
@@ -104,7 +115,7 @@ def _nir_table(rows: pl.DataFrame, first: pl.Expr) -> Markup:
 
 
 NIR_NOTE = "Net import reliance = (imports − exports) / (production + imports − exports), in tonnes: trade of the mineral's HS codes (CEPII BACI, from outside the importer) against USGS production. Trade tonnes are gross weights; where production is counted as metal content ('Basis differs') the figure is indicative only. A net exporter (exports above imports) has no reliance to show. China's share of imports is in the section on each ally's imports, with its trade coverage."
-# Three measures of reliance on imports appear on the pages; they differ by design.
+# Three measures of reliance on imports, different by design: each named apart (titles, facts).
 NIR_MEASURES = (
     "Three different measures, not to be compared with each other: U.S. net import reliance is USGS's own figure for the United States; "
     "net import reliance (section of that name) is the same formula computed here for each ally from BACI trade tonnes (gross weight) and USGS production; "
@@ -173,7 +184,7 @@ def risk_table(rows: pl.DataFrame, facet: Facet, ctx: PageContext) -> Markup:
         Num("geopolrisk_score", fixed(4), "GeoPolRisk score"),
         Num("characterisation_factor", fmt_num, "Characterisation factor"),
         Num("crm_supply_risk", fixed(2), "EU-method supply risk"),
-        Num("import_reliance", lambda v: fmt_pct(v, 0), "Import reliance"),
+        Num("import_reliance", _whole_pct, "Import reliance (EU method)", facts.eu_reliance_fact),
         # The mart keeps the method's 0-1 index; pages show every HHI on the 0-10,000 scale.
         Num(
             "hhi_production",
@@ -211,10 +222,11 @@ def unless_reason(spec: Num, reason: str = "not_computable_reason", why: bool = 
 def ban_table(rows: pl.DataFrame, facet: Facet, ctx: PageContext) -> Markup:
     year = rows["year"].max() if rows.height else None
     cells = (
-        Num("imports_from_china_t", fmt_num, "Imports from China lost (t)"),
-        Num("imports_from_china_usd", fmt_usd, f"Value lost ({usd_of(year)})"),
-        Num("lost_share_of_imports", fmt_pct, "Share of imports"),
-        Num("lost_months_of_imports", fixed(1), "Months of imports lost"),
+        Num("imports_from_china_t", fmt_num, "Imports from China lost (t)", facts.ban_tonnes_fact),
+        Num("imports_from_china_usd", fmt_usd, f"Value lost ({usd_of(year)})", facts.ban_usd_fact),
+        # Of tonnes: the country pages give China's share by value too, so the title says which.
+        Num("lost_share_of_imports", fmt_pct, "Share of imports (tonnes)", facts.ban_share_fact),
+        Num("lost_months_of_imports", fixed(1), "Months of imports lost", facts.ban_months_fact),
         Num("lost_share_of_supply", fmt_pct, "Share of supply"),
         Num("months_of_cover", fixed(1), "Months of use covered by what is left"),
     )
@@ -281,9 +293,13 @@ def stock_pivot(rows: pl.DataFrame, facet: Facet, ctx: PageContext) -> Markup:
         if why is not None:
             cells = [f"{NOT_COMPUTABLE} — {why}", *[NOT_COMPUTABLE] * (len(days) + 1)]
         else:
+            both = {index: r[index], facet.key: facet.value or ctx.key}  # mineral and importer
             cells = [
                 fmt_num(r["t90"]),
-                *[fmt_usd(r.get(str(d))) for d in days],
+                *[
+                    facts.stock_cost(fmt_usd(r.get(str(d))), both, d, r["stage"], year)
+                    for d in days
+                ],
                 f"{fmt_num(r['price_usd_per_t'])} (unit value of imports from China, {r['price_year']})",
             ]
         row = [labels.get(r[index], r[index]), r["stage"], *cells, market]
@@ -360,7 +376,7 @@ def floor_table(rows: pl.DataFrame) -> Markup:
         Num("price_usd_per_t", fmt_num, "Market price (US$/t)"),
         Num("gap_usd_per_t", fmt_num, "Gap (US$/t)"),
         Num("covered_t", fmt_num, "Covered (t)"),
-        Num("cost_usd", fmt_usd, "Cost (US$ of the year)"),
+        Num("cost_usd", fmt_usd, "Cost (US$ of the year)", fact=facts.floor_cost_fact),
         pl.col("note").fill_null("").alias("Note"),
     )
 
@@ -402,6 +418,11 @@ def sensitivity_table(rows: pl.DataFrame, ctx: PageContext) -> Markup:
     return Markup("\n".join(lines))
 
 
+def fmt_months(months: float) -> str:
+    """Months of imports, as the reserve's table and the home page both write them: "7.5"."""
+    return f"{months:,.1f}"
+
+
 def reserve_table(rows: pl.DataFrame, ctx: PageContext, economy: str) -> Markup:
     """What the reserve budget buys per mineral, with the price used and its source, the days
     and months of imports it equals ("not computable — reason" where it cannot be said), the
@@ -412,15 +433,17 @@ def reserve_table(rows: pl.DataFrame, ctx: PageContext, economy: str) -> Markup:
         f"What A${fmt_num(note_aud[0] / 1e6)}m buys (t)" if note_aud.len() else "Note budget (t)"
     )
 
-    def days_months(days: str, months: str) -> pl.Expr:
-        return pl.when(pl.col(days).is_not_null()).then(
-            pl.col(days).map_elements(lambda v: f"{v:,.0f}", return_dtype=pl.Utf8)
-            + " days ("
-            + pl.col(months).map_elements(lambda v: f"{v:,.1f}", return_dtype=pl.Utf8)
-            + " months)"
-        )
+    def days_months(days: str, months: str, importer: str | None) -> pl.Expr:
+        def cell(r: Mapping[str, Any]) -> str | None:
+            if r[days] is None:
+                return None
+            which = facts.reserve_months_fact(r, importer or r["economy"])
+            return f"{r[days]:,.0f} days ({facts.fact_cell(fmt_months(r[months]), which)} months)"
+
+        return pl.struct(pl.all()).map_elements(cell, return_dtype=pl.Utf8)
 
     reserve = pl.col("in_reserve")
+    world_share = facts.reserve_share_fact  # the home page states the same shares
     return md_table(
         rows.select(
             named("mineral", ctx.mineral_names, "Mineral"),
@@ -444,15 +467,14 @@ def reserve_table(rows: pl.DataFrame, ctx: PageContext, economy: str) -> Markup:
             .then(pl.lit("no"))
             .otherwise(pl.lit(""))
             .alias("Price is of the traded good"),
-            pl.col("tonnes")
-            .map_elements(fmt_num, return_dtype=pl.Utf8)
-            .fill_null("")
-            .alias("Tonnes"),
+            Num("tonnes", fmt_num, "Tonnes", fact=facts.reserve_tonnes_fact).expr().fill_null(""),
             pl.when(reserve)
             .then(
                 pl.coalesce(
                     days_months(
-                        "days_of_alliance_china_imports", "months_of_alliance_china_imports"
+                        "days_of_alliance_china_imports",
+                        "months_of_alliance_china_imports",
+                        blocs.BLOC_ALLIANCE,
                     ),
                     pl.lit(f"{NOT_COMPUTABLE} — ")
                     + pl.col("note")
@@ -465,16 +487,17 @@ def reserve_table(rows: pl.DataFrame, ctx: PageContext, economy: str) -> Markup:
             pl.when(reserve)
             .then(
                 pl.coalesce(
-                    days_months("days_of_economy_china_imports", "months_of_economy_china_imports"),
+                    days_months(
+                        "days_of_economy_china_imports", "months_of_economy_china_imports", None
+                    ),
                     pl.lit(NOT_COMPUTABLE),
                 )
             )
             .otherwise(pl.lit(""))
             .alias(f"{who}'s imports from China covered"),
-            pl.col("share_of_world_production")
-            .map_elements(fmt_pct, return_dtype=pl.Utf8)
-            .fill_null("")
-            .alias("Share of world output"),
+            Num("share_of_world_production", fmt_pct, "Share of world output", world_share)
+            .expr()
+            .fill_null(""),
             pl.col("note_budget_tonnes")
             .map_elements(fmt_num, return_dtype=pl.Utf8)
             .fill_null("no price")

@@ -15,6 +15,7 @@ import polars as pl
 from transforms.site import changes, figures
 from transforms.site.context import SiteFigures
 from transforms.site.coverage import quotable_expr
+from transforms.site.facts import unmarked
 from transforms.site.model import Headline, Page
 
 
@@ -52,7 +53,7 @@ def record_build(site: SiteFigures, found: list[Headline]) -> BuildRecord:
     data = site.data
     state = changes.headline_state(
         data.build_date,
-        {h.key: {"text": str(h.text), "value": h.value} for h in found},
+        {h.key: {"text": unmarked(h.text), "value": h.value} for h in found},
         site.summary,
         _alliance_imports(site),
         {

@@ -127,8 +127,8 @@ def china_exposure(shares: pl.DataFrame, ctx: PageContext) -> Section | None:
             escape_markdown(coverage.STAGE_FORMS.get(r["stage"], "no trade code")),
             escape_markdown(fmt_usd(r["imports_usd"]) if r["imports_usd"] is not None else "–"),
             escape_markdown(fmt_mass(r["imports_t"]) if r["imports_t"] is not None else "–"),
-            escape_markdown(value),
-            escape_markdown(tonnes),
+            value,  # marked figures, escaped by coverage.share_cells
+            tonnes,
             escape_markdown(fmt_pp(change) if change is not None else "–"),
             escape_markdown(ctx.economy(r["top_supplier"]) if quoted else "–"),
             escape_markdown(world),

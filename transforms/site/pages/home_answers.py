@@ -86,8 +86,14 @@ def concentration_section(site: SiteFigures, pairs: pl.DataFrame) -> tuple[list[
     over_half = processing.filter(pl.col("share") > 0.5).sort(["share", "name"], descending=[True, False])
     if processing.height:
         top = over_half.head(3)
-        examples = "; ".join(
-            f"{r['name'].lower()} {r['share_text']} ({r['year']}, {r['source']})"
+        examples = Markup("; ").join(
+            md(
+                "{name} {share} ({year}, {source})",
+                name=r["name"].lower(),
+                share=Markup(r["share_text"]),  # marked by stage_rows (transforms/site/facts.py)
+                year=r["year"],
+                source=r["source"],
+            )
             for r in top.iter_rows(named=True)
         )
         text = md(

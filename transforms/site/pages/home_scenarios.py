@@ -12,17 +12,31 @@ import polars as pl
 from transforms.reference.policy import load_parameters
 from transforms.site import charts
 from transforms.site.context import SiteFigures
+from transforms.site.facts import (
+    BAN_MONTHS_LOST,
+    BAN_TONNES_LOST,
+    CHINA_IMPORT_SHARE,
+    STOCK_COST,
+    fact,
+    fact_cell,
+    floor_cost_fact,
+    importer_fact,
+    reserve_months_fact,
+    reserve_share_fact,
+    reserve_tonnes_fact,
+)
 from transforms.site.figures import ALLIANCE_BLOC
 from transforms.site.model import Headline, PageContext, Section
 from transforms.site.pages.home_answers import headline_allies, latest_year, us_dollars
 from transforms.site.render_tables import (
     NOT_COMPUTABLE,
+    fmt_months,
     md_table,
     reserve_table,
     sensitivity_table,
     usd_of,
 )
-from transforms.site.text import fmt_num, fmt_pct, md
+from transforms.site.text import Markup, fmt_num, fmt_pct, md
 
 STOCK_DAYS = (30, 60, 90)
 
@@ -57,9 +71,9 @@ def ban_section(site: SiteFigures, ctx: PageContext) -> tuple[list[Section], lis
         text = md(
             "If China stopped exporting {mineral}, the alliance would lose **{t} t a year**, {share} of its imports — {months} months of imports ({year}).",
             mineral=ctx.mineral(r["mineral"]).lower(),
-            t=fmt_num(r["imports_from_china_t"]),
-            share=fmt_pct(r["lost_share_of_imports"]),
-            months=fmt_num(r["lost_months_of_imports"]),
+            t=fact(fmt_num(r["imports_from_china_t"]), importer_fact(BAN_TONNES_LOST, "tonnes")(r)),
+            share=fact(fmt_pct(r["lost_share_of_imports"]), importer_fact(CHINA_IMPORT_SHARE, "tonnes")(r)),
+            months=fact(fmt_num(r["lost_months_of_imports"]), importer_fact(BAN_MONTHS_LOST, "tonnes")(r)),
             year=year,
         )
         section.paragraphs.append(text)
@@ -88,7 +102,10 @@ def ban_section(site: SiteFigures, ctx: PageContext) -> tuple[list[Section], lis
             row[ctx.mineral(m)] = (
                 NOT_COMPUTABLE
                 if h["not_computable_reason"] is not None
-                else f"{fmt_num(h['imports_from_china_t'])} t, {fmt_num(h['lost_months_of_imports'])} months"
+                else "{} t, {} months".format(
+                    fact_cell(fmt_num(h["imports_from_china_t"]), importer_fact(BAN_TONNES_LOST, "tonnes")(h)),
+                    fact_cell(fmt_num(h["lost_months_of_imports"]), importer_fact(BAN_MONTHS_LOST, "tonnes")(h)),
+                )
             )
         table_rows.append(row)
     if table_rows and shown:
@@ -142,7 +159,7 @@ def stockpile_section(site: SiteFigures, ctx: PageContext) -> tuple[list[Section
             "A 90-day alliance stock of {mineral} — {t} t, 90 days of its imports from China — would cost **{cost}**, priced at the unit value of those imports ({price} US$/t, {year}).",
             mineral=ctx.mineral(r["mineral"]).lower(),
             t=fmt_num(r["stock_t"]),
-            cost=us_dollars(r["cost_usd"], year),
+            cost=fact(us_dollars(r["cost_usd"], year), importer_fact(STOCK_COST, "90 days")(r)),
             price=fmt_num(r["price_usd_per_t"]),
             year=year,
         )
@@ -187,12 +204,24 @@ def reserve_section(reserve: pl.DataFrame, ctx: PageContext) -> Section:
     named = reserve.filter(pl.col("in_reserve"))
     parts = []
     for row in named.iter_rows(named=True):
-        extra = [f"{fmt_pct(row['share_of_world_production'])} of world output"] if row["share_of_world_production"] is not None else []
+        # The same figures, in the same format, as the reserve's table below (one figure per fact).
+        extra = []
+        if row["share_of_world_production"] is not None:
+            share = fact(fmt_pct(row["share_of_world_production"]), reserve_share_fact(row))
+            extra.append(md("{share} of world output", share=share))
         if row["months_of_alliance_china_imports"] is not None:
-            extra.append(f"{fmt_num(row['months_of_alliance_china_imports'])} months of the alliance's imports from China")
+            months = fact(
+                fmt_months(row["months_of_alliance_china_imports"]),
+                reserve_months_fact(row, ALLIANCE_BLOC),
+            )
+            extra.append(md("{months} months of the alliance's imports from China", months=months))
         parts.append(
-            f"{fmt_num(row['tonnes'])} t of {ctx.mineral(row['mineral']).lower()}"
-            + (f" ({'; '.join(extra)})" if extra else "")
+            md(
+                "{t} t of {mineral}{extra}",
+                t=fact(fmt_num(row["tonnes"]), reserve_tonnes_fact(row)),
+                mineral=ctx.mineral(row["mineral"]).lower(),
+                extra=Markup(" (") + Markup("; ").join(extra) + ")" if extra else "",
+            )
         )
     section.paragraphs.append(
         md(
@@ -201,7 +230,7 @@ def reserve_section(reserve: pl.DataFrame, ctx: PageContext) -> Section:
             usd=us_dollars(r["budget_usd"], r["year"]),
             rate=f"{r['aud_usd']:.4f}",
             n=named.height,
-            parts="; ".join(parts),
+            parts=Markup("; ").join(parts),
         )
     )
     section.table = reserve_table(reserve, ctx, r["economy"])
@@ -225,7 +254,7 @@ def floor_section(site: SiteFigures, ctx: PageContext) -> tuple[list[Section], l
             "The {name}, paid on the {t} t a year it covers, would have cost **{cost}** in {year}, when the market price was {price} US$/t.",
             name=last["floor_name"],
             t=fmt_num(last["covered_t"]),
-            cost=us_dollars(last["cost_usd"], last["year"]),
+            cost=fact(us_dollars(last["cost_usd"], last["year"]), floor_cost_fact(last)),
             year=last["year"],
             price=fmt_num(last["price_usd_per_t"]),
         )

@@ -10,6 +10,7 @@ import jinja2
 from transforms.render import escape_markdown
 from transforms.site import coverage, figures
 from transforms.site.context import SiteFigures, production_source
+from transforms.site.facts import world_share
 from transforms.site.model import Page
 from transforms.site.text import Markup, fmt_pct, md
 
@@ -29,11 +30,11 @@ def _mineral_lead(site: SiteFigures, mineral: dict) -> Markup:
             parts.append(
                 md(
                     "China accounted for **{china}** of world {stage} production in {year} ({source}), the alliance for {alliance}.",
-                    china=figures.summary_share(row, "china_share"),
+                    china=world_share(row, "china_share"),
                     stage=stage,
                     year=row["year"],
                     source=production_source(row["source"], row["edition"]),
-                    alliance=fmt_pct(row["alliance_share"]),
+                    alliance=world_share(row, "alliance_share"),
                 )
             )
     latest = site.import_row(figures.ALLIANCE_BLOC, mineral["slug"], site.trade_year)

@@ -5,10 +5,13 @@ share at the processing stage (each with stage, year and source), its share sinc
 
 from __future__ import annotations
 
+import re
+
 import polars as pl
 
-from transforms.site import charts, figures
+from transforms.site import charts
 from transforms.site.context import SOURCE_USGS, SiteFigures, production_source
+from transforms.site.facts import publisher, share_fact_for, share_fact_in, world_share
 from transforms.site.model import PageContext, Section
 from transforms.site.render_tables import Num, md_table, named, table
 from transforms.site.sections import SECTIONS, page_rows
@@ -25,7 +28,8 @@ def stage_rows(site: SiteFigures, slug: str) -> list[dict]:
     """China's share of a mineral's world supply at the mine and at the processing stage: the
     production summary's rows (USGS first, by the source precedence), then the IEA's 2023
     figure for a stage the summary lacks. Each row: stage, product (or None), year, share (0-1),
-    share_text (as displayed), alliance_share, top_code, source."""
+    share_text (as displayed, marked as a fact), alliance_share, alliance_text (as displayed,
+    marked), top_code, source."""
     rows: list[dict] = []
     for stage in ("mine", "refinery"):
         row = site.stage_row(slug, stage)
@@ -36,8 +40,9 @@ def stage_rows(site: SiteFigures, slug: str) -> list[dict]:
                     "product": None,
                     "year": row["year"],
                     "share": row["china_share"],
-                    "share_text": figures.summary_share(row, "china_share"),
+                    "share_text": world_share(row, "china_share"),
                     "alliance_share": row["alliance_share"],
+                    "alliance_text": world_share(row, "alliance_share"),
                     "top_code": row["top_code"],
                     "source": production_source(row["source"], row["edition"]),
                 }
@@ -56,8 +61,9 @@ def stage_rows(site: SiteFigures, slug: str) -> list[dict]:
                     "product": r["product"],
                     "year": r["year"],
                     "share": r["china_share"],
-                    "share_text": figures.summary_share(r, "china_share"),
+                    "share_text": world_share(r, "china_share"),
                     "alliance_share": r["alliance_share"],
+                    "alliance_text": world_share(r, "alliance_share"),
                     "top_code": r["top1_code"],
                     "source": r["source"],
                 }
@@ -75,7 +81,7 @@ def mine_and_processing(site: SiteFigures, ctx: PageContext) -> Section | None:
             + (f": {r['product']}" if r["product"] else ""),
             "Year": str(r["year"]),
             "China": r["share_text"],
-            "Alliance": fmt_pct(r["alliance_share"]),
+            "Alliance": r["alliance_text"],
             "Largest producer": site.economy(r["top_code"]),
             "Source": r["source"],
         }
@@ -134,10 +140,15 @@ def _share_series(rows: pl.DataFrame) -> pl.DataFrame:
     ).sort("series", "year")
 
 
+def _unyeared(source: str) -> str:
+    """A source label without its edition years: "BGS World Mineral Statistics"."""
+    return re.sub(r" \d{4}(,\d{4})*$", "", source)
+
+
 def _sources_by_period(rows: pl.DataFrame) -> str:
     """ "BGS World Mineral Statistics 1971-2023; USGS MCS 2026 2024-2025" per stage."""
     spans = (
-        rows.with_columns(pl.col("source").str.replace(r" \d{4}(,\d{4})*$", ""))
+        rows.with_columns(pl.col("source").map_elements(_unyeared, return_dtype=pl.Utf8))
         .group_by("stage", "source")
         .agg(pl.col("year").min().alias("first"), pl.col("year").max().alias("last"))
         .sort("stage", "first")
@@ -170,14 +181,19 @@ def history(rows: pl.DataFrame, ctx: PageContext) -> Section | None:
         part = rows.filter(pl.col("stage") == stage).sort("year")
         if part.height > 1:
             a, b = part.row(0, named=True), part.row(-1, named=True)
+            # The page's own figure for a year comes first from USGS (the source precedence);
+            # a latest figure from another publisher can differ from it for the same year
+            # (cobalt refining 2023: BGS 79.7%, IEA 76.7%), so it names its source.
+            source = "" if publisher(b["source"]) == "USGS" else _unyeared(b["source"])
             ends.append(
                 md(
-                    "at the {stage} stage from {a} in {ya} to {b} in {yb}",
+                    "at the {stage} stage from {a} in {ya} to {b} in {yb}{source}",
                     stage=STAGE_WORDS[stage],
-                    a=figures.summary_share(a, "china_share"),
+                    a=world_share(a, "china_share"),
                     ya=a["year"],
-                    b=figures.summary_share(b, "china_share"),
+                    b=world_share(b, "china_share"),
                     yb=b["year"],
+                    source=f" ({source})" if source else "",
                 )
             )
     if ends:
@@ -233,10 +249,10 @@ def outlook(rows: pl.DataFrame, ctx: PageContext) -> Section | None:
         .alias("Stage"),
         pl.col("product").alias("Product"),
         pl.col("year").cast(pl.Utf8).alias("Year"),
-        Num("china_share", fmt_pct, "China"),
-        Num("alliance_share", fmt_pct, "Alliance"),
+        Num("china_share", fmt_pct, "China", fact=share_fact_for("CHN")),
+        Num("alliance_share", fmt_pct, "Alliance", fact=share_fact_for("ALLIANCE")),
         named("top1_code", ctx.economy_names, "Largest producer"),
-        Num("top1_share", fmt_pct, "Its share"),
+        Num("top1_share", fmt_pct, "Its share", fact=share_fact_in("top1_code")),
     )
     section.notes.append(
         "Projections, not observations: the IEA base case reflects stated policies and announced projects. Shares are of the IEA's world total; where its named producers and 'rest of world' add to more than that total, the shares are as the IEA's total gives them."

@@ -9,6 +9,14 @@ from functools import partial
 import polars as pl
 
 from transforms.site import charts, coverage, figures
+from transforms.site.facts import (
+    fact,
+    reserve_months_fact,
+    reserve_share_fact,
+    reserve_tonnes_fact,
+    share_fact_for,
+    share_fact_in,
+)
 from transforms.site.model import PageContext, Section
 from transforms.site.policy_tables import EVENTS_SOURCE, events_table
 from transforms.site.render_tables import (
@@ -21,6 +29,7 @@ from transforms.site.render_tables import (
     STOCK_VIEW,
     Num,
     floor_table,
+    fmt_months,
     named,
     nir_section,
     sensitivity_table,
@@ -29,6 +38,10 @@ from transforms.site.render_tables import (
 )
 from transforms.site.sections import SECTIONS, page_rows
 from transforms.site.text import fmt_num, fmt_pct, fmt_usd, md
+
+
+def _text(value: str | None) -> str:
+    return value or ""
 
 
 def _of_mineral(df: pl.DataFrame, ctx: PageContext) -> pl.DataFrame:
@@ -116,10 +129,10 @@ def concentration_mineral(rows: pl.DataFrame, ctx: PageContext) -> Section | Non
         Num("hhi", fmt_num, "HHI"),
         Num("alliance_pooled_hhi", fmt_num, "HHI, alliance pooled"),
         named("top1_code", ctx.economy_names, "Leader"),
-        Num("top1_share_text", None, "Leader's share"),
+        Num("top1_share_text", _text, "Leader's share", fact=share_fact_in("top1_code")),
         Num("top3_share", fmt_pct, "Top 3"),
-        Num("china_share_text", None, "China"),
-        Num("alliance_share", fmt_pct, "Alliance"),
+        Num("china_share_text", _text, "China", fact=share_fact_for("CHN")),
+        Num("alliance_share", fmt_pct, "Alliance", fact=share_fact_for("ALLIANCE")),
     )
     section.notes.append(
         "Exports are valued in current USD (CEPII BACI); production and reserves in tonnes (USGS)."
@@ -201,7 +214,14 @@ def reserve_budget_mineral(rows: pl.DataFrame, ctx: PageContext) -> Section | No
     )
     if r["in_reserve"]:
         days = (
-            f"{r['days_of_alliance_china_imports']:,.0f} days ({r['months_of_alliance_china_imports']:,.1f} months) of the alliance's imports from China"
+            md(
+                "{days} days ({months} months) of the alliance's imports from China",
+                days=f"{r['days_of_alliance_china_imports']:,.0f}",
+                months=fact(
+                    fmt_months(r["months_of_alliance_china_imports"]),
+                    reserve_months_fact(r, figures.ALLIANCE_BLOC),
+                ),
+            )
             if r["days_of_alliance_china_imports"] is not None
             else f"{r['note'] or 'days of the alliance imports above the cap'}"
         )
@@ -210,9 +230,9 @@ def reserve_budget_mineral(rows: pl.DataFrame, ctx: PageContext) -> Section | No
                 "Its equal share of the A$1.2bn reserve ({usd}) buys {tonnes} t of {name} at {price}: {share} of world production, {days}.",
                 name=ctx.name.lower(),
                 usd=fmt_usd(r["mineral_budget_usd"]),
-                tonnes=fmt_num(r["tonnes"]),
+                tonnes=fact(fmt_num(r["tonnes"]), reserve_tonnes_fact(r)),
                 price=price,
-                share=fmt_pct(r["share_of_world_production"]),
+                share=fact(fmt_pct(r["share_of_world_production"]), reserve_share_fact(r)),
                 days=days,
             )
         )

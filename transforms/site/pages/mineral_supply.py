@@ -13,6 +13,7 @@ import polars as pl
 
 from transforms.site import charts, figures
 from transforms.site.context import SOURCE_USGS, SiteFigures, mineral_slice, production_source
+from transforms.site.facts import share_fact_in, world_share
 from transforms.site.model import PageContext, Section
 from transforms.site.palette import ALLIANCE, CHINA, REST
 from transforms.site.render_tables import Num, md_table, named, table
@@ -125,7 +126,12 @@ def _economy_table(site: SiteFigures, rows: pl.DataFrame, amount: Num, *rest: pl
         pl.col("value_text")
         .map_elements(published_text, return_dtype=pl.Utf8)
         .alias("As published (source unit)"),
-        Num("share_text", None, "Share of world"),
+        Num(
+            "share_text",
+            lambda v: v or "",
+            "Share of world",
+            fact=share_fact_in("country_code"),
+        ),
         *rest,
     )
 
@@ -155,13 +161,13 @@ def _production(site: SiteFigures, mineral: dict, stage: str) -> Section | None:
             md(
                 "In {year}, China accounted for **{china}** of world {stage} production of {name}, the alliance for **{alliance}** and the rest of the world for {rest}. The largest producer was {top} ({top_share}). World total: {world} ({basis}; {world_source}).",
                 year=year,
-                china=figures.summary_share(summary, "china_share"),
+                china=world_share(summary, "china_share"),
                 stage=stage,
                 name=name.lower(),
-                alliance=fmt_pct(summary["alliance_share"]),
-                rest=fmt_pct(summary["rest_share"]),
+                alliance=world_share(summary, "alliance_share"),
+                rest=world_share(summary, "rest_share"),
                 top=site.economy(summary["top_code"]),
-                top_share=figures.summary_share(summary, "top_share"),
+                top_share=world_share(summary, "top_share"),
                 world=fmt_num(summary["world_t"]),
                 basis=basis,
                 world_source=WORLD_SOURCE.get(summary["world_source"], "as published"),
@@ -229,8 +235,8 @@ def reserves(rows: pl.DataFrame, site: SiteFigures, ctx: PageContext) -> Section
                 world=fmt_num(summary["world_t"]),
                 basis=basis,
                 at_most="at most " if bound else "",
-                china=figures.summary_share(summary, "china_share"),
-                alliance=fmt_pct(summary["alliance_share"]),
+                china=world_share(summary, "china_share"),
+                alliance=world_share(summary, "alliance_share"),
             )
         )
     else:
@@ -268,9 +274,9 @@ def china_alliance_rest(site: SiteFigures, ctx: PageContext) -> Section | None:
         rows.append(
             {
                 "Stage": label,
-                CHINA: figures.summary_share(row, "china_share"),
-                ALLIANCE: fmt_pct(row["alliance_share"]),
-                REST: fmt_pct(row["rest_share"]),
+                CHINA: world_share(row, "china_share"),
+                ALLIANCE: world_share(row, "alliance_share"),
+                REST: world_share(row, "rest_share"),
             }
         )
     if not bars:
@@ -278,8 +284,10 @@ def china_alliance_rest(site: SiteFigures, ctx: PageContext) -> Section | None:
     frame = pl.DataFrame(
         bars, schema={"label": pl.Utf8, "group": pl.Utf8, "share": pl.Float64}, orient="row"
     )
+    # A chart's description is plain text: the same figures, without their markers.
     described = "; ".join(
-        f"{r['Stage']}: China {r[CHINA]}, alliance {r[ALLIANCE]}, rest {r[REST]}" for r in rows
+        f"{label}: China {figures.summary_share(row, 'china_share')}, alliance {fmt_pct(row['alliance_share'])}, rest {fmt_pct(row['rest_share'])}"
+        for label, row in summaries
     )
     section = Section(
         title="China, the alliance and the rest of the world", anchor="by-group", source=SOURCE_USGS

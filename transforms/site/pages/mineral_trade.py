@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import polars as pl
 
-from transforms.site import charts, coverage, figures
+from transforms.site import charts, coverage, facts, figures
 from transforms.site.context import (
     SOURCE_USGS,
     TREND_YEARS,
     SiteFigures,
     mineral_slice,
 )
+from transforms.site.facts import Fact, fact, import_share
 from transforms.site.model import PageContext, Section
 from transforms.site.palette import CHINA
 from transforms.site.render_tables import NIR_MEASURES, Num, named, table
@@ -59,7 +60,17 @@ def alliance_imports(site: SiteFigures, ctx: PageContext) -> Section | None:
                 "China supplied **{shares}**; the largest supplier by value was {top} ({top_share}).",
                 shares=coverage.shares_text(latest),
                 top=site.economy(latest["top_supplier"]),
-                top_share=fmt_pct(latest["top_supplier_share"]),
+                top_share=fact(
+                    fmt_pct(latest["top_supplier_share"]),
+                    Fact(
+                        slug,
+                        figures.ALLIANCE_BLOC,
+                        import_share(latest["top_supplier"]),
+                        "value",
+                        latest["stage"],
+                        latest["year"],
+                    ),
+                ),
             )
         )
     else:
@@ -98,7 +109,19 @@ def alliance_imports(site: SiteFigures, ctx: PageContext) -> Section | None:
         named("exporter_code", site.names, "Supplier"),
         Num("value_usd", fmt_usd, "Value"),
         Num("quantity_t", fmt_num, "Quantity (t, gross weight)"),
-        Num("share", fmt_pct, "Share of value"),
+        Num(
+            "share",
+            fmt_pct,
+            "Share of value",
+            fact=lambda r: Fact(
+                slug,
+                figures.ALLIANCE_BLOC,
+                import_share(r["exporter_code"]),
+                "value",
+                stage,
+                latest["year"],
+            ),
+        ),
     )
     section.notes.append(
         "Trade between alliance members is left out. Quantities are gross weights of the traded goods, not metal content."
@@ -169,7 +192,19 @@ def allies_dependence(part: pl.DataFrame, ctx: PageContext) -> Section | None:
         Num("value_cell", None, "China's share by value"),
         Num("tonnes_cell", None, "China's share by tonnes"),
         named("top_supplier", ctx.economy_names, "Top supplier (value)"),
-        Num("top_supplier_share", fmt_pct, "Top supplier's share (value)"),
+        Num(
+            "top_supplier_share",
+            fmt_pct,
+            "Top supplier's share (value)",
+            fact=lambda r: Fact(
+                r["mineral"],
+                r["importer"],
+                import_share(r["top_supplier"]),
+                "value",
+                r["stage"],
+                r["year"],
+            ),
+        ),
         pl.col("why").alias("Not quoted because"),
     )
     section.notes.append(
@@ -321,7 +356,15 @@ def us_net_import_reliance(site: SiteFigures, ctx: PageContext) -> Section | Non
         rows,
         pl.col("statistic").alias("Statistic"),
         pl.col("year").alias("Year"),
-        Num("value_text", None, "Net import reliance, USGS (%)"),
+        # USGS's own measure, named apart from the net import reliance computed from BACI.
+        Num(
+            "value_text",
+            lambda v: "" if v is None else str(v),
+            "Net import reliance, USGS (%)",
+            fact=lambda r: Fact(
+                ctx.key, "USA", facts.US_NET_IMPORT_RELIANCE, r["statistic"], "", r["year"]
+            ),
+        ),
         pl.col("source_file").alias("File"),
     )
     section.notes.append(NIR_MEASURES)

@@ -13,6 +13,7 @@ import polars as pl
 
 from transforms.site import charts
 from transforms.site.context import SiteFigures
+from transforms.site.facts import CHINA_IMPORT_SHARE, fact, importer_fact
 from transforms.site.model import Page, PageContext, Section
 from transforms.site.policy_tables import PROGRAMMES_SOURCE, event_study_section, programmes_table
 from transforms.site.render_tables import (
@@ -97,7 +98,10 @@ def export_ban_scenarios(df: pl.DataFrame, ctx: PageContext) -> Section | None:
             year=year,
             mineral=ctx.mineral(top["mineral"]).lower(),
             stage=top["stage"],
-            share=fmt_pct(top["lost_share_of_imports"]),
+            share=fact(
+                fmt_pct(top["lost_share_of_imports"]),
+                importer_fact(CHINA_IMPORT_SHARE, "tonnes")(top),
+            ),
         )
     )
     section.paragraphs.append(
