@@ -121,17 +121,15 @@ def cmd_refresh(args: argparse.Namespace) -> int:
 
     out = Path(args.out) if args.out else DEFAULT_SNAPSHOT_DIR
     print(f"Refreshing {args.refresh_source} from its publisher into {out}")
+    # refresh_source holds the snapshot lock itself (orchestration.upstream.versions) and says
+    # so when another writer has it; a second hold here would lock this process out.
     try:
-        with locks.hold(locks.snapshot_lock_path(out), "snapshot rebuild", wait=not args.no_wait):
-            result = refresh_source(
-                args.refresh_source,
-                upstream_dir=Path(args.from_dir) if args.from_dir else default_upstream_dir(),
-                snapshot_dir=out,
-                progress=lambda m: print("  " + m, flush=True),
-            )
-    except locks.LockBusy as exc:
-        print(f"Snapshot NOT refreshed: {exc}", file=sys.stderr)
-        return 2
+        result = refresh_source(
+            args.refresh_source,
+            upstream_dir=Path(args.from_dir) if args.from_dir else default_upstream_dir(),
+            snapshot_dir=out,
+            progress=lambda m: print("  " + m, flush=True),
+        )
     except RefreshError as exc:
         print(f"Snapshot NOT refreshed; the current snapshot is untouched.\n  {exc}", file=sys.stderr)
         return 1

@@ -264,6 +264,7 @@ def test_build_from_upstream_refuses_years_that_are_not_partitions(tmp_path: Pat
     monkeypatch.setattr(snapshot_assets, "read_trade", lambda files, **kw: read_baci(files, code_tables=None, **kw))
     keys = ["2020", "2021"]
     monkeypatch.setattr(snapshot_assets.trade_years, "get_partition_keys", lambda *a, **k: keys)
-    context = SimpleNamespace(partition_keys=keys)
+    # A run of every year, as the CLI build is (no partition key: it takes every year).
+    context = SimpleNamespace(partition_keys=keys, has_partition_key=False, has_partition_key_range=False)
     with pytest.raises(UpstreamFormatError, match=r"year\(s\) 2030, which are not trade partitions"):
         snapshot_assets._upstream_trade(TABLES_BY_NAME["baci_trade"], tmp_path, context)

@@ -180,7 +180,12 @@ def run_case(case: Case, upstream: Path, work: Path) -> Outcome:
     before = tree_hashes(out)
     code, output = run_snapshot(case_dir, out)
     intact = tree_hashes(out) == before
-    staging = sorted(p.name for p in out.parent.iterdir() if p.name.startswith(f".{out.name}."))
+    # The snapshot's lock file (orchestration/locks.py) stays by design; it holds no data.
+    staging = sorted(
+        p.name
+        for p in out.parent.iterdir()
+        if p.name.startswith(f".{out.name}.") and not p.name.endswith(".lock")
+    )
     return Outcome(case, broken, code, output, intact, staging)
 
 
