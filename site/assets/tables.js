@@ -107,6 +107,11 @@
       figure.setAttribute("data-briefing-watched", "");
       watchOverflow(figure, function () { return figure; }, "the whole chart");
     });
+    // Every region that can scroll sideways takes the keyboard focus, so it can be scrolled
+    // without a mouse (WCAG 2.1.1; axe-core scrollable-region-focusable).
+    document.querySelectorAll(".md-typeset__scrollwrap, figure.briefing-chart").forEach(function (el) {
+      if (!el.hasAttribute("tabindex")) el.setAttribute("tabindex", "0");
+    });
   }
 
   // After Material has wrapped the tables in its scroll containers (its own document$ subscriber).

@@ -133,7 +133,7 @@ def render(chart: Chart) -> Markup:
     )
     body = opening + svg[match.end() :]
     caption = f'<figcaption>{escape_html(chart.description)} <span class="chart-source">Source: {escape_html(chart.source)}.</span></figcaption>'
-    return Markup(f'<figure class="briefing-chart" id="{base}">{body}{caption}</figure>')
+    return Markup(f'<figure class="briefing-chart" id="{base}" data-search-exclude>{body}{caption}</figure>')
 
 
 def _min_width(svg: str, width: float) -> str:
