@@ -186,7 +186,7 @@ def _group_sums(
         ranked_codes.sort_by([ranked, ranked_codes], descending=[True, False])
         .first()
         .alias("top1_code"),
-        ranked.top_k(3).sum().alias("_top3"),
+        exact_sum(ranked.top_k(3)).alias("_top3"),
         ranked.max().alias("_top1"),
     )
     return stats.with_columns((pl.col("_econ") + pl.col("_aggregate_parts")).alias("parts_total"))

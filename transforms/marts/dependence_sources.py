@@ -24,6 +24,7 @@ from __future__ import annotations
 import polars as pl
 
 from transforms import blocs
+from transforms.stable import exact_sum
 
 EVIDENCE = ("usgs_import_sources", "us_magnet_imports", "china_exports")
 KEY = ["mineral", "importer", "evidence", "form", "period"]
@@ -91,9 +92,9 @@ def _magnets(magnet_imports: pl.DataFrame) -> pl.DataFrame:
     return (
         magnet_imports.group_by("mineral", "year", "product")
         .agg(
-            pl.col("share").filter(pl.col("partner") == "CHN").sum().alias("china_share"),
+            exact_sum(pl.col("share").filter(pl.col("partner") == "CHN")).alias("china_share"),
             (pl.col("partner") == "CHN").any().alias("china_listed"),
-            pl.col("value_usd").filter(pl.col("partner") == "CHN").sum().alias("value_usd"),
+            exact_sum(pl.col("value_usd").filter(pl.col("partner") == "CHN")).alias("value_usd"),
             pl.col("source").first(),
         )
         .with_columns(

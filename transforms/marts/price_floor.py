@@ -252,7 +252,8 @@ def scenario_floor_sensitivity(
         .join(stages, on="mineral", how="left")
         .with_columns(pl.coalesce("stage", "_series_stage").alias("stage"))
         .with_columns((pl.col("stage") == pl.col("_series_stage")).fill_null(False).alias("_pref"))
-        .sort("_pref", descending=True)
+        # Ties broken by stage name, so the same stage is chosen on every run.
+        .sort(["_pref", "stage"], descending=[True, False], nulls_last=True, maintain_order=True)
         .unique("mineral", keep="first", maintain_order=True)
         .drop("_series_stage", "_pref")
     )

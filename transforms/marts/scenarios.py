@@ -31,6 +31,7 @@ from transforms import blocs
 from transforms.marts.coverage import coverage_note, finding_ok, mineral_coverage
 from transforms.reference.minerals import hs_map_frame
 from transforms.reference.trade_coverage import NO_CODE, trade_coverage_frame
+from transforms.stable import exact_sum
 
 ALLIANCE = blocs.BLOC_ALLIANCE
 EU27 = blocs.BLOC_EU27
@@ -151,8 +152,8 @@ def unit_values(flows: pl.DataFrame, year: int, partners: pl.Expr) -> pl.DataFra
     return (
         priced.group_by("importer", "mineral", "stage")
         .agg(
-            pl.col("quantity_t").sum().alias("priced_t"),
-            pl.col("value_usd").sum().alias("priced_usd"),
+            exact_sum(pl.col("quantity_t")).alias("priced_t"),
+            exact_sum(pl.col("value_usd")).alias("priced_usd"),
         )
         .with_columns(
             safe_div(pl.col("priced_usd"), pl.col("priced_t")).alias("unit_value_usd_per_t")
@@ -188,7 +189,7 @@ def price_history(us_salient: pl.DataFrame, series: pl.DataFrame) -> pl.DataFram
     )
     joined = series.join(prices, on=["mineral", "statistic", "unit"], how="inner")
     return (
-        joined.sort("priority", "usgs_commodity")
+        joined.sort("priority", "usgs_commodity", "statistic", maintain_order=True)
         .group_by("mineral", "stage", "year", maintain_order=True)
         .first()
         .select(

@@ -359,7 +359,7 @@ def supply_risk(
         values = (
             _trade_stage_flows(flows, stages, "import", with_quantity=False)
             .group_by(KEY)
-            .agg(pl.col("value_usd").sum().alias("_all_value_usd"))
+            .agg(exact_sum(pl.col("value_usd")).alias("_all_value_usd"))
             .with_columns(pl.col("year").cast(pl.Int16))
         )
         out = (
