@@ -157,6 +157,11 @@ def test_full_build_on_postgres_with_the_multiprocess_executor(postgres, tmp_pat
         "DAGSTER_PG_PASSWORD": PASSWORD,
         "BRIEFING_WAREHOUSE_DIR": str(tmp_path / "warehouse"),
     }
+    # The site goes to the test's own folders, never to the repository's public/.
+    env |= {
+        "BRIEFING_DOCS_DIR": str(tmp_path / "docs"),
+        "BRIEFING_PUBLIC_DIR": str(tmp_path / "public"),
+    }
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     monkeypatch.chdir(REPO)
@@ -178,7 +183,11 @@ def test_full_build_on_postgres_with_the_multiprocess_executor(postgres, tmp_pat
         }
         # A run without a partition takes every trade year, as 'briefing build' does.
         with dg.execute_job(job, instance=instance, run_config=run_config) as result:
-            assert result.success, [e.message for e in result.all_events if e.is_failure]
+            assert result.success, [
+                (e.message, getattr(getattr(e.event_specific_data, "error", None), "message", ""))
+                for e in result.all_events
+                if e.is_failure
+            ]
             run_id = result.run_id
             expected = {
                 k.to_user_string() for k in result.job_def.asset_layer.executable_asset_keys
