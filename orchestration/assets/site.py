@@ -114,12 +114,16 @@ def _read_json(path: Path, default):
 def full_asset_graph(context: dg.AssetExecutionContext):
     """Every asset and check of the code location, whatever this run selected."""
     try:
-        return context.repository_def.asset_graph
+        graph = context.repository_def.asset_graph
     except CheckError:
-        # An in-process run (the CLI) carries no repository; its job may be a subset.
+        graph = None
+    # An in-process run (the CLI) carries no repository, and a step reconstructed in a worker
+    # process may carry only its job's part of the graph: then read the project's definitions.
+    if graph is None or not graph.has(dg.AssetKey(["site", "public"])):
         from orchestration.definitions import defs
 
-        return defs.resolve_asset_graph()
+        graph = defs.resolve_asset_graph()
+    return graph
 
 
 def recorded_checks(context: dg.AssetExecutionContext) -> list[dict]:
