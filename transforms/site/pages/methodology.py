@@ -110,4 +110,6 @@ def engineering_page(site: SiteFigures, env: jinja2.Environment) -> Page:
         benchmark=results_markdown("baci_ingest.md"),
         gauntlet=results_markdown("gauntlet.md"),
     )
+    # Docstrings name Python's booleans; readers see the values as the data files hold them.
+    markdown = re.sub(r"(`+)(True|False)\1", lambda m: f"{m.group(1)}{m.group(2).lower()}{m.group(1)}", markdown)
     return Page(ENGINEERING_PATH, "Engineering", markdown)
